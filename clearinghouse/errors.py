@@ -1,0 +1,109 @@
+"""The one exception tree of the project.
+
+Every error a user can cause is one of these. ``api/problems.py`` is the only place that
+turns them into RFC 9457 problem+json; the CLI prints ``str(error)`` on one stderr line.
+Pure packages (signals, crypto, tlog) raise these too, so the meaning of an error does
+not depend on which layer noticed it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "AuthenticationError",
+    "ClearinghouseError",
+    "ConfigError",
+    "Conflict",
+    "Forbidden",
+    "InvalidInput",
+    "NotFound",
+    "PayloadTooLarge",
+    "ServiceUnavailable",
+    "VerificationError",
+]
+
+
+class ClearinghouseError(Exception):
+    """Base of every error the project raises on purpose."""
+
+    status: int = 500
+    slug: str = "internal-error"
+    title: str = "Internal error"
+
+    def __init__(self, detail: str, *, errors: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors or []
+
+    @property
+    def type_uri(self) -> str:
+        return f"https://clearinghouse.invalid/problems/{self.slug}"
+
+
+class InvalidInput(ClearinghouseError):
+    """Input that is malformed or breaks a rule; ``errors`` lists each bad item."""
+
+    status = 400
+    slug = "invalid-input"
+    title = "Invalid input"
+
+
+class AuthenticationError(ClearinghouseError):
+    """Any failed request authentication. Deliberately says nothing about which check failed."""
+
+    status = 401
+    slug = "unauthenticated"
+    title = "Authentication failed"
+
+    def __init__(self, detail: str = "the request signature could not be verified", **kw: Any):
+        super().__init__(detail, **kw)
+
+
+class Forbidden(ClearinghouseError):
+    """An authenticated member without the role the operation needs."""
+
+    status = 403
+    slug = "forbidden"
+    title = "Forbidden"
+
+
+class NotFound(ClearinghouseError):
+    status = 404
+    slug = "not-found"
+    title = "Not found"
+
+
+class Conflict(ClearinghouseError):
+    """The request contradicts the current state (e.g. a member that already exists)."""
+
+    status = 409
+    slug = "conflict"
+    title = "Conflict"
+
+
+class PayloadTooLarge(ClearinghouseError):
+    status = 413
+    slug = "payload-too-large"
+    title = "Payload too large"
+
+
+class ServiceUnavailable(ClearinghouseError):
+    status = 503
+    slug = "unavailable"
+    title = "Service unavailable"
+
+
+class VerificationError(ClearinghouseError):
+    """A signature, proof or checkpoint that does not verify (raised by crypto and tlog)."""
+
+    status = 400
+    slug = "verification-failed"
+    title = "Verification failed"
+
+
+class ConfigError(ClearinghouseError):
+    """A setting with a bad value; stops start-up with a message naming the key."""
+
+    slug = "configuration"
+    title = "Configuration error"
