@@ -1,0 +1,33 @@
+"""What the commands share: settings, the service context and printing."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from clearinghouse.config import load_settings
+from clearinghouse.services.context import ServiceContext
+
+__all__ = ["emit", "json_option", "operator_context"]
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+
+
+def operator_context() -> ServiceContext:
+    """A context over the configured database, for operator commands."""
+    return ServiceContext(load_settings())
+
+
+def emit(data: Any, as_json: bool, text: str | None = None) -> None:
+    """Print ``data`` as one JSON line, or ``text`` (default: a readable rendering)."""
+    if as_json:
+        click.echo(json.dumps(data, sort_keys=False))
+    elif text is not None:
+        click.echo(text)
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            click.echo(f"{key}: {value}")
+    else:
+        click.echo(str(data))

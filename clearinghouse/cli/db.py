@@ -1,0 +1,22 @@
+"""``clearinghouse db``: schema migrations."""
+
+from __future__ import annotations
+
+import click
+
+from clearinghouse.cli.common import operator_context
+from clearinghouse.services import schema
+
+
+@click.group()
+def db() -> None:
+    """Database schema commands."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True, help="Target revision.")
+def upgrade(revision: str) -> None:
+    """Apply the Alembic migrations up to REVISION."""
+    ctx = operator_context()
+    applied = schema.upgrade(ctx, revision)
+    click.echo(f"database at revision {applied}", err=True)

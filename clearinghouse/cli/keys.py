@@ -1,0 +1,71 @@
+"""``clearinghouse keygen`` and ``clearinghouse keys``: member keys."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from clearinghouse.cli.common import emit, json_option, operator_context
+from clearinghouse.crypto.keys import SigningKey, VerifyKey
+from clearinghouse.errors import Conflict, InvalidInput
+from clearinghouse.services import members as member_service
+
+
+@click.command()
+@click.argument("name")
+@click.option("--dir", "directory", default="keys", show_default=True, type=click.Path())
+@json_option
+def keygen(name: str, directory: str, as_json: bool) -> None:
+    """Write NAME.key (PKCS#8 PEM, mode 0600) and NAME.pub; print the key_id."""
+    if not name or "/" in name or name.startswith("."):
+        raise InvalidInput(f"NAME: {name!r} is not a plain file name")
+    folder = Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    private, public = folder / f"{name}.key", folder / f"{name}.pub"
+    if private.exists() or public.exists():
+        raise Conflict(f"{private} or {public} already exists; refusing to overwrite a key")
+    key = SigningKey.generate()
+    fd = os.open(private, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(key.to_pem())
+    public.write_bytes(key.verify_key.to_pem())
+    emit(
+        {"key_id": key.key_id, "private_key": str(private), "public_key": str(public)},
+        as_json,
+        text=key.key_id,
+    )
+
+
+def read_public_key(path: str) -> VerifyKey:
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"--public-key: cannot read {path}: {exc.strerror}") from None
+    return VerifyKey.from_pem(data)
+
+
+@click.group()
+def keys() -> None:
+    """Add or revoke member keys (logged)."""
+
+
+@keys.command("add")
+@click.argument("member")
+@click.option("--public-key", required=True, type=click.Path(dir_okay=False))
+@json_option
+def add(member: str, public_key: str, as_json: bool) -> None:
+    """Add a public key to MEMBER."""
+    result = member_service.add_key(operator_context(), member, read_public_key(public_key))
+    emit(result, as_json)
+
+
+@keys.command("revoke")
+@click.argument("member")
+@click.argument("key_id")
+@click.option("--force", is_flag=True, help="Allow revoking the member's last active key.")
+@json_option
+def revoke(member: str, key_id: str, force: bool, as_json: bool) -> None:
+    """Revoke KEY_ID of MEMBER; what it signed before stays valid history."""
+    emit(member_service.revoke_key(operator_context(), member, key_id, force=force), as_json)

@@ -1,0 +1,54 @@
+"""The ``clearinghouse`` entry point: one click group, errors as one stderr line."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from clearinghouse.errors import ClearinghouseError
+
+__all__ = ["build_cli", "cli", "main"]
+
+
+class _Group(click.Group):
+    """Turns project errors into a single stderr line and exit status 1."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except ClearinghouseError as exc:
+            click.echo(f"error: {exc.detail}", err=True)
+            for item in exc.errors:
+                click.echo(f"  {item}", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=_Group)
+@click.version_option(package_name="clearinghouse")
+def cli() -> None:
+    """Clearinghouse: share hashes of removed terrorist and violent-extremist media."""
+
+
+def build_cli() -> click.Group:
+    """The command group with every command registered (idempotent)."""
+    if cli.commands:
+        return cli
+    from clearinghouse.cli import db, keys, members, serve
+
+    cli.add_command(serve.serve)
+    cli.add_command(db.db)
+    cli.add_command(keys.keygen)
+    cli.add_command(keys.keys)
+    cli.add_command(members.members)
+    try:
+        from clearinghouse.cli.hashing import hash_cmd
+    except ImportError:  # the hashing command is optional until its module lands
+        hash_cmd = None
+    if hash_cmd is not None:
+        cli.add_command(hash_cmd)
+    return cli
+
+
+def main() -> None:
+    build_cli()(prog_name="clearinghouse")

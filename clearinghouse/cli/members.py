@@ -1,0 +1,48 @@
+"""``clearinghouse members``: register, list and suspend members (logged)."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from clearinghouse.cli.common import emit, json_option, operator_context
+from clearinghouse.cli.keys import read_public_key
+from clearinghouse.services import members as member_service
+
+
+@click.group()
+def members() -> None:
+    """Manage members."""
+
+
+@members.command("add")
+@click.argument("member_id")
+@click.option("--name", required=True, help="The organisation's name.")
+@click.option("--roles", required=True, help="Comma-separated: submitter,matcher,auditor.")
+@click.option("--public-key", required=True, type=click.Path(dir_okay=False))
+@json_option
+def add(member_id: str, name: str, roles: str, public_key: str, as_json: bool) -> None:
+    """Register MEMBER_ID with its first key."""
+    key = read_public_key(public_key)
+    emit(member_service.add_member(operator_context(), member_id, name, roles, key), as_json)
+
+
+@members.command("list")
+@json_option
+def list_(as_json: bool) -> None:
+    """List members, one per line."""
+    for row in member_service.list_members(operator_context()):
+        if as_json:
+            click.echo(json.dumps(row))
+        else:
+            keys = ",".join(k["key_id"] for k in row["keys"] if k["status"] == "active")
+            click.echo(f"{row['member']}\t{row['status']}\t{','.join(row['roles'])}\t{keys}")
+
+
+@members.command("suspend")
+@click.argument("member_id")
+@json_option
+def suspend(member_id: str, as_json: bool) -> None:
+    """Suspend MEMBER_ID: its requests are refused from now on."""
+    emit(member_service.suspend_member(operator_context(), member_id), as_json)

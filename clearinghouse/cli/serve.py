@@ -1,0 +1,38 @@
+"""``clearinghouse serve``: the service under gunicorn (or Flask's reloader with --dev)."""
+
+from __future__ import annotations
+
+import click
+
+from clearinghouse.config import load_settings
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 256))
+@click.option("--dev", is_flag=True, help="Flask's development server with the reloader.")
+def serve(host: str, port: int, workers: int, threads: int, dev: bool) -> None:
+    """Run the service."""
+    settings = load_settings()  # a bad setting stops here, before any worker starts
+    click.echo(f"Clearinghouse listening on http://{host}:{port}", err=True)
+    if dev:
+        from clearinghouse.api import create_app
+
+        create_app(settings).run(host=host, port=port, debug=True, use_reloader=True)
+        return
+    from clearinghouse.cli.gunicorn_app import GunicornApp
+
+    GunicornApp(
+        settings,
+        {
+            "bind": f"{host}:{port}",
+            "workers": workers,
+            "threads": threads,
+            "worker_class": "gthread",
+            "accesslog": "-",
+            "timeout": 60,
+            "graceful_timeout": 10,
+        },
+    ).run()

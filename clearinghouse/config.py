@@ -1,0 +1,217 @@
+"""Settings: one frozen, typed object built at start-up.
+
+Sources, later ones winning: the defaults below, an optional TOML file named by
+``CLEARINGHOUSE_CONFIG`` (keys without the prefix, lowercase), then ``CLEARINGHOUSE_*``
+environment variables. Every key is documented in ``docs/configuration.md``; a test keeps
+the two in step. A bad value raises ``ConfigError`` naming the key and the expected form.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from clearinghouse.errors import ConfigError
+
+__all__ = ["ENV_PREFIX", "Settings", "load_settings"]
+
+ENV_PREFIX = "CLEARINGHOUSE_"
+
+
+def _int(lo: int | None = None, hi: int | None = None) -> Callable[[Any], int]:
+    def parse(raw: Any) -> int:
+        if isinstance(raw, bool):
+            raise ValueError
+        value = int(raw)
+        if (lo is not None and value < lo) or (hi is not None and value > hi):
+            raise ValueError
+        return value
+
+    parse.form = (  # type: ignore[attr-defined]
+        f"an integer{f' >= {lo}' if lo is not None else ''}{f' <= {hi}' if hi is not None else ''}"
+    )
+    return parse
+
+
+def _float_pos(raw: Any) -> float:
+    value = float(raw)
+    if not value > 0:
+        raise ValueError
+    return value
+
+
+_float_pos.form = "a positive number"  # type: ignore[attr-defined]
+
+
+def _str(raw: Any) -> str:
+    if not isinstance(raw, str) or not raw.strip():
+        raise ValueError
+    return raw.strip()
+
+
+_str.form = "a non-empty string"  # type: ignore[attr-defined]
+
+
+def _opt_str(raw: Any) -> str | None:
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    return _str(raw)
+
+
+_opt_str.form = "a string (empty for none)"  # type: ignore[attr-defined]
+
+
+def _path(raw: Any) -> Path:
+    return Path(_str(raw)).expanduser()
+
+
+_path.form = "a file-system path"  # type: ignore[attr-defined]
+
+
+def _opt_path(raw: Any) -> Path | None:
+    text = _opt_str(raw)
+    return Path(text).expanduser() if text else None
+
+
+_opt_path.form = "a file-system path (empty for the default)"  # type: ignore[attr-defined]
+
+
+def _str_list(raw: Any) -> tuple[str, ...]:
+    items = raw if isinstance(raw, list) else str(raw).split(",")
+    return tuple(s.strip() for s in items if str(s).strip())
+
+
+_str_list.form = "a comma-separated list"  # type: ignore[attr-defined]
+
+
+def _int_map(raw: Any) -> tuple[tuple[str, int], ...]:
+    """``pdq=40,phash=12`` (or a TOML table) → sorted pairs of non-negative ints."""
+    if isinstance(raw, Mapping):
+        pairs = list(raw.items())
+    else:
+        pairs = []
+        for part in str(raw).split(","):
+            if not part.strip():
+                continue
+            name, sep, value = part.partition("=")
+            if not sep:
+                raise ValueError
+            pairs.append((name.strip(), value.strip()))
+    out = {}
+    for name, value in pairs:
+        number = _int(0)(value)
+        if not name:
+            raise ValueError
+        out[str(name)] = number
+    return tuple(sorted(out.items()))
+
+
+_int_map.form = "a comma-separated list of type=integer"  # type: ignore[attr-defined]
+
+
+def _field(default: Any, parse: Callable[[Any], Any], doc: str) -> Any:
+    return dataclasses.field(default=default, metadata={"parse": parse, "doc": doc})
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """Every setting of the service; see docs/configuration.md."""
+
+    data_dir: Path = _field(Path("var"), _path, "embedded database, log key, index snapshots")
+    database_url: str | None = _field(None, _opt_str, "SQLAlchemy URL; default SQLite in data_dir")
+    redis_url: str | None = _field(None, _opt_str, "Redis URL for the shared replay cache")
+    max_body_bytes: int = _field(16 * 1024 * 1024, _int(1), "largest request body accepted")
+    max_statement_items: int = _field(10_000, _int(1), "most items in one statement")
+    max_match_queries: int = _field(1_000, _int(1), "most queries in one match request")
+    confirm_threshold: int = _field(2, _int(1), "distinct members that confirm a signal")
+    signature_max_skew: int = _field(300, _int(1, 3600), "allowed clock skew of created, seconds")
+    pdq_min_quality: int = _field(50, _int(0, 100), "lowest PDQ quality accepted")
+    vpdq_max_frames: int = _field(10_000, _int(1), "most frames in one vPDQ value")
+    vpdq_query_match_pct: float = _field(80.0, _float_pos, "share of query frames that must match")
+    vpdq_index_match_pct: float = _field(0.0, float, "share of indexed frames that must match")
+    max_distance_ceilings: tuple[tuple[str, int], ...] = _field(
+        (), _int_map, "per-type ceiling overrides"
+    )
+    extra_labels: tuple[str, ...] = _field((), _str_list, "labels added to the shipped taxonomy")
+    log_origin: str = _field("clearinghouse.localhost/log", _str, "checkpoint origin line")
+    log_key_path: Path | None = _field(None, _opt_path, "log signing key file")
+    index_poll_interval: float = _field(0.25, _float_pos, "seconds between change-feed polls")
+    index_snapshot_dir: Path | None = _field(
+        None, _opt_path, "index snapshots; default data_dir/index"
+    )
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'clearinghouse.db').resolve()}"
+
+    @property
+    def effective_log_key_path(self) -> Path:
+        return self.log_key_path or self.data_dir / "log.key"
+
+    @property
+    def effective_snapshot_dir(self) -> Path:
+        return self.index_snapshot_dir or self.data_dir / "index"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.effective_database_url.startswith("sqlite")
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some settings changed (tests and the CLI use this)."""
+        return dataclasses.replace(self, **changes)
+
+
+def settings_fields() -> list[dataclasses.Field]:
+    """The documented settings, in declaration order."""
+    return list(dataclasses.fields(Settings))
+
+
+def _parse(name: str, raw: Any, source: str) -> Any:
+    spec = next((f for f in dataclasses.fields(Settings) if f.name == name), None)
+    if spec is None:
+        raise ConfigError(f"{source}: unknown setting {name!r}")
+    parse = spec.metadata["parse"]
+    try:
+        return parse(raw)
+    except (ValueError, TypeError):
+        form = getattr(parse, "form", "a valid value")
+        raise ConfigError(
+            f"{source}: {ENV_PREFIX}{name.upper()} must be {form}, got {raw!r}"
+        ) from None
+
+
+def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+    """Defaults → TOML file (CLEARINGHOUSE_CONFIG) → environment → explicit overrides."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    config_file = environ.get(f"{ENV_PREFIX}CONFIG")
+    if config_file:
+        try:
+            with open(config_file, "rb") as fh:
+                table = tomllib.load(fh)
+        except OSError as exc:
+            raise ConfigError(
+                f"{ENV_PREFIX}CONFIG: cannot read {config_file}: {exc.strerror}"
+            ) from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(
+                f"{ENV_PREFIX}CONFIG: {config_file} is not valid TOML: {exc}"
+            ) from None
+        for key, raw in table.items():
+            values[key.lower()] = _parse(key.lower(), raw, config_file)
+    for key, raw in environ.items():
+        if key.startswith(ENV_PREFIX) and key != f"{ENV_PREFIX}CONFIG":
+            name = key[len(ENV_PREFIX) :].lower()
+            if name in _CLIENT_KEYS:
+                continue
+            values[name] = _parse(name, raw, "environment")
+    values.update(overrides)
+    return Settings(**values)
+
+
+# Member-side variables (DESIGN §7) share the prefix but are not server settings.
+_CLIENT_KEYS = frozenset({"url", "member", "key"})

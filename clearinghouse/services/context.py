@@ -1,0 +1,51 @@
+"""The composition root: settings, database and the long-lived parts built from them.
+
+The web app and the operator CLI each build one ``ServiceContext``; use cases take it as
+their first argument. Everything is created lazily so that importing costs nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+
+from clearinghouse.config import Settings
+from clearinghouse.errors import ConfigError
+from clearinghouse.store.db import Database
+
+__all__ = ["ServiceContext"]
+
+
+class ServiceContext:
+    """Everything a use case needs, built once per process."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    @functools.cached_property
+    def db(self) -> Database:
+        if self.settings.is_sqlite and self.settings.database_url is None:
+            ensure_data_dir(self.settings.data_dir)
+        return Database(self.settings.effective_database_url)
+
+    def start(self) -> None:
+        """Start what a serving process runs in the background (index followers)."""
+
+    def readiness_checks(self) -> dict[str, dict]:
+        """Checks of the long-lived parts beyond the database (e.g. indexes loaded)."""
+        return {}
+
+    def close(self) -> None:
+        if "db" in self.__dict__:
+            self.db.dispose()
+
+
+def ensure_data_dir(path: Path) -> None:
+    """Create the data directory, or stop with a clear message when that is impossible."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"CLEARINGHOUSE_DATA_DIR: cannot create {path}: {exc.strerror}") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise ConfigError(f"CLEARINGHOUSE_DATA_DIR: {path} is not writable")

@@ -1,0 +1,144 @@
+"""Membership use cases: members and their keys. Every change is one log entry."""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Iterable
+
+from clearinghouse.crypto.keys import VerifyKey
+from clearinghouse.errors import Conflict, InvalidInput, NotFound
+from clearinghouse.services.context import ServiceContext
+from clearinghouse.services.entries import encode_entry, iso, utcnow
+from clearinghouse.store import Session, membership
+from clearinghouse.store.log import append_entries
+from clearinghouse.store.models import Member
+
+__all__ = ["ROLES", "add_key", "add_member", "list_members", "revoke_key", "suspend_member"]
+
+ROLES = ("submitter", "matcher", "auditor")
+MEMBER_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+
+
+def parse_roles(roles: str | Iterable[str]) -> list[str]:
+    """Roles from ``submitter,matcher`` or a list; unknown or no roles are InvalidInput."""
+    items = roles.split(",") if isinstance(roles, str) else list(roles)
+    cleaned = sorted({r.strip() for r in items if r.strip()})
+    unknown = [r for r in cleaned if r not in ROLES]
+    if unknown or not cleaned:
+        raise InvalidInput(
+            f"roles: expected a comma-separated subset of {', '.join(ROLES)}, got {roles!r}"
+        )
+    return cleaned
+
+
+def add_member(
+    ctx: ServiceContext, member_id: str, name: str, roles: str | Iterable[str], key: VerifyKey
+) -> dict:
+    """Register a member with its first key; logged as ``member_added``."""
+    if not MEMBER_ID.match(member_id or ""):
+        raise InvalidInput(f"member: {member_id!r} does not match {MEMBER_ID.pattern}")
+    if not name or not name.strip() or len(name) > 200:
+        raise InvalidInput("name: expected 1 to 200 characters")
+    role_list = parse_roles(roles)
+    now = utcnow()
+    with ctx.db.write() as session:
+        if membership.get_member(session, member_id) is not None:
+            raise Conflict(f"member {member_id!r} already exists")
+        _refuse_known_key(session, key)
+        membership.insert_member(session, member_id, name.strip(), role_list, now)
+        membership.insert_key(session, member_id, key.key_id, key.raw, now)
+        entry = encode_entry(
+            "member_added",
+            now,
+            member=member_id,
+            name=name.strip(),
+            roles=role_list,
+            key_id=key.key_id,
+            public_key=_b64(key.raw),
+        )
+        append_entries(session, [("member_added", entry)], now)
+    return {"member": member_id, "key_id": key.key_id}
+
+
+def list_members(ctx: ServiceContext) -> list[dict]:
+    """Every member with its keys, oldest first."""
+    with ctx.db.read() as session:
+        return [
+            {
+                "member": m.id,
+                "name": m.name,
+                "roles": sorted(m.role_set),
+                "status": m.status,
+                "created": iso(m.created_at),
+                "keys": [{"key_id": k.key_id, "status": k.status} for k in keys],
+            }
+            for m, keys in membership.members_with_keys(session)
+        ]
+
+
+def suspend_member(ctx: ServiceContext, member_id: str) -> dict:
+    """Suspend a member: its requests are refused from now on; logged."""
+    now = utcnow()
+    with ctx.db.write() as session:
+        member = _member(session, member_id)
+        if member.status == "suspended":
+            raise Conflict(f"member {member_id!r} is already suspended")
+        member.status = "suspended"
+        entry = encode_entry("member_suspended", now, member=member_id)
+        append_entries(session, [("member_suspended", entry)], now)
+    return {"member": member_id, "status": "suspended"}
+
+
+def add_key(ctx: ServiceContext, member_id: str, key: VerifyKey, *, by: str = "operator") -> dict:
+    """Add a key to a member; logged as ``key_added``."""
+    now = utcnow()
+    with ctx.db.write() as session:
+        _member(session, member_id)
+        _refuse_known_key(session, key)
+        membership.insert_key(session, member_id, key.key_id, key.raw, now)
+        entry = encode_entry(
+            "key_added", now, member=member_id, key_id=key.key_id, public_key=_b64(key.raw), by=by
+        )
+        append_entries(session, [("key_added", entry)], now)
+    return {"member": member_id, "key_id": key.key_id}
+
+
+def revoke_key(
+    ctx: ServiceContext, member_id: str, key_id: str, *, force: bool = False, by: str = "operator"
+) -> dict:
+    """Revoke a key; the last active key of a member only with ``force``. Logged."""
+    now = utcnow()
+    with ctx.db.write() as session:
+        _member(session, member_id)
+        key = membership.get_key(session, key_id)
+        if key is None or key.member_id != member_id:
+            raise NotFound(f"member {member_id!r} has no key {key_id!r}")
+        if key.status == "revoked":
+            raise Conflict(f"key {key_id!r} is already revoked")
+        active = membership.active_key_count(session, member_id)
+        if active <= 1 and not force:
+            raise Conflict(
+                f"key {key_id!r} is the last active key of {member_id!r}; revoke it with force"
+            )
+        key.status = "revoked"
+        key.revoked_at = now
+        entry = encode_entry("key_revoked", now, member=member_id, key_id=key_id, by=by)
+        append_entries(session, [("key_revoked", entry)], now)
+    return {"member": member_id, "key_id": key_id, "status": "revoked"}
+
+
+def _member(session: Session, member_id: str) -> Member:
+    member = membership.get_member(session, member_id)
+    if member is None:
+        raise NotFound(f"no member {member_id!r}")
+    return member
+
+
+def _refuse_known_key(session: Session, key: VerifyKey) -> None:
+    if membership.get_key(session, key.key_id) is not None:
+        raise Conflict(f"key {key.key_id} is already registered")
+
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode()

@@ -1,0 +1,201 @@
+"""SQLAlchemy 2.0 models: the whole persistent state of the clearinghouse.
+
+The log (``log_entries`` + ``log_nodes`` + ``log_head``) is the record of truth; the
+other tables are the current state that the log's entries produced, kept in the same
+transaction. ``signals.updated_index`` is the log index of a signal's last change: the
+change feed and every process's index follow it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = [
+    "AppState",
+    "Base",
+    "Contribution",
+    "Feedback",
+    "LogEntry",
+    "LogHead",
+    "LogNode",
+    "Member",
+    "MemberKey",
+    "ReplayEntry",
+    "Signal",
+    "Statement",
+]
+
+# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit identity.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Member(Base):
+    """An organisation; roles are a comma-separated subset of submitter, matcher, auditor."""
+
+    __tablename__ = "members"
+
+    id: Mapped[str] = mapped_column(String(63), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    roles: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    @property
+    def role_set(self) -> frozenset[str]:
+        return frozenset(r for r in self.roles.split(",") if r)
+
+
+class MemberKey(Base):
+    """An Ed25519 public key of a member, active until revoked."""
+
+    __tablename__ = "member_keys"
+
+    key_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("members.id"), index=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary(32))
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Signal(Base):
+    """One hash, unique by (signal_type, value); ``digest`` is SHA-256 of that pair."""
+
+    __tablename__ = "signals"
+    __table_args__ = (Index("ix_signals_feed", "updated_index", "id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    signal_type: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(Text)
+    digest: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    quality: Mapped[int | None] = mapped_column(SmallInteger)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_index: Mapped[int] = mapped_column(BigInteger)
+
+
+class LogEntry(Base):
+    """One log entry: its RFC 8785 bytes exactly as hashed into the tree."""
+
+    __tablename__ = "log_entries"
+
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    entry_type: Mapped[str] = mapped_column(String(32))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LogNode(Base):
+    """Hash of a complete subtree: level 0 are leaf hashes; (level, idx) covers
+    leaves [idx·2^level, (idx+1)·2^level)."""
+
+    __tablename__ = "log_nodes"
+
+    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class LogHead(Base):
+    """The single row (id 1) holding the log's size; appends lock it."""
+
+    __tablename__ = "log_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    size: Mapped[int] = mapped_column(BigInteger)
+
+
+class Statement(Base):
+    """A signed statement (submission, retraction, feedback, key change) as accepted."""
+
+    __tablename__ = "statements"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    member_id: Mapped[str] = mapped_column(ForeignKey("members.id"), index=True)
+    key_id: Mapped[str] = mapped_column(ForeignKey("member_keys.key_id"))
+    envelope_digest: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    log_index: Mapped[int] = mapped_column(ForeignKey("log_entries.idx"), unique=True)
+    response: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Contribution(Base):
+    """One member vouching for one signal; at most one per (signal, member)."""
+
+    __tablename__ = "contributions"
+    __table_args__ = (UniqueConstraint("signal_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    signal_id: Mapped[int] = mapped_column(ForeignKey("signals.id"), index=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("members.id"))
+    statement_id: Mapped[int] = mapped_column(ForeignKey("statements.id"))
+    labels: Mapped[list] = mapped_column(JSON)
+    content_type: Mapped[str | None] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    retracted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    retraction_statement_id: Mapped[int | None] = mapped_column(ForeignKey("statements.id"))
+
+
+class Feedback(Base):
+    """A member's current verdict on a signal; a later verdict replaces the earlier one."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (UniqueConstraint("signal_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    signal_id: Mapped[int] = mapped_column(ForeignKey("signals.id"), index=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("members.id"))
+    statement_id: Mapped[int] = mapped_column(ForeignKey("statements.id"))
+    verdict: Mapped[str] = mapped_column(String(8))
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ReplayEntry(Base):
+    """A request signature already seen, kept until its window closes."""
+
+    __tablename__ = "replay_cache"
+
+    signature_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class AppState(Base):
+    """Small named values the service keeps between runs (e.g. the logged taxonomy digest)."""
+
+    __tablename__ = "app_state"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

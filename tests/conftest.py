@@ -1,0 +1,75 @@
+"""Shared fixtures: a migrated database per test (SQLite file, or the PostgreSQL database
+named by CLEARINGHOUSE_TEST_DATABASE_URL), settings, service context, app and client."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from clearinghouse.config import load_settings
+from clearinghouse.services.context import ServiceContext
+from clearinghouse.store import migrate
+from clearinghouse.store.models import Base
+
+PG_URL = os.environ.get("CLEARINGHOUSE_TEST_DATABASE_URL")
+
+
+@pytest.fixture(scope="session")
+def _template_db(tmp_path_factory) -> str | Path:
+    """A migrated database to start every test from."""
+    if PG_URL:
+        migrate.upgrade(PG_URL)
+        return PG_URL
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    migrate.upgrade(f"sqlite:///{path}")
+    return path
+
+
+def _reset_postgres(url: str) -> None:
+    engine = create_engine(url)
+    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        conn.execute(text("INSERT INTO log_head (id, size) VALUES (1, 0)"))
+    engine.dispose()
+
+
+@pytest.fixture
+def database_url(_template_db, tmp_path) -> str:
+    """A freshly migrated, empty database for one test."""
+    if PG_URL:
+        _reset_postgres(PG_URL)
+        return PG_URL
+    path = tmp_path / "clearinghouse.db"
+    shutil.copy(_template_db, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def settings(database_url, tmp_path):
+    return load_settings(environ={}, data_dir=tmp_path / "data", database_url=database_url)
+
+
+@pytest.fixture
+def context(settings):
+    ctx = ServiceContext(settings)
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def app(context):
+    from clearinghouse.api import create_app
+
+    app = create_app(context=context)
+    app.config["TESTING"] = True
+    return app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()

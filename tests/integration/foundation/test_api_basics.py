@@ -1,0 +1,66 @@
+"""The web app's frame: health, readiness, and problem+json for every error."""
+
+import pytest
+
+PROBLEM = "application/problem+json"
+
+
+def test_healthz(client):
+    r = client.get("/healthz")
+    assert r.status_code == 200
+    assert r.json == {"status": "ok"}
+
+
+def test_readyz_reports_database_and_migrations(client):
+    r = client.get("/readyz")
+    assert r.status_code == 200, r.json
+    assert r.json["checks"]["database"]["ok"] is True
+    assert r.json["checks"]["migrations"]["ok"] is True
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [("get", "/nope", 404), ("get", "/v1/nope", 404), ("post", "/healthz", 405)],
+)
+def test_http_errors_are_problems(client, method, path, status):
+    r = getattr(client, method)(path)
+    assert r.status_code == status
+    assert r.mimetype == PROBLEM
+    body = r.json
+    assert body["status"] == status
+    assert set(body) >= {"type", "title", "status", "detail"}
+
+
+def test_body_over_the_limit_is_413_before_reading(app, client):
+    limit = app.extensions["clearinghouse"].settings.max_body_bytes
+    r = client.post("/healthz", data=b"x" * (limit + 1), content_type="application/json")
+    assert r.status_code == 413
+    assert r.mimetype == PROBLEM
+    assert str(limit) in r.json["detail"]
+
+
+def test_unexpected_errors_are_500_problems_without_traceback(app):
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("secret internals")
+
+    r = app.test_client().get("/boom")
+    assert r.status_code == 500
+    assert r.mimetype == PROBLEM
+    assert "secret" not in r.get_data(as_text=True)
+    assert "Traceback" not in r.get_data(as_text=True)
+
+
+def test_readyz_is_503_when_the_database_is_unreachable(tmp_path):
+    from clearinghouse.api import create_app
+    from clearinghouse.config import load_settings
+
+    settings = load_settings(
+        environ={},
+        data_dir=tmp_path,
+        database_url="postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1",
+    )
+    r = create_app(settings).test_client().get("/readyz")
+    assert r.status_code == 503
+    assert r.mimetype == PROBLEM
+    assert "database" in r.json["detail"]

@@ -1,0 +1,214 @@
+"""Operator commands against a real database, as an operator would run them."""
+
+import json
+import os
+import stat
+
+import pytest
+from click.testing import CliRunner
+
+from clearinghouse.cli.main import build_cli
+from clearinghouse.store.log import log_size, read_entries
+
+
+@pytest.fixture
+def run(settings, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    env = {
+        "CLEARINGHOUSE_DATA_DIR": str(settings.data_dir),
+        "CLEARINGHOUSE_DATABASE_URL": settings.effective_database_url,
+    }
+    runner = CliRunner()
+
+    def invoke(*args):
+        return runner.invoke(build_cli(), list(args), env=env, catch_exceptions=False)
+
+    return invoke
+
+
+def _log(context):
+    with context.db.read() as session:
+        return [json.loads(d) for _, d in read_entries(session, 0, log_size(session))]
+
+
+def test_keygen_members_add_prints_json_and_logs_one_entry(run, context, tmp_path):
+    r = run("keygen", "acme")
+    assert r.exit_code == 0, r.output
+    key_id = r.output.strip()
+    assert len(key_id) == 32
+    mode = stat.S_IMODE(os.stat(tmp_path / "keys" / "acme.key").st_mode)
+    assert mode == 0o600
+    r = run(
+        "members",
+        "add",
+        "acme",
+        "--name",
+        "Acme",
+        "--roles",
+        "submitter,matcher,auditor",
+        "--public-key",
+        "keys/acme.pub",
+        "--json",
+    )
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output) == {"member": "acme", "key_id": key_id}
+    entries = _log(context)
+    assert len(entries) == 1
+    assert entries[0]["type"] == "member_added"
+    assert entries[0]["member"] == "acme"
+    assert entries[0]["key_id"] == key_id
+
+
+def test_membership_lifecycle_is_logged(run, context):
+    run("keygen", "a1")
+    run("keygen", "a2")
+    assert (
+        run(
+            "members",
+            "add",
+            "acme",
+            "--name",
+            "Acme",
+            "--roles",
+            "submitter",
+            "--public-key",
+            "keys/a1.pub",
+        ).exit_code
+        == 0
+    )
+    r = run("keys", "add", "acme", "--public-key", "keys/a2.pub", "--json")
+    assert r.exit_code == 0, r.output
+    second = json.loads(r.output)["key_id"]
+    assert run("keys", "revoke", "acme", second).exit_code == 0
+    r = run("members", "list", "--json")
+    row = json.loads(r.output.splitlines()[0])
+    assert row["member"] == "acme"
+    assert {k["status"] for k in row["keys"]} == {"active", "revoked"}
+    assert run("members", "suspend", "acme").exit_code == 0
+    assert [e["type"] for e in _log(context)] == [
+        "member_added",
+        "key_added",
+        "key_revoked",
+        "member_suspended",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            [
+                "members",
+                "add",
+                "Bad_Id",
+                "--name",
+                "X",
+                "--roles",
+                "submitter",
+                "--public-key",
+                "keys/k.pub",
+            ],
+            "does not match",
+        ),
+        (
+            [
+                "members",
+                "add",
+                "okid",
+                "--name",
+                "X",
+                "--roles",
+                "admin",
+                "--public-key",
+                "keys/k.pub",
+            ],
+            "roles",
+        ),
+        (
+            [
+                "members",
+                "add",
+                "okid",
+                "--name",
+                "X",
+                "--roles",
+                "submitter",
+                "--public-key",
+                "keys/missing.pub",
+            ],
+            "cannot read",
+        ),
+        (
+            [
+                "members",
+                "add",
+                "okid",
+                "--name",
+                "X",
+                "--roles",
+                "submitter",
+                "--public-key",
+                "keys/k.key",
+            ],
+            "not a PEM public key",
+        ),
+        (["members", "suspend", "ghost"], "no member"),
+        (["keys", "revoke", "ghost", "00"], "no member"),
+    ],
+)
+def test_bad_operator_input_is_one_line_and_changes_nothing(run, context, args, message):
+    run("keygen", "k")
+    r = run(*args)
+    assert r.exit_code == 1
+    assert message in r.stderr
+    assert "Traceback" not in r.output
+    assert _log(context) == []
+
+
+def test_duplicates_and_last_key_are_refused(run, context):
+    run("keygen", "k")
+    add = [
+        "members",
+        "add",
+        "acme",
+        "--name",
+        "A",
+        "--roles",
+        "submitter",
+        "--public-key",
+        "keys/k.pub",
+    ]
+    assert run(*add).exit_code == 0
+    r = run(*add)
+    assert r.exit_code == 1 and "already exists" in r.stderr
+    key_id = json.loads(run("members", "list", "--json").output)["keys"][0]["key_id"]
+    r = run("keys", "revoke", "acme", key_id)
+    assert r.exit_code == 1 and "last active key" in r.stderr
+    assert run("keys", "revoke", "acme", key_id, "--force").exit_code == 0
+    assert len(_log(context)) == 2
+
+
+def test_unreachable_database_is_one_clear_line(tmp_path):
+    env = {
+        "CLEARINGHOUSE_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1"
+    }
+    r = CliRunner().invoke(build_cli(), ["db", "upgrade"], env=env)
+    assert r.exit_code == 1
+    assert r.stderr.startswith("error: database unavailable")
+
+
+def test_unwritable_data_dir_is_one_clear_line(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    env = {"CLEARINGHOUSE_DATA_DIR": str(blocker / "sub")}
+    r = CliRunner().invoke(build_cli(), ["db", "upgrade"], env=env)
+    assert r.exit_code == 1
+    assert "CLEARINGHOUSE_DATA_DIR" in r.stderr
+
+
+def test_bad_setting_is_one_clear_line():
+    r = CliRunner().invoke(
+        build_cli(), ["db", "upgrade"], env={"CLEARINGHOUSE_MAX_BODY_BYTES": "x"}
+    )
+    assert r.exit_code == 1
+    assert "CLEARINGHOUSE_MAX_BODY_BYTES must be" in r.stderr
