@@ -60,10 +60,13 @@ def test_client_never_imports_server_packages():
     for path in (PACKAGE / "client").rglob("*.py"):
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.module:
-                if any(
+            if (
+                isinstance(node, ast.ImportFrom)
+                and node.module
+                and any(
                     node.module.startswith(f"clearinghouse.{p}")
                     for p in ("store", "api", "index", "services")
-                ):
-                    wrong.append(f"{path.name}: {node.module}")
+                )
+            ):
+                wrong.append(f"{path.name}: {node.module}")
     assert wrong == []
