@@ -1,0 +1,178 @@
+"""The registry of signal types, built from settings (DESIGN §3.1).
+
+``build_registry`` takes the few settings that shape signal handling; the server passes
+its settings object's fields, a member's tools use ``default_registry()``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from clearinghouse.errors import ConfigError
+from clearinghouse.signals._invalid import SignalError
+from clearinghouse.signals.types import ExactType, HammingType, Signal, SignalType, VpdqType
+
+__all__ = [
+    "DEFAULT_MAX_DISTANCES",
+    "MAX_DISTANCE_CEILINGS",
+    "SignalRegistry",
+    "build_registry",
+    "default_registry",
+    "registry_from_settings",
+]
+
+# The 64-bit defaults come from the calibration in docs/signals.md
+# (benchmarks/calibrate_signals.py): each admits the common edits of a photograph and
+# stays well below the closest pair of different photographs.
+DEFAULT_MAX_DISTANCES: Mapping[str, int] = {
+    "pdq": 31,
+    "phash": 10,
+    "dhash": 10,
+    "ahash": 6,
+    "whash": 6,
+    "md5": 0,
+    "sha256": 0,
+    "vpdq": 31,
+}
+MAX_DISTANCE_CEILINGS: Mapping[str, int] = {
+    "pdq": 63,
+    "phash": 16,
+    "dhash": 16,
+    "ahash": 16,
+    "whash": 16,
+    "md5": 0,
+    "sha256": 0,
+    "vpdq": 63,
+}
+
+
+@dataclass(frozen=True)
+class SignalRegistry:
+    """The signal types a deployment accepts, by name."""
+
+    types: Mapping[str, SignalType]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self.types))
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.types
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every signal type name, sorted."""
+        return tuple(sorted(self.types))
+
+    def get(self, signal_type: object) -> SignalType:
+        """The type called ``signal_type``; unknown names raise SignalError on ``signal_type``."""
+        if isinstance(signal_type, str) and signal_type in self.types:
+            return self.types[signal_type]
+        raise SignalError(
+            "signal_type",
+            f"unknown signal type {signal_type!r}; known: {', '.join(self.names)}",
+        )
+
+    def parse(self, signal_type: object, value: object, quality: object = None) -> Signal:
+        """Parse one wire signal, or raise SignalError naming the bad field."""
+        return self.get(signal_type).parse(value, quality)
+
+    def resolve_max_distance(self, signal_type: object, max_distance: object = None) -> int:
+        """The ``max_distance`` for a query: the default, or the given one if within the ceiling."""
+        return self.get(signal_type).resolve_max_distance(max_distance)
+
+
+def build_registry(
+    *,
+    pdq_min_quality: int = 50,
+    max_distance_defaults: Mapping[str, int] | None = None,
+    max_distance_ceilings: Mapping[str, int] | None = None,
+    vpdq_max_frames: int = 7200,
+    vpdq_query_match_pct: float = 80.0,
+    vpdq_index_match_pct: float = 0.0,
+) -> SignalRegistry:
+    """Build the registry; overrides are per type name. Bad settings raise ConfigError."""
+    _check_int("pdq_min_quality", pdq_min_quality, 0, 100)
+    _check_int("vpdq_max_frames", vpdq_max_frames, 1, 10_000_000)
+    for key, pct in (
+        ("vpdq_query_match_pct", vpdq_query_match_pct),
+        ("vpdq_index_match_pct", vpdq_index_match_pct),
+    ):
+        if isinstance(pct, bool) or not isinstance(pct, int | float) or not 0 <= pct <= 100:
+            raise ConfigError(f"{key}: expected a percentage 0–100, got {pct!r}")
+    defaults = _merged("max_distance_defaults", DEFAULT_MAX_DISTANCES, max_distance_defaults)
+    ceilings = _merged("max_distance_ceilings", MAX_DISTANCE_CEILINGS, max_distance_ceilings)
+    types: dict[str, SignalType] = {
+        "pdq": HammingType("pdq", "hamming", 256, 0, 0, min_quality=pdq_min_quality),
+        **{n: HammingType(n, "hamming", 64, 0, 0) for n in ("phash", "dhash", "ahash", "whash")},
+        "md5": ExactType("md5", "exact", 128, 0, 0),
+        "sha256": ExactType("sha256", "exact", 256, 0, 0),
+        "vpdq": VpdqType(
+            "vpdq",
+            "vpdq",
+            256,
+            0,
+            0,
+            min_quality=pdq_min_quality,
+            max_frames=vpdq_max_frames,
+            query_match_pct=float(vpdq_query_match_pct),
+            index_match_pct=float(vpdq_index_match_pct),
+        ),
+    }
+    for name, kind in types.items():
+        default, ceiling = defaults[name], ceilings[name]
+        if kind.index_kind == "exact" and ceiling != 0:
+            raise ConfigError(
+                f"max_distance_ceilings: {name} matches exactly; its ceiling must be 0"
+            )
+        if not 0 <= ceiling <= kind.nbits:
+            raise ConfigError(
+                f"max_distance_ceilings: {name} ceiling {ceiling} is outside 0–{kind.nbits}"
+            )
+        if not 0 <= default <= ceiling:
+            raise ConfigError(
+                f"max_distance_defaults: {name} default {default} is outside 0–{ceiling}"
+            )
+        types[name] = replace(kind, default_max_distance=default, max_distance_ceiling=ceiling)
+    return SignalRegistry(types)
+
+
+@functools.cache
+def default_registry() -> SignalRegistry:
+    """The registry with every setting at its default."""
+    return build_registry()
+
+
+def registry_from_settings(settings: Any) -> SignalRegistry:
+    """Build the registry from a settings object, using defaults for fields it lacks."""
+    fields = (
+        "pdq_min_quality",
+        "max_distance_defaults",
+        "max_distance_ceilings",
+        "vpdq_max_frames",
+        "vpdq_query_match_pct",
+        "vpdq_index_match_pct",
+    )
+    given = {f: getattr(settings, f) for f in fields if getattr(settings, f, None) is not None}
+    return build_registry(**given)
+
+
+def _merged(
+    key: str, base: Mapping[str, int], overrides: Mapping[str, int] | None
+) -> dict[str, int]:
+    merged = dict(base)
+    for name, number in (overrides or {}).items():
+        if name not in base:
+            raise ConfigError(
+                f"{key}: unknown signal type {name!r}; known: {', '.join(sorted(base))}"
+            )
+        _check_int(f"{key}.{name}", number, 0, 256)
+        merged[name] = number
+    return merged
+
+
+def _check_int(key: str, value: object, low: int, high: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ConfigError(f"{key}: expected an integer {low}–{high}, got {value!r}")

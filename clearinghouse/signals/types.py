@@ -1,0 +1,181 @@
+"""Signal types: how each kind of hash is parsed, compared and indexed (DESIGN §3.1).
+
+A ``SignalType`` is a small immutable description; the registry holds one per name,
+built from settings. Parsing returns a ``Signal`` whose value is normalised (lowercase
+hex, or a tuple of vPDQ frames), so equal signals compare and store equal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from clearinghouse.signals._invalid import SignalError
+from clearinghouse.signals.hexcodes import _kind, hamming_distance, parse_hex
+from clearinghouse.signals.vpdq import (
+    VpdqComparison,
+    VpdqFrame,
+    compare_videos,
+    frames_text,
+    parse_frames,
+)
+
+__all__ = ["ExactType", "HammingType", "Signal", "SignalType", "VpdqType"]
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    """One parsed hash: ``value`` is lowercase hex, or a tuple of frames for ``vpdq``."""
+
+    signal_type: str
+    value: str | tuple[VpdqFrame, ...]
+    quality: int | None = None
+
+    @property
+    def text(self) -> str:
+        """The canonical text of the value: the hex itself, or compact JSON of the frames."""
+        return self.value if isinstance(self.value, str) else frames_text(self.value)
+
+    def to_bytes(self) -> bytes:
+        """The raw code for an index: 32 bytes for PDQ, 8 for 64-bit types, frames concatenated."""
+        if isinstance(self.value, str):
+            return bytes.fromhex(self.value)
+        return b"".join(frame.to_bytes() for frame in self.value)
+
+    def to_wire(self) -> dict[str, object]:
+        """The signal as it appears in JSON: ``signal_type``, ``value`` and ``quality`` if any."""
+        wire: dict[str, object] = {"signal_type": self.signal_type}
+        wire["value"] = (
+            self.value if isinstance(self.value, str) else [f.to_wire() for f in self.value]
+        )
+        if self.quality is not None:
+            wire["quality"] = self.quality
+        return wire
+
+
+@dataclass(frozen=True, slots=True)
+class SignalType:
+    """What every signal type knows: its name, index kind and ``max_distance`` bounds."""
+
+    name: str
+    index_kind: str  # "hamming", "exact" or "vpdq": which kind of index serves it
+    nbits: int  # bits in one code (one frame for vpdq)
+    default_max_distance: int
+    max_distance_ceiling: int
+
+    def parse(self, value: object, quality: object = None) -> Signal:
+        """Parse and normalise a wire value (and quality), or raise SignalError."""
+        raise NotImplementedError
+
+    def resolve_max_distance(self, max_distance: object = None) -> int:
+        """The ``max_distance`` to use: default if absent; refused if < 0 or above the ceiling."""
+        if max_distance is None:
+            return self.default_max_distance
+        if isinstance(max_distance, str) and max_distance.isascii() and max_distance.isdigit():
+            max_distance = int(max_distance)  # query strings carry numbers as text
+        if isinstance(max_distance, bool) or not isinstance(max_distance, int):
+            raise SignalError(
+                "max_distance", f"expected a non-negative integer, got {max_distance!r}"
+            )
+        if max_distance < 0:
+            raise SignalError(
+                "max_distance", f"expected a non-negative integer, got {max_distance}"
+            )
+        if max_distance > self.max_distance_ceiling:
+            raise SignalError(
+                "max_distance",
+                f"{max_distance} is above the ceiling {self.max_distance_ceiling} for {self.name}",
+            )
+        return max_distance
+
+    def _refuse_quality(self, quality: object) -> None:
+        if quality is not None:
+            raise SignalError("quality", f"{self.name} values carry no quality")
+
+
+@dataclass(frozen=True, slots=True)
+class HammingType(SignalType):
+    """A fixed-width perceptual hash compared by Hamming distance (pdq, phash, …)."""
+
+    min_quality: int | None = None  # set for types that carry a quality (pdq)
+
+    @property
+    def hex_chars(self) -> int:
+        return self.nbits // 4
+
+    def parse(self, value: object, quality: object = None) -> Signal:
+        """Parse a hex value; for pdq, also a quality 0–100 at or above the minimum."""
+        text = parse_hex(value, self.hex_chars)
+        if self.min_quality is None:
+            self._refuse_quality(quality)
+            return Signal(self.name, text)
+        if quality is None:
+            raise SignalError("quality", f"required for {self.name}")
+        if isinstance(quality, bool) or not isinstance(quality, int):
+            raise SignalError("quality", f"expected an integer 0–100, got {_kind(quality)}")
+        if not 0 <= quality <= 100:
+            raise SignalError("quality", f"expected an integer 0–100, got {quality}")
+        if quality < self.min_quality:
+            raise SignalError(
+                "quality", f"{quality} is below the minimum {self.min_quality} for {self.name}"
+            )
+        return Signal(self.name, text, quality)
+
+    def distance(self, a: Signal, b: Signal) -> int:
+        """Hamming distance between two parsed values of this type."""
+        return hamming_distance(_hex(a), _hex(b))
+
+
+@dataclass(frozen=True, slots=True)
+class ExactType(SignalType):
+    """A cryptographic digest (md5, sha256): it matches only itself."""
+
+    def parse(self, value: object, quality: object = None) -> Signal:
+        """Parse a hex digest of the type's length."""
+        self._refuse_quality(quality)
+        return Signal(self.name, parse_hex(value, self.nbits // 4))
+
+    def distance(self, a: Signal, b: Signal) -> int:
+        """0 for the same digest, 1 otherwise (the discrete metric)."""
+        return 0 if _hex(a) == _hex(b) else 1
+
+
+@dataclass(frozen=True, slots=True)
+class VpdqType(SignalType):
+    """A video as a list of PDQ frame hashes; ``max_distance`` bounds each frame's distance."""
+
+    min_quality: int = 50
+    max_frames: int = 7200
+    query_match_pct: float = 80.0
+    index_match_pct: float = 0.0
+
+    def parse(self, value: object, quality: object = None) -> Signal:
+        """Parse a non-empty list of at most ``max_frames`` frames."""
+        self._refuse_quality(quality)
+        frames = parse_frames(value, max_frames=self.max_frames, min_quality=self.min_quality)
+        return Signal(self.name, frames)
+
+    def compare(
+        self, query: Signal, indexed: Signal, max_distance: int | None = None
+    ) -> VpdqComparison:
+        """Apply the vPDQ match rule with this type's percentages."""
+        return compare_videos(
+            _frames(query),
+            _frames(indexed),
+            max_distance=self.resolve_max_distance(max_distance),
+            min_quality=self.min_quality,
+            query_match_pct=self.query_match_pct,
+            index_match_pct=self.index_match_pct,
+        )
+
+
+def _hex(signal: Signal) -> str:
+    if not isinstance(signal.value, str):
+        raise TypeError(f"{signal.signal_type} value is not a hex string")
+    return signal.value
+
+
+def _frames(signal: Signal) -> Sequence[VpdqFrame]:
+    if isinstance(signal.value, str):
+        raise TypeError(f"{signal.signal_type} value is not a frame list")
+    return signal.value
