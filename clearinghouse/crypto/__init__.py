@@ -17,7 +17,12 @@ from clearinghouse.crypto.httpsig import (
     verify_request,
 )
 from clearinghouse.crypto.keys import SigningKey, VerifyKey, key_id_of
-from clearinghouse.crypto.sigbase import HttpRequest, header_fields, signature_base
+from clearinghouse.crypto.sigbase import (
+    HttpRequest,
+    header_fields,
+    signature_base,
+    wsgi_target_uri,
+)
 
 __all__ = [
     "DIGEST_ALGORITHMS",
@@ -38,4 +43,5 @@ __all__ = [
     "verify_content_digest",
     "verify_envelope",
     "verify_request",
+    "wsgi_target_uri",
 ]

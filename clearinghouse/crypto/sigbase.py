@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from typing import Any
+from urllib.parse import quote, urlsplit
 
 from http_sfv import InnerList, Item
 
@@ -23,6 +24,7 @@ __all__ = [
     "header_fields",
     "signature_base",
     "signature_params",
+    "wsgi_target_uri",
 ]
 
 DERIVED_COMPONENTS = frozenset(
@@ -80,6 +82,39 @@ class HttpRequest:
         if name not in self.fields:
             raise ValueError(f"covered header field {name!r} is not in the request")
         return self.fields[name]
+
+
+def wsgi_target_uri(environ: Mapping[str, Any]) -> str:
+    """The target URI of a WSGI request, with its path and query exactly as the client sent them.
+
+    Frameworks' ``request.url`` decodes percent-escapes (``%2F`` becomes ``/``), which would
+    break a signature over ``@path``, ``@query`` or ``@target-uri``. The raw request line
+    (``RAW_URI`` from gunicorn and werkzeug, ``REQUEST_URI`` elsewhere) is used when the
+    server provides it; otherwise ``SCRIPT_NAME + PATH_INFO`` is re-encoded, which loses
+    only escapes of characters that need none (and ``%2F``). Scheme and host come from
+    ``wsgi.url_scheme`` and ``Host``, so a proxy fixer such as ``ProxyFix`` applies.
+    """
+    scheme = environ.get("wsgi.url_scheme", "http")
+    host = environ.get("HTTP_HOST")
+    if not host:
+        host = environ["SERVER_NAME"]
+        port = str(environ.get("SERVER_PORT", ""))
+        if port and port != _DEFAULT_PORTS.get(scheme):
+            host = f"{host}:{port}"
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI") or ""
+    if "://" in raw:  # absolute-form request line: keep its path and query only
+        rest = raw.split("://", 1)[1]
+        raw = rest[rest.index("/") :] if "/" in rest else "/"
+    query = environ.get("QUERY_STRING", "")
+    if raw.startswith("/"):
+        # Some servers (and werkzeug's test environ) put only the path in RAW_URI.
+        if "?" not in raw and query:
+            raw += "?" + query
+        return f"{scheme}://{host}{raw}"
+    # PEP 3333: environ strings carry the raw bytes decoded as latin-1.
+    path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+    path = quote(path.encode("latin-1"), safe="/:@!$&'()*+,;=")
+    return f"{scheme}://{host}{path}" + (f"?{query}" if query else "")
 
 
 def signature_params(components: Sequence[str], params: Mapping[str, int | str]) -> str:
