@@ -21,6 +21,7 @@ from clearinghouse.tlog.note import NoteVerifier, open_note, sign_note
 __all__ = ["Checkpoint", "open_checkpoint", "sign_checkpoint"]
 
 _DECIMAL = re.compile(r"0|[1-9][0-9]{0,18}")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # per line, so newline counts too
 _MAX_SIZE = 2**63 - 1  # what every reference implementation can represent
 
 
@@ -34,13 +35,13 @@ class Checkpoint:
     extensions: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        if not self.origin or "\n" in self.origin:
+        if not self.origin or _CONTROL.search(self.origin):
             raise ValueError("a checkpoint origin is one non-empty line")
         if not 0 <= self.size <= _MAX_SIZE:
             raise ValueError(f"checkpoint size {self.size} is out of range")
         if len(self.root_hash) != HASH_SIZE:
             raise ValueError(f"a checkpoint root hash is {HASH_SIZE} bytes")
-        if any(not line or "\n" in line for line in self.extensions):
+        if any(not line or _CONTROL.search(line) for line in self.extensions):
             raise ValueError("checkpoint extension lines are non-empty single lines")
 
     def to_body(self) -> str:
@@ -56,6 +57,8 @@ class Checkpoint:
         lines = body[:-1].split("\n")
         if len(lines) < 3:
             raise VerificationError("malformed checkpoint: fewer than three lines")
+        if any(_CONTROL.search(line) for line in lines):
+            raise VerificationError("malformed checkpoint: control characters")
         origin, size_text, root_text, *extensions = lines
         if not origin:
             raise VerificationError("malformed checkpoint: empty origin")

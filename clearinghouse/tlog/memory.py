@@ -7,6 +7,7 @@ proof code can be exercised without a database.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from types import MappingProxyType
 
 from clearinghouse.errors import InvalidInput
 from clearinghouse.tlog.compact import append_nodes
@@ -28,6 +29,11 @@ class MemoryNodeStore:
     @property
     def size(self) -> int:
         return self._size
+
+    @property
+    def nodes(self) -> Mapping[NodeKey, bytes]:
+        """Every stored node, read-only."""
+        return MappingProxyType(self._nodes)
 
     def get_nodes(self, keys: Sequence[NodeKey]) -> Mapping[NodeKey, bytes]:
         """The stored hashes of ``keys`` (absent keys are left out)."""

@@ -1,0 +1,34 @@
+"""The hasher against the published RFC 6962 answers."""
+
+from __future__ import annotations
+
+from clearinghouse.tlog import EMPTY_ROOT, leaf_hash, node_hash
+
+from .vectors import known_answers
+
+
+def test_empty_root_is_sha256_of_nothing():
+    assert EMPTY_ROOT.hex() == known_answers()["hasher"]["empty_root"]
+
+
+def test_empty_leaf_differs_from_empty_tree():
+    assert leaf_hash(b"").hex() == known_answers()["hasher"]["empty_leaf"]
+    assert leaf_hash(b"") != EMPTY_ROOT
+
+
+def test_leaf():
+    case = known_answers()["hasher"]["leaf"]
+    assert leaf_hash(case["entry_ascii"].encode()).hex() == case["hash"]
+
+
+def test_node():
+    case = known_answers()["hasher"]["node"]
+    assert (
+        node_hash(case["left_ascii"].encode(), case["right_ascii"].encode()).hex() == case["hash"]
+    )
+
+
+def test_node_is_not_the_leaf_of_its_children():
+    a, b = leaf_hash(b"Hello"), leaf_hash(b"World")
+    assert node_hash(a, b) != leaf_hash(a + b)
+    assert node_hash(a, b) != node_hash(b, a)
