@@ -1,1 +1,52 @@
-"""client."""
+"""The member SDK: a signed HTTP client for one clearinghouse server.
+
+Imports only the pure packages (crypto, errors) and ``requests``, so a member platform
+can use it without the server's dependencies.
+"""
+
+from clearinghouse.client.api import Client, load_signing_key
+from clearinghouse.client.bulk import Outcome, StatementFile, read_hash_lines
+from clearinghouse.client.errors import (
+    AuthenticationProblem,
+    ConflictProblem,
+    ForbiddenProblem,
+    InvalidInputProblem,
+    NotFoundProblem,
+    PayloadTooLargeProblem,
+    ProblemError,
+    TransportError,
+    UnavailableProblem,
+    VerificationProblem,
+)
+from clearinghouse.client.statements import (
+    MAX_ITEMS,
+    PAYLOAD_TYPES,
+    feedback_item,
+    retraction_item,
+    sign_statement,
+    submission_item,
+)
+
+__all__ = [
+    "MAX_ITEMS",
+    "PAYLOAD_TYPES",
+    "AuthenticationProblem",
+    "Client",
+    "ConflictProblem",
+    "ForbiddenProblem",
+    "InvalidInputProblem",
+    "NotFoundProblem",
+    "Outcome",
+    "PayloadTooLargeProblem",
+    "ProblemError",
+    "StatementFile",
+    "TransportError",
+    "UnavailableProblem",
+    "VerificationProblem",
+    "feedback_item",
+    "load_signing_key",
+    "read_hash_lines",
+    "retraction_item",
+    "sign_statement",
+    "submission_item",
+]

@@ -1,0 +1,279 @@
+"""``Client``: a member's view of one clearinghouse server (DESIGN §4–§6).
+
+Statements are signed twice: the DSSE envelope with the member key says *what* the member
+states (kept in the log forever), and the RFC 9421 request signature says *who is asking
+now* (checked once, then forgotten). Answers are the decoded JSON bodies of the contract;
+errors are the typed problems of ``client.errors``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from clearinghouse.client.http import SignedSession
+from clearinghouse.client.statements import ENDPOINTS, sign_statement
+from clearinghouse.crypto import Envelope, SigningKey, VerifyKey
+from clearinghouse.errors import InvalidInput, VerificationError
+
+__all__ = ["MAX_LOG_ENTRIES", "MAX_MATCH_QUERIES", "Client", "load_signing_key"]
+
+# Server defaults (DESIGN §5, §6): the client splits longer requests into several.
+MAX_MATCH_QUERIES = 1_000
+MAX_LOG_ENTRIES = 1_000
+
+Items = Sequence[Mapping[str, Any]]
+
+
+def load_signing_key(key: SigningKey | str | os.PathLike[str]) -> SigningKey:
+    """A signing key, or the key in a PKCS#8 PEM file at that path."""
+    if isinstance(key, SigningKey):
+        return key
+    try:
+        data = Path(key).read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"cannot read the member key {key}: {exc.strerror}") from None
+    return SigningKey.from_pem(data)
+
+
+class Client:
+    """A member of one server, signing every request and statement with ``key``.
+
+    ``key`` is a SigningKey or the path of its PEM file. ``retries`` counts the extra
+    attempts after a connection error or a 5xx answer; ``timeout`` is per attempt.
+    """
+
+    def __init__(
+        self,
+        server: str,
+        member: str,
+        key: SigningKey | str | os.PathLike[str],
+        *,
+        timeout: float = 10.0,
+        retries: int = 3,
+        session: requests.Session | None = None,
+        **session_options: Any,
+    ) -> None:
+        self.member = member
+        self.key = load_signing_key(key)
+        self.http = SignedSession(
+            server, self.key, timeout=timeout, retries=retries, session=session, **session_options
+        )
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **options: Any) -> Client:
+        """A client from CLEARINGHOUSE_URL, CLEARINGHOUSE_MEMBER and CLEARINGHOUSE_KEY."""
+        environ = os.environ if environ is None else environ
+        names = ("CLEARINGHOUSE_URL", "CLEARINGHOUSE_MEMBER", "CLEARINGHOUSE_KEY")
+        missing = [name for name in names if not environ.get(name)]
+        if missing:
+            raise InvalidInput(f"set {', '.join(missing)}")
+        return cls(*(environ[name] for name in names), **options)
+
+    @property
+    def server(self) -> str:
+        return self.http.server
+
+    def close(self) -> None:
+        """Close pooled connections."""
+        self.http.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- statements (DESIGN §4.2) ---------------------------------------------------------
+
+    def sign(self, kind: str, items: Items, *, created: datetime | str | None = None) -> Envelope:
+        """The signed envelope of a ``submission``, ``retraction`` or ``feedback``."""
+        return sign_statement(kind, self.member, items, self.key, created=created)
+
+    def submit(self, items: Items, *, created: datetime | str | None = None) -> dict[str, Any]:
+        """Submit hashes: ``{"signal_type", "value", "quality"?, "content_type", "labels"}``."""
+        return self.submit_envelope("submission", self.sign("submission", items, created=created))
+
+    def retract(self, items: Items, *, created: datetime | str | None = None) -> dict[str, Any]:
+        """Withdraw own contributions: items ``{"signal_type", "value", "reason"}``."""
+        return self.submit_envelope("retraction", self.sign("retraction", items, created=created))
+
+    def feedback(self, items: Items, *, created: datetime | str | None = None) -> dict[str, Any]:
+        """Agree or disagree: items ``{"signal_type", "value", "verdict", "reason"}``."""
+        return self.submit_envelope("feedback", self.sign("feedback", items, created=created))
+
+    def submit_envelope(self, endpoint: str, envelope: Envelope | bytes) -> dict[str, Any]:
+        """POST a signed envelope (or its exact JSON bytes); re-sending one is idempotent.
+
+        ``endpoint`` is a kind (``submission``…) or a path (``/v1/submissions``…). The
+        answer is ``{"statement_id", "log_index", "items", "checkpoint", "inclusion_proof"}``.
+        """
+        path = ENDPOINTS.get(endpoint, endpoint)
+        if path not in ENDPOINTS.values():
+            raise ValueError(f"not a statement endpoint: {endpoint!r}")
+        body = envelope.to_json() if isinstance(envelope, Envelope) else bytes(envelope)
+        return self._json("POST", path, body=body)
+
+    # -- matching (DESIGN §5) --------------------------------------------------------------
+
+    def match(self, queries: Iterable[Mapping[str, Any]], *, dihedral: bool = False) -> list[dict]:
+        """One ``{"matches": [...]}`` per query ``{"signal_type", "value", "max_distance"?}``.
+
+        More than 1,000 queries are sent as several requests; order is kept.
+        """
+        queries = [dict(q) for q in queries]
+        results: list[dict] = []
+        for start in range(0, len(queries), MAX_MATCH_QUERIES):
+            batch = queries[start : start + MAX_MATCH_QUERIES]
+            body: dict[str, Any] = {"queries": batch}
+            if dihedral:
+                body["dihedral"] = True
+            answer = self._json("POST", "/v1/match", body=_json_bytes(body))
+            found = answer.get("results")
+            if not isinstance(found, list) or len(found) != len(batch):
+                raise VerificationError("the match answer does not have one result per query")
+            results.extend(found)
+        return results
+
+    def match_one(
+        self, signal_type: str, value: Any, max_distance: int | None = None
+    ) -> list[dict]:
+        """The matches of one hash, nearest first (GET; vPDQ frame lists go by POST)."""
+        if not isinstance(value, str):
+            query = {"signal_type": signal_type, "value": value}
+            if max_distance is not None:
+                query["max_distance"] = max_distance
+            return self.match([query])[0].get("matches", [])
+        answer = self._json(
+            "GET",
+            "/v1/match",
+            query={"signal_type": signal_type, "value": value, "max_distance": max_distance},
+        )
+        # The single lookup answers like the batch one, with one result; a bare
+        # {"matches": [...]} is accepted too.
+        if isinstance(answer.get("results"), list) and answer["results"]:
+            return answer["results"][0].get("matches", [])
+        return answer.get("matches", [])
+
+    # -- signals and the change feed -------------------------------------------------------
+
+    def signal(self, signal_id: int | str) -> dict[str, Any]:
+        """One signal: labels, counts, confirmed/disputed and this member's contribution."""
+        return self._json("GET", f"/v1/signals/{signal_id}")
+
+    def signals(self, after: str | int | None = None, limit: int | None = None) -> dict[str, Any]:
+        """One page of the change feed: ``{"signals": [...], "next": cursor or null}``."""
+        return self._json("GET", "/v1/signals", query={"after": after, "limit": limit})
+
+    def iter_signal_pages(
+        self, after: str | int | None = None, limit: int | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Pages of the change feed from ``after`` until caught up.
+
+        Keep the last page's ``next`` (when not null) to resume a mirror later. The feed
+        is caught up when ``next`` is null, the page is empty, or the cursor stops moving.
+        """
+        while True:
+            page = self.signals(after, limit)
+            yield page
+            cursor = page.get("next")
+            if cursor is None or not page.get("signals") or cursor == after:
+                return
+            after = cursor
+
+    def iter_signals(self, after: str | int | None = None) -> Iterator[dict[str, Any]]:
+        """Every signal state in the change feed from ``after`` (tombstones included)."""
+        for page in self.iter_signal_pages(after):
+            yield from page.get("signals", [])
+
+    # -- keys -----------------------------------------------------------------------------
+
+    def add_key(self, public_key: VerifyKey | str | bytes) -> dict[str, Any]:
+        """Add a public key (VerifyKey or PEM) to this member, asked with an active key."""
+        if not isinstance(public_key, VerifyKey):
+            public_key = VerifyKey.from_pem(public_key)
+        body = _json_bytes({"public_key": public_key.to_pem().decode("ascii")})
+        return self._json("POST", "/v1/keys", body=body, idempotent=False)
+
+    def revoke_key(self, key_id: str, force: bool = False) -> dict[str, Any]:
+        """Revoke one of this member's keys; ``force`` allows revoking the last active one."""
+        return self._json(
+            "DELETE",
+            f"/v1/keys/{key_id}",
+            query={"force": True if force else None},
+            idempotent=False,
+        )
+
+    # -- the transparency log (DESIGN §6) --------------------------------------------------
+
+    def log_checkpoint(self) -> str:
+        """The latest signed checkpoint note (public)."""
+        return self.http.request("GET", "/v1/log/checkpoint", signed=False).text
+
+    def log_key(self) -> str:
+        """The log's verifier key in note ``vkey`` form (public)."""
+        return self.http.request("GET", "/v1/log/key", signed=False).text.strip()
+
+    def log_entries(self, start: int, end: int) -> list[tuple[int, bytes]]:
+        """``(index, entry bytes)`` for ``start <= index < end``, in pages of 1,000."""
+        if not 0 <= start <= end:
+            raise InvalidInput(f"no log range from {start} to {end}")
+        out: list[tuple[int, bytes]] = []
+        while start < end:
+            stop = min(end, start + MAX_LOG_ENTRIES)
+            answer = self._json("GET", "/v1/log/entries", query={"start": start, "end": stop})
+            page = [(int(e["index"]), _b64(e["data"], "entry")) for e in answer.get("entries", [])]
+            if not page:
+                raise VerificationError(f"the log has no entry {start}")
+            if [i for i, _ in page] != list(range(start, start + len(page))):
+                raise VerificationError("the log answered entries out of order")
+            out.extend(page)
+            start += len(page)
+        return out
+
+    def inclusion_proof(self, index: int, tree_size: int) -> list[bytes]:
+        """The audit path of entry ``index`` in the tree of ``tree_size`` entries."""
+        answer = self._json(
+            "GET", "/v1/log/proof/inclusion", query={"index": index, "tree_size": tree_size}
+        )
+        return [_b64(h, "proof hash") for h in answer.get("hashes", [])]
+
+    def consistency_proof(self, first: int, second: int) -> list[bytes]:
+        """The proof that the tree of ``first`` entries is a prefix of the one of ``second``."""
+        answer = self._json(
+            "GET", "/v1/log/proof/consistency", query={"first": first, "second": second}
+        )
+        return [_b64(h, "proof hash") for h in answer.get("hashes", [])]
+
+    # -- plumbing --------------------------------------------------------------------------
+
+    def _json(self, method: str, path: str, **kw: Any) -> dict[str, Any]:
+        response = self.http.request(method, path, **kw)
+        if not response.content:
+            return {}
+        try:
+            answer = response.json()
+        except ValueError:
+            raise VerificationError(f"{method} {path}: the answer is not JSON") from None
+        if not isinstance(answer, dict):
+            raise VerificationError(f"{method} {path}: the answer is not a JSON object")
+        return answer
+
+
+def _json_bytes(data: Any) -> bytes:
+    return json.dumps(data, separators=(",", ":")).encode("utf-8")
+
+
+def _b64(text: Any, what: str) -> bytes:
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, TypeError, ValueError):
+        raise VerificationError(f"the server sent a malformed base64 {what}") from None

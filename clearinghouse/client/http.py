@@ -1,0 +1,153 @@
+"""The signing HTTP session: one RFC 9421 signature per attempt, retries with backoff.
+
+Each attempt is signed afresh (new ``created``, new random ``nonce``) because the server
+accepts a signature once (DESIGN §4.1): re-sending the same signed bytes would be refused
+as a replay. Retrying is safe where the operation is idempotent — statements are stored
+once per envelope, lookups change nothing — so connection failures, 5xx and 429 are
+retried with exponential backoff and jitter; other 4xx are final. Operations that are not
+idempotent (adding or revoking a key) are retried only when the request never left.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import secrets
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import quote, urlencode, urlsplit
+
+import requests
+from urllib3.exceptions import NewConnectionError
+
+from clearinghouse.client.errors import TransportError, problem_error
+from clearinghouse.crypto import SigningKey, sign_request
+
+__all__ = ["SignedSession"]
+
+_USER_AGENT = "clearinghouse-client/1"
+_MAX_RETRY_AFTER = 60.0
+
+
+class SignedSession:
+    """Sends requests to one server, signed with one member key, over a reused connection."""
+
+    def __init__(
+        self,
+        server: str,
+        key: SigningKey,
+        *,
+        timeout: float = 10.0,
+        retries: int = 3,
+        session: requests.Session | None = None,
+        backoff: float = 0.5,
+        max_backoff: float = 8.0,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        parts = urlsplit(server)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"server must be an http(s) URL, got {server!r}")
+        if retries < 0:
+            raise ValueError("retries must be >= 0")
+        self.server = server.rstrip("/")
+        self.key = key
+        self.timeout = timeout
+        self.retries = retries
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self.http = session if session is not None else requests.Session()
+        self._sleep = sleep
+        self._clock = clock
+
+    def close(self) -> None:
+        """Close the pooled connections."""
+        self.http.close()
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Mapping[str, Any] | None = None,
+        body: bytes | None = None,
+        content_type: str = "application/json",
+        signed: bool = True,
+        idempotent: bool = True,
+    ) -> requests.Response:
+        """Send one request (re-signed on every retry); a 2xx answer or a typed error."""
+        url = self.server + path
+        pairs = [(k, _text(v)) for k, v in (query or {}).items() if v is not None]
+        if pairs:
+            url += "?" + urlencode(pairs, quote_via=quote)
+        attempt = 0
+        while True:
+            prepared = self._prepare(method, url, body, content_type, signed)
+            try:
+                response = self.http.send(prepared, timeout=self.timeout, allow_redirects=False)
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                if attempt < self.retries and (idempotent or _never_sent(exc)):
+                    self._pause(attempt, None)
+                    attempt += 1
+                    continue
+                raise TransportError(
+                    f"cannot reach {self.server} after {attempt + 1} attempt(s): {exc}"
+                ) from exc
+            if response.status_code < 400:
+                return response
+            retryable = response.status_code >= 500 or response.status_code == 429
+            if retryable and idempotent and attempt < self.retries:
+                self._pause(attempt, response.headers.get("Retry-After"))
+                response.close()
+                attempt += 1
+                continue
+            raise problem_error(response.status_code, response.content)
+
+    def _prepare(
+        self, method: str, url: str, body: bytes | None, content_type: str, signed: bool
+    ) -> requests.PreparedRequest:
+        headers = {"User-Agent": _USER_AGENT, "Accept": "application/json, */*;q=0.5"}
+        if body is not None:
+            headers["Content-Type"] = content_type
+        prepared = self.http.prepare_request(
+            requests.Request(method, url, headers=headers, data=body)
+        )
+        if signed:
+            # Sign what will actually go on the wire: the prepared URL and body.
+            prepared.headers.update(
+                sign_request(
+                    prepared.method or method,
+                    prepared.url or url,
+                    {},
+                    body,
+                    self.key,
+                    created=int(self._clock()),
+                    nonce=secrets.token_urlsafe(16),
+                )
+            )
+        return prepared
+
+    def _pause(self, attempt: int, retry_after: str | None) -> None:
+        ceiling = min(self.max_backoff, self.backoff * 2**attempt)
+        # Half fixed, half random: spreads out clients that failed together.
+        delay = ceiling / 2 + random.uniform(0, ceiling / 2)
+        if retry_after is not None:
+            # An HTTP-date does not parse as seconds: then the backoff is good enough.
+            with contextlib.suppress(ValueError):
+                delay = max(delay, min(float(retry_after), _MAX_RETRY_AFTER))
+        self._sleep(delay)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _never_sent(exc: Exception) -> bool:
+    """Whether the request failed before any byte reached the server (safe to retry)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, NewConnectionError)

@@ -1,0 +1,122 @@
+"""Statements as DESIGN §4.2 defines them: payloads, their items, and signing into DSSE.
+
+A statement is ``{"member", "created", "items"}`` signed as a DSSE envelope with the
+member's key. The payload bytes are produced once, here, and never re-serialised: what is
+signed is what the server keeps in its log.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from clearinghouse.crypto import Envelope, SigningKey, sign_envelope
+from clearinghouse.errors import InvalidInput
+
+__all__ = [
+    "ENDPOINTS",
+    "MAX_ITEMS",
+    "PAYLOAD_TYPES",
+    "VERDICTS",
+    "feedback_item",
+    "retraction_item",
+    "rfc3339",
+    "sign_statement",
+    "statement_payload",
+    "submission_item",
+]
+
+PAYLOAD_TYPES = {
+    "submission": "application/vnd.clearinghouse.submission+json",
+    "retraction": "application/vnd.clearinghouse.retraction+json",
+    "feedback": "application/vnd.clearinghouse.feedback+json",
+}
+ENDPOINTS = {
+    "submission": "/v1/submissions",
+    "retraction": "/v1/retractions",
+    "feedback": "/v1/feedback",
+}
+# The server's default limit (CLEARINGHOUSE_MAX_STATEMENT_ITEMS); larger statements are refused.
+MAX_ITEMS = 10_000
+VERDICTS = ("agree", "disagree")
+
+
+def rfc3339(moment: datetime | str | None = None) -> str:
+    """``moment`` (default now) as RFC 3339 UTC to the second, e.g. ``2024-05-01T12:00:00Z``."""
+    if isinstance(moment, str):
+        return moment
+    moment = moment or datetime.now(UTC)
+    if moment.tzinfo is None:
+        raise ValueError("created must be timezone-aware")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def statement_payload(
+    member: str, items: Sequence[Mapping[str, Any]], created: datetime | str | None = None
+) -> bytes:
+    """The exact payload bytes of a statement by ``member`` about ``items``."""
+    payload = {"member": member, "created": rfc3339(created), "items": list(items)}
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def sign_statement(
+    kind: str,
+    member: str,
+    items: Sequence[Mapping[str, Any]],
+    key: SigningKey,
+    *,
+    created: datetime | str | None = None,
+) -> Envelope:
+    """A DSSE envelope of a ``submission``, ``retraction`` or ``feedback`` statement."""
+    if kind not in PAYLOAD_TYPES:
+        raise ValueError(f"unknown statement kind {kind!r}")
+    if not items:
+        raise InvalidInput("a statement needs at least one item")
+    if len(items) > MAX_ITEMS:
+        raise InvalidInput(f"a statement holds at most {MAX_ITEMS} items, got {len(items)}")
+    return sign_envelope(PAYLOAD_TYPES[kind], statement_payload(member, items, created), key)
+
+
+def _signal(line: Mapping[str, Any]) -> dict[str, Any]:
+    """The signal of a hash line (as ``clearinghouse hash`` prints): type, value, quality."""
+    missing = [name for name in ("signal_type", "value") if line.get(name) in (None, "")]
+    if missing:
+        raise InvalidInput(f"the line has no {' and no '.join(missing)}")
+    signal = {"signal_type": line["signal_type"], "value": line["value"]}
+    # The quality is part of how a PDQ hash is given; it rides along wherever it is known.
+    if line.get("quality") is not None:
+        signal["quality"] = line["quality"]
+    return signal
+
+
+def submission_item(
+    line: Mapping[str, Any],
+    labels: Iterable[str],
+    *,
+    content_type: str | None = None,
+    note: str | None = None,
+) -> dict[str, Any]:
+    """A submission item from a hash line; ``content_type`` fills in when the line has none."""
+    item = _signal(line)
+    kind = line.get("content_type") or content_type
+    if not kind:
+        raise InvalidInput("the line has no content_type (give --content-type)")
+    item["content_type"] = kind
+    item["labels"] = list(labels)
+    if note is not None:
+        item["note"] = note
+    return item
+
+
+def retraction_item(line: Mapping[str, Any], reason: str) -> dict[str, Any]:
+    """A retraction item: the signal of a hash line and why it is withdrawn."""
+    return {**_signal(line), "reason": reason}
+
+
+def feedback_item(line: Mapping[str, Any], verdict: str, reason: str) -> dict[str, Any]:
+    """A feedback item: ``agree`` or ``disagree`` with a signal, and why."""
+    if verdict not in VERDICTS:
+        raise InvalidInput(f"verdict must be agree or disagree, got {verdict!r}")
+    return {**_signal(line), "verdict": verdict, "reason": reason}
