@@ -1,7 +1,7 @@
 """Run the whole suite on SQLite, then on a fresh PostgreSQL database, and summarise.
 
 The PostgreSQL pass uses a database created for this run on
-``CLEARINGHOUSE_TEST_PG`` (default postgresql+psycopg://postgres@127.0.0.1:5432/postgres)
+``TEST_PG_ADMIN_URL`` (default postgresql+psycopg://postgres@127.0.0.1:5432/postgres)
 and drops it afterwards. It is skipped only when no server answers, and the summary
 says so. Extra arguments go to pytest.
 """
@@ -14,7 +14,7 @@ import sys
 import uuid
 
 ADMIN_URL = os.environ.get(
-    "CLEARINGHOUSE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+    "TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 
 
@@ -33,7 +33,7 @@ def _admin():
 def main() -> int:
     results: list[tuple[str, str]] = []
     env = dict(os.environ)
-    env.pop("CLEARINGHOUSE_TEST_DATABASE_URL", None)
+    env.pop("TEST_DATABASE_URL", None)
     code = _pytest(env, "SQLite")
     results.append(("SQLite", "passed" if code == 0 else f"FAILED (exit {code})"))
     failed = code != 0
@@ -47,7 +47,7 @@ def main() -> int:
         admin.execute(f'CREATE DATABASE "{name}"')
         try:
             base = ADMIN_URL.rsplit("/", 1)[0]
-            env_pg = dict(env, CLEARINGHOUSE_TEST_DATABASE_URL=f"{base}/{name}")
+            env_pg = dict(env, TEST_DATABASE_URL=f"{base}/{name}")
             code = _pytest(env_pg, f"PostgreSQL ({name})")
             results.append(("PostgreSQL", "passed" if code == 0 else f"FAILED (exit {code})"))
             failed = failed or code != 0

@@ -1,5 +1,5 @@
 """Shared fixtures: a migrated database per test (SQLite file, or the PostgreSQL database
-named by CLEARINGHOUSE_TEST_DATABASE_URL), settings, service context, app and client."""
+named by TEST_DATABASE_URL), settings, service context, app and client."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from clearinghouse.services.context import ServiceContext
 from clearinghouse.store import migrate
 from clearinghouse.store.models import Base
 
-PG_URL = os.environ.get("CLEARINGHOUSE_TEST_DATABASE_URL")
+PG_URL = os.environ.get("TEST_DATABASE_URL")
 
 
 @pytest.fixture(scope="session")

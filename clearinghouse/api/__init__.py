@@ -43,4 +43,6 @@ def create_app(settings: Settings | None = None, *, context: ServiceContext | No
 
 
 def _v1_blueprints() -> list:
-    return []
+    from clearinghouse.api import keys, log, statements
+
+    return [statements.bp, keys.bp, log.bp]

@@ -16,8 +16,11 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON."
 
 
 def operator_context() -> ServiceContext:
-    """A context over the configured database, for operator commands."""
-    return ServiceContext(load_settings())
+    """A context over the configured database, for operator commands; its connections
+    are closed when the command ends."""
+    ctx = ServiceContext(load_settings())
+    click.get_current_context().call_on_close(ctx.close)
+    return ctx
 
 
 def emit(data: Any, as_json: bool, text: str | None = None) -> None:

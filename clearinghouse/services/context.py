@@ -29,6 +29,30 @@ class ServiceContext:
             ensure_data_dir(self.settings.data_dir)
         return Database(self.settings.effective_database_url)
 
+    @functools.cached_property
+    def registry(self):
+        """The signal types, configured from the settings."""
+        from clearinghouse.signals.registry import build_registry
+
+        s = self.settings
+        return build_registry(
+            pdq_min_quality=s.pdq_min_quality,
+            max_distance_ceilings=dict(s.max_distance_ceilings),
+            vpdq_max_frames=s.vpdq_max_frames,
+            vpdq_query_match_pct=s.vpdq_query_match_pct,
+            vpdq_index_match_pct=s.vpdq_index_match_pct,
+        )
+
+    @functools.cached_property
+    def taxonomy(self):
+        """The shipped taxonomy extended by the configured labels."""
+        from clearinghouse.signals.taxonomy import load_taxonomy
+
+        return load_taxonomy(extra_labels=self.settings.extra_labels)
+
+    def statement_applied(self, log_index: int) -> None:
+        """Called after a statement commits, so this process's indexes catch up at once."""
+
     def start(self) -> None:
         """Start what a serving process runs in the background (index followers)."""
 

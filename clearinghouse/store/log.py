@@ -14,7 +14,8 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from clearinghouse.store.models import LogEntry, LogHead, LogNode
-from clearinghouse.tlog import append_nodes, leaf_hash
+from clearinghouse.tlog.compact import append_nodes
+from clearinghouse.tlog.hashing import leaf_hash
 
 __all__ = ["SqlNodeReader", "append_entries", "log_size", "read_entries"]
 

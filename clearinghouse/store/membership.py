@@ -11,6 +11,7 @@ from clearinghouse.store.models import Member, MemberKey
 
 __all__ = [
     "active_key_count",
+    "active_key_with_member",
     "get_key",
     "get_member",
     "insert_key",
@@ -61,3 +62,17 @@ def active_key_count(session: Session, member_id: str) -> int:
         .select_from(MemberKey)
         .where(MemberKey.member_id == member_id, MemberKey.status == "active")
     )
+
+
+def active_key_with_member(session: Session, key_id: str) -> tuple[MemberKey, Member] | None:
+    """The key and its member when both are active; None otherwise."""
+    row = session.execute(
+        select(MemberKey, Member)
+        .join(Member, Member.id == MemberKey.member_id)
+        .where(
+            MemberKey.key_id == key_id,
+            MemberKey.status == "active",
+            Member.status == "active",
+        )
+    ).first()
+    return (row[0], row[1]) if row else None

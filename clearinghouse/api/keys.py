@@ -1,0 +1,33 @@
+"""Self-service keys: a member adds or revokes its own keys (logged)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+
+from clearinghouse.api.auth import caller, signed
+from clearinghouse.api.context import service_context
+from clearinghouse.crypto import VerifyKey
+from clearinghouse.errors import InvalidInput
+from clearinghouse.services import members
+
+bp = Blueprint("keys", __name__)
+
+
+@bp.post("/keys")
+@signed(None)
+def add_key():
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("public_key"), str):
+        raise InvalidInput('body: expected {"public_key": "<PEM>"}')
+    who = caller()
+    key = VerifyKey.from_pem(body["public_key"])
+    return jsonify(members.add_key(service_context(), who.member, key, by=who.member)), 201
+
+
+@bp.delete("/keys/<key_id>")
+@signed(None)
+def revoke_key(key_id: str):
+    who = caller()
+    force = request.args.get("force", "false").lower() in ("1", "true", "yes")
+    result = members.revoke_key(service_context(), who.member, key_id, force=force, by=who.member)
+    return jsonify(result)

@@ -1,0 +1,48 @@
+"""The transparency log over HTTP (DESIGN §6)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify
+
+from clearinghouse.api.auth import signed
+from clearinghouse.api.context import service_context
+from clearinghouse.api.params import int_arg
+from clearinghouse.services import transparency
+
+bp = Blueprint("log", __name__)
+
+
+@bp.get("/log/checkpoint")
+def get_checkpoint():
+    """Public: the latest signed checkpoint."""
+    ctx = service_context()
+    with ctx.db.read() as session:
+        note = transparency.checkpoint(ctx, session)
+    return Response(note, mimetype="text/plain")
+
+
+@bp.get("/log/key")
+def get_key():
+    """Public: the verifier key of checkpoints, in note vkey format."""
+    return Response(transparency.verifier(service_context()).vkey + "\n", mimetype="text/plain")
+
+
+@bp.get("/log/entries")
+@signed("auditor")
+def get_entries():
+    start, end = int_arg("start"), int_arg("end")
+    return jsonify(entries=transparency.entries(service_context(), start, end))
+
+
+@bp.get("/log/proof/inclusion")
+@signed("auditor")
+def get_inclusion():
+    return jsonify(
+        transparency.inclusion(service_context(), int_arg("index"), int_arg("tree_size"))
+    )
+
+
+@bp.get("/log/proof/consistency")
+@signed("auditor")
+def get_consistency():
+    return jsonify(transparency.consistency(service_context(), int_arg("first"), int_arg("second")))

@@ -1,0 +1,42 @@
+"""Statements and signals: POST submissions/retractions/feedback, GET signals."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+
+from clearinghouse.api.auth import caller, signed
+from clearinghouse.api.context import service_context
+from clearinghouse.api.params import int_arg
+from clearinghouse.services import signal_views, statements
+
+bp = Blueprint("statements", __name__)
+
+
+def _accept(kind: str, role: str):
+    @signed(role)
+    def view():
+        answer = statements.accept_statement(
+            service_context(), kind, caller(), request.get_data(cache=True)
+        )
+        return jsonify(answer), 201
+
+    view.__name__ = f"post_{kind}"
+    return view
+
+
+bp.add_url_rule("/submissions", view_func=_accept("submission", "submitter"), methods=["POST"])
+bp.add_url_rule("/retractions", view_func=_accept("retraction", "submitter"), methods=["POST"])
+bp.add_url_rule("/feedback", view_func=_accept("feedback", "matcher"), methods=["POST"])
+
+
+@bp.get("/signals/<int:signal_id>")
+@signed("matcher")
+def get_signal(signal_id: int):
+    return jsonify(signal_views.signal_detail(service_context(), signal_id, caller()))
+
+
+@bp.get("/signals")
+@signed("matcher")
+def signal_feed():
+    limit = int_arg("limit", required=False)
+    return jsonify(signal_views.feed(service_context(), request.args.get("after"), limit))

@@ -1,0 +1,75 @@
+"""Who is calling: RFC 9421 request verification against the member keys, replay
+refusal and role checks (DESIGN §4.1). Failures are one opaque AuthenticationError."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from clearinghouse.crypto import VerifyKey, verify_request
+from clearinghouse.crypto.httpsig import RequestSignatureError
+from clearinghouse.errors import AuthenticationError, Forbidden
+from clearinghouse.services import replay
+from clearinghouse.services.context import ServiceContext
+from clearinghouse.store import membership
+
+__all__ = ["Caller", "authenticate"]
+
+log = logging.getLogger("clearinghouse.auth")
+
+
+@dataclass(frozen=True)
+class Caller:
+    """An authenticated member and the key that signed the request."""
+
+    member: str
+    key_id: str
+    roles: frozenset[str]
+
+    def require(self, role: str) -> None:
+        """Raise Forbidden unless the caller holds ``role``."""
+        if role not in self.roles:
+            raise Forbidden(f"member {self.member!r} lacks the {role!r} role")
+
+
+def authenticate(
+    ctx: ServiceContext,
+    method: str,
+    url: str,
+    headers: Mapping[str, str],
+    body: bytes | None,
+    *,
+    now: int | None = None,
+) -> Caller:
+    """Verify a request's signature, refuse replays; return the calling member."""
+    now = int(time.time()) if now is None else now
+    found: dict[str, Caller] = {}
+
+    def resolve(key_id: str) -> VerifyKey | None:
+        with ctx.db.read() as session:
+            row = membership.active_key_with_member(session, key_id)
+        if row is None:
+            return None
+        key, member = row
+        found[key_id] = Caller(member.id, key.key_id, member.role_set)
+        return VerifyKey(key.public_key)
+
+    try:
+        verified = verify_request(
+            method,
+            url,
+            headers,
+            body,
+            resolve_key=resolve,
+            now=now,
+            max_skew=ctx.settings.signature_max_skew,
+        )
+    except RequestSignatureError as exc:
+        log.info("refused request signature: %s", exc.reason)
+        raise AuthenticationError() from None
+    if not replay.first_use(ctx, verified.replay_key, verified.valid_until, now):
+        log.info("refused replayed signature by key %s", verified.keyid)
+        raise AuthenticationError()
+    return found[verified.keyid]

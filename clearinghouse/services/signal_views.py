@@ -1,0 +1,97 @@
+"""How signals are shown: one signal, many (for matches), and the change feed."""
+
+from __future__ import annotations
+
+import json
+
+from clearinghouse.errors import InvalidInput, NotFound
+from clearinghouse.services.auth import Caller
+from clearinghouse.services.context import ServiceContext
+from clearinghouse.services.entries import iso
+from clearinghouse.store import Session
+from clearinghouse.store import signals as rows
+
+__all__ = ["describe", "feed", "signal_detail"]
+
+FEED_LIMIT = 1_000
+
+
+def describe(ctx: ServiceContext, state: rows.SignalState) -> dict:
+    """The public shape of one signal (DESIGN §5), as matches and the feed report it."""
+    s = state.signal
+    value = json.loads(s.value) if s.signal_type == "vpdq" else s.value
+    out = {
+        "signal_id": s.id,
+        "signal_type": s.signal_type,
+        "value": value,
+        "status": s.status,
+        "labels": state.labels,
+        "contributors": len(state.contributors),
+        "confirmed": len(state.contributors) >= ctx.settings.confirm_threshold,
+        "disputed": state.disagree > state.agree,
+        "first_seen": iso(s.first_seen),
+        "last_seen": iso(s.last_seen),
+    }
+    if s.quality is not None:
+        out["quality"] = s.quality
+    return out
+
+
+def describe_many(ctx: ServiceContext, session: Session, ids: list[int]) -> dict[int, dict]:
+    return {i: describe(ctx, st) for i, st in rows.signal_states(session, ids).items()}
+
+
+def signal_detail(ctx: ServiceContext, signal_id: int, caller: Caller) -> dict:
+    """One signal with its feedback counts and the caller's own contribution."""
+    with ctx.db.read() as session:
+        state = rows.signal_states(session, [signal_id]).get(signal_id)
+        if state is None:
+            raise NotFound(f"no signal {signal_id}")
+        own = [c for c in rows.contributions_of(session, [signal_id], caller.member)]
+        out = describe(ctx, state)
+        out["feedback"] = {"agree": state.agree, "disagree": state.disagree}
+        out["your_contribution"] = (
+            {
+                "status": own[0].status,
+                "labels": own[0].labels,
+                "content_type": own[0].content_type,
+                "note": own[0].note,
+                "created": iso(own[0].created_at),
+            }
+            if own
+            else None
+        )
+    return out
+
+
+def parse_cursor(text: str | None) -> tuple[int, int]:
+    """``"<log index>.<signal id>"`` (opaque to members) → tuple; empty → the start."""
+    if not text:
+        return (-1, 0)
+    index, _, sid = text.partition(".")
+    try:
+        cursor = (int(index), int(sid))
+    except ValueError:
+        raise InvalidInput(f"after: {text!r} is not a cursor from this feed") from None
+    if cursor[0] < -1 or cursor[1] < 0:
+        raise InvalidInput(f"after: {text!r} is not a cursor from this feed")
+    return cursor
+
+
+def feed(ctx: ServiceContext, after: str | None, limit: int | None) -> dict:
+    """Signal states changed after the cursor; retracted ones appear as tombstones."""
+    limit = FEED_LIMIT if limit is None else limit
+    if not 1 <= limit <= FEED_LIMIT:
+        raise InvalidInput(f"limit: expected 1 to {FEED_LIMIT}, got {limit}")
+    cursor = parse_cursor(after)
+    with ctx.db.read() as session:
+        page = rows.feed_page(session, cursor, limit)
+        shown = describe_many(ctx, session, [s.id for s in page])
+    signals = []
+    for s in page:
+        if s.status == "retracted":
+            signals.append({"signal_id": s.id, "signal_type": s.signal_type, "status": "retracted"})
+        else:
+            signals.append(shown[s.id])
+    nxt = f"{page[-1].updated_index}.{page[-1].id}" if page else after
+    return {"signals": signals, "next": nxt if page else (after or None)}

@@ -1,0 +1,165 @@
+"""Signed statements (DESIGN §4.2): submissions, retractions and feedback.
+
+One pipeline for the three kinds: read the DSSE envelope, check that the calling member
+signed it with an active key and names itself in the payload, validate every item
+(all-or-nothing, every bad item listed), then — in one transaction under the log lock —
+apply it to signals, contributions and feedback and append the envelope to the log.
+The same envelope sent again gets the first answer back and changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from clearinghouse.crypto import Envelope, VerifyKey, verify_envelope
+from clearinghouse.errors import Forbidden, InvalidInput
+from clearinghouse.services import transparency
+from clearinghouse.services.auth import Caller
+from clearinghouse.services.context import ServiceContext
+from clearinghouse.services.entries import encode_entry, utcnow
+from clearinghouse.services.statement_items import apply_items, validate_items
+from clearinghouse.store import membership
+from clearinghouse.store import signals as rows
+from clearinghouse.store.log import append_entries, log_size
+
+__all__ = ["KINDS", "PAYLOAD_TYPES", "accept_statement"]
+
+PAYLOAD_TYPES = {
+    "submission": "application/vnd.clearinghouse.submission+json",
+    "retraction": "application/vnd.clearinghouse.retraction+json",
+    "feedback": "application/vnd.clearinghouse.feedback+json",
+}
+KINDS = tuple(PAYLOAD_TYPES)
+PAYLOAD_FIELDS = {"member", "created", "items"}
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A verified statement, ready to apply."""
+
+    kind: str
+    envelope: Envelope
+    key_id: str
+    member: str
+    items: list[Any]
+
+
+def accept_statement(ctx: ServiceContext, kind: str, caller: Caller, body: bytes) -> dict:
+    """Verify, validate and apply one statement; return the answer (the first one again
+    when the same envelope was accepted before)."""
+    statement = _read(ctx, kind, caller, body)
+    digest = bytes.fromhex(statement.envelope.digest())
+    with ctx.db.read() as session:
+        earlier = rows.statement_by_digest(session, digest)
+    if earlier is not None:
+        return earlier.response
+    transparency.log_key(ctx)  # loaded (or created) before the log lock is taken
+    now = utcnow()
+    with ctx.db.write() as session:
+        index = log_size(session, lock=True)
+        # Checked again under the lock: two identical envelopes racing are stored once.
+        earlier = rows.statement_by_digest(session, digest)
+        if earlier is not None:
+            return earlier.response
+        parsed = validate_items(ctx, session, kind, statement.member, statement.items)
+        entry = encode_entry(
+            kind,
+            now,
+            member=statement.member,
+            key_id=statement.key_id,
+            envelope=statement.envelope.to_dict(),
+        )
+        append_entries(session, [(kind, entry)], now)
+        statement_id = rows.insert_statement(
+            session,
+            kind=kind,
+            member_id=statement.member,
+            key_id=statement.key_id,
+            digest=digest,
+            log_index=index,
+            now=now,
+        )
+        results = apply_items(session, kind, statement.member, statement_id, index, parsed, now)
+        response = {
+            "statement_id": statement_id,
+            "log_index": index,
+            "items": results,
+            **transparency.receipt(ctx, session, index, index + 1),
+        }
+        rows.set_statement_response(session, statement_id, response)
+    ctx.statement_applied(index)
+    return response
+
+
+def _read(ctx: ServiceContext, kind: str, caller: Caller, body: bytes) -> Statement:
+    if not body:
+        raise InvalidInput("the body must be a DSSE envelope")
+    envelope = Envelope.from_json(body)
+    if envelope.payload_type != PAYLOAD_TYPES[kind]:
+        raise InvalidInput(
+            f"payloadType: expected {PAYLOAD_TYPES[kind]!r}, got {envelope.payload_type!r}"
+        )
+    key_id, _ = verify_envelope(envelope, _member_keys(ctx, caller.member))
+    payload = _payload(envelope.payload, ctx.settings.max_statement_items)
+    if payload["member"] != caller.member:
+        raise Forbidden(
+            f"the payload names member {payload['member']!r} but the request is signed "
+            f"by {caller.member!r}"
+        )
+    return Statement(kind, envelope, key_id, caller.member, payload["items"])
+
+
+def _member_keys(ctx: ServiceContext, member_id: str):
+    """Resolve only the active keys of ``member_id``: any other signer is unknown."""
+
+    def resolve(key_id: str) -> VerifyKey | None:
+        with ctx.db.read() as session:
+            row = membership.active_key_with_member(session, key_id)
+        if row is None or row[1].id != member_id:
+            return None
+        return VerifyKey(row[0].public_key)
+
+    return resolve
+
+
+def _payload(raw: bytes, max_items: int) -> dict:
+    try:
+        payload = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidInput(f"payload: not JSON ({exc})") from None
+    if not isinstance(payload, dict):
+        raise InvalidInput("payload: expected a JSON object")
+    missing = sorted(PAYLOAD_FIELDS - payload.keys())
+    extra = sorted(payload.keys() - PAYLOAD_FIELDS)
+    if missing or extra:
+        raise InvalidInput(
+            "payload: "
+            + "; ".join(
+                ([f"missing {', '.join(missing)}"] if missing else [])
+                + ([f"unexpected {', '.join(extra)}"] if extra else [])
+            )
+        )
+    if not isinstance(payload["member"], str):
+        raise InvalidInput("payload.member: expected a string")
+    _created(payload["created"])
+    items = payload["items"]
+    if not isinstance(items, list) or not items:
+        raise InvalidInput("payload.items: expected a non-empty list")
+    if len(items) > max_items:
+        raise InvalidInput(f"payload.items: {len(items)} items; at most {max_items} per statement")
+    return payload
+
+
+def _created(value: Any) -> datetime:
+    if not isinstance(value, str):
+        raise InvalidInput("payload.created: expected an RFC 3339 time string")
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput(f"payload.created: {value!r} is not an RFC 3339 time") from None
+    if moment.tzinfo is None:
+        raise InvalidInput("payload.created: a time zone is required")
+    return moment

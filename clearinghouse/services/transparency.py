@@ -1,0 +1,138 @@
+"""The log as its readers see it: the server's log key, signed checkpoints, entries and
+proofs (DESIGN §6). The log key is created on first use and never rotated silently: its
+verifier key is recorded in the database, and a different or missing key file stops the
+service instead of quietly starting a new identity."""
+
+from __future__ import annotations
+
+import base64
+import os
+import threading
+
+from clearinghouse.crypto import SigningKey
+from clearinghouse.errors import ConfigError, InvalidInput
+from clearinghouse.services.context import ServiceContext, ensure_data_dir
+from clearinghouse.store import Session, app_state
+from clearinghouse.store.log import SqlNodeReader, log_size, read_entries
+from clearinghouse.tlog.checkpoint import Checkpoint, sign_checkpoint
+from clearinghouse.tlog.note import NoteVerifier
+from clearinghouse.tlog.proofs import consistency_proof, inclusion_proof, root
+
+__all__ = [
+    "MAX_ENTRIES",
+    "checkpoint",
+    "consistency",
+    "entries",
+    "inclusion",
+    "log_key",
+    "receipt",
+    "verifier",
+]
+
+MAX_ENTRIES = 1_000
+VKEY_STATE = "log_vkey"
+_lock = threading.Lock()
+
+
+def log_key(ctx: ServiceContext) -> SigningKey:
+    """The server's log signing key, created (mode 0600) on first use."""
+    cached = ctx.__dict__.get("_log_key")
+    if cached is not None:
+        return cached
+    with _lock:
+        key = _load_or_create(ctx)
+        ctx.__dict__["_log_key"] = key
+        return key
+
+
+def verifier(ctx: ServiceContext) -> NoteVerifier:
+    """The verifier of checkpoints, named after the log's origin."""
+    return NoteVerifier.for_key(ctx.settings.log_origin, log_key(ctx).verify_key)
+
+
+def _load_or_create(ctx: ServiceContext) -> SigningKey:
+    path = ctx.settings.effective_log_key_path
+    if path.exists():
+        try:
+            key = SigningKey.from_pem(path.read_bytes())
+        except (OSError, InvalidInput) as exc:
+            raise ConfigError(f"CLEARINGHOUSE_LOG_KEY_PATH: cannot load {path}: {exc}") from None
+    else:
+        ensure_data_dir(path.parent)
+        key = SigningKey.generate()
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process created it first: use theirs
+            return _load_or_create(ctx)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(key.to_pem())
+    vkey = NoteVerifier.for_key(ctx.settings.log_origin, key.verify_key).vkey
+    with ctx.db.write() as session:
+        recorded = app_state.get(session, VKEY_STATE)
+        if recorded is None:
+            app_state.put(session, VKEY_STATE, vkey)
+        elif recorded != vkey:
+            raise ConfigError(
+                f"CLEARINGHOUSE_LOG_KEY_PATH: {path} is not the key this log was signed with "
+                f"({recorded}); restore that key rather than rotating it silently"
+            )
+    return key
+
+
+def checkpoint(ctx: ServiceContext, session: Session, size: int | None = None) -> str:
+    """The signed checkpoint of the log at ``size`` (default: its current size)."""
+    size = log_size(session) if size is None else size
+    head = Checkpoint(ctx.settings.log_origin, size, root(size, SqlNodeReader(session)))
+    return sign_checkpoint(head, log_key(ctx))
+
+
+def receipt(ctx: ServiceContext, session: Session, index: int, size: int) -> dict:
+    """What a statement's answer carries: a checkpoint and its entry's inclusion proof."""
+    hashes = inclusion_proof(index, size, SqlNodeReader(session))
+    return {
+        "checkpoint": checkpoint(ctx, session, size),
+        "inclusion_proof": {"index": index, "tree_size": size, "hashes": _b64(hashes)},
+    }
+
+
+def entries(ctx: ServiceContext, start: int, end: int) -> list[dict]:
+    """Entries ``start <= index < end`` (at most MAX_ENTRIES) as ``{"index", "data"}``."""
+    with ctx.db.read() as session:
+        size = log_size(session)
+        if not 0 <= start < end or end - start > MAX_ENTRIES or start >= size:
+            raise InvalidInput(
+                f"start and end: need 0 <= start < end, start < {size} (the log size) "
+                f"and at most {MAX_ENTRIES} entries, got start={start}, end={end}"
+            )
+        found = read_entries(session, start, min(end, size))
+    return [{"index": i, "data": base64.b64encode(d).decode()} for i, d in found]
+
+
+def inclusion(ctx: ServiceContext, index: int, tree_size: int) -> dict:
+    """The inclusion proof of entry ``index`` in the tree of ``tree_size`` entries."""
+    with ctx.db.read() as session:
+        size = log_size(session)
+        if not 0 <= index < tree_size <= size:
+            raise InvalidInput(
+                f"index and tree_size: need 0 <= index < tree_size <= {size}, "
+                f"got index={index}, tree_size={tree_size}"
+            )
+        hashes = inclusion_proof(index, tree_size, SqlNodeReader(session))
+    return {"index": index, "tree_size": tree_size, "hashes": _b64(hashes)}
+
+
+def consistency(ctx: ServiceContext, first: int, second: int) -> dict:
+    """The consistency proof between the trees of ``first`` and ``second`` entries."""
+    with ctx.db.read() as session:
+        size = log_size(session)
+        if not 0 < first <= second <= size:
+            raise InvalidInput(
+                f"first and second: need 0 < first <= second <= {size}, "
+                f"got first={first}, second={second}"
+            )
+        hashes = consistency_proof(first, second, SqlNodeReader(session))
+    return {"first": first, "second": second, "hashes": _b64(hashes)}
+
+
+def _b64(hashes: list[bytes]) -> list[str]:
+    return [base64.b64encode(h).decode() for h in hashes]

@@ -1,0 +1,194 @@
+"""Rows of signals, contributions, feedback and statements, read and written in bulk.
+
+Statements carry up to 10,000 items, so every function here takes many signals at once
+and issues a bounded number of statements (chunks of ``CHUNK`` keys per IN list).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from clearinghouse.store.models import Contribution, Feedback, Signal, Statement
+
+__all__ = [
+    "CHUNK",
+    "SignalState",
+    "contributions_of",
+    "feed_page",
+    "insert_signals",
+    "signal_states",
+    "signals_by_digest",
+    "statement_by_digest",
+]
+
+CHUNK = 900  # below SQLite's default limit of host parameters per statement
+
+
+def _chunks(items: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def statement_by_digest(session: Session, digest: bytes) -> Statement | None:
+    return session.scalar(select(Statement).where(Statement.envelope_digest == digest))
+
+
+def insert_statement(
+    session: Session,
+    *,
+    kind: str,
+    member_id: str,
+    key_id: str,
+    digest: bytes,
+    log_index: int,
+    now: datetime,
+) -> int:
+    statement = Statement(
+        kind=kind,
+        member_id=member_id,
+        key_id=key_id,
+        envelope_digest=digest,
+        log_index=log_index,
+        response={},
+        created_at=now,
+    )
+    session.add(statement)
+    session.flush()
+    return statement.id
+
+
+def set_statement_response(session: Session, statement_id: int, response: dict) -> None:
+    session.execute(update(Statement).where(Statement.id == statement_id).values(response=response))
+
+
+def signals_by_digest(session: Session, digests: Sequence[bytes]) -> dict[bytes, Signal]:
+    found: dict[bytes, Signal] = {}
+    for chunk in _chunks(list(set(digests))):
+        for row in session.scalars(select(Signal).where(Signal.digest.in_(chunk))):
+            found[row.digest] = row
+    return found
+
+
+def insert_signals(session: Session, rows: list[dict]) -> dict[bytes, int]:
+    """Insert new signals (dicts of column values); return digest → id."""
+    ids: dict[bytes, int] = {}
+    for chunk in _chunks(rows, 500):
+        result = session.execute(insert(Signal).returning(Signal.id, Signal.digest), list(chunk))
+        ids.update({digest: sid for sid, digest in result})
+    return ids
+
+
+def touch_signals(session: Session, ids: Sequence[int], values: dict) -> None:
+    """Set the same column values on many signals."""
+    for chunk in _chunks(list(ids)):
+        session.execute(update(Signal).where(Signal.id.in_(chunk)).values(**values))
+
+
+def contributions_of(
+    session: Session, signal_ids: Sequence[int], member_id: str | None = None
+) -> list[Contribution]:
+    """Contributions to these signals (of one member when given), any status."""
+    out: list[Contribution] = []
+    for chunk in _chunks(list(signal_ids)):
+        query = select(Contribution).where(Contribution.signal_id.in_(chunk))
+        if member_id is not None:
+            query = query.where(Contribution.member_id == member_id)
+        out.extend(session.scalars(query))
+    return out
+
+
+def insert_contributions(session: Session, rows: list[dict]) -> None:
+    for chunk in _chunks(rows, 500):
+        session.execute(insert(Contribution), list(chunk))
+
+
+def feedback_of(session: Session, signal_ids: Sequence[int]) -> list[Feedback]:
+    out: list[Feedback] = []
+    for chunk in _chunks(list(signal_ids)):
+        out.extend(session.scalars(select(Feedback).where(Feedback.signal_id.in_(chunk))))
+    return out
+
+
+def signals_by_id(session: Session, ids: Sequence[int]) -> dict[int, Signal]:
+    found: dict[int, Signal] = {}
+    for chunk in _chunks(list(set(ids))):
+        for row in session.scalars(select(Signal).where(Signal.id.in_(chunk))):
+            found[row.id] = row
+    return found
+
+
+@dataclass(frozen=True)
+class SignalState:
+    """A signal with what its contributions and feedback add up to."""
+
+    signal: Signal
+    labels: dict[str, int]
+    contributors: tuple[str, ...]
+    agree: int
+    disagree: int
+
+
+def signal_states(session: Session, ids: Sequence[int]) -> dict[int, SignalState]:
+    """The current state of each signal: labels with counts, contributors, verdicts."""
+    signals = signals_by_id(session, ids)
+    labels: dict[int, dict[str, int]] = {i: {} for i in signals}
+    contributors: dict[int, list[str]] = {i: [] for i in signals}
+    for c in contributions_of(session, list(signals)):
+        if c.status != "active":
+            continue
+        contributors[c.signal_id].append(c.member_id)
+        for label in c.labels:
+            labels[c.signal_id][label] = labels[c.signal_id].get(label, 0) + 1
+    verdicts: dict[int, list[int]] = {i: [0, 0] for i in signals}
+    for f in feedback_of(session, list(signals)):
+        verdicts[f.signal_id][0 if f.verdict == "agree" else 1] += 1
+    return {
+        i: SignalState(
+            signal=s,
+            labels=dict(sorted(labels[i].items())),
+            contributors=tuple(sorted(contributors[i])),
+            agree=verdicts[i][0],
+            disagree=verdicts[i][1],
+        )
+        for i, s in signals.items()
+    }
+
+
+def _after(cursor: tuple[int, int]):
+    index, sid = cursor
+    return or_(
+        Signal.updated_index > index,
+        and_(Signal.updated_index == index, Signal.id > sid),
+    )
+
+
+def feed_page(session: Session, after: tuple[int, int], limit: int) -> list[Signal]:
+    """Signals changed after the cursor ``(updated_index, id)``, in change order."""
+    query = select(Signal).where(_after(after)).order_by(Signal.updated_index, Signal.id)
+    return list(session.scalars(query.limit(limit)))
+
+
+def changes_since(
+    session: Session, after: tuple[int, int], limit: int
+) -> list[tuple[int, str, str, int | None, str, int]]:
+    """``(id, signal_type, value, quality, status, updated_index)`` of signals changed
+    after the cursor ``(updated_index, id)``, in change order; for index followers."""
+    rows = session.execute(
+        select(
+            Signal.id,
+            Signal.signal_type,
+            Signal.value,
+            Signal.quality,
+            Signal.status,
+            Signal.updated_index,
+        )
+        .where(_after(after))
+        .order_by(Signal.updated_index, Signal.id)
+        .limit(limit)
+    )
+    return [tuple(r) for r in rows]
