@@ -1,0 +1,107 @@
+"""Exact-match index for cryptographic digests (MD5, SHA-256): value bytes → ids.
+
+Writers replace whole tuples in the dicts rather than mutating them, so a lookup in another
+thread sees either the old or the new tuple and never a half-changed one.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["ExactIndex"]
+
+
+class ExactIndex:
+    """Ids by exact ``nbytes``-byte value. Lookups are safe alongside one or more writers."""
+
+    def __init__(self, nbytes: int) -> None:
+        if nbytes <= 0:
+            raise ValueError("nbytes must be positive")
+        self.nbytes = nbytes
+        self._ids_by_value: dict[bytes, tuple[int, ...]] = {}
+        self._value_by_id: dict[int, bytes] = {}
+        self._write_lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._value_by_id)
+
+    def _value(self, value: object) -> bytes:
+        if isinstance(value, np.ndarray):
+            value = value.tobytes()
+        if not isinstance(value, bytes | bytearray | memoryview) or len(value) != self.nbytes:
+            raise ValueError(f"value must be {self.nbytes} bytes")
+        return bytes(value)
+
+    def add(self, ids: Iterable[int], values: Iterable[object]) -> None:
+        """Index each value under its id; an id already present moves to its new value."""
+        pairs = [(int(i), self._value(v)) for i, v in zip(ids, values, strict=True)]
+        with self._write_lock:
+            for id_, value in pairs:
+                self._discard(id_)
+                self._ids_by_value[value] = (*self._ids_by_value.get(value, ()), id_)
+                self._value_by_id[id_] = value
+
+    def remove(self, ids: Iterable[int]) -> None:
+        """Remove ids; ids not present are ignored."""
+        with self._write_lock:
+            for id_ in ids:
+                self._discard(int(id_))
+
+    def _discard(self, id_: int) -> None:
+        value = self._value_by_id.pop(id_, None)
+        if value is None:
+            return
+        rest = tuple(i for i in self._ids_by_value[value] if i != id_)
+        if rest:
+            self._ids_by_value[value] = rest
+        else:
+            del self._ids_by_value[value]
+
+    def search(self, value: object) -> np.ndarray:
+        """Ids indexed under exactly ``value``, ascending."""
+        return np.array(sorted(self._ids_by_value.get(self._value(value), ())), dtype=np.int64)
+
+    def search_batch(self, values: Sequence[object]) -> list[np.ndarray]:
+        """``search`` for each value."""
+        return [self.search(v) for v in values]
+
+    def save(self, path: str | os.PathLike[str], position: int) -> None:
+        """Write an atomic, checksummed snapshot reflecting change-sequence ``position``."""
+        from clearinghouse.index.snapshot import write_snapshot
+
+        with self._write_lock:
+            items = sorted(self._value_by_id.items())
+        ids = np.array([i for i, _ in items], dtype=np.int64)
+        values = np.frombuffer(b"".join(v for _, v in items), dtype=np.uint8)
+        arrays = {"ids": ids, "values": values.reshape(len(items), self.nbytes)}
+        write_snapshot(Path(path), "exact", arrays, {"nbytes": self.nbytes}, position)
+
+    @classmethod
+    def load(
+        cls, path: str | os.PathLike[str], *, nbytes: int | None = None
+    ) -> tuple[ExactIndex, int]:
+        """Read a snapshot: (index, position); SnapshotError if missing, corrupt or mismatched."""
+        from clearinghouse.index.snapshot import check_snapshot, read_snapshot
+
+        arrays, meta, position = read_snapshot(Path(path), "exact")
+        stored = meta.get("nbytes")
+        check_snapshot(isinstance(stored, int) and stored > 0, "snapshot has no value width")
+        check_snapshot(nbytes is None or stored == nbytes, "snapshot value width differs")
+        ids, values = arrays.get("ids"), arrays.get("values")
+        check_snapshot(
+            ids is not None
+            and values is not None
+            and ids.dtype == np.int64
+            and values.dtype == np.uint8
+            and values.shape == (ids.size, stored)
+            and np.unique(ids).size == ids.size,
+            "snapshot arrays malformed",
+        )
+        index = cls(stored)
+        index.add(ids.tolist(), [row.tobytes() for row in values])
+        return index, position

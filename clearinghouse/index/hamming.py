@@ -1,0 +1,324 @@
+"""An exact, incremental Hamming index: immutable main part + small fresh part + tombstones.
+
+Every write builds a new immutable ``_State`` and swaps it in with one attribute store, so
+a lookup reads one consistent state without taking a lock; writers are serialised by a
+lock. Fresh additions go to the delta (brute-force scanned by faiss); removals of main rows
+are tombstones. ``compact()`` folds both into a new main part built off to the side from a
+frozen state; writes that land meanwhile are journaled and replayed onto the new state
+before it is swapped in, so a lookup during compaction neither errors nor misses.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from clearinghouse.index.flat import as_code_matrix, range_search
+from clearinghouse.index.multi_index import MultiIndex
+
+__all__ = ["HammingIndex"]
+
+log = logging.getLogger(__name__)
+
+_NO_IDS = np.empty(0, np.int64)
+# Queries per task when a batch is spread over threads.
+_BATCH_SLICE = 64
+
+
+@dataclass(frozen=True)
+class _State:
+    main: MultiIndex
+    dead: np.ndarray  # sorted int64 rows of main that are removed or replaced
+    delta_ids: np.ndarray  # int64
+    delta_codes: np.ndarray  # (m, nbytes) uint8
+
+    def __len__(self) -> int:
+        return len(self.main) - self.dead.size + self.delta_ids.size
+
+
+def _as_ids(ids: object) -> np.ndarray:
+    arr = np.asarray(ids)
+    if arr.ndim != 1 or (arr.size and not np.issubdtype(arr.dtype, np.integer)):
+        raise ValueError("ids must be a one-dimensional integer array")
+    return arr.astype(np.int64, copy=False)
+
+
+def _last_of_each(ids: np.ndarray) -> np.ndarray:
+    """Positions of the last occurrence of every distinct id (a later add wins)."""
+    _, first_in_reversed = np.unique(ids[::-1], return_index=True)
+    return np.sort(ids.size - 1 - first_in_reversed)
+
+
+class HammingIndex:
+    """Exact range search over ``nbits``-bit codes keyed by int64 ids.
+
+    Thread safety: ``search``/``search_batch``/``len`` may run in any number of threads
+    concurrently with one another and with writers (``add``, ``remove``, ``update``,
+    ``compact``, ``save``); writers are serialised internally.
+    """
+
+    def __init__(
+        self,
+        nbits: int,
+        *,
+        chunk_bits: tuple[int, ...] | None = None,
+        tuned_distance: int | None = None,
+        delta_limit: int = 20_000,
+        auto_compact: bool = True,
+        workers: int | None = None,
+        force_tables: bool = False,
+    ) -> None:
+        if nbits <= 0 or nbits % 64:
+            raise ValueError("nbits must be a positive multiple of 64")
+        self.nbits = nbits
+        self.nbytes = nbits // 8
+        self.chunk_bits = tuple(chunk_bits) if chunk_bits is not None else None
+        self.tuned_distance = tuned_distance if tuned_distance is not None else (nbits * 31) // 256
+        self.delta_limit = delta_limit
+        self.auto_compact = auto_compact
+        self.workers = workers or os.cpu_count() or 1
+        self._force_tables = force_tables
+        empty_codes = np.empty((0, self.nbytes), np.uint8)
+        self._state = _State(self._build(_NO_IDS, empty_codes), _NO_IDS, _NO_IDS, empty_codes)
+        self._write_lock = threading.Lock()
+        self._compact_lock = threading.Lock()
+        self._journal: list[tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
+        self._compactor: threading.Thread | None = None
+        self._pool: ThreadPoolExecutor | None = None
+
+    def _build(self, ids: np.ndarray, codes: np.ndarray) -> MultiIndex:
+        return MultiIndex.build(
+            self.nbits,
+            ids,
+            codes,
+            chunk_bits=self.chunk_bits,
+            tuned_distance=self.tuned_distance,
+            workers=self.workers,
+        )
+
+    def __len__(self) -> int:
+        return len(self._state)
+
+    # -- writes ------------------------------------------------------------------------
+
+    def add(self, ids: object, codes: object) -> None:
+        """Add codes under ids; an id already present has its code replaced."""
+        self.update(add_ids=ids, add_codes=codes)
+
+    def remove(self, ids: object) -> None:
+        """Remove ids; ids not present are ignored."""
+        self.update(remove_ids=ids)
+
+    def update(
+        self, *, add_ids: object = None, add_codes: object = None, remove_ids: object = None
+    ) -> None:
+        """Apply removals then additions as one atomic change seen whole by lookups."""
+        rm = _as_ids(remove_ids) if remove_ids is not None else _NO_IDS
+        if add_ids is not None:
+            ids = _as_ids(add_ids)
+            codes = as_code_matrix(add_codes, self.nbytes)
+            if ids.size != codes.shape[0]:
+                raise ValueError(f"{ids.size} ids for {codes.shape[0]} codes")
+            keep = _last_of_each(ids)
+            ids, codes = ids[keep], codes[keep]
+        else:
+            ids, codes = _NO_IDS, np.empty((0, self.nbytes), np.uint8)
+        with self._write_lock:
+            self._state = _apply(self._state, rm, ids, codes)
+            if self._journal is not None:
+                self._journal.append((rm, ids, codes))
+            if self.auto_compact and self._needs_compaction():
+                self._start_background_compaction()
+
+    def _needs_compaction(self) -> bool:
+        s = self._state
+        return s.delta_ids.size + s.dead.size > self.delta_limit
+
+    def _start_background_compaction(self) -> None:
+        if self._compactor is not None and self._compactor.is_alive():
+            return
+        self._compactor = threading.Thread(
+            target=self._compact_in_background, name="hamming-compaction", daemon=True
+        )
+        self._compactor.start()
+
+    def _compact_in_background(self) -> None:
+        try:
+            self.compact()
+        except Exception:  # a failed compaction leaves the index as it was: still exact
+            log.exception("background compaction failed")
+
+    def compact(self) -> None:
+        """Merge the delta and tombstones into a new main part, without blocking lookups."""
+        with self._compact_lock:
+            with self._write_lock:
+                frozen = self._state
+                if frozen.delta_ids.size == 0 and frozen.dead.size == 0:
+                    return
+                self._journal = []
+            try:
+                main = frozen.main
+                live = np.ones(len(main), dtype=bool)
+                live[frozen.dead] = False
+                ids = np.concatenate((main.ids[live], frozen.delta_ids))
+                codes = np.concatenate((main.codes[live], frozen.delta_codes))
+                new_main = self._build(ids, codes)
+            except BaseException:
+                with self._write_lock:
+                    self._journal = None
+                raise
+            with self._write_lock:
+                empty_codes = np.empty((0, self.nbytes), np.uint8)
+                state = _State(new_main, _NO_IDS, _NO_IDS, empty_codes)
+                for rm, add_ids, add_codes in self._journal:
+                    state = _apply(state, rm, add_ids, add_codes)
+                self._state = state
+                self._journal = None
+
+    def wait_for_compaction(self, timeout: float | None = None) -> None:
+        """Block until a running background compaction (if any) has finished."""
+        worker = self._compactor
+        if worker is not None:
+            worker.join(timeout)
+
+    # -- lookups -----------------------------------------------------------------------
+
+    def search(self, code: object, max_distance: int) -> tuple[np.ndarray, np.ndarray]:
+        """Ids within ``max_distance`` of ``code`` and their distances, by (distance, id)."""
+        return self.search_batch(code, max_distance)[0]
+
+    def search_batch(self, codes: object, max_distance: int) -> list[tuple[np.ndarray, np.ndarray]]:
+        """``search`` for each row of ``codes``; large batches use all worker threads."""
+        queries = as_code_matrix(codes, self.nbytes)
+        if not 0 <= max_distance <= self.nbits:
+            raise ValueError(f"max_distance must be within 0..{self.nbits}")
+        state = self._state
+        nq = queries.shape[0]
+        if nq == 0:
+            return []
+        if nq <= _BATCH_SLICE or self.workers == 1 or state.main.plan(max_distance) is None:
+            qnums, ids, dists = self._search_state(state, queries, max_distance)
+        else:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="hamming")
+            starts = range(0, nq, _BATCH_SLICE)
+            parts = list(
+                self._pool.map(
+                    lambda s: self._search_state(
+                        state, queries[s : s + _BATCH_SLICE], max_distance, offset=s
+                    ),
+                    starts,
+                )
+            )
+            qnums, ids, dists = (np.concatenate(p) for p in zip(*parts, strict=True))
+        order = np.lexsort((ids, dists, qnums))
+        qnums, ids, dists = qnums[order], ids[order], dists[order]
+        bounds = np.searchsorted(qnums, np.arange(nq + 1))
+        return [
+            (ids[bounds[q] : bounds[q + 1]], dists[bounds[q] : bounds[q + 1]]) for q in range(nq)
+        ]
+
+    def _search_state(
+        self, state: _State, queries: np.ndarray, r: int, offset: int = 0
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Unsorted (query number, id, distance) triples of one state."""
+        qm, rows, dm = state.main.search(queries, r, force_tables=self._force_tables)
+        if state.dead.size and rows.size:
+            alive = ~_contains(state.dead, rows)
+            qm, rows, dm = qm[alive], rows[alive], dm[alive]
+        qd, drows, dd = range_search(queries, state.delta_codes, r)
+        qnums = np.concatenate((qm, qd)) + offset
+        ids = np.concatenate((state.main.ids[rows], state.delta_ids[drows]))
+        return qnums, ids, np.concatenate((dm, dd))
+
+    # -- snapshots ---------------------------------------------------------------------
+
+    def save(self, path: str | os.PathLike[str], position: int) -> None:
+        """Write an atomic, checksummed snapshot reflecting change-sequence ``position``."""
+        from clearinghouse.index.snapshot import write_snapshot
+
+        state = self._state
+        write_snapshot(Path(path), "hamming", _arrays_of(state), _meta_of(state), position)
+
+    @classmethod
+    def load(
+        cls, path: str | os.PathLike[str], *, nbits: int | None = None, **options: object
+    ) -> tuple[HammingIndex, int]:
+        """Read a snapshot: (index, position); SnapshotError if missing, corrupt or mismatched."""
+        from clearinghouse.index.snapshot import read_snapshot
+
+        arrays, meta, position = read_snapshot(Path(path), "hamming")
+        return cls._from_snapshot(arrays, meta, nbits, options), position
+
+    @classmethod
+    def _from_snapshot(
+        cls,
+        arrays: dict[str, np.ndarray],
+        meta: dict[str, object],
+        nbits: int | None,
+        options: dict[str, object],
+    ) -> HammingIndex:
+        from clearinghouse.index.snapshot import SnapshotError, check_snapshot
+
+        stored_bits = meta.get("nbits")
+        check_snapshot(isinstance(stored_bits, int), "snapshot has no code width")
+        check_snapshot(nbits is None or stored_bits == nbits, "snapshot code width differs")
+        index = cls(stored_bits, **options)  # type: ignore[arg-type]
+        try:
+            main = MultiIndex.from_arrays(stored_bits, arrays, meta.get("chunk_bits"))
+            dead, delta_ids = arrays["dead"], arrays["delta_ids"]
+            delta_codes = arrays["delta_codes"]
+        except (KeyError, ValueError, TypeError) as exc:
+            raise SnapshotError(f"snapshot main part unusable: {exc}") from exc
+        check_snapshot(
+            dead.dtype == np.int64
+            and delta_ids.dtype == np.int64
+            and delta_codes.dtype == np.uint8
+            and delta_codes.shape == (delta_ids.size, index.nbytes)
+            and np.unique(delta_ids).size == delta_ids.size
+            and (dead.size == 0 or (dead.min() >= 0 and dead.max() < len(main)))
+            and bool(np.all(np.diff(dead) > 0)),
+            "snapshot delta or tombstones malformed",
+        )
+        index._state = _State(main, dead, delta_ids, delta_codes)
+        return index
+
+
+def _meta_of(state: _State) -> dict[str, object]:
+    layout = state.main.layout
+    return {"nbits": state.main.nbits, "chunk_bits": list(layout.widths) if layout else None}
+
+
+def _arrays_of(state: _State) -> dict[str, np.ndarray]:
+    arrays = state.main.arrays()
+    arrays.update(dead=state.dead, delta_ids=state.delta_ids, delta_codes=state.delta_codes)
+    return arrays
+
+
+def _contains(sorted_values: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Membership of each of ``values`` in the sorted array ``sorted_values``."""
+    pos = np.searchsorted(sorted_values, values)
+    pos[pos == sorted_values.size] = 0
+    return sorted_values[pos] == values
+
+
+def _apply(state: _State, rm: np.ndarray, ids: np.ndarray, codes: np.ndarray) -> _State:
+    """The state after removing ``rm`` and then adding (or replacing) ``ids``."""
+    touched = np.concatenate((rm, ids))
+    if touched.size == 0:
+        return state
+    rows = state.main.rows_of(touched)
+    dead = state.dead
+    rows = rows[rows >= 0]
+    if rows.size:
+        dead = np.union1d(dead, rows).astype(np.int64)
+    keep = ~np.isin(state.delta_ids, touched)
+    delta_ids = np.concatenate((state.delta_ids[keep], ids))
+    delta_codes = np.concatenate((state.delta_codes[keep], codes))
+    return _State(state.main, dead, delta_ids, delta_codes)

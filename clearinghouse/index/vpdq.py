@@ -1,0 +1,190 @@
+"""vPDQ video matching over a Hamming index of PDQ frame hashes (DESIGN §3.1).
+
+A query video matches an indexed video when the share of query frames within
+``max_distance`` of some frame of the indexed video is at least ``query_match_pct``, and
+the share of the indexed video's frames within ``max_distance`` of some query frame is at
+least ``index_match_pct``. Frames are counted as given: quality filtering and frame
+deduplication are the caller's choice. Frame ids pack the video id and the frame number
+(``video_id << 20 | frame``), so a frame hit names its video without a lookup table.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from clearinghouse.index.flat import as_code_matrix
+from clearinghouse.index.hamming import HammingIndex, _arrays_of, _meta_of
+
+__all__ = ["VpdqIndex", "VpdqMatch"]
+
+FRAME_BITS = 20
+MAX_FRAMES = 1 << FRAME_BITS
+MAX_VIDEO_ID = (1 << (63 - FRAME_BITS)) - 1
+
+
+@dataclass(frozen=True)
+class VpdqMatch:
+    """One matching video with both shares, in percent."""
+
+    video_id: int
+    query_match_pct: float
+    index_match_pct: float
+
+
+class VpdqIndex:
+    """Videos as lists of 256-bit PDQ frame codes, keyed by int64 video id.
+
+    Thread safety as for HammingIndex: lookups run alongside writers; writers serialise.
+    """
+
+    def __init__(
+        self,
+        *,
+        max_distance: int = 31,
+        query_match_pct: float = 80.0,
+        index_match_pct: float = 0.0,
+        **hamming_options: object,
+    ) -> None:
+        self.max_distance = max_distance
+        self.query_match_pct = query_match_pct
+        self.index_match_pct = index_match_pct
+        self.frames = HammingIndex(256, **hamming_options)  # type: ignore[arg-type]
+        self._nframes: dict[int, int] = {}
+        self._write_lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._nframes)
+
+    def add(self, ids: Iterable[int], videos: Iterable[object]) -> None:
+        """Index each video (an (m, 32) uint8 array of frame codes) under its id; replaces."""
+        ids = [int(i) for i in ids]
+        videos = [as_code_matrix(v, 32) for v in videos]
+        if len(ids) != len(videos):
+            raise ValueError(f"{len(ids)} ids for {len(videos)} videos")
+        for id_, frames in zip(ids, videos, strict=True):
+            if not 0 <= id_ <= MAX_VIDEO_ID:
+                raise ValueError(f"video id {id_} outside 0..{MAX_VIDEO_ID}")
+            if not 0 < frames.shape[0] <= MAX_FRAMES:
+                raise ValueError(f"video {id_} must have 1..{MAX_FRAMES} frames")
+        if not ids:
+            return
+        frame_ids = np.concatenate(
+            [_frame_ids(i, f.shape[0]) for i, f in zip(ids, videos, strict=True)]
+        )
+        with self._write_lock:
+            self.frames.update(
+                remove_ids=self._frame_ids_of(ids),
+                add_ids=frame_ids,
+                add_codes=np.concatenate(videos),
+            )
+            for id_, frames in zip(ids, videos, strict=True):
+                self._nframes[id_] = frames.shape[0]
+
+    def remove(self, ids: Iterable[int]) -> None:
+        """Remove videos; ids not present are ignored."""
+        ids = [int(i) for i in ids]
+        with self._write_lock:
+            self.frames.remove(self._frame_ids_of(ids))
+            for id_ in ids:
+                self._nframes.pop(id_, None)
+
+    def _frame_ids_of(self, ids: list[int]) -> np.ndarray:
+        parts = [_frame_ids(i, self._nframes[i]) for i in ids if i in self._nframes]
+        return np.concatenate(parts) if parts else np.empty(0, np.int64)
+
+    def compact(self) -> None:
+        """Compact the frame index (see HammingIndex.compact)."""
+        self.frames.compact()
+
+    def search(
+        self,
+        frames: object,
+        *,
+        max_distance: int | None = None,
+        query_match_pct: float | None = None,
+        index_match_pct: float | None = None,
+    ) -> list[VpdqMatch]:
+        """Videos matching the query frames, by query share then index share (desc), then id."""
+        query = as_code_matrix(frames, 32)
+        if query.shape[0] == 0:
+            raise ValueError("a vPDQ query needs at least one frame")
+        r = self.max_distance if max_distance is None else max_distance
+        q_min = self.query_match_pct if query_match_pct is None else query_match_pct
+        i_min = self.index_match_pct if index_match_pct is None else index_match_pct
+        hits = self.frames.search_batch(query, r)
+        qnums = np.concatenate([np.full(ids.size, q, np.int64) for q, (ids, _) in enumerate(hits)])
+        frame_ids = np.concatenate([ids for ids, _ in hits])
+        videos = frame_ids >> FRAME_BITS
+        matched_query = _distinct_per_video(videos, qnums)
+        matched_index = _distinct_per_video(videos, frame_ids)
+        nframes = self._nframes
+        out = []
+        for video, n_query in matched_query.items():
+            total = nframes.get(video)
+            if total is None:  # removed while this lookup ran
+                continue
+            q_pct = 100.0 * n_query / query.shape[0]
+            i_pct = 100.0 * matched_index[video] / total
+            if q_pct >= q_min and i_pct >= i_min:
+                out.append(VpdqMatch(video, q_pct, i_pct))
+        out.sort(key=lambda m: (-m.query_match_pct, -m.index_match_pct, m.video_id))
+        return out
+
+    def search_batch(self, queries: Sequence[object], **options: object) -> list[list[VpdqMatch]]:
+        """``search`` for each query video."""
+        return [self.search(q, **options) for q in queries]  # type: ignore[arg-type]
+
+    def save(self, path: str | os.PathLike[str], position: int) -> None:
+        """Write an atomic, checksummed snapshot reflecting change-sequence ``position``."""
+        from clearinghouse.index.snapshot import write_snapshot
+
+        with self._write_lock:
+            state = self.frames._state
+            counts = sorted(self._nframes.items())
+        arrays = _arrays_of(state)
+        arrays["video_ids"] = np.array([v for v, _ in counts], dtype=np.int64)
+        arrays["video_frames"] = np.array([n for _, n in counts], dtype=np.int64)
+        write_snapshot(Path(path), "vpdq", arrays, _meta_of(state), position)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str], **options: object) -> tuple[VpdqIndex, int]:
+        """Read a snapshot: (index, position); SnapshotError if missing, corrupt or mismatched."""
+        from clearinghouse.index.snapshot import check_snapshot, read_snapshot
+
+        arrays, meta, position = read_snapshot(Path(path), "vpdq")
+        video_ids, counts = arrays.pop("video_ids", None), arrays.pop("video_frames", None)
+        check_snapshot(
+            video_ids is not None
+            and counts is not None
+            and video_ids.dtype == np.int64
+            and counts.dtype == np.int64
+            and counts.shape == video_ids.shape,
+            "snapshot video table malformed",
+        )
+        index = cls(**options)
+        hamming_options = {
+            k: v for k, v in options.items() if k not in ("max_distance",) and "match_pct" not in k
+        }
+        index.frames = HammingIndex._from_snapshot(arrays, meta, 256, hamming_options)
+        index._nframes = dict(zip(video_ids.tolist(), counts.tolist(), strict=True))
+        check_snapshot(
+            int(counts.sum()) == len(index.frames), "snapshot frame count differs from videos"
+        )
+        return index, position
+
+
+def _frame_ids(video_id: int, nframes: int) -> np.ndarray:
+    return (np.int64(video_id) << FRAME_BITS) + np.arange(nframes, dtype=np.int64)
+
+
+def _distinct_per_video(videos: np.ndarray, keys: np.ndarray) -> dict[int, int]:
+    """Number of distinct ``keys`` per video."""
+    pairs = np.unique(np.stack((videos, keys)), axis=1)
+    found, counts = np.unique(pairs[0], return_counts=True)
+    return dict(zip(found.tolist(), counts.tolist(), strict=True))
