@@ -50,7 +50,8 @@ class TestMember:
         headers: dict | None = None,
         tamper=None,
     ):
-        """Send a signed request; ``tamper(method, path, headers, body)`` may alter it after signing."""
+        """Send a signed request; ``tamper(method, path, headers, body)`` may alter it
+        after signing."""
         url_path = path + ("?" + urlencode(query) if query else "")
         headers = dict(headers or {})
         if body is not None:
