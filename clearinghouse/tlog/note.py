@@ -135,6 +135,11 @@ def _split(note: str | bytes) -> tuple[str, list[str]]:
             note = bytes(note).decode("utf-8")
         except UnicodeDecodeError:
             raise VerificationError("malformed note: not UTF-8") from None
+    elif not note.isascii():
+        try:
+            note.encode("utf-8")
+        except UnicodeEncodeError:  # lone surrogates: no UTF-8 form to check a signature on
+            raise VerificationError("malformed note: not UTF-8") from None
     if _CONTROL.search(note):
         raise VerificationError("malformed note: control characters")
     split = note.rfind("\n\n")

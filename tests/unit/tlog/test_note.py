@@ -117,6 +117,8 @@ def test_malformed_notes(note):
 def test_invalid_utf8_is_malformed():
     with pytest.raises(VerificationError):
         open_note(b"\xff" + go()["signed_by_peter"].encode(), [peter()])
+    with pytest.raises(VerificationError):
+        open_note("\ud800" + go()["signed_by_peter"], [peter()])
 
 
 def test_every_mangled_vkey_is_refused():
