@@ -7,6 +7,7 @@ their first argument. Everything is created lazily so that importing costs nothi
 from __future__ import annotations
 
 import functools
+import logging
 import os
 from pathlib import Path
 
@@ -50,17 +51,35 @@ class ServiceContext:
 
         return load_taxonomy(extra_labels=self.settings.extra_labels)
 
+    @functools.cached_property
+    def matcher(self):
+        """This process's matching indexes (loaded by ``start``)."""
+        from clearinghouse.services.matching import Matcher
+
+        return Matcher(self)
+
     def statement_applied(self, log_index: int) -> None:
         """Called after a statement commits, so this process's indexes catch up at once."""
+        if "matcher" in self.__dict__:
+            try:
+                self.matcher.acknowledged(log_index)
+            except Exception:  # committed already; the follower thread retries
+                logging.getLogger("clearinghouse.matching").exception("catch-up failed")
 
     def start(self) -> None:
-        """Start what a serving process runs in the background (index followers)."""
+        """Start what a serving process runs in the background: the index follower."""
+        self.matcher.start_following()
 
     def readiness_checks(self) -> dict[str, dict]:
-        """Checks of the long-lived parts beyond the database (e.g. indexes loaded)."""
-        return {}
+        """Checks of the long-lived parts beyond the database: indexes loaded."""
+        if "matcher" not in self.__dict__:
+            return {}
+        loaded = self.matcher.ready.is_set()
+        return {"indexes": {"ok": loaded, "detail": "loaded" if loaded else "loading"}}
 
     def close(self) -> None:
+        if "matcher" in self.__dict__:
+            self.matcher.stop()
         if "db" in self.__dict__:
             self.db.dispose()
 

@@ -1,0 +1,271 @@
+"""Lookups (DESIGN §5): one in-memory index per signal type, kept fresh from the database.
+
+Every process holds its own indexes. They start from a checksummed snapshot when one
+matches, otherwise from the database, then follow the change sequence (the log index
+stamped on every changed signal): the process that acknowledged a statement applies it
+at once, the others within one poll interval. Lookups are never stored.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from clearinghouse.errors import ClearinghouseError, InvalidInput
+from clearinghouse.index import ExactIndex, HammingIndex, SnapshotError, VpdqIndex
+from clearinghouse.services.context import ServiceContext
+from clearinghouse.services.signal_views import describe_many
+from clearinghouse.services.statement_items import as_reference
+from clearinghouse.signals.dihedral import dihedral_variants
+from clearinghouse.signals.items import ItemErrors
+from clearinghouse.signals.types import Signal
+from clearinghouse.store import signals as rows
+
+__all__ = ["Matcher", "match"]
+
+log = logging.getLogger("clearinghouse.matching")
+PAGE = 50_000
+
+
+@dataclass(frozen=True)
+class Query:
+    signal: Signal
+    max_distance: int
+
+
+class Matcher:
+    """The indexes of one process and the cursor of the changes they reflect."""
+
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+        self.registry = ctx.registry
+        self.indexes: dict[str, Any] = {}
+        self.cursor: tuple[int, int] = (-1, 0)
+        self._acknowledged = -1  # highest log index this process acknowledged
+        self.ready = threading.Event()
+        self._apply_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        for name in self.registry.names:
+            kind = self.registry.get(name)
+            if kind.index_kind == "hamming":
+                self.indexes[name] = HammingIndex(kind.nbits)
+            elif kind.index_kind == "exact":
+                self.indexes[name] = ExactIndex(kind.nbits // 8)
+            else:
+                self.indexes[name] = VpdqIndex(
+                    query_match_pct=kind.query_match_pct, index_match_pct=kind.index_match_pct
+                )
+
+    # -- following the database -------------------------------------------------------
+
+    def load(self) -> None:
+        """Start from snapshots when they agree with each other, then catch up."""
+        position = self._load_snapshots()
+        if position is not None:
+            self.cursor = (position - 1, 2**62)  # replay everything stamped >= position
+        self.catch_up()
+        if position is None:
+            self.save_snapshots()
+        self.ready.set()
+
+    def catch_up(self) -> int:
+        """Apply every change committed after the cursor; return how many."""
+        applied = 0
+        with self._apply_lock:
+            while True:
+                with self.ctx.db.read() as session:
+                    page = rows.changes_since(session, self.cursor, PAGE)
+                if not page:
+                    return applied
+                self._apply(page)
+                self.cursor = (page[-1][5], page[-1][0])
+                applied += len(page)
+
+    def acknowledged(self, log_index: int) -> None:
+        """A statement at ``log_index`` was acknowledged here: make it matchable now."""
+        self._acknowledged = max(self._acknowledged, log_index)
+        if self.ready.is_set():
+            self.catch_up()
+
+    def ensure_fresh(self) -> None:
+        """Catch up if this process acknowledged something the indexes do not hold yet."""
+        if self.cursor[0] < self._acknowledged:
+            self.catch_up()
+
+    def _apply(self, page: list[tuple]) -> None:
+        adds: dict[str, tuple[list[int], list]] = {}
+        removes: dict[str, list[int]] = {}
+        for sid, signal_type, value, quality, status, _ in page:
+            if signal_type not in self.indexes:
+                continue
+            if status == "active":
+                code = self._code(signal_type, value, quality)
+                ids, codes = adds.setdefault(signal_type, ([], []))
+                ids.append(sid)
+                codes.append(code)
+            else:
+                removes.setdefault(signal_type, []).append(sid)
+        for signal_type, ids in removes.items():
+            self.indexes[signal_type].remove(np.asarray(ids, np.int64))
+        for signal_type, (ids, codes) in adds.items():
+            index = self.indexes[signal_type]
+            if isinstance(index, VpdqIndex | ExactIndex):
+                index.add(ids, codes)
+            else:
+                matrix = np.frombuffer(b"".join(codes), np.uint8).reshape(len(ids), -1)
+                index.add(np.asarray(ids, np.int64), matrix)
+
+    def _code(self, signal_type: str, value: str, quality: int | None):
+        if signal_type == "vpdq":
+            signal = self.registry.parse("vpdq", json.loads(value))
+            return np.frombuffer(signal.to_bytes(), np.uint8).reshape(-1, 32)
+        return bytes.fromhex(value)
+
+    def start_following(self) -> None:
+        """Poll the change sequence in a daemon thread (after loading)."""
+        if self._thread is not None:
+            return
+
+        def run() -> None:
+            try:
+                self.load()
+            except ClearinghouseError as exc:
+                log.error("index load failed: %s", exc.detail)
+            while not self._stop.wait(self.ctx.settings.index_poll_interval):
+                try:
+                    if not self.ready.is_set():
+                        self.load()
+                    else:
+                        self.catch_up()
+                except Exception:  # keep following; the next poll retries
+                    log.exception("index catch-up failed")
+
+        self._thread = threading.Thread(target=run, name="index-follower", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    # -- snapshots ----------------------------------------------------------------------
+
+    def _snapshot_path(self, signal_type: str) -> Path:
+        return self.ctx.settings.effective_snapshot_dir / signal_type
+
+    def _load_snapshots(self) -> int | None:
+        """Load every type's snapshot; None (and empty indexes) unless all agree."""
+        loaded, positions = {}, set()
+        for name, index in self.indexes.items():
+            path = self._snapshot_path(name)
+            if not path.exists():
+                return None
+            try:
+                loaded[name], position = type(index).load(path)
+            except (SnapshotError, OSError, ValueError) as exc:
+                log.warning("index snapshot %s not used, rebuilding: %s", path, exc)
+                return None
+            positions.add(position)
+        if len(positions) != 1:
+            log.warning("index snapshots disagree on their position; rebuilding")
+            return None
+        self.indexes.update(loaded)
+        return positions.pop()
+
+    def save_snapshots(self) -> None:
+        """Write every type's snapshot at the current cursor (skipped when another
+        process is writing them)."""
+        position = self.cursor[0] + 1
+        try:
+            self.ctx.settings.effective_snapshot_dir.mkdir(parents=True, exist_ok=True)
+            for name, index in self.indexes.items():
+                index.save(self._snapshot_path(name), position)
+        except (SnapshotError, OSError) as exc:
+            log.warning("index snapshot not written: %s", exc)
+
+    # -- lookups ------------------------------------------------------------------------
+
+    def search(self, query: Query) -> list[tuple[int, int]]:
+        """``(signal_id, distance)`` of every indexed signal within the query's distance."""
+        index = self.indexes[query.signal.signal_type]
+        if isinstance(index, ExactIndex):
+            return [(int(i), 0) for i in index.search(query.signal.to_bytes())]
+        if isinstance(index, VpdqIndex):
+            frames = np.frombuffer(query.signal.to_bytes(), np.uint8).reshape(-1, 32)
+            found = index.search(frames, max_distance=query.max_distance)
+            # vPDQ's "distance" is the share of query frames that did not match, in percent.
+            return [(m.video_id, round(100 - m.query_match_pct)) for m in found]
+        ids, dists = index.search(
+            np.frombuffer(query.signal.to_bytes(), np.uint8), query.max_distance
+        )
+        return list(zip(ids.tolist(), dists.tolist(), strict=True))
+
+
+def parse_queries(ctx: ServiceContext, raw: Any) -> list[Query]:
+    """Validate a match request's queries; every bad one is listed with its index."""
+    limit = ctx.settings.max_match_queries
+    if not isinstance(raw, list) or not raw:
+        raise InvalidInput("queries: expected a non-empty list")
+    if len(raw) > limit:
+        raise InvalidInput(f"queries: {len(raw)} queries; at most {limit} per request")
+    errors = ItemErrors()
+    out: list[Query] = []
+    for i, item in enumerate(raw):
+        query = errors.check(i, lambda item=item: _parse_query(ctx, item))
+        if query is not None:
+            out.append(query)
+    errors.raise_if_any("queries")
+    return out
+
+
+def _parse_query(ctx: ServiceContext, item: Any) -> Query:
+    if not isinstance(item, dict):
+        raise InvalidInput(
+            "query: expected an object", errors=[{"field": "query", "reason": "expected an object"}]
+        )
+    for key in ("signal_type", "value"):
+        if key not in item:
+            raise InvalidInput(f"{key}: missing", errors=[{"field": key, "reason": "missing"}])
+    registry = ctx.registry
+    item = as_reference(registry, item)
+    signal = registry.parse(item["signal_type"], item["value"], item.get("quality"))
+    max_distance = registry.resolve_max_distance(item["signal_type"], item.get("max_distance"))
+    return Query(signal, max_distance)
+
+
+def match(ctx: ServiceContext, matcher: Matcher, queries: list[Query], dihedral: bool) -> dict:
+    """Answer queries in order; each match carries the signal's current state."""
+    matcher.ensure_fresh()
+    found: list[dict[int, int]] = []
+    for q in queries:
+        best: dict[int, int] = {}
+        variants = [q]
+        if dihedral and q.signal.signal_type == "pdq":
+            variants = [
+                Query(Signal("pdq", v, q.signal.quality), q.max_distance)
+                for v in dict.fromkeys(dihedral_variants(q.signal.value).values())
+            ]
+        for variant in variants:
+            for sid, dist in matcher.search(variant):
+                if sid not in best or dist < best[sid]:
+                    best[sid] = dist
+        found.append(best)
+    ids = sorted({sid for best in found for sid in best})
+    with ctx.db.read() as session:
+        shown = describe_many(ctx, session, ids) if ids else {}
+    results = []
+    for best in found:
+        matches = [
+            {**shown[sid], "distance": dist}
+            for sid, dist in sorted(best.items(), key=lambda kv: (kv[1], kv[0]))
+            if sid in shown and shown[sid]["status"] == "active"
+        ]
+        results.append({"matches": matches})
+    return {"results": results}
