@@ -21,7 +21,7 @@ from urllib.parse import quote, urlencode, urlsplit
 import requests
 from urllib3.exceptions import NewConnectionError
 
-from clearinghouse.client.errors import TransportError, problem_error
+from clearinghouse.client.errors import ProblemError, TransportError, problem_error
 from clearinghouse.crypto import SigningKey, sign_request
 
 __all__ = ["SignedSession"]
@@ -57,13 +57,15 @@ class SignedSession:
         self.retries = retries
         self.backoff = backoff
         self.max_backoff = max_backoff
+        self._owns_session = session is None
         self.http = session if session is not None else requests.Session()
         self._sleep = sleep
         self._clock = clock
 
     def close(self) -> None:
-        """Close the pooled connections."""
-        self.http.close()
+        """Close the pooled connections (of a session this object made, not one passed in)."""
+        if self._owns_session:
+            self.http.close()
 
     def request(
         self,
@@ -94,8 +96,19 @@ class SignedSession:
                 raise TransportError(
                     f"cannot reach {self.server} after {attempt + 1} attempt(s): {exc}"
                 ) from exc
-            if response.status_code < 400:
+            if response.status_code < 300:
                 return response
+            if response.status_code < 400:
+                # Not followed: a signature covers the authority and path it was made for.
+                where = response.headers.get("Location", "elsewhere")
+                raise ProblemError(
+                    response.status_code,
+                    {
+                        "title": "Redirected",
+                        "detail": f"the server redirects to {where}; "
+                        "use that address as the server URL",
+                    },
+                )
             retryable = response.status_code >= 500 or response.status_code == 429
             if retryable and idempotent and attempt < self.retries:
                 self._pause(attempt, response.headers.get("Retry-After"))

@@ -101,6 +101,10 @@ class FakeServer(BaseAdapter):
         self.calls.append(call)
         if isinstance(fault, int):
             return _response(request, fault, {"title": "injected", "status": fault})
+        if fault == "redirect":
+            response = _response(request, 301, b"", "text/plain")
+            response.headers["Location"] = "https://elsewhere.test/v1/"
+            return response
         if fault == "html502":
             return _response(request, 502, b"<html>bad gateway</html>", "text/html")
         try:

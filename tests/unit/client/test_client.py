@@ -7,6 +7,7 @@ import json
 import re
 
 import pytest
+import requests
 from http_sfv import Dictionary
 
 from clearinghouse.client import (
@@ -252,3 +253,19 @@ def test_bad_server_urls_are_refused():
 def test_entry_bytes_are_base64(client, server):
     server.log = [b"\x00\xff"]
     assert client.log_entries(0, 1) == [(0, base64.b64decode("AP8="))]
+
+
+def test_redirects_are_not_followed(client, server):
+    server.faults = ["redirect"]
+    with pytest.raises(ProblemError, match=re.escape("https://elsewhere.test/v1/")) as caught:
+        client.signal(1)
+    assert caught.value.status == 301 and len(server.calls) == 1
+
+
+def test_a_session_passed_in_stays_open(server, member_key):
+    closed = []
+    session = requests.Session()
+    session.close = lambda: closed.append(True)
+    with Client(SERVER, MEMBER, member_key, session=session):
+        pass
+    assert closed == []
