@@ -34,19 +34,28 @@ def build_cli() -> click.Group:
     """The command group with every command registered (idempotent)."""
     if cli.commands:
         return cli
-    from clearinghouse.cli import db, keys, members, serve
+    from clearinghouse.cli import db, demo, hashing, keys, member, members, serve
 
-    cli.add_command(serve.serve)
-    cli.add_command(db.db)
-    cli.add_command(keys.keygen)
-    cli.add_command(keys.keys)
-    cli.add_command(members.members)
+    for command in (
+        serve.serve,
+        db.db,
+        keys.keygen,
+        keys.keys,
+        members.members,
+        hashing.hash_cmd,
+        member.submit_cmd,
+        member.retract_cmd,
+        member.feedback_cmd,
+        member.match_cmd,
+        demo.demo,
+    ):
+        cli.add_command(command)
     try:
-        from clearinghouse.cli.hashing import hash_cmd
-    except ImportError:  # the hashing command is optional until its module lands
-        hash_cmd = None
-    if hash_cmd is not None:
-        cli.add_command(hash_cmd)
+        from clearinghouse.cli.audit import audit
+    except ImportError:  # the audit command lands separately
+        audit = None
+    if audit is not None:
+        cli.add_command(audit)
     return cli
 
 

@@ -4,7 +4,20 @@ from __future__ import annotations
 
 import click
 
-from clearinghouse.config import load_settings
+from clearinghouse.config import Settings, load_settings
+from clearinghouse.services import transparency
+from clearinghouse.services.context import ServiceContext
+
+
+def prepare(settings: Settings) -> None:
+    """Before workers fork: the database must answer and the log key must exist, so no
+    two workers race to create it."""
+    ctx = ServiceContext(settings)
+    try:
+        ctx.db.ping()
+        transparency.log_key(ctx)
+    finally:
+        ctx.close()
 
 
 @click.command()
@@ -16,6 +29,7 @@ from clearinghouse.config import load_settings
 def serve(host: str, port: int, workers: int, threads: int, dev: bool) -> None:
     """Run the service."""
     settings = load_settings()  # a bad setting stops here, before any worker starts
+    prepare(settings)
     click.echo(f"Clearinghouse listening on http://{host}:{port}", err=True)
     if dev:
         from clearinghouse.api import create_app
