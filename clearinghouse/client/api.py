@@ -144,19 +144,16 @@ class Client:
         return results
 
     def match_one(
-        self, signal_type: str, value: Any, max_distance: int | None = None
+        self, signal_type: str, value: Any, max_distance: int | None = None, *, dihedral=False
     ) -> list[dict]:
         """The matches of one hash, nearest first (GET; vPDQ frame lists go by POST)."""
         if not isinstance(value, str):
             query = {"signal_type": signal_type, "value": value}
             if max_distance is not None:
                 query["max_distance"] = max_distance
-            return self.match([query])[0].get("matches", [])
-        answer = self._json(
-            "GET",
-            "/v1/match",
-            query={"signal_type": signal_type, "value": value, "max_distance": max_distance},
-        )
+            return self.match([query], dihedral=dihedral)[0].get("matches", [])
+        params = {"signal_type": signal_type, "value": value, "max_distance": max_distance}
+        answer = self._json("GET", "/v1/match", query={**params, "dihedral": dihedral or None})
         # The single lookup answers like the batch one, with one result; a bare
         # {"matches": [...]} is accepted too.
         if isinstance(answer.get("results"), list) and answer["results"]:

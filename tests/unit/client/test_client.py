@@ -269,3 +269,8 @@ def test_a_session_passed_in_stays_open(server, member_key):
     with Client(SERVER, MEMBER, member_key, session=session):
         pass
     assert closed == []
+
+
+def test_match_one_asks_for_dihedral_variants(client, server):
+    client.match_one("pdq", PDQ, dihedral=True)
+    assert server.calls[-1].query == {"signal_type": ["pdq"], "value": [PDQ], "dihedral": ["true"]}
