@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from clearinghouse.config import Settings, load_settings
-from clearinghouse.services import transparency
+from clearinghouse.services import taxonomy, transparency
 from clearinghouse.services.context import ServiceContext
 
 
@@ -16,6 +16,7 @@ def prepare(settings: Settings) -> None:
     try:
         ctx.db.ping()
         transparency.log_key(ctx)
+        taxonomy.record_taxonomy(ctx)
     finally:
         ctx.close()
 

@@ -1,0 +1,26 @@
+"""The label taxonomy in force is part of the record: each change is a log entry."""
+
+from __future__ import annotations
+
+from clearinghouse.services.context import ServiceContext
+from clearinghouse.services.entries import encode_entry, utcnow
+from clearinghouse.store import app_state
+from clearinghouse.store.log import append_entries
+
+__all__ = ["record_taxonomy"]
+
+STATE_KEY = "taxonomy_digest"
+
+
+def record_taxonomy(ctx: ServiceContext) -> bool:
+    """Log the configured taxonomy if it differs from the last one logged; True if it did."""
+    taxonomy = ctx.taxonomy
+    digest = taxonomy.digest()
+    now = utcnow()
+    with ctx.db.write() as session:
+        if app_state.get(session, STATE_KEY) == digest:
+            return False
+        entry = encode_entry("taxonomy", now, labels=taxonomy.canonical(), digest=digest)
+        append_entries(session, [("taxonomy", entry)], now)
+        app_state.put(session, STATE_KEY, digest)
+    return True
