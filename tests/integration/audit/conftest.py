@@ -1,0 +1,72 @@
+"""A live server on a loopback port, an auditor member with a key file, and the audit CLI.
+
+The audit talks HTTP through the member SDK exactly as it would to a remote server; the
+test writes to the same database behind the server's back to play the lying operator.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from support import add_member
+from werkzeug.serving import make_server
+
+from clearinghouse.cli.audit import audit
+
+
+@pytest.fixture
+def server(app):
+    """The app served on 127.0.0.1 on a free port; yields its base URL."""
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+    thread.join()
+    httpd.server_close()
+
+
+@dataclass
+class Auditor:
+    """Runs ``audit`` subcommands as an auditor member against one server."""
+
+    server: str
+    member: str
+    key_path: Path
+    state_path: Path
+
+    def run(self, command: str, *args: str, state: bool = True):
+        """The CliRunner result of ``audit COMMAND ARGS --json``."""
+        argv = [
+            command,
+            "--server",
+            self.server,
+            "--member",
+            self.member,
+            "--key",
+            str(self.key_path),
+            "--json",
+            *args,
+        ]
+        if state:
+            argv += ["--state", str(self.state_path)]
+        return CliRunner().invoke(audit, argv, catch_exceptions=False)
+
+    def verify(self, *args: str, state: bool = True) -> tuple[int, dict]:
+        """Exit code and the JSON report of ``audit verify``."""
+        result = self.run("verify", *args, state=state)
+        return result.exit_code, json.loads(result.stdout)
+
+
+@pytest.fixture
+def auditor(context, client, server, tmp_path) -> Auditor:
+    """An auditor member (its member_added entry is the log's first)."""
+    member = add_member(context, client, "watchdog", roles="auditor")
+    key_path = tmp_path / "watchdog.key"
+    key_path.write_bytes(member.key.to_pem())
+    return Auditor(server, member.id, key_path, tmp_path / "audit-state.json")
