@@ -9,6 +9,7 @@ never stdout, so the output can be piped straight into ``clearinghouse submit``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
 import os
@@ -119,16 +120,17 @@ def _expand(paths: tuple[Path, ...], recursive: bool) -> Iterator[Path]:
 def _hash_all(
     files: list[Path], options: Any, jobs: int
 ) -> Iterator[tuple[Path, list[dict[str, Any]], str | None]]:
-    """``(path, records, error)`` per file, in order; in worker processes when it pays."""
-    if jobs == 1 or len(files) < 2:
+    """``(path, records, error)`` per file, in order; in worker processes unless just one file."""
+    if len(files) < 2:
         for path in files:
             yield _hash_one(path, options)
         return
     # spawn, not fork: the parent may hold threads (BLAS, FFmpeg) that fork would copy half-done.
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(
-        max_workers=min(jobs, len(files)), mp_context=context, initializer=_init_worker
-    ) as pool:
+    with (
+        _single_threaded_children(),
+        ProcessPoolExecutor(max_workers=min(jobs, len(files)), mp_context=context) as pool,
+    ):
         done = 0
         try:
             for result in pool.map(_hash_one, files, [options] * len(files), chunksize=_CHUNK):
@@ -139,10 +141,23 @@ def _hash_all(
                 yield path, [], "a hashing process crashed"
 
 
-def _init_worker() -> None:
-    """One BLAS thread per worker: the workers already fill the cores."""
-    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+@contextlib.contextmanager
+def _single_threaded_children() -> Iterator[None]:
+    """One BLAS/OpenMP thread per worker: the workers already fill the cores, and threaded
+    BLAS spinning against busy cores made hashing several times slower. Workers read these
+    variables when they start, so they are set only while the pool runs."""
+    names = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+    saved = {name: os.environ.get(name) for name in names}
+    for name in names:
         os.environ.setdefault(name, "1")
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _hash_one(path: Path, options: Any) -> tuple[Path, list[dict[str, Any]], str | None]:

@@ -32,7 +32,7 @@ DEFAULT_MAX_DISTANCES: Mapping[str, int] = {
     "phash": 10,
     "dhash": 10,
     "ahash": 6,
-    "whash": 6,
+    "whash": 8,
     "md5": 0,
     "sha256": 0,
     "vpdq": 31,

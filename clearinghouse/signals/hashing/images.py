@@ -24,6 +24,7 @@ __all__ = ["DEFAULT_MAX_PIXELS", "decode_image", "image_hashes", "to_rgb"]
 DEFAULT_MAX_PIXELS = Image.MAX_IMAGE_PIXELS or 89_478_485
 IMAGEHASH_TYPES = ("phash", "dhash", "ahash", "whash")
 _WHITE = (255, 255, 255)
+_ORIENTATION = 0x0112  # EXIF tag
 
 
 def decode_image(
@@ -41,24 +42,21 @@ def decode_image(
         with warnings.catch_warnings():
             # Pillow only warns between its limit and twice it; a bomb is a bomb.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(source) as image:
-                width, height = image.size
-                if width * height > max_pixels:
-                    raise HashingError(
-                        f"decompression bomb refused: {width}×{height} pixels "
-                        f"is more than {max_pixels}"
-                    )
-                if (
-                    draft_min_side
-                    and image.format == "JPEG"
-                    and min(width, height) > draft_min_side
-                ):
-                    ratio = draft_min_side / min(width, height)
-                    image.draft("RGB", (math.ceil(width * ratio), math.ceil(height * ratio)))
-                image.load()
-                rgb = to_rgb(ImageOps.exif_transpose(image))
-                # The file closes with the block; keep pixels that outlive it.
-                return image.copy() if rgb is image else rgb
+            # No ``with``: load() closes a file Pillow opened, and closing the image
+            # itself would invalidate the pixels we return.
+            image = Image.open(source)
+            width, height = image.size
+            if width * height > max_pixels:
+                raise HashingError(
+                    f"decompression bomb refused: {width}×{height} pixels is more than {max_pixels}"
+                )
+            if draft_min_side and image.format == "JPEG" and min(width, height) > draft_min_side:
+                ratio = draft_min_side / min(width, height)
+                image.draft("RGB", (math.ceil(width * ratio), math.ceil(height * ratio)))
+            image.load()
+            if image.getexif().get(_ORIENTATION, 1) not in (0, 1):
+                image = ImageOps.exif_transpose(image)
+            return to_rgb(image)
     except HashingError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
