@@ -65,7 +65,8 @@ class TreeCheck:
     """Feeds pages of leaf hashes and reports each entry that departs from the signed tree.
 
     ``size`` and ``root`` are the signed checkpoint's; ``problem(index, check, detail)``
-    receives each located entry.
+    receives each located entry. Past ``max_located`` entries (a removal shifts every
+    later one) locating stops: each costs a few proofs, and the verdict is already in.
     """
 
     def __init__(
@@ -74,11 +75,14 @@ class TreeCheck:
         size: int,
         root: bytes,
         problem: Callable[[int | None, str, str], None],
+        max_located: int = 20,
     ) -> None:
         self.source = source
         self.size = size
         self.root = root
         self.problem = problem
+        self.max_located = max_located
+        self.located = 0
         self.range = CompactRange()  # agrees with the signed tree up to range.size
         self.resume_at = 0  # entries below this are checked one by one
         self.stopped = False
@@ -100,12 +104,9 @@ class TreeCheck:
                 self.range = extended
                 return
             bad = self._first_departure(index, leaves[i:])
-            self.problem(
-                bad,
-                "tree",
-                "this entry is not the one the signed checkpoint commits to "
-                "(altered, inserted, removed or moved)",
-            )
+            self._located(bad, "(altered, inserted, removed or moved)")
+            if self.stopped:
+                return
             # Carry on from the server's frontier just past the bad entry; a power of two
             # has no frontier in a proof, so the entries before the next index that has
             # one are checked on their own.
@@ -168,6 +169,18 @@ class TreeCheck:
         try:
             verify_inclusion(leaf, index, self.size, proof, self.root)
         except VerificationError:
+            self._located(index, "(its inclusion proof fails)")
+
+    def _located(self, index: int, how: str) -> None:
+        self.problem(
+            index, "tree", f"this entry is not the one the signed checkpoint commits to {how}"
+        )
+        self.located += 1
+        if self.located >= self.max_located:
             self.problem(
-                index, "tree", "this entry is not the one the signed checkpoint commits to"
+                None,
+                "tree",
+                f"{self.located} entries depart from the signed tree; the entries after "
+                f"entry {index} are not located one by one",
             )
+            self.stopped = True
