@@ -7,7 +7,6 @@ their first argument. Everything is created lazily so that importing costs nothi
 from __future__ import annotations
 
 import functools
-import logging
 import os
 from pathlib import Path
 
@@ -61,10 +60,7 @@ class ServiceContext:
     def statement_applied(self, log_index: int) -> None:
         """Called after a statement commits, so this process's indexes catch up at once."""
         if "matcher" in self.__dict__:
-            try:
-                self.matcher.acknowledged(log_index)
-            except Exception:  # committed already; the follower thread retries
-                logging.getLogger("clearinghouse.matching").exception("catch-up failed")
+            self.matcher.acknowledged(log_index)
 
     def start(self) -> None:
         """Start what a serving process runs in the background: the index follower."""

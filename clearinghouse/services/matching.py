@@ -89,10 +89,10 @@ class Matcher:
                 applied += len(page)
 
     def acknowledged(self, log_index: int) -> None:
-        """A statement at ``log_index`` was acknowledged here: make it matchable now."""
+        """A statement at ``log_index`` was acknowledged here. The next lookup on this
+        process catches up first (``ensure_fresh``), so it is matchable at once without
+        making the statement's answer wait for the index."""
         self._acknowledged = max(self._acknowledged, log_index)
-        if self.ready.is_set():
-            self.catch_up()
 
     def ensure_fresh(self) -> None:
         """Catch up if this process acknowledged something the indexes do not hold yet."""

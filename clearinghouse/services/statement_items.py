@@ -68,6 +68,7 @@ def validate_items(
     signals = parse_items(ctx.registry, items, errors=errors)
     parsed: list[ParsedItem | None] = []
     seen: dict[bytes, int] = {}
+    cache: dict[tuple, list[str]] = {}
     for i, (item, signal) in enumerate(zip(items, signals, strict=True)):
         if signal is None:
             parsed.append(None)
@@ -77,7 +78,7 @@ def validate_items(
             errors.add(i, "value", f"the same signal as item {seen[p.digest]}")
         seen.setdefault(p.digest, i)
         if kind == "submission":
-            p.labels = errors.check(i, lambda item=item: ctx.taxonomy.validate(item.get("labels")))
+            p.labels = errors.check(i, lambda item=item: _labels(ctx, item.get("labels"), cache))
             if p.labels == []:
                 errors.add(i, "labels", "at least one label from the taxonomy is required")
             p.content_type = _text(errors, i, item, "content_type", required=True, limit=64)
@@ -92,6 +93,16 @@ def validate_items(
         _check_state(session, kind, member, parsed, errors)
     errors.raise_if_any()
     return [p for p in parsed if p is not None]
+
+
+def _labels(ctx: ServiceContext, labels: Any, cache: dict[tuple, list[str]]) -> list[str]:
+    """Taxonomy validation, once per distinct label list (statements repeat them)."""
+    if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
+        return ctx.taxonomy.validate(labels)
+    key = tuple(labels)
+    if key not in cache:
+        cache[key] = ctx.taxonomy.validate(labels)
+    return list(cache[key])
 
 
 def _text(
@@ -114,24 +125,24 @@ def _check_state(
 ) -> None:
     """Retractions need the member's active contribution; feedback needs a known signal."""
     present = [p for p in parsed if p is not None]
-    known = rows.signals_by_digest(session, [p.digest for p in present])
+    known = rows.ids_by_digest(session, [p.digest for p in present])
     mine: set[int] = set()
     if kind == "retraction" and known:
         mine = {
             c.signal_id
-            for c in rows.contributions_of(session, [s.id for s in known.values()], member)
+            for c in rows.contributions_of(session, list(known.values()), member)
             if c.status == "active"
         }
     for i, p in enumerate(parsed):
         if p is None:
             continue
-        signal = known.get(p.digest)
-        if signal is None:
+        signal_id = known.get(p.digest)
+        if signal_id is None:
             errors.add(i, "value", "no such signal in the clearinghouse")
-        elif kind == "retraction" and signal.id not in mine:
+        elif kind == "retraction" and signal_id not in mine:
             errors.add(i, "value", f"member {member!r} has no active contribution to this signal")
         else:
-            p.signal_id = signal.id
+            p.signal_id = signal_id
 
 
 def apply_items(
@@ -152,24 +163,24 @@ def apply_items(
 
 
 def _submit(session, member, statement_id, log_index, items, now) -> list[dict]:
-    existing = rows.signals_by_digest(session, [p.digest for p in items])
+    existing = rows.ids_by_digest(session, [p.digest for p in items])
     new_rows = [
-        {
-            "signal_type": p.signal.signal_type,
-            "value": p.signal.text,
-            "digest": p.digest,
-            "quality": p.signal.quality,
-            "status": "active",
-            "first_seen": now,
-            "last_seen": now,
-            "updated_index": log_index,
-        }
+        (
+            p.signal.signal_type,
+            p.signal.text,
+            p.digest,
+            p.signal.quality,
+            "active",
+            now,
+            now,
+            log_index,
+        )
         for p in items
         if p.digest not in existing
     ]
     ids = rows.insert_signals(session, new_rows)
-    ids.update({d: s.id for d, s in existing.items()})
-    contributions = rows.contributions_of(session, [s.id for s in existing.values()])
+    ids.update(existing)
+    contributions = rows.contributions_of(session, list(existing.values()))
     by_signal: dict[int, list[Contribution]] = {}
     for c in contributions:
         by_signal.setdefault(c.signal_id, []).append(c)
@@ -191,21 +202,12 @@ def _submit(session, member, statement_id, log_index, items, now) -> list[dict]:
             status = "corroborated" if others_active else "new"
         else:
             inserts.append(
-                {
-                    "signal_id": sid,
-                    "member_id": member,
-                    "statement_id": statement_id,
-                    "labels": p.labels,
-                    "content_type": p.content_type,
-                    "note": p.note,
-                    "status": "active",
-                    "created_at": now,
-                }
+                (sid, member, statement_id, p.labels, p.content_type, p.note, "active", now)
             )
             status = "corroborated" if others_active else "new"
         results.append({"signal_id": sid, "status": status})
     rows.insert_contributions(session, inserts)
-    existing_ids = [s.id for s in existing.values()]
+    existing_ids = list(existing.values())
     rows.touch_signals(
         session, existing_ids, {"status": "active", "last_seen": now, "updated_index": log_index}
     )

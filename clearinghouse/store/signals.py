@@ -10,9 +10,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from clearinghouse.store.bulk import bulk_insert
 from clearinghouse.store.models import Contribution, Feedback, Signal, Statement
 
 __all__ = [
@@ -20,9 +21,9 @@ __all__ = [
     "SignalState",
     "contributions_of",
     "feed_page",
+    "ids_by_digest",
     "insert_signals",
     "signal_states",
-    "signals_by_digest",
     "statement_by_digest",
 ]
 
@@ -66,21 +67,41 @@ def set_statement_response(session: Session, statement_id: int, response: dict) 
     session.execute(update(Statement).where(Statement.id == statement_id).values(response=response))
 
 
-def signals_by_digest(session: Session, digests: Sequence[bytes]) -> dict[bytes, Signal]:
-    found: dict[bytes, Signal] = {}
+def ids_by_digest(session: Session, digests: Sequence[bytes]) -> dict[bytes, int]:
+    """The ids of the signals that exist among ``digests``."""
+    found: dict[bytes, int] = {}
+    conn = session.connection()
     for chunk in _chunks(list(set(digests))):
-        for row in session.scalars(select(Signal).where(Signal.digest.in_(chunk))):
-            found[row.digest] = row
+        query = select(Signal.digest, Signal.id).where(Signal.digest.in_(chunk))
+        found.update((digest, sid) for digest, sid in conn.execute(query))
     return found
 
 
-def insert_signals(session: Session, rows: list[dict]) -> dict[bytes, int]:
-    """Insert new signals (dicts of column values); return digest → id."""
-    ids: dict[bytes, int] = {}
-    for chunk in _chunks(rows, 500):
-        result = session.execute(insert(Signal).returning(Signal.id, Signal.digest), list(chunk))
-        ids.update({digest: sid for sid, digest in result})
-    return ids
+SIGNAL_COLUMNS = (
+    "id",
+    "signal_type",
+    "value",
+    "digest",
+    "quality",
+    "status",
+    "first_seen",
+    "last_seen",
+    "updated_index",
+)
+
+
+def insert_signals(session: Session, rows: list[tuple]) -> dict[bytes, int]:
+    """Insert new signals, tuples of SIGNAL_COLUMNS without ``id``; return digest → id.
+
+    Ids are assigned here, after the largest in use: the caller holds the log lock, and
+    only statements (which take it) insert signals, so no two writers pick the same ids.
+    """
+    if not rows:
+        return {}
+    first = (session.scalar(select(func.max(Signal.id))) or 0) + 1
+    numbered = [(first + n, *row) for n, row in enumerate(rows)]
+    bulk_insert(session, Signal.__table__, SIGNAL_COLUMNS, numbered)
+    return {row[3]: row[0] for row in numbered}
 
 
 def touch_signals(session: Session, ids: Sequence[int], values: dict) -> None:
@@ -102,9 +123,21 @@ def contributions_of(
     return out
 
 
-def insert_contributions(session: Session, rows: list[dict]) -> None:
-    for chunk in _chunks(rows, 500):
-        session.execute(insert(Contribution), list(chunk))
+CONTRIBUTION_COLUMNS = (
+    "signal_id",
+    "member_id",
+    "statement_id",
+    "labels",
+    "content_type",
+    "note",
+    "status",
+    "created_at",
+)
+
+
+def insert_contributions(session: Session, rows: list[tuple]) -> None:
+    """Insert contributions, tuples in CONTRIBUTION_COLUMNS order."""
+    bulk_insert(session, Contribution.__table__, CONTRIBUTION_COLUMNS, rows)
 
 
 def feedback_of(session: Session, signal_ids: Sequence[int]) -> list[Feedback]:

@@ -95,7 +95,8 @@ def test_last_retraction_removes_the_signal_and_resubmission_revives_it(context,
     r = a.state("retraction", [{"signal_type": "pdq", "value": value, "reason": "x"}])
     assert r.json["items"] == [{"signal_id": sid, "status": "retracted"}]
     assert a.request("GET", f"/v1/signals/{sid}").json["status"] == "retracted"
-    r = a.state("submission", [pdq_item(value)])
+    # A different statement (the note differs): the same envelope would get the first answer.
+    r = a.state("submission", [pdq_item(value, note="re-reviewed")])
     assert r.json["items"] == [{"signal_id": sid, "status": "new"}]
     assert a.request("GET", f"/v1/signals/{sid}").json["status"] == "active"
 

@@ -1,0 +1,62 @@
+"""Bulk inserts straight to the driver: COPY on PostgreSQL, executemany elsewhere.
+
+Statements carry up to 10,000 items; SQLAlchemy's per-row parameter handling costs more
+than the database does at that size. Values go through each column type's own bind
+processor (so stored forms are exactly what the ORM would write), once per value, and
+then to the driver in one call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import Table
+from sqlalchemy.orm import Session
+
+__all__ = ["bulk_insert"]
+
+
+def bulk_insert(
+    session: Session, table: Table, columns: Sequence[str], rows: Sequence[Sequence]
+) -> None:
+    """Insert ``rows`` (tuples in ``columns`` order) into ``table``."""
+    if not rows:
+        return
+    conn = session.connection()
+    dialect = conn.dialect
+    processors = [table.c[name].type._cached_bind_processor(dialect) for name in columns]
+    if any(processors):
+        rows = list(zip(*_processed_columns(rows, processors), strict=True))
+    names = ", ".join(dialect.identifier_preparer.quote(c) for c in columns)
+    target = f"{dialect.identifier_preparer.format_table(table)} ({names})"
+    if dialect.name == "postgresql":
+        # COPY inside the same transaction: an order of magnitude above executemany.
+        cursor = conn.connection.driver_connection.cursor()
+        with cursor, cursor.copy(f"COPY {target} FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    marker = "?" if dialect.paramstyle == "qmark" else "%s"
+    conn.exec_driver_sql(
+        f"INSERT INTO {target} VALUES ({', '.join([marker] * len(columns))})", list(rows)
+    )
+
+
+def _processed_columns(rows: Sequence[Sequence], processors: list) -> list[list]:
+    """Columns of ``rows`` with each value bound; repeated hashable values bound once."""
+    columns = [list(col) for col in zip(*rows, strict=True)]
+    for i, process in enumerate(processors):
+        if process is None:
+            continue
+        cache: dict = {}
+        out = []
+        for value in columns[i]:
+            try:
+                bound = cache[value]
+            except KeyError:
+                bound = cache[value] = process(value)
+            except TypeError:  # unhashable (a JSON list): bind every time
+                bound = process(value)
+            out.append(bound)
+        columns[i] = out
+    return columns
