@@ -70,7 +70,7 @@ class ExactIndex:
         """``search`` for each value."""
         return [self.search(v) for v in values]
 
-    def save(self, path: str | os.PathLike[str], position: int) -> None:
+    def save(self, path: str | os.PathLike[str], position: int, *, wait: bool = True) -> None:
         """Write an atomic, checksummed snapshot reflecting change-sequence ``position``."""
         from clearinghouse.index.snapshot import write_snapshot
 
@@ -79,7 +79,7 @@ class ExactIndex:
         ids = np.array([i for i, _ in items], dtype=np.int64)
         values = np.frombuffer(b"".join(v for _, v in items), dtype=np.uint8)
         arrays = {"ids": ids, "values": values.reshape(len(items), self.nbytes)}
-        write_snapshot(Path(path), "exact", arrays, {"nbytes": self.nbytes}, position)
+        write_snapshot(Path(path), "exact", arrays, {"nbytes": self.nbytes}, position, wait=wait)
 
     @classmethod
     def load(

@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 _NO_IDS = np.empty(0, np.int64)
 # Queries per task when a batch is spread over threads.
-_BATCH_SLICE = 64
+_BATCH_SLICE = 128
 
 
 @dataclass(frozen=True)
@@ -91,6 +91,7 @@ class HammingIndex:
         self._journal: list[tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
         self._compactor: threading.Thread | None = None
         self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
 
     def _build(self, ids: np.ndarray, codes: np.ndarray) -> MultiIndex:
         return MultiIndex.build(
@@ -202,20 +203,20 @@ class HammingIndex:
         nq = queries.shape[0]
         if nq == 0:
             return []
-        if nq <= _BATCH_SLICE or self.workers == 1 or state.main.plan(max_distance) is None:
+        if state.main.plan(max_distance) is None:  # flat scans thread themselves (OpenMP)
             qnums, ids, dists = self._search_state(state, queries, max_distance)
         else:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="hamming")
+            # Slices keep the candidate arrays small enough to stay in cache, and spread
+            # over threads (the gathers and faiss release the GIL).
+            def run(start: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                part = queries[start : start + _BATCH_SLICE]
+                return self._search_state(state, part, max_distance, offset=start)
+
             starts = range(0, nq, _BATCH_SLICE)
-            parts = list(
-                self._pool.map(
-                    lambda s: self._search_state(
-                        state, queries[s : s + _BATCH_SLICE], max_distance, offset=s
-                    ),
-                    starts,
-                )
-            )
+            if len(starts) == 1 or self.workers == 1:
+                parts = [run(start) for start in starts]
+            else:
+                parts = list(self._thread_pool().map(run, starts))
             qnums, ids, dists = (np.concatenate(p) for p in zip(*parts, strict=True))
         order = np.lexsort((ids, dists, qnums))
         qnums, ids, dists = qnums[order], ids[order], dists[order]
@@ -223,6 +224,13 @@ class HammingIndex:
         return [
             (ids[bounds[q] : bounds[q + 1]], dists[bounds[q] : bounds[q + 1]]) for q in range(nq)
         ]
+
+    def _thread_pool(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            with self._pool_lock:
+                if self._pool is None:
+                    self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="hamming")
+        return self._pool
 
     def _search_state(
         self, state: _State, queries: np.ndarray, r: int, offset: int = 0
@@ -239,12 +247,16 @@ class HammingIndex:
 
     # -- snapshots ---------------------------------------------------------------------
 
-    def save(self, path: str | os.PathLike[str], position: int) -> None:
-        """Write an atomic, checksummed snapshot reflecting change-sequence ``position``."""
+    def save(self, path: str | os.PathLike[str], position: int, *, wait: bool = True) -> None:
+        """Write an atomic, checksummed snapshot reflecting change-sequence ``position``.
+
+        With ``wait=False``, raise SnapshotBusy instead of waiting for another writer.
+        """
         from clearinghouse.index.snapshot import write_snapshot
 
         state = self._state
-        write_snapshot(Path(path), "hamming", _arrays_of(state), _meta_of(state), position)
+        arrays, meta = _arrays_of(state), _meta_of(state)
+        write_snapshot(Path(path), "hamming", arrays, meta, position, wait=wait)
 
     @classmethod
     def load(

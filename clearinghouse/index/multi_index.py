@@ -113,8 +113,8 @@ class MultiIndex:
         if n and (postings.min() < 0 or postings.max() >= n):
             raise ValueError("chunk postings out of range")
         ends = np.cumsum(layout.table_sizes()) - 1
-        if np.any(np.diff(offsets.astype(np.int64)) < 0) or np.any(
-            offsets[ends] != np.arange(1, layout.nchunks + 1) * n
+        if np.any(offsets[ends] != np.arange(1, layout.nchunks + 1) * n) or not np.all(
+            offsets[1:] >= offsets[:-1]
         ):
             raise ValueError("chunk offsets are inconsistent")
         return cls(nbits, ids, codes, layout, offsets, postings)

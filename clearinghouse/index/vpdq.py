@@ -140,7 +140,7 @@ class VpdqIndex:
         """``search`` for each query video."""
         return [self.search(q, **options) for q in queries]  # type: ignore[arg-type]
 
-    def save(self, path: str | os.PathLike[str], position: int) -> None:
+    def save(self, path: str | os.PathLike[str], position: int, *, wait: bool = True) -> None:
         """Write an atomic, checksummed snapshot reflecting change-sequence ``position``."""
         from clearinghouse.index.snapshot import write_snapshot
 
@@ -150,7 +150,7 @@ class VpdqIndex:
         arrays = _arrays_of(state)
         arrays["video_ids"] = np.array([v for v, _ in counts], dtype=np.int64)
         arrays["video_frames"] = np.array([n for _, n in counts], dtype=np.int64)
-        write_snapshot(Path(path), "vpdq", arrays, _meta_of(state), position)
+        write_snapshot(Path(path), "vpdq", arrays, _meta_of(state), position, wait=wait)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str], **options: object) -> tuple[VpdqIndex, int]:

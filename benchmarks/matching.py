@@ -1,0 +1,340 @@
+"""Exact PDQ range search (max_distance 31): our HammingIndex against faiss baselines.
+
+For each N, random 256-bit codes are indexed three ways, all measured in the same run:
+
+* ours: ``clearinghouse.index.HammingIndex`` (GPH multi-index, exact);
+* flat: faiss ``IndexBinaryFlat`` range search (brute force, exact);
+* hma: faiss ``IndexBinaryMultiHash(256, 16, 16)`` with ``nflip=1``, the configuration of
+  the reference hasher-matcher-actioner (not exact).
+
+Queries are planted near indexed codes at every distance 0…31, with the flips placed at
+random, spread as evenly as possible over our chunks, and in the GPH worst case (every
+chunk one flip past its threshold except one chunk exactly at it). Recall and false
+positives are checked against the flat scan. Reported: recall, single-query p50/p99 on one
+core, batch throughput on two cores, build time, bytes per hash, snapshot save/load time.
+Results go to ``docs/performance.md`` under ``## Matching`` (not with ``--quick``).
+
+    .venv/bin/python benchmarks/matching.py [--quick] [--sizes 1e5,1e6,1e7] [--queries N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import gc
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from clearinghouse.index import HammingIndex
+from clearinghouse.index.chunks import gph_thresholds
+
+R = 31
+DOC = Path(__file__).resolve().parents[1] / "docs" / "performance.md"
+
+
+def rss_bytes() -> int:
+    """Resident bytes, after handing freed heap back to the OS so deltas are honest."""
+    gc.collect()
+    ctypes.CDLL("libc.so.6").malloc_trim(0)
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def flip(code: np.ndarray, bits: np.ndarray) -> np.ndarray:
+    out = code.copy()
+    for k in bits.tolist():
+        word, bit = divmod(k, 64)
+        out[word * 8 + bit // 8] ^= 1 << (bit % 8)
+    return out
+
+
+def chunk_bits(layout, i: int, n: int, rng: np.random.Generator) -> np.ndarray:
+    start = layout.words[i] * 64 + layout.shifts[i]
+    return start + rng.choice(layout.widths[i], size=min(n, layout.widths[i]), replace=False)
+
+
+def make_queries(codes: np.ndarray, layout, per_distance: int, rng) -> tuple[np.ndarray, list]:
+    """Planted queries at every distance 0..31: random, evenly spread, and GPH worst case."""
+    queries, kinds = [], []
+    k = layout.nchunks
+    for d in range(R + 1):
+        for j in range(per_distance):
+            base = codes[rng.integers(codes.shape[0])]
+            if j % 2 == 0:
+                bits = rng.choice(256, d, replace=False)
+                kinds.append(("random", d))
+            else:
+                per = [d // k + (i < d % k) for i in range(k)]
+                bits = np.concatenate([chunk_bits(layout, i, per[i], rng) for i in range(k)])
+                kinds.append(("spread", d))
+            queries.append(flip(base, bits))
+    t = gph_thresholds(layout.widths, R, codes.shape[0])
+    for j in range(k):
+        if t[j] < 0:
+            continue
+        per = [ti + 1 if i != j else ti for i, ti in enumerate(t)]
+        bits = np.concatenate([chunk_bits(layout, i, per[i], rng) for i in range(k)])
+        queries.append(flip(codes[rng.integers(codes.shape[0])], bits))
+        kinds.append(("worst", int(sum(per))))
+    return np.stack(queries), kinds
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    a = np.array(samples) * 1e3
+    return float(np.percentile(a, 50)), float(np.percentile(a, 99))
+
+
+def time_each(fn, queries: np.ndarray) -> list[float]:
+    out = []
+    for q in queries:
+        t = time.perf_counter()
+        fn(q)
+        out.append(time.perf_counter() - t)
+    return out
+
+
+def faiss_pairs(index, queries: np.ndarray) -> list[set[int]]:
+    lims, _, labels = index.range_search(queries, R + 1)
+    return [set(labels[lims[i] : lims[i + 1]].tolist()) for i in range(queries.shape[0])]
+
+
+def faiss_file_times(index, folder: Path, name: str) -> tuple[float, float]:
+    path = str(folder / name)
+    t = time.perf_counter()
+    faiss.write_index_binary(index, path)
+    save = time.perf_counter() - t
+    t = time.perf_counter()
+    faiss.read_index_binary(path)
+    load = time.perf_counter() - t
+    os.unlink(path)
+    return save, load
+
+
+def bench_size(n: int, per_distance: int, baseline_queries: int, folder: Path) -> dict:
+    rng = np.random.default_rng(n)
+    codes = rng.integers(0, 256, size=(n, 32), dtype=np.uint8)
+    ids = np.arange(n, dtype=np.int64)
+    res: dict = {"n": n, "load_before": os.getloadavg()[0]}
+
+    # ours -------------------------------------------------------------------------------
+    faiss.omp_set_num_threads(2)
+    gc.collect()
+    rss0 = rss_bytes()
+    t = time.perf_counter()
+    ours = HammingIndex(256, auto_compact=False)
+    ours.add(ids, codes)
+    ours.compact()
+    res["ours_build"] = time.perf_counter() - t
+    main = ours._state.main
+    res["ours_bytes"] = sum(a.nbytes for a in main.arrays().values()) / n
+    res["ours_rss"] = (rss_bytes() - rss0) / n
+    layout = main.layout
+    res["layout"] = f"{layout.nchunks} chunks of {min(layout.widths)}–{max(layout.widths)} bits"
+    res["thresholds"] = gph_thresholds(layout.widths, R, n)
+    queries, kinds = make_queries(codes, layout, per_distance, rng)
+    nq = queries.shape[0]
+    res["queries"] = nq
+
+    faiss.omp_set_num_threads(1)
+    ours.search(queries[0], R)  # warm the plan cache
+    res["ours_lat"] = percentiles(time_each(lambda q, f=ours.search: f(q, R), queries))
+    faiss.omp_set_num_threads(2)
+    t = time.perf_counter()
+    ours_results = ours.search_batch(queries, R)
+    res["ours_qps"] = nq / (time.perf_counter() - t)
+
+    snap = folder / "ours"
+    t = time.perf_counter()
+    ours.save(snap, 1)
+    res["ours_save"] = time.perf_counter() - t
+    t = time.perf_counter()
+    loaded, _ = HammingIndex.load(snap)
+    res["ours_load"] = time.perf_counter() - t
+    del loaded
+    shutil.rmtree(snap)
+    del ours, main
+    gc.collect()
+
+    # flat (brute force, the ground truth) -----------------------------------------------
+    rss0 = rss_bytes()
+    t = time.perf_counter()
+    flat = faiss.IndexBinaryFlat(256)
+    flat.add(codes)
+    res["flat_build"] = time.perf_counter() - t
+    res["flat_bytes"] = max(flat.code_size, (rss_bytes() - rss0) / n)
+    truth = faiss_pairs(flat, queries)
+    sub = queries[:: max(1, nq // baseline_queries)]
+    faiss.omp_set_num_threads(1)
+    res["flat_lat"] = percentiles(time_each(lambda q, f=flat.range_search: f(q[None], R + 1), sub))
+    faiss.omp_set_num_threads(2)
+    t = time.perf_counter()
+    flat.range_search(sub, R + 1)
+    res["flat_qps"] = sub.shape[0] / (time.perf_counter() - t)
+    res["flat_save"], res["flat_load"] = faiss_file_times(flat, folder, "flat.faiss")
+    del flat
+    gc.collect()
+
+    found = [set(r[0].tolist()) for r in ours_results]
+    true_pairs = sum(len(s) for s in truth)
+    res["ours_recall"] = sum(len(f & s) for f, s in zip(found, truth, strict=True)) / true_pairs
+    res["ours_false"] = sum(len(f - s) for f, s in zip(found, truth, strict=True))
+    res["worst_found"] = all(
+        f == s for f, s, k in zip(found, truth, kinds, strict=True) if k[0] != "random"
+    )
+
+    # HMA's configuration ----------------------------------------------------------------
+    rss0 = rss_bytes()
+    t = time.perf_counter()
+    hma = faiss.IndexBinaryMultiHash(256, 16, 16)
+    hma.nflip = 1
+    hma.add(codes)
+    res["hma_build"] = time.perf_counter() - t
+    res["hma_bytes"] = (rss_bytes() - rss0) / n
+    hma_found = faiss_pairs(hma, queries)
+    res["hma_recall"] = sum(len(f & s) for f, s in zip(hma_found, truth, strict=True)) / true_pairs
+    faiss.omp_set_num_threads(1)
+    res["hma_lat"] = percentiles(time_each(lambda q, f=hma.range_search: f(q[None], R + 1), sub))
+    faiss.omp_set_num_threads(2)
+    t = time.perf_counter()
+    hma.range_search(sub, R + 1)
+    res["hma_qps"] = sub.shape[0] / (time.perf_counter() - t)
+    try:
+        res["hma_save"], res["hma_load"] = faiss_file_times(hma, folder, "hma.faiss")
+    except RuntimeError:
+        res["hma_save"] = res["hma_load"] = float("nan")
+    del hma
+    gc.collect()
+    res["load_after"] = os.getloadavg()[0]
+    return res
+
+
+def fmt_n(n: int) -> str:
+    return f"10^{round(np.log10(n))}" if n == 10 ** round(np.log10(n)) else f"{n:,}"
+
+
+def table(results: list[dict]) -> str:
+    lines = [
+        "| N | index | recall | p50 ms | p99 ms | p50 ÷ ours p50 | batch q/s (2 cores) "
+        "| build s | bytes/hash | snapshot save / load s |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        ours_p50 = r["ours_lat"][0]
+        for name, label in (("ours", "ours (GPH multi-index)"), ("flat", "faiss IndexBinaryFlat"),
+                            ("hma", "HMA MultiHash(16,16) nflip=1")):  # fmt: skip
+            recall = r.get(f"{name}_recall", 1.0)
+            p50, p99 = r[f"{name}_lat"]
+            ratio = "1×" if name == "ours" else f"{p50 / ours_p50:.1f}×"
+            lines.append(
+                f"| {fmt_n(r['n'])} | {label} | {recall:.4f} | {p50:.3f} | {p99:.3f} | {ratio} "
+                f"| {r[f'{name}_qps']:,.0f} | {r[f'{name}_build']:.1f} "
+                f"| {r[f'{name}_bytes']:.0f} | {r[f'{name}_save']:.2f} / {r[f'{name}_load']:.2f} |"
+            )
+    return "\n".join(lines)
+
+
+def notes(results: list[dict]) -> str:
+    out = []
+    for r in results:
+        out.append(
+            f"- {fmt_n(r['n'])}: {r['queries']} queries; our layout {r['layout']}, thresholds "
+            f"at r=31 {list(r['thresholds'])}; false positives {r['ours_false']}; every spread "
+            f"and worst-case query exact: {r['worst_found']}; our resident growth "
+            f"{r['ours_rss']:.0f} bytes/hash (arrays {r['ours_bytes']:.0f}); machine load "
+            f"average {r['load_before']:.1f} → {r['load_after']:.1f} on 2 cores."
+        )
+    return "\n".join(out)
+
+
+def against_targets(r: dict) -> str:
+    """The closing note: the largest size's figures against the issue's targets."""
+    p50, p99 = r["ours_lat"]
+    checks = [
+        ("recall", f"{r['ours_recall']:.4f}, {r['ours_false']} false positives", "1.0, none",
+         r["ours_recall"] == 1.0 and r["ours_false"] == 0),
+        ("single-query p50", f"{p50:.3f} ms", "≤ 1 ms", p50 <= 1.0),
+        ("single-query p99", f"{p99:.3f} ms", "≤ 3 ms", p99 <= 3.0),
+        ("p50 speed-up over HMA's configuration", f"{r['hma_lat'][0] / p50:.1f}×", "≥ 25×",
+         r["hma_lat"][0] / p50 >= 25),
+        ("batch throughput, two cores", f"{r['ours_qps']:,.0f} q/s", "≥ 5,000 q/s",
+         r["ours_qps"] >= 5000),
+        ("index memory", f"{r['ours_bytes']:.0f} bytes/hash", "≤ 128", r["ours_bytes"] <= 128),
+        ("build", f"{r['ours_build']:.1f} s", "≤ 60 s", r["ours_build"] <= 60),
+        ("snapshot load", f"{r['ours_load']:.2f} s", "≤ 5 s", r["ours_load"] <= 5),
+    ]  # fmt: skip
+    lines = [
+        f"Against the targets at N = {fmt_n(r['n'])}:",
+        "",
+        "| target | measured | goal | met |",
+        "|---|---|---|---|",
+    ]
+    for name, got, goal, ok in checks:
+        lines.append(f"| {name} | {got} | {goal} | {'yes' if ok else 'no'} |")
+    return "\n".join(lines)
+
+
+def write_doc(text: str) -> None:
+    """Replace the ``## Matching`` section of docs/performance.md, keeping the others."""
+    current = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Performance\n"
+    start = current.find("## Matching")
+    if start < 0:
+        current = current.rstrip("\n") + "\n\n" + text
+    else:
+        end = current.find("\n## ", start + 1)
+        current = current[:start] + text + (current[end + 1 :] if end >= 0 else "")
+    DOC.write_text(current, encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1e5,1e6,1e7")
+    parser.add_argument("--quick", action="store_true", help="N = 10^5 only, no doc update")
+    parser.add_argument("--per-distance", type=int, default=32, help="queries per distance")
+    parser.add_argument("--baseline-queries", type=int, default=200)
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args()
+    sizes = [100_000] if args.quick else [int(float(s)) for s in args.sizes.split(",")]
+    results = []
+    with tempfile.TemporaryDirectory(prefix="matching-bench-") as tmp:
+        for n in sizes:
+            print(f"N = {n:,} …", file=sys.stderr, flush=True)
+            results.append(bench_size(n, args.per_distance, args.baseline_queries, Path(tmp)))
+            print(table(results[-1:]), flush=True)
+    text = table(results) + "\n\n" + notes(results) + "\n\n" + against_targets(results[-1])
+    print("\n" + text)
+    if not (args.quick or args.no_write):
+        write_doc(section(text))
+
+
+def section(text: str) -> str:
+    return (
+        "## Matching\n\n"
+        "Exact PDQ range search at max_distance 31, `benchmarks/matching.py`, random codes, "
+        "queries planted at every distance 0…31 (random flips, flips spread evenly across our "
+        "chunks, and the GPH worst case). Recall is against the flat scan; latency is one "
+        "query at a time on one core; batch throughput uses both cores; the baselines are "
+        "measured in the same run on a subset of the queries.\n\n"
+        "How it works: the main part is immutable — codes sorted by id plus one "
+        "direct-addressed CSR table per chunk (offsets by chunk value, rows sorted by value); "
+        "per the generalized pigeonhole principle, chunk thresholds with "
+        "Σ(t_i + 1) = r + 1 guarantee every code within r agrees with the query on some "
+        "chunk i up to t_i flips, so probing those values and verifying the candidates by "
+        "popcount is exact. Fresh additions live in a small delta scanned by faiss; removals "
+        "are tombstones; compaction rebuilds the main part off to the side and swaps it in. "
+        "Where a flat scan is cheaper (tiny sets, large max_distance) faiss scans instead.\n\n"
+        + text
+        + "\n"
+    )
+
+
+if __name__ == "__main__":
+    main()
