@@ -143,9 +143,10 @@ def verify_cmd(server, member, key_path, log_key, state_path, as_json, workers, 
         if report.ok:
             click.echo(report.summary())
         else:
+            at = f" at size {report.size}" if report.size is not None else ""
             click.echo(
                 f"FAILED: {len(report.problems) + report.omitted} problem(s) in "
-                f"{report.origin or 'the log'} at size {report.size}"
+                f"{report.origin or 'the log'}{at}"
             )
     sys.exit(0 if report.ok else 1)
 

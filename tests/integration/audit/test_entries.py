@@ -157,3 +157,23 @@ def test_statements_after_suspension_or_revocation_are_named():
         {**REVOKE_ALPHA, "time": T0},
     ]
     assert _run(entries) == {(3, "key"), (5, "member"), (6, "key")}
+
+
+def test_signatures_checked_in_worker_processes_report_the_same_failures():
+    from clearinghouse.client.audit.signatures import SignatureChecker
+
+    entries = [*BASE] + [_statement("alpha", ALPHA) for _ in range(6)]
+    entries[4] = _statement("alpha", ALPHA, signer=SigningKey.generate())
+    entries[4]["envelope"]["signatures"][0]["keyid"] = ALPHA.key_id
+    jobs = []
+    checker = EntryChecker(lambda *p: pytest.fail(str(p)))
+    for index, e in enumerate(entries):
+        job = checker.check(index, rfc8785.dumps(e))
+        if job is not None:
+            jobs.append(job)
+    failed = []
+    pool = SignatureChecker(lambda job: failed.append(job.index), workers=2)
+    pool.submit(jobs[:3])
+    pool.submit(jobs[3:])
+    pool.finish()
+    assert failed == [4] == [j.index for j in failed_signatures(jobs)]
