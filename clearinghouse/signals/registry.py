@@ -89,7 +89,7 @@ def build_registry(
     pdq_min_quality: int = 50,
     max_distance_defaults: Mapping[str, int] | None = None,
     max_distance_ceilings: Mapping[str, int] | None = None,
-    vpdq_max_frames: int = 7200,
+    vpdq_max_frames: int = 10_000,
     vpdq_query_match_pct: float = 80.0,
     vpdq_index_match_pct: float = 0.0,
 ) -> SignalRegistry:

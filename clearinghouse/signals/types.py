@@ -145,7 +145,7 @@ class VpdqType(SignalType):
     """A video as a list of PDQ frame hashes; ``max_distance`` bounds each frame's distance."""
 
     min_quality: int = 50
-    max_frames: int = 7200
+    max_frames: int = 10_000
     query_match_pct: float = 80.0
     index_match_pct: float = 0.0
 

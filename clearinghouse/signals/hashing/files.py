@@ -40,7 +40,7 @@ class HashOptions:
     max_pixels: int = DEFAULT_MAX_PIXELS
     draft_min_side: int | None = None  # reduced-size JPEG decoding; off by default
     seconds_per_hash: float = 1.0
-    vpdq_max_frames: int = 7200
+    vpdq_max_frames: int = 10_000
 
 
 def types_for_kind(kind: str) -> frozenset[str]:

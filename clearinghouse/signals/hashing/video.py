@@ -23,7 +23,7 @@ def hash_video(
     path: str | Path,
     *,
     seconds_per_hash: float = 1.0,
-    max_frames: int = 7200,
+    max_frames: int = 10_000,
 ) -> list[VpdqFrame]:
     """The vPDQ frames of a video file; raise HashingError if it cannot be decoded."""
     import av  # PyAV loads FFmpeg's libraries: only when a video is hashed

@@ -79,7 +79,7 @@ def test_registry_from_a_settings_object_uses_defaults_for_missing_fields():
     r = registry_from_settings(settings)
     assert r.get("pdq").min_quality == 60
     assert r.get("pdq").max_distance_ceiling == 50
-    assert r.get("vpdq").max_frames == 7200
+    assert r.get("vpdq").max_frames == 10_000
 
 
 @pytest.mark.parametrize(

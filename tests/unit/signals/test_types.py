@@ -40,7 +40,7 @@ BAD = [
     ("PDQ", PDQ, 80, "signal_type", "unknown signal type 'PDQ'"),
     (None, PDQ, 80, "signal_type", "unknown signal type None"),
     ("vpdq", [], None, "value", "expected at least one frame, got an empty list"),
-    ("vpdq", [FRAME] * 7201, None, "value", "expected at most 7200 frames, got 7201"),
+    ("vpdq", [FRAME] * 10001, None, "value", "expected at most 10000 frames, got 10001"),
     ("vpdq", PDQ, None, "value", "expected a list of frames, got str"),
     ("vpdq", [FRAME, 3], None, "value[1]", "expected an object with pdq, quality, timestamp"),
     (
