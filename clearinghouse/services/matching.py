@@ -134,18 +134,18 @@ class Matcher:
             return
 
         def run() -> None:
-            try:
-                self.load()
-            except ClearinghouseError as exc:
-                log.error("index load failed: %s", exc.detail)
-            while not self._stop.wait(self.ctx.settings.index_poll_interval):
+            while True:
                 try:
-                    if not self.ready.is_set():
-                        self.load()
-                    else:
+                    if self.ready.is_set():
                         self.catch_up()
+                    else:
+                        self.load()
+                except ClearinghouseError as exc:  # e.g. the database is down: retry
+                    log.warning("index follower: %s", exc.detail)
                 except Exception:  # keep following; the next poll retries
-                    log.exception("index catch-up failed")
+                    log.exception("index follower failed")
+                if self._stop.wait(self.ctx.settings.index_poll_interval):
+                    return
 
         self._thread = threading.Thread(target=run, name="index-follower", daemon=True)
         self._thread.start()

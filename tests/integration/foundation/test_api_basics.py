@@ -11,11 +11,21 @@ def test_healthz(client):
     assert r.json == {"status": "ok"}
 
 
-def test_readyz_reports_database_and_migrations(client):
+def test_readyz_reports_database_migrations_and_indexes(app, client):
+    app.extensions["clearinghouse"].matcher.ready.wait(30)
     r = client.get("/readyz")
     assert r.status_code == 200, r.json
-    assert r.json["checks"]["database"]["ok"] is True
-    assert r.json["checks"]["migrations"]["ok"] is True
+    checks = r.json["checks"]
+    assert checks["database"]["ok"] and checks["migrations"]["ok"] and checks["indexes"]["ok"]
+
+
+def test_readyz_is_503_while_indexes_load(app, client):
+    matcher = app.extensions["clearinghouse"].matcher
+    matcher.ready.wait(30)
+    matcher.ready.clear()  # as during a load
+    r = client.get("/readyz")
+    assert r.status_code == 503
+    assert "indexes" in r.json["detail"]
 
 
 @pytest.mark.parametrize(
@@ -60,7 +70,9 @@ def test_readyz_is_503_when_the_database_is_unreachable(tmp_path):
         data_dir=tmp_path,
         database_url="postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1",
     )
-    r = create_app(settings).test_client().get("/readyz")
+    app = create_app(settings)
+    r = app.test_client().get("/readyz")
+    app.extensions["clearinghouse"].close()
     assert r.status_code == 503
     assert r.mimetype == PROBLEM
     assert "database" in r.json["detail"]
