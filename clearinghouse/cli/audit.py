@@ -109,12 +109,17 @@ def audit() -> None:
     help="Processes verifying signatures (0: one per CPU on large logs).",
 )
 @click.option(
+    "--full",
+    is_flag=True,
+    help="Verify every signature again, also of entries unchanged since the saved state.",
+)
+@click.option(
     "--progress/--no-progress",
     default=None,
     help="Progress bar on stderr (default: when stderr is a terminal).",
 )
 @_failing
-def verify_cmd(server, member, key_path, log_key, state_path, as_json, workers, progress):
+def verify_cmd(server, member, key_path, log_key, state_path, as_json, workers, full, progress):
     """Check the whole log: checkpoint signature, every entry against the signed root,
     every statement signature against the keys the log recorded, and consistency with
     the checkpoint saved in --state (which is then moved forward)."""
@@ -130,6 +135,7 @@ def verify_cmd(server, member, key_path, log_key, state_path, as_json, workers, 
                 log_key=log_key,
                 workers=workers,
                 progress=on_progress,
+                recheck=full,
             )
     if as_json:
         click.echo(json.dumps(report.to_dict()))

@@ -62,6 +62,7 @@ class AuditReport:
     root: bytes | None = None
     checked: int = 0
     statements: int = 0
+    carried: int = 0
     previous_size: int | None = None
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -91,6 +92,7 @@ class AuditReport:
             "root": None if self.root is None else base64.b64encode(self.root).decode(),
             "checked": self.checked,
             "statements": self.statements,
+            "carried": self.carried,
             "previous_size": self.previous_size,
             "problems": [p.to_dict() for p in self.problems],
             "omitted_problems": self.omitted,
@@ -105,7 +107,8 @@ class AuditReport:
             if self.previous_size
             else ""
         )
+        carried = f" ({self.carried} more verified before)" if self.carried else ""
         return (
             f"ok: {self.origin} size {self.size} root {root}: {self.checked} entries, "
-            f"{self.statements} statement signatures verified{since}"
+            f"{self.statements} statement signatures verified{carried}{since}"
         )

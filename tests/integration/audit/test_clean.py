@@ -20,3 +20,8 @@ def test_clean_log_passes_and_the_state_moves_forward(context, client, auditor):
     assert code == 0, report
     assert report["previous_size"] == log["size"]
     assert report["size"] == log["size"] + 1
+    # Signatures verified by the last clean run are carried over; --full redoes them.
+    assert (report["statements"], report["carried"]) == (1, len(log["submissions"]))
+    code, report = auditor.verify("--full")
+    assert code == 0, report
+    assert (report["statements"], report["carried"]) == (len(log["submissions"]) + 1, 0)
