@@ -49,11 +49,10 @@ def authenticate(
 
     def resolve(key_id: str) -> VerifyKey | None:
         with ctx.db.read() as session:
-            row = membership.active_key_with_member(session, key_id)
-        if row is None:
+            key = membership.active_key(session, key_id)
+        if key is None:
             return None
-        key, member = row
-        found[key_id] = Caller(member.id, key.key_id, member.role_set)
+        found[key_id] = Caller(key.member_id, key.key_id, key.roles)
         return VerifyKey(key.public_key)
 
     try:

@@ -117,10 +117,10 @@ def _member_keys(ctx: ServiceContext, member_id: str):
 
     def resolve(key_id: str) -> VerifyKey | None:
         with ctx.db.read() as session:
-            row = membership.active_key_with_member(session, key_id)
-        if row is None or row[1].id != member_id:
+            key = membership.active_key(session, key_id)
+        if key is None or key.member_id != member_id:
             return None
-        return VerifyKey(row[0].public_key)
+        return VerifyKey(key.public_key)
 
     return resolve
 

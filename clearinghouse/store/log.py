@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from clearinghouse.store.bulk import bulk_insert
 from clearinghouse.store.models import LogEntry, LogHead, LogNode
 from clearinghouse.tlog.compact import append_nodes
 from clearinghouse.tlog.hashing import leaf_hash
@@ -29,17 +30,22 @@ class SqlNodeReader:
     def get_nodes(self, keys: Sequence[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
         if not keys:
             return {}
-        wanted = list(set(keys))
-        found: dict[tuple[int, int], bytes] = {}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            rows = self.session.execute(
-                select(LogNode.level, LogNode.idx, LogNode.hash).where(
-                    tuple_(LogNode.level, LogNode.idx).in_(chunk)
-                )
-            )
-            found.update({(level, idx): h for level, idx, h in rows})
-        return found
+        # One "level = L AND idx IN (...)" term per level: each is a primary-key range
+        # lookup, where a row-value IN list would scan the table on SQLite.
+        by_level: dict[int, list[int]] = {}
+        for level, idx in set(keys):
+            by_level.setdefault(level, []).append(idx)
+        # Plain driver SQL: building the expression in SQLAlchemy cost more than running it.
+        conn = self.session.connection()
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        terms, params = [], []
+        for level, idxs in by_level.items():
+            terms.append(f"(level = {mark} AND idx IN ({', '.join([mark] * len(idxs))}))")
+            params.extend([level, *idxs])
+        rows = conn.exec_driver_sql(
+            f"SELECT level, idx, hash FROM log_nodes WHERE {' OR '.join(terms)}", tuple(params)
+        )
+        return {(level, idx): bytes(h) for level, idx, h in rows}
 
 
 def log_size(session: Session, *, lock: bool = False) -> int:
@@ -55,16 +61,17 @@ def append_entries(session: Session, entries: Sequence[tuple[str, bytes]], now: 
     size = log_size(session, lock=True)
     leaves = [leaf_hash(data) for _, data in entries]
     nodes = append_nodes(size, leaves, SqlNodeReader(session))
-    session.execute(
-        LogEntry.__table__.insert(),
-        [
-            {"idx": size + i, "entry_type": kind, "data": data, "created_at": now}
-            for i, (kind, data) in enumerate(entries)
-        ],
+    bulk_insert(
+        session,
+        LogEntry.__table__,
+        ("idx", "entry_type", "data", "created_at"),
+        [(size + i, kind, data, now) for i, (kind, data) in enumerate(entries)],
     )
-    session.execute(
-        LogNode.__table__.insert(),
-        [{"level": level, "idx": idx, "hash": h} for (level, idx), h in nodes],
+    bulk_insert(
+        session,
+        LogNode.__table__,
+        ("level", "idx", "hash"),
+        [(level, idx, h) for (level, idx), h in nodes],
     )
     session.execute(
         LogHead.__table__.update().where(LogHead.id == 1).values(size=size + len(entries))

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from clearinghouse.store.models import Member, MemberKey
 
 __all__ = [
+    "ActiveKey",
+    "active_key",
     "active_key_count",
-    "active_key_with_member",
     "get_key",
     "get_member",
     "insert_key",
@@ -64,15 +67,48 @@ def active_key_count(session: Session, member_id: str) -> int:
     )
 
 
-def active_key_with_member(session: Session, key_id: str) -> tuple[MemberKey, Member] | None:
-    """The key and its member when both are active; None otherwise."""
-    row = session.execute(
-        select(MemberKey, Member)
+@functools.cache
+def _active_key_query():
+    # Built once: on every request, constructing the statement cost more than running it.
+    return (
+        select(MemberKey.public_key, Member.id, Member.roles)
         .join(Member, Member.id == MemberKey.member_id)
         .where(
-            MemberKey.key_id == key_id,
+            MemberKey.key_id == bindparam("key_id"),
             MemberKey.status == "active",
             Member.status == "active",
         )
-    ).first()
-    return (row[0], row[1]) if row else None
+    )
+
+
+@dataclass(frozen=True)
+class ActiveKey:
+    """An active key of an active member: what request authentication needs."""
+
+    key_id: str
+    public_key: bytes
+    member_id: str
+    roles: frozenset[str]
+
+
+def active_key(session: Session, key_id: str) -> ActiveKey | None:
+    """The key when both it and its member are active; None otherwise."""
+    row = (
+        session.connection()
+        .execute(
+            select(MemberKey.public_key, Member.id, Member.roles)
+            .join(Member, Member.id == MemberKey.member_id)
+            .where(
+                MemberKey.key_id == key_id,
+                MemberKey.status == "active",
+                Member.status == "active",
+            )
+        )
+        .first()
+    )
+    if row is None:
+        return None
+    public_key, member_id, roles = row
+    return ActiveKey(
+        key_id, bytes(public_key), member_id, frozenset(r for r in roles.split(",") if r)
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from sqlalchemy import delete, insert
 from sqlalchemy.exc import IntegrityError
 
@@ -11,16 +13,20 @@ from clearinghouse.store.models import ReplayEntry
 __all__ = ["remember_signature"]
 
 
+@functools.cache
+def _INSERT():
+    return insert(ReplayEntry)
+
+
 def remember_signature(db: Database, signature_hash: str, expires_at: int, now: int) -> bool:
     """Record a signature; False when it was already recorded (a replay)."""
     try:
         with db.write() as session:
-            session.execute(
-                insert(ReplayEntry).values(signature_hash=signature_hash, expires_at=expires_at)
-            )
-            # Forget a few expired entries on the way, so the table stays small.
-            if int.from_bytes(bytes.fromhex(signature_hash[:2]), "big") < 4:
-                session.execute(delete(ReplayEntry).where(ReplayEntry.expires_at < now))
+            conn = session.connection()
+            conn.execute(_INSERT(), {"signature_hash": signature_hash, "expires_at": expires_at})
+            # Forget expired entries now and then (1 call in 64), so the table stays small.
+            if int(signature_hash[:2], 16) < 4:
+                conn.execute(delete(ReplayEntry).where(ReplayEntry.expires_at < now))
     except IntegrityError:
         return False
     return True
