@@ -76,3 +76,15 @@ def test_readyz_is_503_when_the_database_is_unreachable(tmp_path):
     assert r.status_code == 503
     assert r.mimetype == PROBLEM
     assert "database" in r.json["detail"]
+
+
+def test_openapi_document_is_public_and_lists_every_route(app, client):
+    r = client.get("/v1/openapi.json")
+    assert r.status_code == 200
+    paths = set(r.json["paths"])
+    routes = {
+        rule.rule.replace("<int:signal_id>", "{signal_id}").replace("<key_id>", "{key_id}")
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/v1/")
+    }
+    assert routes == paths
