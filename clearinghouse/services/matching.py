@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,8 @@ __all__ = ["Matcher", "match"]
 
 log = logging.getLogger("clearinghouse.matching")
 PAGE = 50_000
+SNAPSHOT_CHANGES = 100_000  # refresh snapshots after this many applied changes
+SNAPSHOT_SECONDS = 600.0  # … or this long after the last one, if anything changed
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,10 @@ class Matcher:
         self.indexes: dict[str, Any] = {}
         self.cursor: tuple[int, int] = (-1, 0)
         self._acknowledged = -1  # highest log index this process acknowledged
+        self._changes_since_save = 0
+        self._saved_at = time.monotonic()
         self.ready = threading.Event()
+        self.loaded_from: str | None = None  # "snapshot" or "database", once loaded
         self._apply_lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -68,6 +74,7 @@ class Matcher:
     def load(self) -> None:
         """Start from snapshots when they agree with each other, then catch up."""
         position = self._load_snapshots()
+        self.loaded_from = "database" if position is None else "snapshot"
         if position is not None:
             self.cursor = (position - 1, 2**62)  # replay everything stamped >= position
         self.catch_up()
@@ -87,6 +94,7 @@ class Matcher:
                 self._apply(page)
                 self.cursor = (page[-1][5], page[-1][0])
                 applied += len(page)
+                self._changes_since_save += len(page)
 
     def acknowledged(self, log_index: int) -> None:
         """A statement at ``log_index`` was acknowledged here. The next lookup on this
@@ -138,6 +146,8 @@ class Matcher:
                 try:
                     if self.ready.is_set():
                         self.catch_up()
+                        if self._snapshot_due():
+                            self.save_snapshots()
                     else:
                         self.load()
                 except ClearinghouseError as exc:  # e.g. the database is down: retry
@@ -149,6 +159,15 @@ class Matcher:
 
         self._thread = threading.Thread(target=run, name="index-follower", daemon=True)
         self._thread.start()
+
+    def _snapshot_due(self) -> bool:
+        """Refresh snapshots after many changes, or now and then after a few, so a
+        restart replays little."""
+        if self._changes_since_save >= SNAPSHOT_CHANGES:
+            return True
+        return self._changes_since_save > 0 and (
+            time.monotonic() - self._saved_at >= SNAPSHOT_SECONDS
+        )
 
     def stop(self) -> None:
         self._stop.set()
@@ -168,7 +187,13 @@ class Matcher:
             if not path.exists():
                 return None
             try:
-                loaded[name], position = type(index).load(path)
+                options = {}
+                if isinstance(index, VpdqIndex):
+                    options = {
+                        "query_match_pct": index.query_match_pct,
+                        "index_match_pct": index.index_match_pct,
+                    }
+                loaded[name], position = type(index).load(path, **options)
             except (SnapshotError, OSError, ValueError) as exc:
                 log.warning("index snapshot %s not used, rebuilding: %s", path, exc)
                 return None
@@ -180,9 +205,13 @@ class Matcher:
         return positions.pop()
 
     def save_snapshots(self) -> None:
-        """Write every type's snapshot at the current cursor (skipped when another
-        process is writing them)."""
-        position = self.cursor[0] + 1
+        """Write every type's snapshot (skipped when another process is writing them).
+
+        The position saved is the log index of the last change applied; a load replays
+        every change stamped at or after it. Replaying is idempotent, so changes applied
+        while the snapshot is written are merely applied twice."""
+        position = max(self.cursor[0], 0)
+        self._changes_since_save, self._saved_at = 0, time.monotonic()
         try:
             self.ctx.settings.effective_snapshot_dir.mkdir(parents=True, exist_ok=True)
             for name, index in self.indexes.items():

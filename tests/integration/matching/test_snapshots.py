@@ -1,0 +1,88 @@
+"""Fast start: indexes come back from snapshots plus the changes after them; a corrupt
+snapshot is rebuilt from the database, never trusted."""
+
+import json
+
+from support import random_pdq
+
+from clearinghouse.crypto import SigningKey, sign_envelope
+from clearinghouse.services import members, statements
+from clearinghouse.services.auth import Caller
+from clearinghouse.services.context import ServiceContext
+from clearinghouse.services.matching import Query
+from clearinghouse.signals.types import Signal
+
+LABEL = "behaviour:glorification-of-terrorist-acts"
+
+
+def _state(ctx, key, kind, items, note=""):
+    payload = json.dumps(
+        {"member": "alpha", "created": "2026-11-28T00:00:00Z", "items": items}
+    ).encode()
+    body = sign_envelope(f"application/vnd.clearinghouse.{kind}+json", payload, key).to_json()
+    caller = Caller("alpha", key.key_id, frozenset({"submitter"}))
+    return statements.accept_statement(ctx, kind, caller, body)
+
+
+def _submit(ctx, key, values):
+    items = [
+        {
+            "signal_type": "pdq",
+            "value": v,
+            "quality": 90,
+            "content_type": "image/png",
+            "labels": [LABEL],
+        }
+        for v in values
+    ]
+    return _state(ctx, key, "submission", items)
+
+
+def _found(matcher, values):
+    return {v for v in values if matcher.search(Query(Signal("pdq", v, 90), 0))}
+
+
+def test_restart_uses_the_snapshot_and_replays_later_changes(settings, context):
+    key = SigningKey.generate()
+    members.add_member(context, "alpha", "Alpha", "submitter", key.verify_key)
+    before = [random_pdq() for _ in range(30)]
+    _submit(context, key, before)
+    context.matcher.load()
+    assert context.matcher.loaded_from == "database"  # and it wrote snapshots
+
+    after = [random_pdq() for _ in range(10)]
+    _submit(context, key, after)
+    _state(context, key, "retraction", [{"signal_type": "pdq", "value": before[0], "reason": "x"}])
+
+    restarted = ServiceContext(settings)
+    try:
+        restarted.matcher.load()
+        assert restarted.matcher.loaded_from == "snapshot"
+        assert _found(restarted.matcher, before + after) == set(before[1:] + after)
+    finally:
+        restarted.close()
+
+
+def test_corrupt_snapshot_is_rebuilt_from_the_database(settings, context):
+    key = SigningKey.generate()
+    members.add_member(context, "alpha", "Alpha", "submitter", key.verify_key)
+    values = [random_pdq() for _ in range(20)]
+    _submit(context, key, values)
+    context.matcher.load()
+    files = [
+        p
+        for p in (settings.effective_snapshot_dir / "pdq").rglob("*")
+        if p.is_file() and p.suffix == ".npy"
+    ]
+    assert files
+    data = bytearray(files[0].read_bytes())
+    data[-1] ^= 0xFF
+    files[0].write_bytes(bytes(data))
+
+    restarted = ServiceContext(settings)
+    try:
+        restarted.matcher.load()
+        assert restarted.matcher.loaded_from == "database"
+        assert _found(restarted.matcher, values) == set(values)
+    finally:
+        restarted.close()
