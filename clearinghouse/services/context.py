@@ -70,8 +70,10 @@ class ServiceContext:
         """Checks of the long-lived parts beyond the database: indexes loaded."""
         if "matcher" not in self.__dict__:
             return {}
-        loaded = self.matcher.ready.is_set()
-        return {"indexes": {"ok": loaded, "detail": "loaded" if loaded else "loading"}}
+        matcher = self.matcher
+        loaded = matcher.ready.is_set()
+        detail = f"loaded from {matcher.loaded_from}" if loaded else "loading"
+        return {"indexes": {"ok": loaded, "detail": detail, "lookups": dict(matcher.counters)}}
 
     def close(self) -> None:
         if "matcher" in self.__dict__:

@@ -55,6 +55,8 @@ class Matcher:
         self._saved_at = time.monotonic()
         self.ready = threading.Event()
         self.loaded_from: str | None = None  # "snapshot" or "database", once loaded
+        # Lookups are never stored; these counts are all that is kept of them.
+        self.counters = {"requests": 0, "queries": 0, "queries_with_matches": 0}
         self._apply_lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -289,6 +291,9 @@ def match(ctx: ServiceContext, matcher: Matcher, queries: list[Query], dihedral:
     ids = sorted({sid for best in found for sid in best})
     with ctx.db.read() as session:
         shown = describe_many(ctx, session, ids) if ids else {}
+    matcher.counters["requests"] += 1
+    matcher.counters["queries"] += len(queries)
+    matcher.counters["queries_with_matches"] += sum(1 for best in found if best)
     results = []
     for best in found:
         matches = [
