@@ -18,6 +18,8 @@ def parse_hex(value: object, nchars: int, *, field: str = "value") -> str:
     if len(value) != nchars:
         raise SignalError(field, f"expected {nchars} hex characters, got {len(value)}")
     lowered = value.lower()
+    if _HEX_DIGITS.issuperset(lowered):  # the common case, checked in C
+        return lowered
     for position, char in enumerate(lowered):
         if char not in _HEX_DIGITS:
             raise SignalError(field, f"not hexadecimal: {char!r} at position {position}")

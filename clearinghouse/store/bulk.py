@@ -51,11 +51,12 @@ def _processed_columns(rows: Sequence[Sequence], processors: list) -> list[list]
         cache: dict = {}
         out = []
         for value in columns[i]:
+            key = tuple(value) if isinstance(value, list) else value  # JSON label lists
             try:
-                bound = cache[value]
+                bound = cache[key]
             except KeyError:
-                bound = cache[value] = process(value)
-            except TypeError:  # unhashable (a JSON list): bind every time
+                bound = cache[key] = process(value)
+            except TypeError:  # unhashable otherwise: bind every time
                 bound = process(value)
             out.append(bound)
         columns[i] = out
