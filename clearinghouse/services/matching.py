@@ -22,7 +22,6 @@ from clearinghouse.errors import ClearinghouseError, InvalidInput
 from clearinghouse.index import ExactIndex, HammingIndex, SnapshotError, VpdqIndex
 from clearinghouse.services.context import ServiceContext
 from clearinghouse.services.signal_views import describe_many
-from clearinghouse.services.statement_items import as_reference
 from clearinghouse.signals.dihedral import dihedral_variants
 from clearinghouse.signals.items import ItemErrors
 from clearinghouse.signals.types import Signal
@@ -265,8 +264,7 @@ def _parse_query(ctx: ServiceContext, item: Any) -> Query:
         if key not in item:
             raise InvalidInput(f"{key}: missing", errors=[{"field": key, "reason": "missing"}])
     registry = ctx.registry
-    item = as_reference(registry, item)
-    signal = registry.parse(item["signal_type"], item["value"], item.get("quality"))
+    signal = registry.parse_reference(item["signal_type"], item["value"], item.get("quality"))
     max_distance = registry.resolve_max_distance(item["signal_type"], item.get("max_distance"))
     return Query(signal, max_distance)
 

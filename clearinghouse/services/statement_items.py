@@ -20,7 +20,7 @@ from clearinghouse.store import Session
 from clearinghouse.store import signals as rows
 from clearinghouse.store.models import Contribution, Feedback
 
-__all__ = ["ParsedItem", "apply_items", "as_reference", "signal_digest", "validate_items"]
+__all__ = ["ParsedItem", "apply_items", "signal_digest", "validate_items"]
 
 MAX_TEXT = 2_000
 VERDICTS = ("agree", "disagree")
@@ -38,21 +38,6 @@ class ParsedItem:
     signal_id: int | None = None
 
 
-def as_reference(registry, item: Any) -> Any:
-    """A retraction, a feedback item or a lookup names a hash by type and value; quality
-    describes a submitted hash, so it is not required there. PDQ parsing insists on one,
-    hence a neutral quality stands in when none is given (it is not stored)."""
-    if not isinstance(item, dict) or item.get("quality") is not None:
-        return item
-    if (
-        item.get("signal_type") in registry
-        and getattr(registry.get(item["signal_type"]), "min_quality", None) is not None
-        and registry.get(item["signal_type"]).index_kind == "hamming"
-    ):
-        return {**item, "quality": 100}
-    return item
-
-
 def signal_digest(signal: Signal) -> bytes:
     """The identity of a signal: SHA-256 of ``type:canonical value``."""
     return hashlib.sha256(f"{signal.signal_type}:{signal.text}".encode()).digest()
@@ -63,9 +48,7 @@ def validate_items(
 ) -> list[ParsedItem]:
     """Parse and check every item; raise one InvalidInput listing every bad item."""
     errors = ItemErrors()
-    if kind != "submission":
-        items = [as_reference(ctx.registry, item) for item in items]
-    signals = parse_items(ctx.registry, items, errors=errors)
+    signals = parse_items(ctx.registry, items, errors=errors, references=kind != "submission")
     parsed: list[ParsedItem | None] = []
     seen: dict[bytes, int] = {}
     cache: dict[tuple, list[str]] = {}

@@ -59,8 +59,12 @@ def parse_items(
     items: Iterable[object],
     *,
     errors: ItemErrors | None = None,
+    references: bool = False,
 ) -> list[Signal | None]:
     """Parse the ``signal_type``/``value``/``quality`` of each item.
+
+    With ``references``, items name existing hashes (retractions, feedback, lookups) and
+    need no quality; see ``SignalRegistry.parse_reference``.
 
     With ``errors`` given, bad items are recorded there and come back as None, so the
     caller can add its own checks before raising; without it, raises InvalidInput listing
@@ -69,7 +73,7 @@ def parse_items(
     own = errors is None
     collected = ItemErrors() if errors is None else errors
     parsed = [
-        collected.check(i, lambda item=item: _parse_one(registry, item))
+        collected.check(i, lambda item=item: _parse_one(registry, item, references))
         for i, item in enumerate(items)
     ]
     if own:
@@ -77,10 +81,11 @@ def parse_items(
     return parsed
 
 
-def _parse_one(registry: SignalRegistry, item: object) -> Signal:
+def _parse_one(registry: SignalRegistry, item: object, references: bool = False) -> Signal:
     if not isinstance(item, Mapping):
         raise SignalError("item", "expected an object")
     for key in ("signal_type", "value"):
         if key not in item:
             raise SignalError(key, "missing")
-    return registry.parse(item["signal_type"], item["value"], item.get("quality"))
+    parse = registry.parse_reference if references else registry.parse
+    return parse(item["signal_type"], item["value"], item.get("quality"))

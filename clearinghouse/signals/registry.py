@@ -13,6 +13,7 @@ from typing import Any
 
 from clearinghouse.errors import ConfigError
 from clearinghouse.signals._invalid import SignalError
+from clearinghouse.signals.hexcodes import parse_hex
 from clearinghouse.signals.types import ExactType, HammingType, Signal, SignalType, VpdqType
 
 __all__ = [
@@ -78,6 +79,17 @@ class SignalRegistry:
     def parse(self, signal_type: object, value: object, quality: object = None) -> Signal:
         """Parse one wire signal, or raise SignalError naming the bad field."""
         return self.get(signal_type).parse(value, quality)
+
+    def parse_reference(self, signal_type: object, value: object, quality: object = None) -> Signal:
+        """Parse a hash named by a lookup, a retraction or a feedback item.
+
+        Quality describes a submitted hash, so a reference need not carry one; when it
+        does, it is checked as in ``parse``.
+        """
+        kind = self.get(signal_type)
+        if quality is None and isinstance(kind, HammingType) and kind.min_quality is not None:
+            return Signal(kind.name, parse_hex(value, kind.hex_chars))
+        return kind.parse(value, quality)
 
     def resolve_max_distance(self, signal_type: object, max_distance: object = None) -> int:
         """The ``max_distance`` for a query: the default, or the given one if within the ceiling."""
