@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from clearinghouse.errors import ClearinghouseError, InvalidInput
-from clearinghouse.index import ExactIndex, HammingIndex, SnapshotError, VpdqIndex
+from clearinghouse.index import ExactIndex, HammingIndex, SnapshotBusy, SnapshotError, VpdqIndex
 from clearinghouse.services.context import ServiceContext
 from clearinghouse.services.signal_views import describe_many
 from clearinghouse.signals.dihedral import dihedral_variants
@@ -62,7 +62,12 @@ class Matcher:
         for name in self.registry.names:
             kind = self.registry.get(name)
             if kind.index_kind == "hamming":
-                self.indexes[name] = HammingIndex(kind.nbits)
+                # PDQ is tuned for its default distance (31; larger ones scan, still exact);
+                # the 64-bit types for their whole range, which stays small.
+                tuned = (
+                    kind.default_max_distance if kind.nbits == 256 else kind.max_distance_ceiling
+                )
+                self.indexes[name] = HammingIndex(kind.nbits, tuned_distance=tuned)
             elif kind.index_kind == "exact":
                 self.indexes[name] = ExactIndex(kind.nbits // 8)
             else:
@@ -216,7 +221,9 @@ class Matcher:
         try:
             self.ctx.settings.effective_snapshot_dir.mkdir(parents=True, exist_ok=True)
             for name, index in self.indexes.items():
-                index.save(self._snapshot_path(name), position)
+                index.save(self._snapshot_path(name), position, wait=False)
+        except SnapshotBusy:
+            log.info("index snapshots are being written by another process; skipped")
         except (SnapshotError, OSError) as exc:
             log.warning("index snapshot not written: %s", exc)
 
