@@ -229,6 +229,25 @@ class Matcher:
 
     # -- lookups ------------------------------------------------------------------------
 
+    def search_many(self, queries: list[Query]) -> list[list[tuple[int, int]]]:
+        """``search`` for each query; Hamming queries of one type and distance go to the
+        index as one batch, which spreads them over the cores."""
+        out: list[list[tuple[int, int]] | None] = [None] * len(queries)
+        groups: dict[tuple[str, int], list[int]] = {}
+        for n, q in enumerate(queries):
+            if isinstance(self.indexes[q.signal.signal_type], HammingIndex):
+                groups.setdefault((q.signal.signal_type, q.max_distance), []).append(n)
+            else:
+                out[n] = self.search(q)
+        for (signal_type, max_distance), members in groups.items():
+            codes = np.frombuffer(
+                b"".join(queries[n].signal.to_bytes() for n in members), np.uint8
+            ).reshape(len(members), -1)
+            hits = self.indexes[signal_type].search_batch(codes, max_distance)
+            for n, (ids, dists) in zip(members, hits, strict=True):
+                out[n] = list(zip(ids.tolist(), dists.tolist(), strict=True))
+        return out  # type: ignore[return-value]
+
     def search(self, query: Query) -> list[tuple[int, int]]:
         """``(signal_id, distance)`` of every indexed signal within the query's distance."""
         index = self.indexes[query.signal.signal_type]
@@ -279,20 +298,23 @@ def _parse_query(ctx: ServiceContext, item: Any) -> Query:
 def match(ctx: ServiceContext, matcher: Matcher, queries: list[Query], dihedral: bool) -> dict:
     """Answer queries in order; each match carries the signal's current state."""
     matcher.ensure_fresh()
-    found: list[dict[int, int]] = []
-    for q in queries:
-        best: dict[int, int] = {}
-        variants = [q]
+    variants: list[Query] = []
+    owners: list[int] = []  # which query each variant answers
+    for n, q in enumerate(queries):
+        forms = [q]
         if dihedral and q.signal.signal_type == "pdq":
-            variants = [
+            forms = [
                 Query(Signal("pdq", v, q.signal.quality), q.max_distance)
                 for v in dict.fromkeys(dihedral_variants(q.signal.value).values())
             ]
-        for variant in variants:
-            for sid, dist in matcher.search(variant):
-                if sid not in best or dist < best[sid]:
-                    best[sid] = dist
-        found.append(best)
+        variants.extend(forms)
+        owners.extend([n] * len(forms))
+    found: list[dict[int, int]] = [{} for _ in queries]
+    for n, hits in zip(owners, matcher.search_many(variants), strict=True):
+        best = found[n]
+        for sid, dist in hits:
+            if sid not in best or dist < best[sid]:
+                best[sid] = dist
     ids = sorted({sid for best in found for sid in best})
     with ctx.db.read() as session:
         shown = describe_many(ctx, session, ids) if ids else {}

@@ -108,3 +108,44 @@ def test_bad_queries_are_400_naming_the_query(member, body, index):
     assert r.mimetype == "application/problem+json"
     if index is not None:
         assert index in {e["index"] for e in r.json["errors"]}
+
+
+def test_dihedral_lookup_finds_rotations_and_mixed_batches_keep_order(member):
+    from clearinghouse.signals import dihedral_variants
+
+    original = random_pdq()
+    rotated = dihedral_variants(original)["rotate90"]
+    md5 = secrets.token_hex(16)
+    phash = secrets.token_hex(8)
+    member.state(
+        "submission",
+        [
+            pdq_item(rotated),
+            {
+                "signal_type": "md5",
+                "value": md5,
+                "content_type": "video/mp4",
+                "labels": ["behaviour:imminent-credible-threat"],
+            },
+            {
+                "signal_type": "phash",
+                "value": phash,
+                "content_type": "image/png",
+                "labels": ["behaviour:imminent-credible-threat"],
+            },
+        ],
+    )
+    queries = [
+        {"signal_type": "phash", "value": phash},
+        {"signal_type": "pdq", "value": original, "max_distance": 0},
+        {"signal_type": "md5", "value": md5},
+        {"signal_type": "pdq", "value": random_pdq()},
+    ]
+    plain = member.request("POST", "/v1/match", body=_json({"queries": queries})).json
+    assert [len(r["matches"]) for r in plain["results"]] == [1, 0, 1, 0]
+    turned = member.request(
+        "POST", "/v1/match", body=_json({"queries": queries, "dihedral": True})
+    ).json
+    assert [len(r["matches"]) for r in turned["results"]] == [1, 1, 1, 0]
+    assert turned["results"][1]["matches"][0]["value"] == rotated
+    assert turned["results"][1]["matches"][0]["distance"] == 0
