@@ -156,7 +156,8 @@ class Contribution(Base):
     __table_args__ = (UniqueConstraint("signal_id", "member_id"),)
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
-    signal_id: Mapped[int] = mapped_column(ForeignKey("signals.id"), index=True)
+    # Looked up through the unique (signal_id, member_id) index; no index of its own.
+    signal_id: Mapped[int] = mapped_column(ForeignKey("signals.id"))
     member_id: Mapped[str] = mapped_column(ForeignKey("members.id"))
     statement_id: Mapped[int] = mapped_column(ForeignKey("statements.id"))
     labels: Mapped[list] = mapped_column(JSON)
@@ -175,7 +176,7 @@ class Feedback(Base):
     __table_args__ = (UniqueConstraint("signal_id", "member_id"),)
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
-    signal_id: Mapped[int] = mapped_column(ForeignKey("signals.id"), index=True)
+    signal_id: Mapped[int] = mapped_column(ForeignKey("signals.id"))  # see Contribution
     member_id: Mapped[str] = mapped_column(ForeignKey("members.id"))
     statement_id: Mapped[int] = mapped_column(ForeignKey("statements.id"))
     verdict: Mapped[str] = mapped_column(String(8))
