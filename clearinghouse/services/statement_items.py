@@ -18,7 +18,7 @@ from clearinghouse.signals.items import ItemErrors, parse_items
 from clearinghouse.signals.types import Signal
 from clearinghouse.store import Session
 from clearinghouse.store import signals as rows
-from clearinghouse.store.models import Contribution, Feedback
+from clearinghouse.store.models import Contribution
 
 __all__ = ["ParsedItem", "apply_items", "signal_digest", "validate_items"]
 
@@ -222,29 +222,10 @@ def _retract(session, member, statement_id, log_index, items, now) -> list[dict]
 
 def _feedback(session, member, statement_id, log_index, items, now) -> list[dict]:
     signal_ids = [p.signal_id for p in items]
-    current = {
-        f.signal_id: f for f in rows.feedback_of(session, signal_ids) if f.member_id == member
-    }
-    results = []
-    for p in items:
-        earlier = current.get(p.signal_id)
-        if earlier is None:
-            session.add(
-                Feedback(
-                    signal_id=p.signal_id,
-                    member_id=member,
-                    statement_id=statement_id,
-                    verdict=p.verdict,
-                    reason=p.reason,
-                    created_at=now,
-                )
-            )
-            status = "recorded"
-        else:
-            earlier.verdict, earlier.reason = p.verdict, p.reason
-            earlier.statement_id, earlier.created_at = statement_id, now
-            status = "replaced"
-        results.append({"signal_id": p.signal_id, "status": status})
-    session.flush()
+    verdicts = [(p.signal_id, p.verdict, p.reason) for p in items]
+    replaced = rows.record_feedback(session, member, statement_id, verdicts, now)
     rows.touch_signals(session, signal_ids, {"updated_index": log_index})
-    return results
+    return [
+        {"signal_id": sid, "status": "replaced" if was else "recorded"}
+        for sid, was in zip(signal_ids, replaced, strict=True)
+    ]

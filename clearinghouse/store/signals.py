@@ -23,6 +23,7 @@ __all__ = [
     "feed_page",
     "ids_by_digest",
     "insert_signals",
+    "record_feedback",
     "signal_states",
     "statement_by_digest",
 ]
@@ -145,6 +146,42 @@ def feedback_of(session: Session, signal_ids: Sequence[int]) -> list[Feedback]:
     for chunk in _chunks(list(signal_ids)):
         out.extend(session.scalars(select(Feedback).where(Feedback.signal_id.in_(chunk))))
     return out
+
+
+def record_feedback(
+    session: Session,
+    member_id: str,
+    statement_id: int,
+    verdicts: Sequence[tuple[int, str, str]],
+    now: datetime,
+) -> list[bool]:
+    """Set the member's verdict ``(signal_id, verdict, reason)`` on each signal, replacing
+    an earlier one; return, per item, whether one was replaced."""
+    current = {
+        f.signal_id: f
+        for f in feedback_of(session, [sid for sid, _, _ in verdicts])
+        if f.member_id == member_id
+    }
+    replaced = []
+    for signal_id, verdict, reason in verdicts:
+        earlier = current.get(signal_id)
+        replaced.append(earlier is not None)
+        if earlier is None:
+            session.add(
+                Feedback(
+                    signal_id=signal_id,
+                    member_id=member_id,
+                    statement_id=statement_id,
+                    verdict=verdict,
+                    reason=reason,
+                    created_at=now,
+                )
+            )
+        else:
+            earlier.verdict, earlier.reason = verdict, reason
+            earlier.statement_id, earlier.created_at = statement_id, now
+    session.flush()
+    return replaced
 
 
 def signals_by_id(session: Session, ids: Sequence[int]) -> dict[int, Signal]:
