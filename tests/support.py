@@ -12,17 +12,7 @@ from urllib.parse import urlencode
 
 from clearinghouse.crypto import SigningKey, sign_envelope, sign_request
 from clearinghouse.services import members
-
-PAYLOAD_TYPES = {
-    "submission": "application/vnd.clearinghouse.submission+json",
-    "retraction": "application/vnd.clearinghouse.retraction+json",
-    "feedback": "application/vnd.clearinghouse.feedback+json",
-}
-ENDPOINTS = {
-    "submission": "/v1/submissions",
-    "retraction": "/v1/retractions",
-    "feedback": "/v1/feedback",
-}
+from clearinghouse.wire import ENDPOINTS, PAYLOAD_TYPES
 
 
 def now_rfc3339() -> str:

@@ -14,6 +14,7 @@ from typing import Any
 
 from clearinghouse.crypto import Envelope, SigningKey, sign_envelope
 from clearinghouse.errors import InvalidInput
+from clearinghouse.wire import ENDPOINTS, PAYLOAD_TYPES
 
 __all__ = [
     "ENDPOINTS",
@@ -28,16 +29,6 @@ __all__ = [
     "submission_item",
 ]
 
-PAYLOAD_TYPES = {
-    "submission": "application/vnd.clearinghouse.submission+json",
-    "retraction": "application/vnd.clearinghouse.retraction+json",
-    "feedback": "application/vnd.clearinghouse.feedback+json",
-}
-ENDPOINTS = {
-    "submission": "/v1/submissions",
-    "retraction": "/v1/retractions",
-    "feedback": "/v1/feedback",
-}
 # The server's default limit (CLEARINGHOUSE_MAX_STATEMENT_ITEMS); larger statements are refused.
 MAX_ITEMS = 10_000
 VERDICTS = ("agree", "disagree")

@@ -24,14 +24,10 @@ from clearinghouse.services.statement_items import apply_items, validate_items
 from clearinghouse.store import membership
 from clearinghouse.store import signals as rows
 from clearinghouse.store.log import append_entries, log_size
+from clearinghouse.wire import PAYLOAD_TYPES
 
 __all__ = ["KINDS", "PAYLOAD_TYPES", "accept_statement"]
 
-PAYLOAD_TYPES = {
-    "submission": "application/vnd.clearinghouse.submission+json",
-    "retraction": "application/vnd.clearinghouse.retraction+json",
-    "feedback": "application/vnd.clearinghouse.feedback+json",
-}
 KINDS = tuple(PAYLOAD_TYPES)
 PAYLOAD_FIELDS = {"member", "created", "items"}
 

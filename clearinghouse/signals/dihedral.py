@@ -17,13 +17,13 @@ import numpy as np
 
 from clearinghouse.signals.hexcodes import parse_hex
 
-__all__ = ["DIHEDRAL_NAMES", "dihedral_variants"]
+__all__ = ["DIHEDRAL_NAMES", "DIHEDRAL_TRANSFORMS", "dihedral_variants"]
 
-# In the reference's order; the values are what each does to the coefficient matrix
-# A[i][j] (i: vertical frequency - 1, j: horizontal frequency - 1): which coefficients
-# change sign, and whether the matrix is transposed.
+# Per variant, in the reference's order, what it does to the coefficient matrix A[i][j]
+# (i: vertical frequency - 1, j: horizontal frequency - 1): which coefficients change
+# sign, and whether the matrix is transposed. Hashing from pixels uses the same table.
 _ROW, _COL = np.indices((16, 16))
-_TRANSFORMS: dict[str, tuple[np.ndarray, bool]] = {
+DIHEDRAL_TRANSFORMS: dict[str, tuple[np.ndarray, bool]] = {
     "original": (np.zeros((16, 16), dtype=bool), False),
     "rotate90": (_COL % 2 == 0, True),
     "rotate180": ((_ROW + _COL) % 2 == 1, False),
@@ -33,14 +33,14 @@ _TRANSFORMS: dict[str, tuple[np.ndarray, bool]] = {
     "flipplus1": (np.zeros((16, 16), dtype=bool), True),
     "flipminus1": ((_ROW + _COL) % 2 == 1, True),
 }
-DIHEDRAL_NAMES: tuple[str, ...] = tuple(_TRANSFORMS)
+DIHEDRAL_NAMES: tuple[str, ...] = tuple(DIHEDRAL_TRANSFORMS)
 
 
 def dihedral_variants(pdq_hex: str) -> dict[str, str]:
     """The 8 dihedral variants of a PDQ hash (``original`` first), as lowercase hex."""
     bits = _to_matrix(parse_hex(pdq_hex, 64))
     variants = {}
-    for name, (negate, transpose) in _TRANSFORMS.items():
+    for name, (negate, transpose) in DIHEDRAL_TRANSFORMS.items():
         changed = bits ^ negate
         variants[name] = _to_hex(changed.T if transpose else changed)
     return variants

@@ -18,6 +18,8 @@ import functools
 
 import numpy as np
 
+from clearinghouse.signals.dihedral import DIHEDRAL_TRANSFORMS
+
 __all__ = ["pdq_dihedral", "pdq_hash", "pdq_hash_reference"]
 
 _MIN_HASHABLE_DIM = 5  # the reference hashes anything smaller as all zeros, quality 0
@@ -30,18 +32,6 @@ _LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 _DCT = np.sqrt(2.0 / 64) * np.cos(
     (np.pi / 2 / 64) * np.arange(1, 17)[:, None] * (2 * np.arange(64)[None, :] + 1)
 )
-_ROW, _COL = np.indices((16, 16))
-# (negated coefficients, transposed) per variant, in the reference's order.
-_DIHEDRAL = {
-    "original": (np.zeros((16, 16), dtype=bool), False),
-    "rotate90": (_COL % 2 == 0, True),
-    "rotate180": ((_ROW + _COL) % 2 == 1, False),
-    "rotate270": (_ROW % 2 == 0, True),
-    "flipx": (_ROW % 2 == 0, False),
-    "flipy": (_COL % 2 == 0, False),
-    "flipplus1": (np.zeros((16, 16), dtype=bool), True),
-    "flipminus1": ((_ROW + _COL) % 2 == 1, True),
-}
 
 
 def pdq_hash(rgb: np.ndarray) -> tuple[str, int]:
@@ -58,9 +48,9 @@ def pdq_dihedral(rgb: np.ndarray) -> tuple[dict[str, str], int]:
     """The 8 dihedral PDQ hashes of an image (as the reference derives them) and its quality."""
     coefficients, quality = _dct16(rgb)
     if coefficients is None:
-        return dict.fromkeys(_DIHEDRAL, "0" * 64), 0
+        return dict.fromkeys(DIHEDRAL_TRANSFORMS, "0" * 64), 0
     hashes = {}
-    for name, (negate, transpose) in _DIHEDRAL.items():
+    for name, (negate, transpose) in DIHEDRAL_TRANSFORMS.items():
         variant = np.where(negate, -coefficients, coefficients)
         hashes[name] = _bits_hex(variant.T if transpose else variant)
     return hashes, quality
