@@ -164,6 +164,7 @@ def main() -> None:
         members.add_member(ctx, "auditor", "Auditor", "auditor", auditor.verify_key)
         key_path = tmp / "auditor.key"
         key_path.write_bytes(auditor.to_pem())
+        key_path.chmod(0o600)
         state = tmp / "audit-state.json"
 
         print(f"signing a pool of {min(POOL, total):,} envelopes from {MEMBERS} members ...")
