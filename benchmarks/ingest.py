@@ -13,20 +13,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import secrets
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import requests
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from _server import running_server
 from sqlalchemy import create_engine, text
 
 from clearinghouse.client import Client
@@ -50,12 +46,6 @@ def _items(n: int) -> list[dict]:
     ]  # fmt: skip
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def ours(url: str, data_dir: Path, batches: list[list[dict]]) -> float:
     """Items per second through a real server process."""
     settings = load_settings(environ={}, data_dir=data_dir, database_url=url)
@@ -64,21 +54,7 @@ def ours(url: str, data_dir: Path, batches: list[list[dict]]) -> float:
     key = SigningKey.generate()
     members.add_member(ctx, "bench", "Bench", "submitter,matcher", key.verify_key)
     ctx.close()
-    port = _free_port()
-    env = dict(os.environ, CLEARINGHOUSE_DATA_DIR=str(data_dir), CLEARINGHOUSE_DATABASE_URL=url)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "clearinghouse.cli", "serve", "--port", str(port), "--workers", "2"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(300):
-            try:
-                if requests.get(base + "/readyz", timeout=1).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            time.sleep(0.2)
+    with running_server(data_dir, url) as base:
         client = Client(base, "bench", key, timeout=120)
         envelopes = [client.sign("submission", batch) for batch in batches]
         start = time.perf_counter()
@@ -86,9 +62,6 @@ def ours(url: str, data_dir: Path, batches: list[list[dict]]) -> float:
             client.submit_envelope("submission", envelope)
         elapsed = time.perf_counter() - start
         client.close()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
     return sum(len(b) for b in batches) / elapsed
 
 

@@ -15,11 +15,8 @@ random PDQ signals (written in bulk, then loaded by the server as at any start).
 from __future__ import annotations
 
 import argparse
-import os
 import secrets
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -31,6 +28,8 @@ import numpy as np
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from _server import running_server
 
 from clearinghouse.client import Client
 from clearinghouse.config import load_settings
@@ -55,12 +54,6 @@ def populate(ctx: ServiceContext, n: int, rng: np.random.Generator) -> np.ndarra
             ]  # fmt: skip
             bulk_insert(session, Signal.__table__, SIGNAL_COLUMNS, rows)
     return codes
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _latencies(call, count: int) -> list[float]:
@@ -109,26 +102,9 @@ def main() -> None:
         codes = populate(ctx, n, rng)
         print(f"populated {n:,} signals in {time.perf_counter() - t:.1f} s")
         ctx.close()
-        port = _port()
-        env = dict(os.environ, CLEARINGHOUSE_DATA_DIR=tmp)
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "clearinghouse.cli", "serve", "--port", str(port),
-             "--workers", "2", "--threads", "4"],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        base = f"http://127.0.0.1:{port}"
-        try:
+        with running_server(Path(tmp), workers=2, threads=4) as base:
             t = time.perf_counter()
-            while True:
-                try:
-                    if requests.get(base + "/readyz", timeout=5).status_code == 200:
-                        break
-                except requests.RequestException:
-                    pass
-                if proc.poll() is not None or time.perf_counter() - t > 600:
-                    raise SystemExit("server did not become ready")
-                time.sleep(0.5)
-            print(f"server ready (indexes loaded) in {time.perf_counter() - t:.1f} s")
+            print("server ready (indexes loaded)")
 
             def lookup_call():
                 client = Client(base, "bench", key)
@@ -147,9 +123,6 @@ def main() -> None:
             base_lat = _latencies(health_call(), 500 if not args.quick else 200)
             rps = _throughput(lookup_call, 4, seconds)
             base_rps = _throughput(health_call, 4, seconds)
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
 
     def pct(xs, q):
         return float(np.percentile(xs, q)) * 1000

@@ -12,10 +12,7 @@
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,6 +23,8 @@ import numpy as np
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from _server import running_server
 
 from clearinghouse.client import Client
 from clearinghouse.config import load_settings
@@ -70,12 +69,6 @@ def baseline(ctx: ServiceContext, total: int) -> float:
     return total / (time.perf_counter() - start)
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _timed(call, count: int) -> list[float]:
     out = []
     for _ in range(count):
@@ -103,21 +96,7 @@ def main() -> None:
         ours_ctx.close()
         base_ctx.close()
 
-        port = _port()
-        env = dict(os.environ, CLEARINGHOUSE_DATA_DIR=str(Path(tmp) / "ours"))
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "clearinghouse.cli", "serve", "--port", str(port)],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        base = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(600):
-                try:
-                    if requests.get(base + "/readyz", timeout=5).status_code == 200:
-                        break
-                except requests.RequestException:
-                    pass
-                time.sleep(0.5)
+        with running_server(Path(tmp) / "ours", workers=1) as base:
             client = Client(base, "bench", key)
             rng = random.Random(1)
             size = total
@@ -134,9 +113,6 @@ def main() -> None:
             inc = _timed(inclusion, 300)
             con = _timed(consistency, 300)
             health = _timed(lambda: http.get(base + "/healthz", timeout=5), 300)
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
 
     p50 = lambda xs: float(np.percentile(xs, 50))  # noqa: E731
     p99 = lambda xs: float(np.percentile(xs, 99))  # noqa: E731

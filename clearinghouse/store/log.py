@@ -7,6 +7,7 @@ writing. The application never updates or deletes an entry.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -50,10 +51,14 @@ class SqlNodeReader:
 
 def log_size(session: Session, *, lock: bool = False) -> int:
     """The number of entries in the log; ``lock`` holds the head until commit."""
+    return session.connection().execute(_head_query(lock)).scalar_one()
+
+
+@functools.cache
+def _head_query(lock: bool):
+    # Built once: every signed request reads the head, and building cost more than running.
     query = select(LogHead.size).where(LogHead.id == 1)
-    if lock:
-        query = query.with_for_update()
-    return session.execute(query).scalar_one()
+    return query.with_for_update() if lock else query
 
 
 def append_entries(session: Session, entries: Sequence[tuple[str, bytes]], now: datetime) -> int:

@@ -93,19 +93,7 @@ class ActiveKey:
 
 def active_key(session: Session, key_id: str) -> ActiveKey | None:
     """The key when both it and its member are active; None otherwise."""
-    row = (
-        session.connection()
-        .execute(
-            select(MemberKey.public_key, Member.id, Member.roles)
-            .join(Member, Member.id == MemberKey.member_id)
-            .where(
-                MemberKey.key_id == key_id,
-                MemberKey.status == "active",
-                Member.status == "active",
-            )
-        )
-        .first()
-    )
+    row = session.connection().execute(_active_key_query(), {"key_id": key_id}).first()
     if row is None:
         return None
     public_key, member_id, roles = row

@@ -1,0 +1,59 @@
+"""A real ``clearinghouse serve`` process for the benchmarks, ready when entered."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import requests
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_server(
+    data_dir: Path,
+    database_url: str | None = None,
+    *,
+    workers: int = 2,
+    threads: int = 4,
+    ready_timeout: float = 600.0,
+) -> Iterator[str]:
+    """Start the service on a free port over ``data_dir``; yield its base URL once
+    /readyz answers 200 (indexes loaded); stop it afterwards."""
+    env = dict(os.environ, CLEARINGHOUSE_DATA_DIR=str(data_dir))
+    if database_url:
+        env["CLEARINGHOUSE_DATABASE_URL"] = database_url
+    port = _free_port()
+    command = [sys.executable, "-m", "clearinghouse.cli", "serve", "--port", str(port),
+               "--workers", str(workers), "--threads", str(threads)]  # fmt: skip
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + ready_timeout
+        while True:
+            if proc.poll() is not None:
+                raise SystemExit(f"server exited: {proc.stderr.read().decode()[-1000:]}")
+            try:
+                if requests.get(base + "/readyz", timeout=5).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            if time.monotonic() > deadline:
+                raise SystemExit("server did not become ready")
+            time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        proc.stderr.close()
