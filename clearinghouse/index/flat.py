@@ -37,6 +37,10 @@ def range_search(
     nq, n = queries.shape[0], codes.shape[0]
     if nq == 0 or n == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int32)
+    # One OpenMP thread for this calling thread (the setting is per thread): callers
+    # already spread work over threads, and an OpenMP team per small call costs more than
+    # the scan and spins on a busy machine.
+    faiss.omp_set_num_threads(1)
     result = faiss.RangeSearchResult(nq)
     # faiss keeps codes strictly below the radius it is given.
     faiss.hamming_range_search(

@@ -208,6 +208,7 @@ class MultiIndex:
         candidate_codes = self.codes.take(cand, axis=0)
         dist = np.empty(total, dtype=np.int32)
         per_query = ends[plan.chunk.size - 1 :: plan.chunk.size]
+        faiss.omp_set_num_threads(1)  # per calling thread; see flat.range_search
         first = 0
         for q in range(nq):
             last = int(per_query[q])

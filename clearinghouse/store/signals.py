@@ -6,11 +6,13 @@ and issues a bounded number of statements (chunks of ``CHUNK`` keys per IN list)
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from clearinghouse.store.bulk import bulk_insert
@@ -184,39 +186,51 @@ def record_feedback(
     return replaced
 
 
-def signals_by_id(session: Session, ids: Sequence[int]) -> dict[int, Signal]:
-    found: dict[int, Signal] = {}
-    for chunk in _chunks(list(set(ids))):
-        for row in session.scalars(select(Signal).where(Signal.id.in_(chunk))):
-            found[row.id] = row
-    return found
-
-
 @dataclass(frozen=True)
 class SignalState:
-    """A signal with what its contributions and feedback add up to."""
+    """A signal with what its contributions and feedback add up to. ``signal`` is a row
+    with the Signal columns as attributes."""
 
-    signal: Signal
+    signal: Any
     labels: dict[str, int]
     contributors: tuple[str, ...]
     agree: int
     disagree: int
 
 
+@functools.cache
+def _state_queries():
+    # Built once: lookups answer with these on every match, and they are hot.
+    ids = bindparam("ids", expanding=True)
+    return (
+        select(Signal.__table__).where(Signal.id.in_(ids)),
+        select(Contribution.signal_id, Contribution.member_id, Contribution.labels).where(
+            Contribution.signal_id.in_(ids), Contribution.status == "active"
+        ),
+        select(Feedback.signal_id, Feedback.verdict).where(Feedback.signal_id.in_(ids)),
+    )
+
+
 def signal_states(session: Session, ids: Sequence[int]) -> dict[int, SignalState]:
     """The current state of each signal: labels with counts, contributors, verdicts."""
-    signals = signals_by_id(session, ids)
-    labels: dict[int, dict[str, int]] = {i: {} for i in signals}
-    contributors: dict[int, list[str]] = {i: [] for i in signals}
-    for c in contributions_of(session, list(signals)):
-        if c.status != "active":
-            continue
-        contributors[c.signal_id].append(c.member_id)
-        for label in c.labels:
-            labels[c.signal_id][label] = labels[c.signal_id].get(label, 0) + 1
-    verdicts: dict[int, list[int]] = {i: [0, 0] for i in signals}
-    for f in feedback_of(session, list(signals)):
-        verdicts[f.signal_id][0 if f.verdict == "agree" else 1] += 1
+    signals: dict[int, Any] = {}
+    labels: dict[int, dict[str, int]] = {}
+    contributors: dict[int, list[str]] = {}
+    verdicts: dict[int, list[int]] = {}
+    conn = session.connection()
+    by_id, by_contribution, by_feedback = _state_queries()
+    for chunk in _chunks(sorted(set(ids))):
+        params = {"ids": list(chunk)}
+        for row in conn.execute(by_id, params):
+            signals[row.id] = row
+            labels[row.id], contributors[row.id], verdicts[row.id] = {}, [], [0, 0]
+        for signal_id, member_id, member_labels in conn.execute(by_contribution, params):
+            contributors[signal_id].append(member_id)
+            counts = labels[signal_id]
+            for label in member_labels:
+                counts[label] = counts.get(label, 0) + 1
+        for signal_id, verdict in conn.execute(by_feedback, params):
+            verdicts[signal_id][0 if verdict == "agree" else 1] += 1
     return {
         i: SignalState(
             signal=s,
