@@ -20,6 +20,7 @@ from typing import Any
 
 import click
 
+from clearinghouse.cli.connection import apply_options, connection_options
 from clearinghouse.client import Client
 from clearinghouse.client.audit import (
     check_consistency,
@@ -37,47 +38,25 @@ _POOL_THRESHOLD = 50_000
 
 def _connection_options(command: Callable) -> Callable:
     """--server, --member, --key (or the environment), --log-key, --state and --json."""
-    options = [
-        click.option(
-            "--server",
-            envvar="CLEARINGHOUSE_URL",
-            required=True,
-            metavar="URL",
-            help="Server base URL [env CLEARINGHOUSE_URL].",
-        ),
-        click.option(
-            "--member",
-            envvar="CLEARINGHOUSE_MEMBER",
-            required=True,
-            metavar="ID",
-            help="Your member id, with the auditor role [env CLEARINGHOUSE_MEMBER].",
-        ),
-        click.option(
-            "--key",
-            "key_path",
-            envvar="CLEARINGHOUSE_KEY",
-            required=True,
-            type=click.Path(dir_okay=False),
-            metavar="FILE",
-            help="Your private key, PKCS#8 PEM [env CLEARINGHOUSE_KEY].",
-        ),
-        click.option(
-            "--log-key",
-            metavar="VKEY",
-            help="The log's verifier key you expect (note vkey form).",
-        ),
-        click.option(
-            "--state",
-            "state_path",
-            type=click.Path(dir_okay=False),
-            metavar="FILE",
-            help="Audit state: pinned log key, last verified checkpoint.",
-        ),
-        click.option("--json", "as_json", is_flag=True, help="Print one JSON object."),
-    ]
-    for option in reversed(options):
-        command = option(command)
-    return command
+    return apply_options(
+        command,
+        [
+            *connection_options("auditor"),
+            click.option(
+                "--log-key",
+                metavar="VKEY",
+                help="The log's verifier key you expect (note vkey form).",
+            ),
+            click.option(
+                "--state",
+                "state_path",
+                type=click.Path(dir_okay=False),
+                metavar="FILE",
+                help="Audit state: pinned log key, last verified checkpoint.",
+            ),
+            click.option("--json", "as_json", is_flag=True, help="Print one JSON object."),
+        ],
+    )
 
 
 def _failing(command: Callable) -> Callable:

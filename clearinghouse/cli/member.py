@@ -17,6 +17,7 @@ from typing import Any
 
 import click
 
+from clearinghouse.cli.connection import apply_options, connection_options
 from clearinghouse.client import (
     MAX_ITEMS,
     Client,
@@ -33,36 +34,9 @@ _MATCH_BATCH = 1_000
 
 
 def member_options(command: Callable) -> Callable:
-    """--server, --member, --key (or their environment variables), --json and --progress."""
-    options = [
-        click.option(
-            "--server",
-            envvar="CLEARINGHOUSE_URL",
-            required=True,
-            metavar="URL",
-            help="Server base URL [env CLEARINGHOUSE_URL].",
-        ),
-        click.option(
-            "--member",
-            envvar="CLEARINGHOUSE_MEMBER",
-            required=True,
-            metavar="ID",
-            help="Your member id [env CLEARINGHOUSE_MEMBER].",
-        ),
-        click.option(
-            "--key",
-            "key_path",
-            envvar="CLEARINGHOUSE_KEY",
-            required=True,
-            type=click.Path(dir_okay=False),
-            metavar="FILE",
-            help="Your private key, PKCS#8 PEM [env CLEARINGHOUSE_KEY].",
-        ),
-        click.option("--json", "as_json", is_flag=True, help="Print JSON lines."),
-    ]
-    for option in reversed(options):
-        command = option(command)
-    return command
+    """--server, --member, --key (or their environment variables) and --json."""
+    json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON lines.")
+    return apply_options(command, [*connection_options(), json_option])
 
 
 def _client(server: str, member: str, key_path: str) -> Client:
