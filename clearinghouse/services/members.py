@@ -9,7 +9,8 @@ from collections.abc import Iterable
 from clearinghouse.crypto.keys import VerifyKey
 from clearinghouse.errors import Conflict, InvalidInput, NotFound
 from clearinghouse.services.context import ServiceContext
-from clearinghouse.services.entries import encode_entry, iso, utcnow
+from clearinghouse.services.entries import encode_entry, iso
+from clearinghouse.services.log_writes import log_transaction
 from clearinghouse.store import Session, membership
 from clearinghouse.store.log import append_entries
 from clearinghouse.store.models import Member
@@ -41,8 +42,7 @@ def add_member(
     if not name or not name.strip() or len(name) > 200:
         raise InvalidInput("name: expected 1 to 200 characters")
     role_list = parse_roles(roles)
-    now = utcnow()
-    with ctx.db.write() as session:
+    with log_transaction(ctx) as (session, now, _):
         if membership.get_member(session, member_id) is not None:
             raise Conflict(f"member {member_id!r} already exists")
         _refuse_known_key(session, key)
@@ -79,8 +79,7 @@ def list_members(ctx: ServiceContext) -> list[dict]:
 
 def suspend_member(ctx: ServiceContext, member_id: str) -> dict:
     """Suspend a member: its requests are refused from now on; logged."""
-    now = utcnow()
-    with ctx.db.write() as session:
+    with log_transaction(ctx) as (session, now, _):
         member = _member(session, member_id)
         if member.status == "suspended":
             raise Conflict(f"member {member_id!r} is already suspended")
@@ -92,8 +91,7 @@ def suspend_member(ctx: ServiceContext, member_id: str) -> dict:
 
 def add_key(ctx: ServiceContext, member_id: str, key: VerifyKey, *, by: str = "operator") -> dict:
     """Add a key to a member; logged as ``key_added``."""
-    now = utcnow()
-    with ctx.db.write() as session:
+    with log_transaction(ctx) as (session, now, _):
         _member(session, member_id)
         _refuse_known_key(session, key)
         membership.insert_key(session, member_id, key.key_id, key.raw, now)
@@ -108,8 +106,7 @@ def revoke_key(
     ctx: ServiceContext, member_id: str, key_id: str, *, force: bool = False, by: str = "operator"
 ) -> dict:
     """Revoke a key; the last active key of a member only with ``force``. Logged."""
-    now = utcnow()
-    with ctx.db.write() as session:
+    with log_transaction(ctx) as (session, now, _):
         _member(session, member_id)
         key = membership.get_key(session, key_id)
         if key is None or key.member_id != member_id:

@@ -19,11 +19,12 @@ from clearinghouse.errors import Forbidden, InvalidInput
 from clearinghouse.services import transparency
 from clearinghouse.services.auth import Caller
 from clearinghouse.services.context import ServiceContext
-from clearinghouse.services.entries import encode_entry, utcnow
+from clearinghouse.services.entries import encode_entry
+from clearinghouse.services.log_writes import log_transaction
 from clearinghouse.services.statement_items import apply_items, validate_items
 from clearinghouse.store import membership
 from clearinghouse.store import signals as rows
-from clearinghouse.store.log import append_entries, log_size
+from clearinghouse.store.log import append_entries
 from clearinghouse.wire import PAYLOAD_TYPES
 
 __all__ = ["KINDS", "PAYLOAD_TYPES", "accept_statement"]
@@ -53,9 +54,7 @@ def accept_statement(ctx: ServiceContext, kind: str, caller: Caller, body: bytes
     if earlier is not None:
         return earlier.response
     transparency.log_key(ctx)  # loaded (or created) before the log lock is taken
-    now = utcnow()
-    with ctx.db.write() as session:
-        index = log_size(session, lock=True)
+    with log_transaction(ctx) as (session, now, index):
         # Checked again under the lock: two identical envelopes racing are stored once.
         earlier = rows.statement_by_digest(session, digest)
         if earlier is not None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from clearinghouse.services.context import ServiceContext
-from clearinghouse.services.entries import encode_entry, utcnow
+from clearinghouse.services.entries import encode_entry
+from clearinghouse.services.log_writes import log_transaction
 from clearinghouse.store import app_state
 from clearinghouse.store.log import append_entries
 
@@ -16,8 +17,7 @@ def record_taxonomy(ctx: ServiceContext) -> bool:
     """Log the configured taxonomy if it differs from the last one logged; True if it did."""
     taxonomy = ctx.taxonomy
     digest = taxonomy.digest()
-    now = utcnow()
-    with ctx.db.write() as session:
+    with log_transaction(ctx) as (session, now, _):
         if app_state.get(session, STATE_KEY) == digest:
             return False
         entry = encode_entry("taxonomy", now, labels=taxonomy.canonical(), digest=digest)

@@ -1,5 +1,5 @@
-"""Several writers at once: log indexes stay dense, each change is exactly one entry, and
-the stored tree agrees with a recomputation from the entries."""
+"""Several writers at once: log indexes stay dense, entry times never go backwards, each
+change is exactly one entry, and the stored tree agrees with a recomputation."""
 
 import json
 import threading
@@ -63,6 +63,8 @@ def test_parallel_writers_keep_the_log_dense(settings, context):
     assert size == WRITERS + WRITERS * EACH * 2
     assert [i for i, _ in entries] == list(range(size))
     types = [json.loads(d)["type"] for _, d in entries]
+    times = [json.loads(d)["time"] for _, d in entries]
+    assert times == sorted(times)  # read after the lock: never backwards in the log
     assert types.count("submission") == types.count("key_added") == WRITERS * EACH
     recomputed = CompactRange()
     for _, data in entries:
