@@ -47,20 +47,18 @@ def signal_detail(ctx: ServiceContext, signal_id: int, caller: Caller) -> dict:
         state = rows.signal_states(session, [signal_id]).get(signal_id)
         if state is None:
             raise NotFound(f"no signal {signal_id}")
-        own = [c for c in rows.contributions_of(session, [signal_id], caller.member)]
-        out = describe(ctx, state)
-        out["feedback"] = {"agree": state.agree, "disagree": state.disagree}
-        out["your_contribution"] = (
-            {
-                "status": own[0].status,
-                "labels": own[0].labels,
-                "content_type": own[0].content_type,
-                "note": own[0].note,
-                "created": iso(own[0].created_at),
-            }
-            if own
-            else None
-        )
+        own = next(iter(rows.contributions_of(session, [signal_id], caller.member)), None)
+    out = describe(ctx, state)
+    out["feedback"] = {"agree": state.agree, "disagree": state.disagree}
+    out["your_contribution"] = None
+    if own is not None:
+        out["your_contribution"] = {
+            "status": own.status,
+            "labels": own.labels,
+            "content_type": own.content_type,
+            "note": own.note,
+            "created": iso(own.created_at),
+        }
     return out
 
 
@@ -93,5 +91,6 @@ def feed(ctx: ServiceContext, after: str | None, limit: int | None) -> dict:
             signals.append({"signal_id": s.id, "signal_type": s.signal_type, "status": "retracted"})
         else:
             signals.append(shown[s.id])
-    nxt = f"{page[-1].updated_index}.{page[-1].id}" if page else after
-    return {"signals": signals, "next": nxt if page else (after or None)}
+    # An empty page keeps the caller's cursor: it resumes there when more changes come.
+    nxt = f"{page[-1].updated_index}.{page[-1].id}" if page else (after or None)
+    return {"signals": signals, "next": nxt}
