@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Table
+from sqlalchemy import LargeBinary, Table
 from sqlalchemy.orm import Session
 
 __all__ = ["bulk_insert"]
@@ -24,7 +24,13 @@ def bulk_insert(
         return
     conn = session.connection()
     dialect = conn.dialect
-    processors = [table.c[name].type._cached_bind_processor(dialect) for name in columns]
+    # Bytes go to both drivers as they are; every other type is bound by its own processor.
+    processors = [
+        None
+        if isinstance(table.c[name].type, LargeBinary)
+        else table.c[name].type._cached_bind_processor(dialect)
+        for name in columns
+    ]
     if any(processors):
         rows = list(zip(*_processed_columns(rows, processors), strict=True))
     names = ", ".join(dialect.identifier_preparer.quote(c) for c in columns)
