@@ -58,6 +58,13 @@ def _load_or_create(ctx: ServiceContext) -> SigningKey:
         except (OSError, InvalidInput) as exc:
             raise ConfigError(f"CLEARINGHOUSE_LOG_KEY_PATH: cannot load {path}: {exc}") from None
     else:
+        with ctx.db.read() as session:
+            recorded = app_state.get(session, VKEY_STATE)
+        if recorded is not None:  # a log already signed: a new key would fork its identity
+            raise ConfigError(
+                f"CLEARINGHOUSE_LOG_KEY_PATH: {path} is missing, but this log was signed "
+                f"with {recorded}; restore that key rather than rotating it silently"
+            )
         ensure_data_dir(path.parent)
         key = SigningKey.generate()
         try:
