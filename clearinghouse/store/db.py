@@ -12,12 +12,12 @@ from contextlib import contextmanager
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from clearinghouse.errors import ServiceUnavailable
 
-__all__ = ["Database"]
+__all__ = ["Database", "unavailable"]
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -88,10 +88,10 @@ class Database:
         try:
             yield
         except OperationalError as exc:
-            raise ServiceUnavailable(f"database unavailable: {_short(exc)}") from exc
-        except SQLAlchemyError:
-            raise
+            raise unavailable(exc) from exc
 
 
-def _short(exc: OperationalError) -> str:
-    return str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc).splitlines()[0]
+def unavailable(exc: OperationalError) -> ServiceUnavailable:
+    """The one-line error for a database that cannot be reached or used."""
+    first = str(exc.orig or exc).strip().splitlines()[0]
+    return ServiceUnavailable(f"database unavailable: {first}")

@@ -11,7 +11,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
-from clearinghouse.errors import ServiceUnavailable
+from clearinghouse.store.db import unavailable
 
 __all__ = ["alembic_config", "current_revision", "downgrade", "head_revision", "upgrade"]
 
@@ -32,8 +32,7 @@ def upgrade(url: str, revision: str = "head") -> None:
     try:
         command.upgrade(alembic_config(url), revision)
     except OperationalError as exc:
-        first = str(exc.orig or exc).strip().splitlines()[0]
-        raise ServiceUnavailable(f"database unavailable: {first}") from None
+        raise unavailable(exc) from None
 
 
 def downgrade(url: str, revision: str) -> None:
