@@ -89,9 +89,17 @@ class PayloadTooLarge(ClearinghouseError):
 
 
 class ServiceUnavailable(ClearinghouseError):
+    """A dependency (database, Redis) that cannot be reached. ``detail`` stays generic, as
+    callers see it; ``cause`` (driver text, which may name hosts) is for the operator's
+    log and CLI only."""
+
     status = 503
     slug = "unavailable"
     title = "Service unavailable"
+
+    def __init__(self, detail: str, *, cause: str | None = None, **kw: Any) -> None:
+        super().__init__(detail, **kw)
+        self.cause = cause
 
 
 class VerificationError(ClearinghouseError):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 from flask import Flask, request
 
 from clearinghouse.config import Settings, load_settings
@@ -14,26 +16,36 @@ __all__ = ["create_app"]
 def create_app(settings: Settings | None = None, *, context: ServiceContext | None = None) -> Flask:
     """A Flask app serving the clearinghouse for ``settings`` (default: from the environment)."""
     from clearinghouse.api import health
+    from clearinghouse.api.params import BoundedInt, check_query
     from clearinghouse.api.problems import register_problem_handlers
 
     if context is None:
         context = ServiceContext(settings or load_settings())
     app = Flask(__name__)
+    app.url_map.converters["int"] = BoundedInt
     app.config["MAX_CONTENT_LENGTH"] = context.settings.max_body_bytes
     app.json.sort_keys = False
     app.extensions["clearinghouse"] = context
     register_problem_handlers(app)
 
+    app.before_request(check_query)
+
     @app.before_request
     def _refuse_large_bodies():
         # Refuse on the declared length before reading a byte; MAX_CONTENT_LENGTH above
         # also stops chunked bodies that grow past the limit while being read.
+        limit = context.settings.max_body_bytes
         length = request.content_length
-        if length is not None and length > context.settings.max_body_bytes:
-            raise PayloadTooLarge(
-                f"the request body is {length} bytes; the limit is "
-                f"{context.settings.max_body_bytes} bytes"
-            )
+        if length is not None and length > limit:
+            raise PayloadTooLarge(f"the request body is {length} bytes; the limit is {limit} bytes")
+        if length is None and request.environ.get("wsgi.input_terminated"):
+            # A chunked body: read one byte past the limit to tell "too large" from "just
+            # fits" (werkzeug's own cap would silently cut it), then serve it as if sized.
+            body = request.environ["wsgi.input"].read(limit + 1)
+            if len(body) > limit:
+                raise PayloadTooLarge(f"the request body is over the limit of {limit} bytes")
+            request.environ["wsgi.input"] = io.BytesIO(body)
+            request.environ["CONTENT_LENGTH"] = str(len(body))
 
     app.register_blueprint(health.bp)
     for blueprint in _v1_blueprints():

@@ -6,6 +6,7 @@ from flask import Blueprint, jsonify, request
 
 from clearinghouse.api.auth import caller, signed
 from clearinghouse.api.context import service_context
+from clearinghouse.api.params import json_body
 from clearinghouse.crypto import VerifyKey
 from clearinghouse.errors import InvalidInput
 from clearinghouse.services import members
@@ -16,12 +17,13 @@ bp = Blueprint("keys", __name__)
 @bp.post("/keys")
 @signed(None)
 def add_key():
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict) or not isinstance(body.get("public_key"), str):
-        raise InvalidInput('body: expected {"public_key": "<PEM>"}')
+    body = json_body({"public_key", "proof"})
+    if not isinstance(body.get("public_key"), str) or "proof" not in body:
+        raise InvalidInput('body: expected {"public_key": "<PEM>", "proof": {"created", "sig"}}')
     who = caller()
     key = VerifyKey.from_pem(body["public_key"])
-    return jsonify(members.add_key(service_context(), who.member, key, by=who.member)), 201
+    result = members.add_proven_key(service_context(), who.member, key, body["proof"])
+    return jsonify(result), 201
 
 
 @bp.delete("/keys/<key_id>")

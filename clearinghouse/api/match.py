@@ -6,10 +6,12 @@ from flask import Blueprint, jsonify, request
 
 from clearinghouse.api.auth import signed
 from clearinghouse.api.context import service_context
+from clearinghouse.api.params import json_body
 from clearinghouse.errors import InvalidInput, ServiceUnavailable
 from clearinghouse.services import matching
 
 bp = Blueprint("match", __name__)
+MATCH_FIELDS = frozenset({"queries", "dihedral"})
 READY_WAIT = 30.0
 
 
@@ -23,9 +25,7 @@ def _matcher():
 @bp.post("/match")
 @signed("matcher")
 def post_match():
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise InvalidInput('body: expected {"queries": [...], "dihedral"?: bool}')
+    body = json_body(MATCH_FIELDS)
     dihedral = body.get("dihedral", False)
     if not isinstance(dihedral, bool):
         raise InvalidInput("dihedral: expected true or false")

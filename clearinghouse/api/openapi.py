@@ -163,8 +163,22 @@ def document() -> dict:
                 },
                 "PublicKey": {
                     "type": "object",
-                    "required": ["public_key"],
-                    "properties": {"public_key": {"type": "string"}},
+                    "required": ["public_key", "proof"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "public_key": {"type": "string", "description": "SPKI PEM, Ed25519"},
+                        "proof": {
+                            "type": "object",
+                            "description": "possession proof signed by the new key; "
+                            "see docs/members.md",
+                            "required": ["created", "sig"],
+                            "additionalProperties": False,
+                            "properties": {
+                                "created": {"type": "string"},
+                                "sig": {"type": "string"},
+                            },
+                        },
+                    },
                 },
             },
         },

@@ -41,7 +41,8 @@ def problem_response(
 
 def _from_error(exc: ClearinghouseError) -> Response:
     if exc.status >= 500:
-        log.error("%s: %s", type(exc).__name__, exc.detail)
+        cause = getattr(exc, "cause", None)
+        log.error("%s: %s%s", type(exc).__name__, exc.detail, f" ({cause})" if cause else "")
     return problem_response(exc.status, exc.slug, exc.title, exc.detail, exc.errors)
 
 

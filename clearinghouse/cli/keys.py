@@ -52,12 +52,46 @@ def keys() -> None:
 
 
 @keys.command("add")
-@click.argument("member")
-@click.option("--public-key", required=True, type=click.Path(dir_okay=False))
+@click.argument("member", required=False)
+@click.option(
+    "--public-key",
+    type=click.Path(dir_okay=False),
+    help="Operator: add this public key to MEMBER, in the database directly.",
+)
+@click.option(
+    "--new-key",
+    type=click.Path(dir_okay=False),
+    help="Member: add the key of this PRIVATE key file through the server; it signs a "
+    "proof of possession, the request is signed with --key.",
+)
+@click.option("--server", envvar="CLEARINGHOUSE_URL", metavar="URL", help="With --new-key.")
+@click.option(
+    "--key", "key_path", envvar="CLEARINGHOUSE_KEY", metavar="FILE", help="With --new-key."
+)
 @json_option
-def add(member: str, public_key: str, as_json: bool) -> None:
-    """Add a public key to MEMBER."""
-    result = member_service.add_key(operator_context(), member, read_public_key(public_key))
+def add(
+    member: str | None,
+    public_key: str | None,
+    new_key: str | None,
+    server: str | None,
+    key_path: str | None,
+    as_json: bool,
+) -> None:
+    """Add a key to MEMBER: by the operator (--public-key) or by the member (--new-key)."""
+    if (public_key is None) == (new_key is None):
+        raise click.UsageError("give exactly one of --public-key (operator) or --new-key (member)")
+    member = member or os.environ.get("CLEARINGHOUSE_MEMBER")
+    if not member:
+        raise click.UsageError("MEMBER is required (or CLEARINGHOUSE_MEMBER with --new-key)")
+    if public_key is not None:
+        result = member_service.add_key(operator_context(), member, read_public_key(public_key))
+    else:
+        if not server or not key_path:
+            raise click.UsageError("--new-key needs --server and --key (or their variables)")
+        from clearinghouse.client import Client
+
+        with Client(server, member, key_path) as client:
+            result = client.add_key(new_key)
     emit(result, as_json)
 
 

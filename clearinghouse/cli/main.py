@@ -18,7 +18,8 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except ClearinghouseError as exc:
-            click.echo(f"error: {exc.detail}", err=True)
+            cause = getattr(exc, "cause", None)  # the operator may see what callers may not
+            click.echo(f"error: {exc.detail}" + (f" ({cause})" if cause else ""), err=True)
             for item in exc.errors:
                 click.echo(f"  {item}", err=True)
             sys.exit(1)

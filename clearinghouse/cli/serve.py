@@ -37,7 +37,7 @@ def serve(host: str, port: int, workers: int, threads: int, dev: bool) -> None:
 
         create_app(settings).run(host=host, port=port, debug=True, use_reloader=True)
         return
-    from clearinghouse.cli.gunicorn_app import GunicornApp
+    from clearinghouse.cli.gunicorn_app import ACCESS_LOG_FORMAT, GunicornApp
 
     GunicornApp(
         settings,
@@ -45,8 +45,9 @@ def serve(host: str, port: int, workers: int, threads: int, dev: bool) -> None:
             "bind": f"{host}:{port}",
             "workers": workers,
             "threads": threads,
-            "worker_class": "gthread",
+            "worker_class": "clearinghouse.cli.gunicorn_app.ProblemThreadWorker",
             "accesslog": "-",
+            "access_log_format": ACCESS_LOG_FORMAT,
             "timeout": 60,
             "graceful_timeout": 10,
         },

@@ -21,7 +21,7 @@ import requests
 
 from clearinghouse.client.http import SignedSession
 from clearinghouse.client.statements import ENDPOINTS, sign_statement
-from clearinghouse.crypto import Envelope, SigningKey, VerifyKey
+from clearinghouse.crypto import Envelope, SigningKey, prove_possession
 from clearinghouse.errors import InvalidInput, VerificationError
 
 __all__ = ["MAX_LOG_ENTRIES", "MAX_MATCH_QUERIES", "Client", "load_signing_key"]
@@ -193,11 +193,13 @@ class Client:
 
     # -- keys -----------------------------------------------------------------------------
 
-    def add_key(self, public_key: VerifyKey | str | bytes) -> dict[str, Any]:
-        """Add a public key (VerifyKey or PEM) to this member, asked with an active key."""
-        if not isinstance(public_key, VerifyKey):
-            public_key = VerifyKey.from_pem(public_key)
-        body = _json_bytes({"public_key": public_key.to_pem().decode("ascii")})
+    def add_key(self, new_key: SigningKey | str | os.PathLike[str]) -> dict[str, Any]:
+        """Add ``new_key`` (a SigningKey or its PEM file) to this member, asked with the
+        current key; the new key signs a possession proof, so its private half is needed."""
+        new_key = load_signing_key(new_key)
+        proof = prove_possession(new_key, self.member, now=self.http.clock())
+        public_pem = new_key.verify_key.to_pem().decode("ascii")
+        body = _json_bytes({"public_key": public_pem, "proof": proof})
         return self._json("POST", "/v1/keys", body=body, idempotent=False)
 
     def revoke_key(self, key_id: str, force: bool = False) -> dict[str, Any]:

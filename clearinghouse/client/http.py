@@ -11,6 +11,7 @@ idempotent (adding or revoking a key) are retried only when the request never le
 from __future__ import annotations
 
 import contextlib
+import logging
 import random
 import secrets
 import time
@@ -26,6 +27,7 @@ from clearinghouse.crypto import SigningKey, sign_request
 
 __all__ = ["SignedSession"]
 
+log = logging.getLogger("clearinghouse.client")
 _USER_AGENT = "clearinghouse-client/1"
 _MAX_RETRY_AFTER = 60.0
 
@@ -61,6 +63,10 @@ class SignedSession:
         self.http = session if session is not None else requests.Session()
         self._sleep = sleep
         self._clock = clock
+
+    def clock(self) -> float:
+        """The time (Unix seconds) signatures and proofs are made at."""
+        return self._clock()
 
     def close(self) -> None:
         """Close the pooled connections (of a session this object made, not one passed in)."""
@@ -111,7 +117,16 @@ class SignedSession:
                 )
             retryable = response.status_code >= 500 or response.status_code == 429
             if retryable and idempotent and attempt < self.retries:
-                self._pause(attempt, response.headers.get("Retry-After"))
+                delay = self._pause(attempt, response.headers.get("Retry-After"))
+                if response.status_code == 429:
+                    # Said where a person sees it: logging's last resort writes to stderr.
+                    log.warning(
+                        "rate limited by %s; retrying in %.1f s (attempt %d of %d)",
+                        self.server,
+                        delay,
+                        attempt + 2,
+                        self.retries + 1,
+                    )
                 response.close()
                 attempt += 1
                 continue
@@ -141,7 +156,7 @@ class SignedSession:
             )
         return prepared
 
-    def _pause(self, attempt: int, retry_after: str | None) -> None:
+    def _pause(self, attempt: int, retry_after: str | None) -> float:
         ceiling = min(self.max_backoff, self.backoff * 2**attempt)
         # Half fixed, half random: spreads out clients that failed together.
         delay = ceiling / 2 + random.uniform(0, ceiling / 2)
@@ -150,6 +165,7 @@ class SignedSession:
             with contextlib.suppress(ValueError):
                 delay = max(delay, min(float(retry_after), _MAX_RETRY_AFTER))
         self._sleep(delay)
+        return delay
 
 
 def _text(value: Any) -> str:

@@ -17,6 +17,7 @@ from clearinghouse.crypto.httpsig import (
     verify_request,
 )
 from clearinghouse.crypto.keys import SigningKey, VerifyKey, key_id_of
+from clearinghouse.crypto.possession import prove_possession, verify_possession
 from clearinghouse.crypto.sigbase import (
     HttpRequest,
     header_fields,
@@ -37,11 +38,13 @@ __all__ = [
     "key_id_of",
     "pae",
     "parse_content_digest",
+    "prove_possession",
     "sign_envelope",
     "sign_request",
     "signature_base",
     "verify_content_digest",
     "verify_envelope",
+    "verify_possession",
     "verify_request",
     "wsgi_target_uri",
 ]

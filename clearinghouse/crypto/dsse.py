@@ -4,8 +4,9 @@ A signature covers the DSSE v1 pre-authentication encoding (PAE) of the payload 
 the exact payload bytes, so the payload is never re-serialised before it is checked. The
 JSON form is ``{"payloadType", "payload": base64, "signatures": [{"keyid", "sig"}]}``.
 
-Parsing is strict: every field must be present with the right type, unknown fields are
-refused (nothing unsigned may ride along into the log), and base64 must decode cleanly.
+Parsing is strict: the JSON goes through the one I-JSON reader, every field must be
+present with the right type, unknown fields are refused (nothing unsigned may ride along
+into the log), there is exactly one signature, and base64 must decode cleanly.
 As DSSE requires, both the standard and the URL-safe base64 alphabet are accepted.
 """
 
@@ -26,11 +27,13 @@ from clearinghouse.errors import (
     NotFound,
     VerificationError,
 )
+from clearinghouse.ijson import read_json
 
 __all__ = ["MAX_SIGNATURES", "Envelope", "pae", "sign_envelope", "verify_envelope"]
 
-# More signatures than this is not a statement but a way to make the server verify in a loop.
-MAX_SIGNATURES = 8
+# A statement is signed by one key of one member (DESIGN §11); a second signature is
+# unsigned baggage that would enter the log.
+MAX_SIGNATURES = 1
 
 _FIELDS = {"payloadType", "payload", "signatures"}
 _SIGNATURE_FIELDS = {"keyid", "sig"}
@@ -58,9 +61,9 @@ class Envelope:
     def from_json(cls, data: bytes | str) -> Envelope:
         """Parse the JSON form; anything malformed is InvalidInput naming the field."""
         try:
-            obj = json.loads(data)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise _invalid("envelope", f"not valid JSON: {exc}") from None
+            obj = read_json(data, what="envelope")
+        except InvalidInput as exc:
+            raise _invalid("envelope", exc.detail.removeprefix("envelope: ")) from None
         return cls.from_dict(obj)
 
     @classmethod
@@ -79,7 +82,7 @@ class Envelope:
         if not raw_signatures:
             raise _invalid("signatures", "must hold at least one signature")
         if len(raw_signatures) > MAX_SIGNATURES:
-            raise _invalid("signatures", f"at most {MAX_SIGNATURES} signatures")
+            raise _invalid("signatures", f"exactly {MAX_SIGNATURES} signature is allowed")
         signatures = []
         for i, raw in enumerate(raw_signatures):
             where = f"signatures[{i}]"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
+import stat
 from pathlib import Path
 
 from clearinghouse.config import Settings
@@ -73,7 +74,7 @@ class ServiceContext:
         matcher = self.matcher
         loaded = matcher.ready.is_set()
         detail = f"loaded from {matcher.loaded_from}" if loaded else "loading"
-        return {"indexes": {"ok": loaded, "detail": detail, "lookups": dict(matcher.counters)}}
+        return {"indexes": {"ok": loaded, "detail": detail}}
 
     def close(self) -> None:
         if "matcher" in self.__dict__:
@@ -85,7 +86,10 @@ class ServiceContext:
 def ensure_data_dir(path: Path) -> None:
     """Create the data directory, or stop with a clear message when that is impossible."""
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # It holds the log key and the database: nobody else may list or read it.
+        if path.stat().st_uid == os.geteuid() and stat.S_IMODE(path.stat().st_mode) & 0o077:
+            path.chmod(0o700)
     except OSError as exc:
         raise ConfigError(f"CLEARINGHOUSE_DATA_DIR: cannot create {path}: {exc.strerror}") from None
     if not os.access(path, os.W_OK | os.X_OK):

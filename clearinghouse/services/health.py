@@ -1,9 +1,17 @@
-"""Readiness checks: what must hold before the service takes traffic."""
+"""Readiness checks: what must hold before the service takes traffic.
+
+Cheap enough to be polled every second: one ``SELECT`` for the database and its schema
+revision, one ``PING`` for Redis when configured; the migrations' head revision is read
+from the scripts once per process. Nothing here counts usage, since ``/readyz`` is public.
+"""
 
 from __future__ import annotations
 
+import functools
+
 from clearinghouse.errors import ClearinghouseError
 from clearinghouse.services.context import ServiceContext
+from clearinghouse.services.shared_cache import redis_for, redis_guard
 from clearinghouse.store.migrate import current_revision, head_revision
 
 __all__ = ["readiness"]
@@ -13,13 +21,21 @@ def readiness(ctx: ServiceContext) -> dict[str, dict]:
     """Each check with ``ok`` and a short ``detail``."""
     checks: dict[str, dict] = {}
     try:
-        ctx.db.ping()
+        current = current_revision(ctx.db.engine)
         checks["database"] = {"ok": True, "detail": "reachable"}
     except ClearinghouseError as exc:
         checks["database"] = {"ok": False, "detail": exc.detail}
+        current = None
+    if ctx.settings.redis_url:
+        try:
+            with redis_guard():
+                redis_for(ctx.settings.redis_url).ping()
+            checks["redis"] = {"ok": True, "detail": "reachable"}
+        except ClearinghouseError as exc:
+            checks["redis"] = {"ok": False, "detail": exc.detail}
+    if not checks["database"]["ok"]:
         return checks
-    current = current_revision(ctx.db.engine)
-    head = head_revision(ctx.settings.effective_database_url)
+    head = _head(ctx.settings.effective_database_url)
     checks["migrations"] = {
         "ok": current == head,
         "detail": f"at {current}" if current == head else f"at {current}, head is {head}",
@@ -27,3 +43,9 @@ def readiness(ctx: ServiceContext) -> dict[str, dict]:
     for name, check in ctx.readiness_checks().items():
         checks[name] = check
     return checks
+
+
+@functools.lru_cache(maxsize=8)
+def _head(url: str) -> str | None:
+    """The head revision of the shipped migrations (they do not change while running)."""
+    return head_revision(url)

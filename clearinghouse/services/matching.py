@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from clearinghouse.errors import ClearinghouseError, InvalidInput
+from clearinghouse.ijson import only_fields
 from clearinghouse.index import ExactIndex, HammingIndex, SnapshotBusy, SnapshotError, VpdqIndex
 from clearinghouse.services.context import ServiceContext
 from clearinghouse.services.signal_views import describe_many
@@ -264,6 +265,9 @@ class Matcher:
         return list(zip(ids.tolist(), dists.tolist(), strict=True))
 
 
+QUERY_FIELDS = frozenset({"signal_type", "value", "quality", "max_distance"})
+
+
 def parse_queries(ctx: ServiceContext, raw: Any) -> list[Query]:
     """Validate a match request's queries; every bad one is listed with its index."""
     limit = ctx.settings.max_match_queries
@@ -286,6 +290,7 @@ def _parse_query(ctx: ServiceContext, item: Any) -> Query:
         raise InvalidInput(
             "query: expected an object", errors=[{"field": "query", "reason": "expected an object"}]
         )
+    only_fields(item, QUERY_FIELDS, "")
     for key in ("signal_type", "value"):
         if key not in item:
             raise InvalidInput(f"{key}: missing", errors=[{"field": key, "reason": "missing"}])

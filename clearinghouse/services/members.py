@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import base64
 import re
+import time
 from collections.abc import Iterable
 
 from clearinghouse.crypto.keys import VerifyKey
+from clearinghouse.crypto.possession import verify_possession
 from clearinghouse.errors import Conflict, InvalidInput, NotFound
 from clearinghouse.services.context import ServiceContext
 from clearinghouse.services.entries import encode_entry, iso
@@ -15,10 +17,18 @@ from clearinghouse.store import Session, membership
 from clearinghouse.store.log import append_entries
 from clearinghouse.store.models import Member
 
-__all__ = ["ROLES", "add_key", "add_member", "list_members", "revoke_key", "suspend_member"]
+__all__ = [
+    "ROLES",
+    "add_key",
+    "add_member",
+    "add_proven_key",
+    "list_members",
+    "revoke_key",
+    "suspend_member",
+]
 
 ROLES = ("submitter", "matcher", "auditor")
-MEMBER_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+MEMBER_ID = re.compile(r"[a-z0-9][a-z0-9-]{1,62}")  # always fullmatch: "$" allows a "\n"
 
 
 def parse_roles(roles: str | Iterable[str]) -> list[str]:
@@ -37,7 +47,7 @@ def add_member(
     ctx: ServiceContext, member_id: str, name: str, roles: str | Iterable[str], key: VerifyKey
 ) -> dict:
     """Register a member with its first key; logged as ``member_added``."""
-    if not MEMBER_ID.match(member_id or ""):
+    if not isinstance(member_id, str) or not MEMBER_ID.fullmatch(member_id):
         raise InvalidInput(f"member: {member_id!r} does not match {MEMBER_ID.pattern}")
     if not name or not name.strip() or len(name) > 200:
         raise InvalidInput("name: expected 1 to 200 characters")
@@ -100,6 +110,20 @@ def add_key(ctx: ServiceContext, member_id: str, key: VerifyKey, *, by: str = "o
         )
         append_entries(session, [("key_added", entry)], now)
     return {"member": member_id, "key_id": key.key_id}
+
+
+def add_proven_key(
+    ctx: ServiceContext, member_id: str, key: VerifyKey, proof: object, *, now: float | None = None
+) -> dict:
+    """A member adds its own key, proving possession of the new private key (DESIGN §11)."""
+    verify_possession(
+        proof,
+        member_id,
+        key,
+        now=time.time() if now is None else now,
+        max_skew=ctx.settings.signature_max_skew,
+    )
+    return add_key(ctx, member_id, key, by=member_id)
 
 
 def revoke_key(

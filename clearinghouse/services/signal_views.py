@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from clearinghouse.errors import InvalidInput, NotFound
 from clearinghouse.services.auth import Caller
@@ -62,17 +63,17 @@ def signal_detail(ctx: ServiceContext, signal_id: int, caller: Caller) -> dict:
     return out
 
 
+_CURSOR = re.compile(r"(-1|[0-9]{1,19})\.([0-9]{1,19})")
+
+
 def parse_cursor(text: str | None) -> tuple[int, int]:
     """``"<log index>.<signal id>"`` (opaque to members) → tuple; empty → the start."""
     if not text:
         return (-1, 0)
-    index, _, sid = text.partition(".")
-    try:
-        cursor = (int(index), int(sid))
-    except ValueError:
-        raise InvalidInput(f"after: {text!r} is not a cursor from this feed") from None
-    if cursor[0] < -1 or cursor[1] < 0:
-        raise InvalidInput(f"after: {text!r} is not a cursor from this feed")
+    found = _CURSOR.fullmatch(text)
+    cursor = (int(found[1]), int(found[2])) if found else (-2, -1)
+    if cursor[0] < -1 or cursor[1] < 0 or max(cursor) > 2**63 - 1:
+        raise InvalidInput(f"after: {text[:40]!r} is not a cursor from this feed")
     return cursor
 
 

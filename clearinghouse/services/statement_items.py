@@ -24,6 +24,13 @@ __all__ = ["ParsedItem", "apply_items", "signal_digest", "validate_items"]
 
 MAX_TEXT = 2_000
 VERDICTS = ("agree", "disagree")
+# The fields an item of each kind may carry; anything else would ride unsigned-for into
+# the log, so it is refused (DESIGN §11).
+ITEM_FIELDS = {
+    "submission": frozenset({"signal_type", "value", "quality", "content_type", "labels", "note"}),
+    "retraction": frozenset({"signal_type", "value", "quality", "reason"}),
+    "feedback": frozenset({"signal_type", "value", "quality", "verdict", "reason"}),
+}
 
 
 @dataclass
@@ -53,6 +60,9 @@ def validate_items(
     seen: dict[bytes, int] = {}
     cache: dict[tuple, list[str]] = {}
     for i, (item, signal) in enumerate(zip(items, signals, strict=True)):
+        if isinstance(item, dict):
+            for name in sorted(set(item) - ITEM_FIELDS[kind]):
+                errors.add(i, name, "unknown field")
         if signal is None:
             parsed.append(None)
             continue

@@ -9,13 +9,13 @@ The same envelope sent again gets the first answer back and changes nothing.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from clearinghouse.crypto import Envelope, VerifyKey, verify_envelope
 from clearinghouse.errors import Forbidden, InvalidInput
+from clearinghouse.ijson import read_json
 from clearinghouse.services import transparency
 from clearinghouse.services.auth import Caller
 from clearinghouse.services.context import ServiceContext
@@ -121,10 +121,7 @@ def _member_keys(ctx: ServiceContext, member_id: str):
 
 
 def _payload(raw: bytes, max_items: int) -> dict:
-    try:
-        payload = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidInput(f"payload: not JSON ({exc})") from None
+    payload = read_json(raw, what="payload")
     if not isinstance(payload, dict):
         raise InvalidInput("payload: expected a JSON object")
     missing = sorted(PAYLOAD_FIELDS - payload.keys())

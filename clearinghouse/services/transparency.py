@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import base64
 import os
+import stat
 import threading
+from pathlib import Path
 
 from clearinghouse.crypto import SigningKey
 from clearinghouse.errors import ConfigError, InvalidInput
@@ -50,9 +52,20 @@ def verifier(ctx: ServiceContext) -> NoteVerifier:
     return NoteVerifier.for_key(ctx.settings.log_origin, log_key(ctx).verify_key)
 
 
+def _refuse_open_mode(path: Path) -> None:
+    """A log key others can read is a key others may have copied: stop, say how to fix."""
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise ConfigError(
+            f"CLEARINGHOUSE_LOG_KEY_PATH: {path} is readable by others (mode {mode:04o}); "
+            f"make it private with `chmod 600 {path}` (and consider it exposed)"
+        )
+
+
 def _load_or_create(ctx: ServiceContext) -> SigningKey:
     path = ctx.settings.effective_log_key_path
     if path.exists():
+        _refuse_open_mode(path)
         try:
             key = SigningKey.from_pem(path.read_bytes())
         except (OSError, InvalidInput) as exc:

@@ -22,7 +22,7 @@ from clearinghouse.signals._invalid import SignalError
 
 __all__ = ["LABEL_PATTERN", "Taxonomy", "default_taxonomy", "load_taxonomy"]
 
-LABEL_PATTERN = re.compile(r"^(?P<family>[a-z]+):(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)$")
+LABEL_PATTERN = re.compile(r"(?P<family>[a-z]+):(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)")
 _MAX_LABEL_CHARS = 100
 
 
@@ -75,7 +75,7 @@ class Taxonomy:
         return list(labels)
 
     def _unknown_reason(self, label: str) -> str:
-        match = LABEL_PATTERN.match(label)
+        match = LABEL_PATTERN.fullmatch(label)
         if match is None or match["family"] not in self.families:
             return f"unknown label {label!r}; {self._families_text()}"
         family = match["family"]
@@ -124,7 +124,7 @@ def _check_syntax(label: object, error: type[Exception], where: str) -> str:
     if (
         not isinstance(label, str)
         or len(label) > _MAX_LABEL_CHARS
-        or not LABEL_PATTERN.match(label)
+        or not LABEL_PATTERN.fullmatch(label)
     ):
         raise error(
             f"{where}: {label!r} is not a label of the form family:slug "

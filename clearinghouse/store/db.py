@@ -7,6 +7,7 @@ PostgreSQL goes through psycopg 3; log appends there lock the log head row.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -38,6 +39,19 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
+def _private_file(path: str | None) -> None:
+    """Create the SQLite file mode 0600 before SQLite does (it would follow the umask),
+    and tighten an existing one we own; its -wal and -shm files take the same mode."""
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        if os.stat(path).st_uid == os.geteuid():
+            os.chmod(path, 0o600)
+    except OSError:
+        pass  # a directory that does not exist: SQLite reports it on connect, with the path
+
+
 class Database:
     """An engine plus the two kinds of unit of work: read and write."""
 
@@ -49,6 +63,7 @@ class Database:
             kwargs.update(pool_pre_ping=True, pool_size=5, max_overflow=10)
         self.engine = create_engine(url, **kwargs)
         if self.is_sqlite:
+            _private_file(self.engine.url.database)
             _configure_sqlite(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
@@ -92,6 +107,9 @@ class Database:
 
 
 def unavailable(exc: OperationalError) -> ServiceUnavailable:
-    """The one-line error for a database that cannot be reached or used."""
-    first = str(exc.orig or exc).strip().splitlines()[0]
-    return ServiceUnavailable(f"database unavailable: {first}")
+    """The one error for a database that cannot be reached or used. Its detail is generic
+    — a driver's text names hosts, ports and databases — and the cause goes to the
+    operator's log instead."""
+    text = str(exc.orig or exc).strip()
+    cause = text.splitlines()[0] if text else type(exc).__name__
+    return ServiceUnavailable("the database is unavailable; retry shortly", cause=cause)

@@ -15,7 +15,8 @@ from clearinghouse.store.db import unavailable
 
 __all__ = ["alembic_config", "current_revision", "downgrade", "head_revision", "upgrade"]
 
-MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+# Shipped inside the package (package data), so an installed wheel can upgrade a database.
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def alembic_config(url: str) -> Config:
@@ -44,5 +45,9 @@ def head_revision(url: str) -> str | None:
 
 
 def current_revision(engine: Engine) -> str | None:
-    with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+    """The revision the database is at; an unreachable database is ServiceUnavailable."""
+    try:
+        with engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+    except OperationalError as exc:
+        raise unavailable(exc) from None

@@ -194,7 +194,8 @@ def test_unreachable_database_is_one_clear_line(tmp_path):
     }
     r = CliRunner().invoke(build_cli(), ["db", "upgrade"], env=env)
     assert r.exit_code == 1
-    assert r.stderr.startswith("error: database unavailable")
+    assert r.stderr.startswith("error: the database is unavailable")
+    assert "connection" in r.stderr.lower()  # the operator sees the driver's reason
 
 
 def test_unwritable_data_dir_is_one_clear_line(tmp_path):
@@ -212,3 +213,65 @@ def test_bad_setting_is_one_clear_line():
     )
     assert r.exit_code == 1
     assert "CLEARINGHOUSE_MAX_BODY_BYTES must be" in r.stderr
+
+
+@pytest.mark.parametrize("member", ["acme\n", "acme\r\n", " acme", "a", "Acme", "acme\x00"])
+def test_members_add_matches_the_whole_id(run, context, member):
+    assert run("keygen", "acme").exit_code == 0
+    r = run(
+        "members",
+        "add",
+        member,
+        "--name",
+        "A",
+        "--roles",
+        "matcher",
+        "--public-key",
+        "keys/acme.pub",
+    )
+    assert r.exit_code == 1
+    assert r.stderr.startswith("error: member:")
+    assert _log(context) == []
+
+
+def test_data_dir_database_and_log_key_are_private(tmp_path):
+    data = tmp_path / "var"
+    env = {"CLEARINGHOUSE_DATA_DIR": str(data)}
+    old = os.umask(0o022)
+    try:
+        r = CliRunner().invoke(build_cli(), ["db", "upgrade"], env=env)
+    finally:
+        os.umask(old)
+    assert r.exit_code == 0, r.output
+    from clearinghouse.config import load_settings
+    from clearinghouse.services import transparency
+    from clearinghouse.services.context import ServiceContext
+
+    ctx = ServiceContext(load_settings(env))
+    try:
+        transparency.log_key(ctx)
+    finally:
+        ctx.close()
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    assert stat.S_IMODE((data / "clearinghouse.db").stat().st_mode) == 0o600
+    assert stat.S_IMODE((data / "log.key").stat().st_mode) == 0o600
+
+
+def test_a_log_key_readable_by_others_stops_the_service(tmp_path):
+    from clearinghouse.config import load_settings
+    from clearinghouse.errors import ConfigError
+    from clearinghouse.services import transparency
+    from clearinghouse.services.context import ServiceContext
+
+    env = {"CLEARINGHOUSE_DATA_DIR": str(tmp_path / "var")}
+    assert CliRunner().invoke(build_cli(), ["db", "upgrade"], env=env).exit_code == 0
+    ctx = ServiceContext(load_settings(env))
+    transparency.log_key(ctx)
+    ctx.close()
+    (tmp_path / "var" / "log.key").chmod(0o640)
+    ctx = ServiceContext(load_settings(env))
+    try:
+        with pytest.raises(ConfigError, match=r"readable by others.*chmod 600"):
+            transparency.log_key(ctx)
+    finally:
+        ctx.close()

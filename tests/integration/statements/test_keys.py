@@ -2,11 +2,18 @@
 revoked key is refused at once."""
 
 import json
+import time
 
+import pytest
 from support import add_member
 
-from clearinghouse.crypto import SigningKey
+from clearinghouse.crypto import SigningKey, prove_possession
 from clearinghouse.store.log import log_size, read_entries
+
+
+def _key_body(new: SigningKey, member: str, **proof_changes) -> bytes:
+    proof = {**prove_possession(new, member), **proof_changes}
+    return json.dumps({"public_key": new.verify_key.to_pem().decode(), "proof": proof}).encode()
 
 
 def _types(context):
@@ -17,8 +24,7 @@ def _types(context):
 def test_add_then_revoke_a_key(context, client):
     a = add_member(context, client, "alpha")
     new = SigningKey.generate()
-    body = json.dumps({"public_key": new.verify_key.to_pem().decode()}).encode()
-    r = a.request("POST", "/v1/keys", body=body)
+    r = a.request("POST", "/v1/keys", body=_key_body(new, "alpha"))
     assert r.status_code == 201, r.json
     assert r.json == {"member": "alpha", "key_id": new.key_id}
     # The new key works; then the old one is revoked with the new one, and is refused.
@@ -38,15 +44,77 @@ def test_last_key_needs_force_and_other_members_keys_are_out_of_reach(context, c
     assert "last active key" in r.json["detail"]
     r = a.request("DELETE", f"/v1/keys/{b.key.key_id}")
     assert r.status_code == 404
-    r = a.request("POST", "/v1/keys", body=b'{"public_key": "not a key"}')
+    r = a.request("POST", "/v1/keys", body=b'{"public_key": "not a key", "proof": {}}')
     assert r.status_code == 400
-    r = a.request(
-        "POST",
-        "/v1/keys",
-        body=json.dumps({"public_key": b.key.verify_key.to_pem().decode()}).encode(),
-    )
+    # bravo's key, with a proof by bravo's key naming alpha: possession shown, but taken.
+    r = a.request("POST", "/v1/keys", body=_key_body(b.key, "alpha"))
     assert r.status_code == 409
     assert _types(context) == before
     r = a.request("DELETE", f"/v1/keys/{a.key.key_id}", query={"force": "true"})
     assert r.status_code == 200
     assert a.request("GET", "/v1/signals").status_code == 401
+
+
+def _stale(new, member):
+    return prove_possession(new, member, now=time.time() - 3600)
+
+
+def _other_member(new, member):
+    return prove_possession(new, "bravo")
+
+
+def _other_key(new, member):
+    return prove_possession(SigningKey.generate(), member)
+
+
+def _flipped(new, member):
+    proof = prove_possession(new, member)
+    sig = proof["sig"]
+    return {**proof, "sig": ("B" if sig[0] == "A" else "A") + sig[1:]}
+
+
+@pytest.mark.parametrize(
+    "make_proof",
+    [
+        lambda new, member: None,
+        lambda new, member: {},
+        lambda new, member: {"created": "2026-01-01T00:00:00Z"},
+        lambda new, member: {**prove_possession(new, member), "extra": 1},
+        lambda new, member: {**prove_possession(new, member), "created": "yesterday"},
+        _stale,
+        _other_member,
+        _other_key,
+        _flipped,
+    ],
+    ids=[
+        "null",
+        "empty",
+        "no-sig",
+        "extra-field",
+        "bad-time",
+        "stale",
+        "other-member",
+        "signed-by-another-key",
+        "wrong-signature",
+    ],
+)
+def test_a_key_without_a_valid_possession_proof_is_refused(context, client, make_proof):
+    a = add_member(context, client, "alpha")
+    new = SigningKey.generate()
+    before = _types(context)
+    body = {"public_key": new.verify_key.to_pem().decode(), "proof": make_proof(new, "alpha")}
+    r = a.request("POST", "/v1/keys", body=json.dumps(body).encode())
+    assert r.status_code == 400, r.json
+    assert r.headers["Content-Type"] == "application/problem+json"
+    assert _types(context) == before
+    assert a.request("GET", "/v1/signals", key=new).status_code == 401
+
+
+def test_a_key_without_any_proof_is_refused(context, client):
+    a = add_member(context, client, "alpha")
+    new = SigningKey.generate()
+    before = _types(context)
+    body = json.dumps({"public_key": new.verify_key.to_pem().decode()}).encode()
+    r = a.request("POST", "/v1/keys", body=body)
+    assert r.status_code == 400 and "proof" in r.json["detail"]
+    assert _types(context) == before

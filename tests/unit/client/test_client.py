@@ -171,12 +171,12 @@ def test_keys_are_not_retried_unless_never_sent(client, server, member_key):
     new = SigningKey.generate()
     server.faults = [500]
     with pytest.raises(UnavailableProblem):
-        client.add_key(new.verify_key)
+        client.add_key(new)
     assert len(server.calls) == 1
     server.faults = ["refuse"]
-    assert client.add_key(new.verify_key.to_pem())["key_id"] == new.key_id
+    assert client.add_key(new)["key_id"] == new.key_id
     with pytest.raises(ConflictProblem):
-        client.add_key(new.verify_key)
+        client.add_key(new)
     client.revoke_key(member_key.key_id, force=True)
     client.revoke_key(member_key.key_id)
     revokes = [c for c in server.calls if c.method == "DELETE"]
