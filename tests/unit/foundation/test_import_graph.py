@@ -111,14 +111,20 @@ CASES = {
     "TYPE_CHECKING import is not a cycle": (
         {
             "a.py": "from clearinghouse import b\n",
-            "b.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import clearinghouse.a\n",
+            "b.py": (
+                "from typing import TYPE_CHECKING\n"
+                "if TYPE_CHECKING:\n    import clearinghouse.a\n"
+            ),
         },
         [],
     ),
     "else branch of TYPE_CHECKING runs": (
         {
             "a.py": "from clearinghouse import b\n",
-            "b.py": "import typing\nif typing.TYPE_CHECKING:\n    pass\nelse:\n    import clearinghouse.a\n",
+            "b.py": (
+                "import typing\n"
+                "if typing.TYPE_CHECKING:\n    pass\nelse:\n    import clearinghouse.a\n"
+            ),
         },
         [["clearinghouse.a", "clearinghouse.b"]],
     ),
