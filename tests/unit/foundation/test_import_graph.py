@@ -112,8 +112,7 @@ CASES = {
         {
             "a.py": "from clearinghouse import b\n",
             "b.py": (
-                "from typing import TYPE_CHECKING\n"
-                "if TYPE_CHECKING:\n    import clearinghouse.a\n"
+                "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import clearinghouse.a\n"
             ),
         },
         [],
