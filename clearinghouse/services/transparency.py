@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import os
+import tempfile
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -72,6 +73,8 @@ class LogKey:
         else:
             with self._db.read() as session:
                 recorded = app_state.get(session, VKEY_STATE)
+            if recorded is not None and path.exists():  # another process just created it
+                return self._load_or_create()
             if recorded is not None:  # a log already signed: a new key would fork its identity
                 raise ConfigError(
                     f"CLEARINGHOUSE_LOG_KEY_PATH: {path} is missing, but this log was signed "
@@ -79,23 +82,36 @@ class LogKey:
                 )
             ensure_data_dir(path.parent)
             key = SigningKey.generate()
-            try:
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            except FileExistsError:  # another process created it first: use theirs
+            if not _publish(path, key.to_pem()):  # another process created it first
                 return self._load_or_create()
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(key.to_pem())
         vkey = NoteVerifier.for_key(self.origin, key.verify_key).vkey
         with self._db.write() as session:
-            recorded = app_state.get(session, VKEY_STATE)
-            if recorded is None:
-                app_state.put(session, VKEY_STATE, vkey)
-            elif recorded != vkey:
+            recorded = app_state.setdefault(session, VKEY_STATE, vkey)
+            if recorded != vkey:
                 raise ConfigError(
                     f"CLEARINGHOUSE_LOG_KEY_PATH: {path} is not the key this log was signed "
                     f"with ({recorded}); restore that key rather than rotating it silently"
                 )
         return key
+
+
+def _publish(path: Path, pem: bytes) -> bool:
+    """Write ``pem`` at ``path`` (mode 0600) only if nothing is there; False otherwise.
+    The file appears complete or not at all: written aside, then hard-linked into place,
+    so a process starting at the same moment never reads a half-written key."""
+    fd, aside = tempfile.mkstemp(dir=path.parent, prefix=".log-key-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            os.fchmod(fh.fileno(), 0o600)
+            fh.write(pem)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.link(aside, path)
+    except FileExistsError:
+        return False
+    finally:
+        os.unlink(aside)
+    return True
 
 
 def checkpoint(log_key: LogKey, session: Session, size: int | None = None) -> str:
