@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import stat
 import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any
 
 from clearinghouse.errors import ConfigError
 
-__all__ = ["ENV_PREFIX", "Settings", "load_settings"]
+__all__ = ["ENV_PREFIX", "Settings", "ensure_data_dir", "load_settings"]
 
 ENV_PREFIX = "CLEARINGHOUSE_"
 
@@ -215,3 +216,16 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
 
 # Member-side variables (DESIGN §7) share the prefix but are not server settings.
 _CLIENT_KEYS = frozenset({"url", "member", "key"})
+
+
+def ensure_data_dir(path: Path) -> None:
+    """Create the data directory, or stop with a clear message when that is impossible."""
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # It holds the log key and the database: nobody else may list or read it.
+        if path.stat().st_uid == os.geteuid() and stat.S_IMODE(path.stat().st_mode) & 0o077:
+            path.chmod(0o700)
+    except OSError as exc:
+        raise ConfigError(f"CLEARINGHOUSE_DATA_DIR: cannot create {path}: {exc.strerror}") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise ConfigError(f"CLEARINGHOUSE_DATA_DIR: {path} is not writable")

@@ -6,35 +6,35 @@ import io
 
 from flask import Flask, request
 
+from clearinghouse.bootstrap import Root, bootstrap
 from clearinghouse.config import Settings, load_settings
 from clearinghouse.errors import PayloadTooLarge
-from clearinghouse.services.context import ServiceContext
 
 __all__ = ["create_app"]
 
 
-def create_app(settings: Settings | None = None, *, context: ServiceContext | None = None) -> Flask:
-    """A Flask app serving the clearinghouse for ``settings`` (default: from the environment)."""
+def create_app(settings: Settings | None = None, *, root: Root | None = None) -> Flask:
+    """A Flask app serving the clearinghouse for ``settings`` (default: from the
+    environment), or over an already built ``root``."""
     from clearinghouse.api import health
     from clearinghouse.api.params import BoundedInt, check_query
     from clearinghouse.api.problems import register_problem_handlers
 
-    if context is None:
-        context = ServiceContext(settings or load_settings())
+    if root is None:
+        root = bootstrap(settings or load_settings())
     app = Flask(__name__)
     app.url_map.converters["int"] = BoundedInt
-    app.config["MAX_CONTENT_LENGTH"] = context.settings.max_body_bytes
+    app.config["MAX_CONTENT_LENGTH"] = root.settings.max_body_bytes
     app.json.sort_keys = False
-    app.extensions["clearinghouse"] = context
+    app.extensions["clearinghouse"] = root
     register_problem_handlers(app)
-
     app.before_request(check_query)
 
     @app.before_request
     def _refuse_large_bodies():
         # Refuse on the declared length before reading a byte; MAX_CONTENT_LENGTH above
         # also stops chunked bodies that grow past the limit while being read.
-        limit = context.settings.max_body_bytes
+        limit = root.settings.max_body_bytes
         length = request.content_length
         if length is not None and length > limit:
             raise PayloadTooLarge(f"the request body is {length} bytes; the limit is {limit} bytes")
@@ -50,7 +50,7 @@ def create_app(settings: Settings | None = None, *, context: ServiceContext | No
     app.register_blueprint(health.bp)
     for blueprint in _v1_blueprints():
         app.register_blueprint(blueprint, url_prefix="/v1")
-    context.start()
+    root.start()
     return app
 
 

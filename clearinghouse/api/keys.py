@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 
 from clearinghouse.api.auth import caller, signed
-from clearinghouse.api.context import service_context
 from clearinghouse.api.params import json_body
+from clearinghouse.api.root import current_root
 from clearinghouse.crypto import VerifyKey
 from clearinghouse.errors import InvalidInput
 from clearinghouse.services import members
@@ -22,7 +22,10 @@ def add_key():
         raise InvalidInput('body: expected {"public_key": "<PEM>", "proof": {"created", "sig"}}')
     who = caller()
     key = VerifyKey.from_pem(body["public_key"])
-    result = members.add_proven_key(service_context(), who.member, key, body["proof"])
+    root = current_root()
+    result = members.add_proven_key(
+        root.db, who.member, key, body["proof"], max_skew=root.settings.signature_max_skew
+    )
     return jsonify(result), 201
 
 
@@ -31,5 +34,5 @@ def add_key():
 def revoke_key(key_id: str):
     who = caller()
     force = request.args.get("force", "false").lower() in ("1", "true", "yes")
-    result = members.revoke_key(service_context(), who.member, key_id, force=force, by=who.member)
+    result = members.revoke_key(current_root().db, who.member, key_id, force=force, by=who.member)
     return jsonify(result)

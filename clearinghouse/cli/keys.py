@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from clearinghouse.cli.common import emit, json_option, operator_context
+from clearinghouse.cli.common import emit, json_option, operator_root
 from clearinghouse.crypto.keys import SigningKey, VerifyKey
 from clearinghouse.errors import Conflict, InvalidInput
 from clearinghouse.services import members as member_service
@@ -84,7 +84,7 @@ def add(
     if not member:
         raise click.UsageError("MEMBER is required (or CLEARINGHOUSE_MEMBER with --new-key)")
     if public_key is not None:
-        result = member_service.add_key(operator_context(), member, read_public_key(public_key))
+        result = member_service.add_key(operator_root().db, member, read_public_key(public_key))
     else:
         if not server or not key_path:
             raise click.UsageError("--new-key needs --server and --key (or their variables)")
@@ -102,4 +102,4 @@ def add(
 @json_option
 def revoke(member: str, key_id: str, force: bool, as_json: bool) -> None:
     """Revoke KEY_ID of MEMBER; what it signed before stays valid history."""
-    emit(member_service.revoke_key(operator_context(), member, key_id, force=force), as_json)
+    emit(member_service.revoke_key(operator_root().db, member, key_id, force=force), as_json)

@@ -243,35 +243,33 @@ def test_data_dir_database_and_log_key_are_private(tmp_path):
     finally:
         os.umask(old)
     assert r.exit_code == 0, r.output
+    from clearinghouse.bootstrap import bootstrap
     from clearinghouse.config import load_settings
-    from clearinghouse.services import transparency
-    from clearinghouse.services.context import ServiceContext
 
-    ctx = ServiceContext(load_settings(env))
+    root = bootstrap(load_settings(env))
     try:
-        transparency.log_key(ctx)
+        root.log_key.signing_key()
     finally:
-        ctx.close()
+        root.close()
     assert stat.S_IMODE(data.stat().st_mode) == 0o700
     assert stat.S_IMODE((data / "clearinghouse.db").stat().st_mode) == 0o600
     assert stat.S_IMODE((data / "log.key").stat().st_mode) == 0o600
 
 
 def test_a_log_key_readable_by_others_stops_the_service(tmp_path):
+    from clearinghouse.bootstrap import bootstrap
     from clearinghouse.config import load_settings
     from clearinghouse.errors import ConfigError
-    from clearinghouse.services import transparency
-    from clearinghouse.services.context import ServiceContext
 
     env = {"CLEARINGHOUSE_DATA_DIR": str(tmp_path / "var")}
     assert CliRunner().invoke(build_cli(), ["db", "upgrade"], env=env).exit_code == 0
-    ctx = ServiceContext(load_settings(env))
-    transparency.log_key(ctx)
-    ctx.close()
+    root = bootstrap(load_settings(env))
+    root.log_key.signing_key()
+    root.close()
     (tmp_path / "var" / "log.key").chmod(0o640)
-    ctx = ServiceContext(load_settings(env))
+    root = bootstrap(load_settings(env))
     try:
         with pytest.raises(ConfigError, match=r"readable by others.*chmod 600"):
-            transparency.log_key(ctx)
+            root.log_key.signing_key()
     finally:
-        ctx.close()
+        root.close()
