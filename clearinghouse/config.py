@@ -125,6 +125,16 @@ class Settings:
     data_dir: Path = _field(Path("var"), _path, "embedded database, log key, index snapshots")
     database_url: str | None = _field(None, _opt_str, "SQLAlchemy URL; default SQLite in data_dir")
     redis_url: str | None = _field(None, _opt_str, "Redis URL for the shared replay cache")
+    rate_limit_window: int = _field(60, _int(1, 86_400), "rate-limit window, seconds")
+    rate_limit_lookups: int = _field(
+        6_000, _int(1), "lookup and feed requests per member and window"
+    )
+    rate_limit_statements: int = _field(
+        600, _int(1), "statement and key requests per member and window"
+    )
+    rate_limit_log: int = _field(
+        1_200, _int(1), "log entry and proof requests per member and window"
+    )
     max_body_bytes: int = _field(16 * 1024 * 1024, _int(1), "largest request body accepted")
     max_statement_items: int = _field(10_000, _int(1), "most items in one statement")
     max_match_queries: int = _field(1_000, _int(1), "most queries in one match request")

@@ -19,6 +19,7 @@ __all__ = [
     "InvalidInput",
     "NotFound",
     "PayloadTooLarge",
+    "RateLimited",
     "ServiceUnavailable",
     "VerificationError",
 ]
@@ -86,6 +87,20 @@ class PayloadTooLarge(ClearinghouseError):
     status = 413
     slug = "payload-too-large"
     title = "Payload too large"
+
+
+class RateLimited(ClearinghouseError):
+    """A member over its quota for a class of endpoints; ``headers`` says when to retry."""
+
+    status = 429
+    slug = "rate-limited"
+    title = "Too many requests"
+
+    def __init__(
+        self, detail: str, *, retry_after: int, headers: dict[str, str], **kw: Any
+    ) -> None:
+        super().__init__(detail, **kw)
+        self.headers = {"Retry-After": str(retry_after), **headers}
 
 
 class ServiceUnavailable(ClearinghouseError):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import io
 
-from flask import Flask, request
+from flask import Flask, g, request
 
 from clearinghouse.bootstrap import Root, bootstrap
 from clearinghouse.config import Settings, load_settings
 from clearinghouse.errors import PayloadTooLarge
+from clearinghouse.services.rate_limits import RateLimiter
 
 __all__ = ["create_app"]
 
@@ -27,8 +28,16 @@ def create_app(settings: Settings | None = None, *, root: Root | None = None) ->
     app.config["MAX_CONTENT_LENGTH"] = root.settings.max_body_bytes
     app.json.sort_keys = False
     app.extensions["clearinghouse"] = root
+    app.extensions["clearinghouse.rate_limiter"] = RateLimiter.from_settings(root.settings)
     register_problem_handlers(app)
     app.before_request(check_query)
+
+    @app.after_request
+    def _rate_limit_headers(response):
+        decision = g.get("rate_limit")
+        if decision is not None:
+            response.headers.update(decision.headers())
+        return response
 
     @app.before_request
     def _refuse_large_bodies():

@@ -5,12 +5,13 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
-from flask import g, request
+from flask import current_app, g, request
 
 from clearinghouse.api.root import current_root
 from clearinghouse.crypto.sigbase import wsgi_target_uri
 from clearinghouse.services.auth import authenticate
 from clearinghouse.services.caller import Caller
+from clearinghouse.services.rate_limits import endpoint_class
 
 __all__ = ["caller", "signed"]
 
@@ -33,6 +34,10 @@ def signed(role: str | None) -> Callable:
                 request.headers,
                 body,
             )
+            # Counted once the member is known, before the role check: refused requests
+            # cost a member its quota too.
+            limiter = current_app.extensions["clearinghouse.rate_limiter"]
+            g.rate_limit = limiter.hit(endpoint_class(request.method, request.path), who.member)
             if role is not None:
                 who.require(role)
             g.caller = who

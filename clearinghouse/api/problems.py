@@ -43,7 +43,9 @@ def _from_error(exc: ClearinghouseError) -> Response:
     if exc.status >= 500:
         cause = getattr(exc, "cause", None)
         log.error("%s: %s%s", type(exc).__name__, exc.detail, f" ({cause})" if cause else "")
-    return problem_response(exc.status, exc.slug, exc.title, exc.detail, exc.errors)
+    response = problem_response(exc.status, exc.slug, exc.title, exc.detail, exc.errors)
+    response.headers.update(getattr(exc, "headers", {}))  # Retry-After, RateLimit, …
+    return response
 
 
 def _from_http(exc: HTTPException) -> Response:
