@@ -9,6 +9,7 @@ from flask import Flask, g, request
 from clearinghouse.bootstrap import Root, bootstrap
 from clearinghouse.config import Settings, load_settings
 from clearinghouse.errors import PayloadTooLarge
+from clearinghouse.services import health as health_checks
 from clearinghouse.services.rate_limits import RateLimiter
 
 __all__ = ["create_app"]
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None, *, root: Root | None = None) ->
     app.register_blueprint(health.bp)
     for blueprint in _v1_blueprints():
         app.register_blueprint(blueprint, url_prefix="/v1")
+    health_checks.head_revision_of(root.settings.effective_database_url)  # parsed once, now
     root.start()
     return app
 

@@ -17,7 +17,7 @@ from clearinghouse.store.migrate import current_revision, head_revision
 if TYPE_CHECKING:
     from clearinghouse.bootstrap import Root
 
-__all__ = ["readiness"]
+__all__ = ["head_revision_of", "readiness"]
 
 
 def readiness(root: Root) -> dict[str, dict]:
@@ -38,7 +38,7 @@ def readiness(root: Root) -> dict[str, dict]:
             checks["redis"] = {"ok": False, "detail": exc.detail}
     if not checks["database"]["ok"]:
         return checks
-    head = _head(root.settings.effective_database_url)
+    head = head_revision_of(root.settings.effective_database_url)
     checks["migrations"] = {
         "ok": current == head,
         "detail": f"at {current}" if current == head else f"at {current}, head is {head}",
@@ -49,6 +49,7 @@ def readiness(root: Root) -> dict[str, dict]:
 
 
 @functools.lru_cache(maxsize=8)
-def _head(url: str) -> str | None:
-    """The head revision of the shipped migrations (they do not change while running)."""
+def head_revision_of(url: str) -> str | None:
+    """The head revision of the shipped migrations, read once per process (they do not
+    change while it runs); ``create_app`` reads it at start."""
     return head_revision(url)

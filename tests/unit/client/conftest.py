@@ -105,6 +105,10 @@ class FakeServer(BaseAdapter):
             response = _response(request, 301, b"", "text/plain")
             response.headers["Location"] = "https://elsewhere.test/v1/"
             return response
+        if fault == "rate-limited":
+            response = _response(request, 429, _problem(429, "rate-limited", "slow down"))
+            response.headers["Retry-After"] = "7"
+            return response
         if fault == "html502":
             return _response(request, 502, b"<html>bad gateway</html>", "text/html")
         try:

@@ -274,3 +274,13 @@ def test_a_session_passed_in_stays_open(server, member_key):
 def test_match_one_asks_for_dihedral_variants(client, server):
     client.match_one("pdq", PDQ, dihedral=True)
     assert server.calls[-1].query == {"signal_type": ["pdq"], "value": [PDQ], "dihedral": ["true"]}
+
+
+def test_a_429_is_waited_out_as_retry_after_says_and_said_on_stderr(client, server, sleeps, caplog):
+    server.faults = ["rate-limited", "rate-limited"]
+    with caplog.at_level("WARNING", logger="clearinghouse.client"):
+        answer = client.submit([ITEM])
+    assert answer["log_index"] == 0
+    assert len(sleeps) == 2 and all(s >= 7 for s in sleeps)
+    waits = [r.getMessage() for r in caplog.records if "rate limited" in r.getMessage()]
+    assert len(waits) == 2 and "retrying in 7.0 s" in waits[0]
