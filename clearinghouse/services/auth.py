@@ -13,7 +13,6 @@ from clearinghouse.crypto.httpsig import RequestSignatureError
 from clearinghouse.errors import AuthenticationError, Forbidden
 from clearinghouse.services import replay
 from clearinghouse.services.context import ServiceContext
-from clearinghouse.store import membership
 
 __all__ = ["Caller", "authenticate"]
 
@@ -48,8 +47,7 @@ def authenticate(
     found: dict[str, Caller] = {}
 
     def resolve(key_id: str) -> VerifyKey | None:
-        with ctx.db.read() as session:
-            key = membership.active_key(session, key_id)
+        key = ctx.directory.active_key(key_id)
         if key is None:
             return None
         found[key_id] = Caller(key.member_id, key.key_id, key.roles)

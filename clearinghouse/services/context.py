@@ -57,14 +57,33 @@ class ServiceContext:
 
         return Matcher(self)
 
+    @functools.cached_property
+    def directory(self):
+        """Member keys, roles and status held in this process (kept by the follower)."""
+        from clearinghouse.services.member_directory import MemberDirectory
+
+        return MemberDirectory(self.db.read)
+
+    @functools.cached_property
+    def follower(self):
+        """The thread that keeps the directory and the indexes in step with the log."""
+        from clearinghouse.services.log_follower import LogFollower
+
+        return LogFollower(self)
+
+    def log_changed(self) -> None:
+        """Called after this process commits a log entry: its own views reload at once."""
+        if "directory" in self.__dict__:
+            self.directory.invalidate()
+
     def statement_applied(self, log_index: int) -> None:
         """Called after a statement commits, so this process's indexes catch up at once."""
         if "matcher" in self.__dict__:
             self.matcher.acknowledged(log_index)
 
     def start(self) -> None:
-        """Start what a serving process runs in the background: the index follower."""
-        self.matcher.start_following()
+        """Start what a serving process runs in the background: the log follower."""
+        self.follower.start()
 
     def readiness_checks(self) -> dict[str, dict]:
         """Checks of the long-lived parts beyond the database: indexes loaded."""
@@ -76,8 +95,8 @@ class ServiceContext:
         return {"indexes": {"ok": loaded, "detail": detail, "lookups": dict(matcher.counters)}}
 
     def close(self) -> None:
-        if "matcher" in self.__dict__:
-            self.matcher.stop()
+        if "follower" in self.__dict__:
+            self.follower.stop()
         if "db" in self.__dict__:
             self.db.dispose()
 

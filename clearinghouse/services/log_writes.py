@@ -24,3 +24,4 @@ def log_transaction(ctx: ServiceContext) -> Iterator[tuple[Session, datetime, in
     with ctx.db.write() as session:
         size = log_size(session, lock=True)
         yield session, utcnow(), size
+    ctx.log_changed()
