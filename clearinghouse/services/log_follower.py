@@ -20,7 +20,7 @@ from clearinghouse.store.notify import LogNotifications
 from clearinghouse.wire import PAYLOAD_TYPES
 
 if TYPE_CHECKING:
-    from clearinghouse.services.context import ServiceContext
+    from clearinghouse.bootstrap import Root
 
 __all__ = ["STATEMENT_TYPES", "LogFollower"]
 
@@ -33,7 +33,7 @@ STATEMENT_TYPES = frozenset(PAYLOAD_TYPES)
 class LogFollower:
     """Polls (or is woken) and applies what the log gained to this process's views."""
 
-    def __init__(self, ctx: ServiceContext) -> None:
+    def __init__(self, ctx: Root) -> None:
         self.ctx = ctx
         self.head: int | None = None  # log size at the last poll
         self.polls = 0

@@ -5,37 +5,51 @@ request), or the database table with PostgreSQL (whose servers may run on severa
 
 from __future__ import annotations
 
-import functools
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from clearinghouse.services.context import ServiceContext
 from clearinghouse.services.replay_table import ReplayTable
 from clearinghouse.store.replay import remember_signature
 
-__all__ = ["first_use"]
+if TYPE_CHECKING:
+    from clearinghouse.store.db import Database
 
-TABLE_FILE = "replay.table"
-
-
-def first_use(ctx: ServiceContext, replay_key: str, valid_until: int, now: int) -> bool:
-    """True the first time a signature is seen inside its window, False for a replay."""
-    settings = ctx.settings
-    if settings.redis_url:
-        ttl = max(1, valid_until - now + 1)
-        return bool(_redis(settings.redis_url).set(f"ch:replay:{replay_key}", 1, nx=True, ex=ttl))
-    if settings.is_sqlite:
-        table = _table(settings.data_dir / TABLE_FILE, settings.replay_cache_slots)
-        return table.first_use(replay_key, valid_until, now)
-    return remember_signature(ctx.db, replay_key, valid_until, now)
+__all__ = ["ReplayCache", "database_replay_cache", "redis_replay_cache", "table_replay_cache"]
 
 
-@functools.lru_cache(maxsize=8)
-def _table(path: Path, slots: int) -> ReplayTable:
-    return ReplayTable(path.resolve(), slots)
+@dataclass(frozen=True)
+class ReplayCache:
+    """Remembers signatures until they expire; ``first_use`` is False for a replay."""
+
+    remember: Callable[[str, int, int], bool]
+
+    def first_use(self, replay_key: str, valid_until: int, now: int) -> bool:
+        """True the first time a signature is seen inside its window, False for a replay."""
+        return self.remember(replay_key, valid_until, now)
 
 
-@functools.lru_cache(maxsize=4)
-def _redis(url: str):
+def database_replay_cache(db: Database) -> ReplayCache:
+    """Signatures remembered in the database's replay table."""
+    return ReplayCache(lambda key, valid_until, now: remember_signature(db, key, valid_until, now))
+
+
+def table_replay_cache(path: Path, slots: int) -> ReplayCache:
+    """Signatures remembered in a memory-mapped file shared by every process on the host
+    (see replay_table for why that is correct under fork). The file opens on first use."""
+    return ReplayCache(ReplayTable(path, slots).first_use)
+
+
+def redis_replay_cache(url: str) -> ReplayCache:
+    """Signatures remembered in Redis, each key expiring with its signature's window.
+    The client connects on first use, not here."""
     import redis
 
-    return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+    client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+
+    def remember(key: str, valid_until: int, now: int) -> bool:
+        ttl = max(1, valid_until - now + 1)
+        return bool(client.set(f"ch:replay:{key}", 1, nx=True, ex=ttl))
+
+    return ReplayCache(remember)

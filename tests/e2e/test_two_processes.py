@@ -25,7 +25,7 @@ def _until(predicate, seconds: float) -> float | None:
 
 def test_submission_and_retraction_reach_the_other_process_within_a_second(context, start_server):
     key = SigningKey.generate()
-    members.add_member(context, "alpha", "Alpha", "submitter,matcher,auditor", key.verify_key)
+    members.add_member(context.db, "alpha", "Alpha", "submitter,matcher,auditor", key.verify_key)
     first, second = start_server(), start_server()
     a, b = Client(first, "alpha", key), Client(second, "alpha", key)
     value = random_pdq()
@@ -53,8 +53,8 @@ def test_submission_and_retraction_reach_the_other_process_within_a_second(conte
 
 def test_replay_and_revocation_are_refused_by_every_process(context, start_server):
     key, spare = SigningKey.generate(), SigningKey.generate()
-    members.add_member(context, "alpha", "Alpha", "matcher", key.verify_key)
-    members.add_key(context, "alpha", spare.verify_key)
+    members.add_member(context.db, "alpha", "Alpha", "matcher", key.verify_key)
+    members.add_key(context.db, "alpha", spare.verify_key)
     first, second = start_server(), start_server()
     path = "/v1/match?signal_type=md5&value=" + "0" * 32
     # Covering the path but not the authority, so the one signature is valid at both.
@@ -72,7 +72,7 @@ def test_replay_and_revocation_are_refused_by_every_process(context, start_serve
     assert replay.status_code == 401
     assert replay.headers["Content-Type"] == "application/problem+json"
 
-    members.revoke_key(context, "alpha", key.key_id)
+    members.revoke_key(context.db, "alpha", key.key_id)
     for url in (first, second):
 
         def refused(url=url) -> bool:
@@ -97,12 +97,12 @@ def _every_worker_refuses(url: str, key: SigningKey) -> bool:
 
 def test_revocation_reaches_every_worker_within_a_second(context, start_server):
     key, spare = SigningKey.generate(), SigningKey.generate()
-    members.add_member(context, "alpha", "Alpha", "matcher", key.verify_key)
-    members.add_key(context, "alpha", spare.verify_key)
+    members.add_member(context.db, "alpha", "Alpha", "matcher", key.verify_key)
+    members.add_key(context.db, "alpha", spare.verify_key)
     url = start_server(workers=2)
     assert all(_status(url, key) == 200 for _ in range(12))  # every worker knows the key
     revoked_at = time.monotonic()
-    members.revoke_key(context, "alpha", key.key_id)
+    members.revoke_key(context.db, "alpha", key.key_id)
     time.sleep(max(0.0, 1.0 - (time.monotonic() - revoked_at)))
     assert _every_worker_refuses(url, key)
     assert _status(url, spare) == 200
@@ -110,10 +110,10 @@ def test_revocation_reaches_every_worker_within_a_second(context, start_server):
 
 def test_suspension_reaches_every_worker_within_a_second(context, start_server):
     key = SigningKey.generate()
-    members.add_member(context, "alpha", "Alpha", "matcher", key.verify_key)
+    members.add_member(context.db, "alpha", "Alpha", "matcher", key.verify_key)
     url = start_server(workers=2)
     assert all(_status(url, key) == 200 for _ in range(12))
     suspended_at = time.monotonic()
-    members.suspend_member(context, "alpha")
+    members.suspend_member(context.db, "alpha")
     time.sleep(max(0.0, 1.0 - (time.monotonic() - suspended_at)))
     assert _every_worker_refuses(url, key)

@@ -10,9 +10,9 @@ import time
 import pytest
 from sqlalchemy import event
 
+from clearinghouse.bootstrap import bootstrap
 from clearinghouse.crypto import SigningKey
 from clearinghouse.services import members
-from clearinghouse.services.context import ServiceContext
 from clearinghouse.store.notify import LogNotifications
 
 
@@ -28,7 +28,7 @@ def _count_statements(context):
 
 def test_an_idle_poll_reads_the_log_head_and_nothing_else(context):
     key = SigningKey.generate()
-    members.add_member(context, "alpha", "Alpha", "matcher", key.verify_key)
+    members.add_member(context.db, "alpha", "Alpha", "matcher", key.verify_key)
     follower = context.follower
     follower.poll()  # first poll: loads the directory and the indexes
     seen = _count_statements(context)
@@ -41,13 +41,13 @@ def test_an_idle_poll_reads_the_log_head_and_nothing_else(context):
 
 def test_a_revocation_by_another_process_reloads_the_directory_at_the_next_poll(context):
     key, spare = SigningKey.generate(), SigningKey.generate()
-    members.add_member(context, "alpha", "Alpha", "matcher", key.verify_key)
-    members.add_key(context, "alpha", spare.verify_key)
+    members.add_member(context.db, "alpha", "Alpha", "matcher", key.verify_key)
+    members.add_key(context.db, "alpha", spare.verify_key)
     context.follower.poll()
     assert context.directory.active_key(key.key_id) is not None
-    other = ServiceContext(context.settings)  # the operator CLI, another process
+    other = bootstrap(context.settings)  # the operator CLI, another process
     try:
-        members.revoke_key(other, "alpha", key.key_id)
+        members.revoke_key(other.db, "alpha", key.key_id)
     finally:
         other.close()
     assert context.directory.active_key(key.key_id) is not None  # not seen yet
@@ -65,7 +65,7 @@ def test_postgresql_wakes_a_listener_when_the_log_grows(context):
     waiting = threading.Thread(target=lambda: woken.append(listener.wait(30)))
     waiting.start()
     time.sleep(0.2)
-    members.add_member(context, "alpha", "Alpha", "matcher", key.verify_key)
+    members.add_member(context.db, "alpha", "Alpha", "matcher", key.verify_key)
     waiting.join(timeout=30)
     listener.close()
     assert woken == [True]

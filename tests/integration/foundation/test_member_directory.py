@@ -38,9 +38,9 @@ def _truth(context, key_id):
 
 def test_fresh_directory_answers_from_memory_like_the_database(context):
     key, other = SigningKey.generate(), SigningKey.generate()
-    members.add_member(context, "alpha", "Alpha", "matcher,submitter", key.verify_key)
-    members.add_member(context, "beta", "Beta", "auditor", other.verify_key)
-    members.suspend_member(context, "beta")
+    members.add_member(context.db, "alpha", "Alpha", "matcher,submitter", key.verify_key)
+    members.add_member(context.db, "beta", "Beta", "auditor", other.verify_key)
+    members.suspend_member(context.db, "beta")
     clock = Clock()
     directory, reads = _directory(context, clock)
     directory.refresh()
@@ -54,12 +54,12 @@ def test_fresh_directory_answers_from_memory_like_the_database(context):
 
 def test_a_stale_directory_asks_the_database_so_a_revocation_is_never_missed(context):
     key, spare = SigningKey.generate(), SigningKey.generate()
-    members.add_member(context, "alpha", "Alpha", "matcher", key.verify_key)
-    members.add_key(context, "alpha", spare.verify_key)
+    members.add_member(context.db, "alpha", "Alpha", "matcher", key.verify_key)
+    members.add_key(context.db, "alpha", spare.verify_key)
     clock = Clock()
     directory, _ = _directory(context, clock)
     directory.refresh()
-    members.revoke_key(context, "alpha", key.key_id)  # behind the directory's back
+    members.revoke_key(context.db, "alpha", key.key_id)  # behind the directory's back
     assert directory.active_key(key.key_id) is not None  # within the freshness window
     clock.now += FRESH_FOR + 0.01  # no confirmation from the follower since
     assert directory.active_key(key.key_id) is None
@@ -69,15 +69,15 @@ def test_a_stale_directory_asks_the_database_so_a_revocation_is_never_missed(con
 
 def test_a_key_new_to_the_directory_is_looked_up_and_a_local_change_reloads(context):
     key = SigningKey.generate()
-    members.add_member(context, "alpha", "Alpha", "matcher", key.verify_key)
+    members.add_member(context.db, "alpha", "Alpha", "matcher", key.verify_key)
     clock = Clock()
     directory, _ = _directory(context, clock)
     directory.refresh()
     newer = SigningKey.generate()
-    members.add_key(context, "alpha", newer.verify_key)
+    members.add_key(context.db, "alpha", newer.verify_key)
     assert directory.active_key(newer.key_id) is not None  # from the database
     assert directory.active_key("0" * 32) is None
-    members.suspend_member(context, "alpha")
+    members.suspend_member(context.db, "alpha")
     directory.invalidate()  # what log_transaction does in the process that changed it
     assert directory.active_key(key.key_id) is None
     assert directory.active_key(newer.key_id) is None
@@ -85,8 +85,8 @@ def test_a_key_new_to_the_directory_is_looked_up_and_a_local_change_reloads(cont
 
 def test_the_serving_context_reloads_after_its_own_membership_change(context):
     key, spare = SigningKey.generate(), SigningKey.generate()
-    members.add_member(context, "alpha", "Alpha", "matcher", key.verify_key)
-    members.add_key(context, "alpha", spare.verify_key)
+    members.add_member(context.db, "alpha", "Alpha", "matcher", key.verify_key)
+    members.add_key(context.db, "alpha", spare.verify_key)
     assert context.directory.active_key(key.key_id) is not None
-    members.revoke_key(context, "alpha", key.key_id)
+    members.revoke_key(context.db, "alpha", key.key_id)
     assert context.directory.active_key(key.key_id) is None  # at once, not within 1 s
