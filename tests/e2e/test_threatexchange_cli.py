@@ -88,8 +88,8 @@ def world(context, start_server, tmp_path):
     """A server with a submitter ``alpha`` and a reader; three images, one submitted copy
     edited; a threatexchange CLI configured with the extension and a collaboration."""
     alpha_key, reader_key = SigningKey.generate(), SigningKey.generate()
-    members.add_member(context, "alpha", "Alpha", "submitter,matcher", alpha_key.verify_key)
-    members.add_member(context, "reader", "Reader", "matcher,auditor", reader_key.verify_key)
+    members.add_member(context.db, "alpha", "Alpha", "submitter,matcher", alpha_key.verify_key)
+    members.add_member(context.db, "reader", "Reader", "matcher,auditor", reader_key.verify_key)
     key_path = tmp_path / "reader.key"
     key_path.write_bytes(reader_key.to_pem())
     key_path.chmod(0o600)
@@ -174,7 +174,7 @@ def _items(entry: dict) -> list[dict]:
 
 
 def _checkpoint_files(tx: Tx) -> dict[str, bytes]:
-    root = Path(tx.env["TX_STATEDIR"]) / "fetched_state"
+    root = Path(tx.env["TX_STATEDIR"]) / "fetched"
     return {
         str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
     }
