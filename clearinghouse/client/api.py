@@ -191,6 +191,13 @@ class Client:
         for page in self.iter_signal_pages(after):
             yield from page.get("signals", [])
 
+    def labels(self) -> list[dict[str, Any]]:
+        """The labels statements may use: ``[{"label", "family", "description"}]``."""
+        labels = self._json("GET", "/v1/labels").get("labels")
+        if not isinstance(labels, list):
+            raise VerificationError("the labels answer has no list of labels")
+        return labels
+
     # -- keys -----------------------------------------------------------------------------
 
     def add_key(self, public_key: VerifyKey | str | bytes) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from clearinghouse.services.log_writes import log_transaction
 from clearinghouse.store import app_state
 from clearinghouse.store.log import append_entries
 
-__all__ = ["record_taxonomy"]
+__all__ = ["labels_in_force", "record_taxonomy"]
 
 STATE_KEY = "taxonomy_digest"
 
@@ -24,3 +24,22 @@ def record_taxonomy(ctx: ServiceContext) -> bool:
         append_entries(session, [("taxonomy", entry)], now)
         app_state.put(session, STATE_KEY, digest)
     return True
+
+
+def labels_in_force(ctx: ServiceContext) -> dict:
+    """The families and labels statements may use, each with its description."""
+    taxonomy = ctx.taxonomy
+    return {
+        "families": [
+            {"family": name, "description": text}
+            for name, text in sorted(taxonomy.families.items())
+        ],
+        "labels": [
+            {
+                "label": label,
+                "family": label.partition(":")[0],
+                "description": taxonomy.labels[label],
+            }
+            for label in taxonomy.canonical()
+        ],
+    }
