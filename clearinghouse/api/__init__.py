@@ -43,6 +43,6 @@ def create_app(settings: Settings | None = None, *, context: ServiceContext | No
 
 
 def _v1_blueprints() -> list:
-    from clearinghouse.api import keys, labels, log, match, openapi, statements
+    from clearinghouse.api import discovery, keys, log, match, openapi, statements
 
-    return [statements.bp, keys.bp, labels.bp, log.bp, match.bp, openapi.bp]
+    return [statements.bp, keys.bp, discovery.bp, log.bp, match.bp, openapi.bp]

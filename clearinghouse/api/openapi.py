@@ -108,6 +108,9 @@ def document() -> dict:
                     "the taxonomy",
                 )
             },
+            "/v1/members/me": {
+                "get": _op("The member, key_id and roles of the signing key", "any", "the caller")
+            },
             "/v1/keys": {
                 "post": _op("Add a key", "any", "the key", body="PublicKey", created=True)
             },

@@ -68,6 +68,7 @@ def _signal_text(signal: dict[str, Any]) -> str:
 def get_cmd(signal_id: int, server: str, member: str, key_path: str, as_json: bool) -> None:
     """One signal: labels, contributors, feedback and your own contribution."""
     with make_client(server, member, key_path) as client:
+        client.check_member()  # answers depend on whose key it is
         signal = client.signal(signal_id)
     if as_json:
         click.echo(json.dumps(signal))
@@ -90,6 +91,7 @@ def feed_cmd(
     """The change feed from CURSOR until caught up; the next cursor goes to stderr."""
     cursor = after
     with make_client(server, member, key_path) as client:
+        client.check_member()  # answers depend on whose key it is
         for page in client.iter_signal_pages(after, limit):
             for signal in page.get("signals", []):
                 click.echo(json.dumps(signal) if as_json else _signal_text(signal))
@@ -111,6 +113,7 @@ def _current(client: Client) -> Iterator[dict[str, Any]]:
 def mine_cmd(server: str, member: str, key_path: str, as_json: bool) -> None:
     """The signals you contributed and have not retracted."""
     with make_client(server, member, key_path) as client:
+        client.check_member()  # answers depend on whose key it is
         current = [s for s in _current(client) if s.get("status") != "retracted"]
     if current and not any("is_mine" in s for s in current):
         raise VerificationError("this server's feed does not say which signals are yours")
@@ -154,6 +157,7 @@ def export_cmd(
     """
     del as_json  # both formats are machine-readable already
     with make_client(server, member, key_path) as client:
+        client.check_member()  # answers depend on whose key it is
         current = list(_current(client))
     if fmt == "jsonl":
         for signal in current:
