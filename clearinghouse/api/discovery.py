@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from clearinghouse.api.auth import caller, signed
-from clearinghouse.api.context import service_context
+from clearinghouse.api.root import current_root
 from clearinghouse.services import taxonomy
 
 bp = Blueprint("discovery", __name__)
@@ -14,7 +14,7 @@ bp = Blueprint("discovery", __name__)
 @bp.get("/labels")
 @signed(None)
 def get_labels():
-    return jsonify(taxonomy.labels_in_force(service_context()))
+    return jsonify(taxonomy.labels_in_force(current_root().taxonomy))
 
 
 @bp.get("/members/me")

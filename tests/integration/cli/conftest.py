@@ -46,7 +46,7 @@ def register(context, tmp_path):
         key = SigningKey.generate()
         path = tmp_path / f"{member_id}.key"
         path.write_bytes(key.to_pem())
-        members.add_member(context, member_id, member_id.title(), roles, key.verify_key)
+        members.add_member(context.db, member_id, member_id.title(), roles, key.verify_key)
         return Member(member_id, key, path)
 
     return add
