@@ -4,6 +4,10 @@ database that is not there is named, not created."""
 from __future__ import annotations
 
 import json
+import os
+import socket
+import subprocess
+import sys
 
 from click.testing import CliRunner
 
@@ -74,3 +78,37 @@ def test_a_missing_database_is_named_and_not_created(tmp_path, monkeypatch):
     unmigrated = CliRunner().invoke(build_cli(), ["members", "list"], env={
         "CLEARINGHOUSE_DATABASE_URL": f"sqlite:///{empty}"})  # fmt: skip
     assert unmigrated.exit_code == 1 and "has no clearinghouse schema" in unmigrated.stderr
+
+
+def _serve(env_extra: dict, *args: str, cwd) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CLEARINGHOUSE_")}
+    env.update(env_extra)
+    return subprocess.run(
+        [sys.executable, "-m", "clearinghouse.cli", "serve", *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_serve_refuses_before_saying_it_listens(settings, tmp_path):
+    env = {"CLEARINGHOUSE_DATA_DIR": str(settings.data_dir),
+           "CLEARINGHOUSE_DATABASE_URL": settings.effective_database_url}  # fmt: skip
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = str(busy.getsockname()[1])
+        taken = _serve(env, "--port", port, cwd=tmp_path)
+    assert taken.returncode == 1
+    assert taken.stderr == (
+        f"error: port {port} on 127.0.0.1 is already in use: stop the other server, or "
+        "choose another port (--port N, or PORT=N with make run)\n"
+    )
+    ceiling = _serve({**env, "CLEARINGHOUSE_MAX_DISTANCE_CEILINGS": "pdq=400"}, cwd=tmp_path)
+    assert ceiling.returncode == 1 and ceiling.stderr.startswith("error: max_distance_ceilings")
+    assert "listening" not in ceiling.stderr and "Traceback" not in ceiling.stderr
+    elsewhere = _serve({}, cwd=tmp_path)
+    assert elsewhere.returncode == 1 and "no database at" in elsewhere.stderr
+    assert not (tmp_path / "var").exists()
