@@ -1,4 +1,9 @@
-"""``GET /v1/openapi.json``: the API described for tooling (public, DESIGN §4.1)."""
+"""``GET /v1/openapi.json``: the API described for tooling (public, DESIGN §4.1).
+
+Every operation's parameters, request body and answers are described with JSON Schema:
+requests as strictly as the server reads them (no unknown fields), answers with every
+field they always carry. A Schemathesis test checks every answer against this document.
+"""
 
 from __future__ import annotations
 
@@ -10,28 +15,69 @@ from clearinghouse import __version__
 
 bp = Blueprint("openapi", __name__)
 
-_PROBLEM = {"$ref": "#/components/responses/Problem"}
 _SIGNED = [{"httpMessageSignature": []}]
+MAX_ID = 2**63 - 1
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _obj(required: dict, optional: dict | None = None, *, closed: bool = False) -> dict:
+    """An object schema; ``closed`` refuses other fields (request bodies)."""
+    schema: dict = {
+        "type": "object",
+        "required": list(required),
+        "properties": {**required, **(optional or {})},
+    }
+    if closed:
+        schema["additionalProperties"] = False
+    return schema
+
+
+_INT = {"type": "integer", "minimum": 0, "maximum": MAX_ID}
+_STR = {"type": "string"}
+_TIME = {"type": "string", "description": "RFC 3339 UTC time"}
+
+# Query and path parameters, by name.
+_PARAMS = {
+    "signal_id": ("path", {**_INT}),
+    "key_id": ("path", {"type": "string", "pattern": "^[0-9a-f]{32}$"}),
+    "after": ("query", {"type": "string", "description": "a cursor from `next`"}),
+    "limit": ("query", {"type": "integer", "minimum": 1, "maximum": 1000}),
+    "signal_type": ("query", _STR),
+    "value": ("query", _STR),
+    "max_distance": ("query", {"type": "integer", "minimum": 0}),
+    "dihedral": ("query", {"type": "boolean"}),
+    "force": ("query", {"type": "boolean"}),
+    "start": ("query", _INT),
+    "end": ("query", _INT),
+    "index": ("query", _INT),
+    "tree_size": ("query", _INT),
+    "first": ("query", _INT),
+    "second": ("query", _INT),
+}
+_REQUIRED_QUERY = {"start", "end", "index", "tree_size", "first", "second", "signal_type", "value"}
 
 
 def _op(
     summary: str,
     role: str | None,
-    ok: str,
+    answer: str | dict,
     *,
     body: str | None = None,
     params: tuple[str, ...] = (),
     created: bool = False,
-    answer: str | None = None,
+    required: frozenset[str] | set[str] = frozenset(_REQUIRED_QUERY),
 ) -> dict:
-    """One operation: its summary, the role it needs, parameters and responses."""
-    success: dict = {"description": ok}
-    if answer:
-        schema = {"$ref": f"#/components/schemas/{answer}"}
-        success["content"] = {"application/json": {"schema": schema}}
+    """One operation: its summary, the role it needs, parameters and answers."""
+    content = {"application/json": {"schema": _ref(answer)}} if isinstance(answer, str) else answer
     op: dict = {
         "summary": summary,
-        "responses": {("201" if created else "200"): success, "default": _PROBLEM},
+        "responses": {
+            ("201" if created else "200"): {"description": summary, "content": content},
+            "default": {"$ref": "#/components/responses/Problem"},
+        },
     }
     if role is not None:
         op["security"] = _SIGNED
@@ -42,90 +88,223 @@ def _op(
         op["parameters"] = [
             {
                 "name": p,
-                "in": "path" if p.endswith("_id") else "query",
-                "required": p.endswith("_id"),
-                "schema": {"type": "string"},
+                "in": _PARAMS[p][0],
+                "required": _PARAMS[p][0] == "path" or p in required,
+                "schema": _PARAMS[p][1],
             }
             for p in params
         ]
     if body:
         op["requestBody"] = {
             "required": True,
-            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{body}"}}},
+            "content": {"application/json": {"schema": _ref(body)}},
         }
     return op
 
 
-_SIGNAL = {
-    "type": "object",
-    "description": "A live signal, or a retracted one as a tombstone "
-    "(signal_id, signal_type, status only).",
-    "required": ["signal_id", "signal_type", "status"],
-    "properties": {
-        "signal_id": {"type": "integer"},
-        "signal_type": {"type": "string"},
-        "value": {"description": "hex digest, or for vpdq a list of frames"},
+_TEXT = {"text/plain": {"schema": {"type": "string"}}}
+
+
+def _schemas() -> dict:
+    frame = _obj(
+        {"pdq": _STR, "quality": {"type": "integer"}, "timestamp": {"type": "number"}},
+        closed=True,
+    )
+    value = {"oneOf": [_STR, {"type": "array", "items": frame}]}
+    signal_fields = {
+        "signal_id": _INT,
+        "signal_type": _STR,
+        "value": value,
         "status": {"type": "string", "enum": ["active", "retracted"]},
         "labels": {"type": "object", "additionalProperties": {"type": "integer"}},
-        "contributors": {"type": "integer"},
+        "contributors": {"type": "integer", "minimum": 0},
         "confirmed": {"type": "boolean"},
         "disputed": {"type": "boolean"},
-        "first_seen": {"type": "string", "format": "date-time"},
-        "last_seen": {"type": "string", "format": "date-time"},
-        "quality": {"type": "integer"},
-        "content_types": {
-            "type": "array",
-            "items": {"type": "string"},
-            "description": "the content types of the active contributions, sorted",
+        "first_seen": _TIME,
+        "last_seen": _TIME,
+    }
+    signal = _obj(
+        signal_fields,
+        {
+            "quality": {"type": "integer"},
+            "content_types": {
+                "type": "array",
+                "items": _STR,
+                "description": "the content types of the active contributions, sorted",
+            },
+            "is_mine": {
+                "type": "boolean",
+                "description": "whether the caller has an active contribution to it",
+            },
         },
-        "is_mine": {
-            "type": "boolean",
-            "description": "whether the caller has an active contribution to it",
+    )
+    proof = _obj({"index": _INT, "tree_size": _INT, "hashes": {"type": "array", "items": _STR}})
+    return {
+        "Problem": _obj(
+            {"type": _STR, "title": _STR, "status": {"type": "integer"}, "detail": _STR},
+            {
+                "instance": {"type": ["string", "null"]},
+                "errors": {"type": "array", "items": {"type": "object"}},
+            },
+        ),
+        "Envelope": _obj(
+            {
+                "payloadType": _STR,
+                "payload": {"type": "string", "description": "base64 of the payload bytes"},
+                "signatures": {
+                    "type": "array",
+                    "minItems": 1,
+                    "maxItems": 1,
+                    "items": _obj({"keyid": _STR, "sig": _STR}, closed=True),
+                },
+            },
+            closed=True,
+        ),
+        "StatementReceipt": _obj(
+            {
+                "statement_id": _INT,
+                "log_index": _INT,
+                "items": {
+                    "type": "array",
+                    "items": _obj({"signal_id": _INT, "status": _STR}),
+                },
+                "checkpoint": {"type": "string", "description": "C2SP signed checkpoint"},
+                "inclusion_proof": proof,
+            }
+        ),
+        "Signal": signal,
+        "Tombstone": _obj(
+            {"signal_id": _INT, "signal_type": _STR, "status": {"const": "retracted"}}
+        ),
+        "SignalFeed": _obj(
+            {
+                "signals": {"type": "array", "items": {"anyOf": [signal, _ref("Tombstone")]}},
+                "next": {
+                    "type": ["string", "null"],
+                    "description": "the cursor to pass as `after` for the next page; an empty "
+                    "page keeps the caller's cursor",
+                },
+                "checkpoint_time": {
+                    "type": ["string", "null"],
+                    "description": "the time of the log entry `next` stands at, or of the "
+                    "latest entry once caught up; null for an empty log",
+                },
+            }
+        ),
+        "Labels": _obj(
+            {
+                "families": {
+                    "type": "array",
+                    "items": _obj({"family": _STR, "description": _STR}),
+                },
+                "labels": {
+                    "type": "array",
+                    "items": _obj({"label": _STR, "family": _STR, "description": _STR}),
+                },
+            }
+        ),
+        "Me": _obj({"member": _STR, "key_id": _STR, "roles": {"type": "array", "items": _STR}}),
+        "SignalDetail": {
+            "allOf": [
+                signal,
+                _obj(
+                    {
+                        "feedback": _obj(
+                            {"agree": {"type": "integer"}, "disagree": {"type": "integer"}}
+                        ),
+                        "your_contribution": {"type": ["object", "null"]},
+                    }
+                ),
+            ]
         },
-    },
-}
-
-_SIGNAL_PAGE = {
-    "type": "object",
-    "required": ["signals", "next", "checkpoint_time"],
-    "properties": {
-        "signals": {"type": "array", "items": _SIGNAL},
-        "next": {
-            "type": ["string", "null"],
-            "description": "the cursor to pass as `after` for the next page; an empty "
-            "page keeps the caller's cursor",
-        },
-        "checkpoint_time": {
-            "type": ["string", "null"],
-            "format": "date-time",
-            "description": "the time of the log entry `next` stands at, or of the latest "
-            "entry once caught up; null for an empty log. Never goes back from page to page.",
-        },
-    },
-}
+        "MatchRequest": _obj(
+            {
+                "queries": {
+                    "type": "array",
+                    "minItems": 1,
+                    "maxItems": 1000,
+                    "items": _obj(
+                        {"signal_type": _STR, "value": value},
+                        {"quality": {"type": "integer"}, "max_distance": {"type": "integer"}},
+                        closed=True,
+                    ),
+                }
+            },
+            {"dihedral": {"type": "boolean"}},
+            closed=True,
+        ),
+        "MatchResults": _obj(
+            {
+                "results": {
+                    "type": "array",
+                    "items": _obj(
+                        {
+                            "matches": {
+                                "type": "array",
+                                "items": {
+                                    "allOf": [signal, _obj({"distance": {"type": "number"}})]
+                                },
+                            }
+                        }
+                    ),
+                }
+            }
+        ),
+        "PublicKey": _obj(
+            {
+                "public_key": {"type": "string", "description": "SPKI PEM, Ed25519"},
+                "proof": _obj(
+                    {"created": _TIME, "sig": {"type": "string", "description": "base64"}},
+                    closed=True,
+                ),
+            },
+            closed=True,
+        ),
+        "KeyAdded": _obj({"member": _STR, "key_id": _STR}),
+        "KeyRevoked": _obj({"member": _STR, "key_id": _STR, "status": {"const": "revoked"}}),
+        "LogEntries": _obj(
+            {
+                "entries": {
+                    "type": "array",
+                    "items": _obj({"index": _INT, "data": {"type": "string"}}),
+                }
+            }
+        ),
+        "InclusionProof": proof,
+        "ConsistencyProof": _obj(
+            {"first": _INT, "second": _INT, "hashes": {"type": "array", "items": _STR}}
+        ),
+        "Health": _obj({"status": _STR}),
+        "Ready": _obj({"status": _STR, "checks": {"type": "object"}}),
+    }
 
 
 @functools.cache
 def document() -> dict:
     """The OpenAPI 3.1 document, built once on first request."""
-    statement = "a DSSE envelope signed by the calling member"
     return {
         "openapi": "3.1.0",
         "info": {"title": "Clearinghouse", "version": __version__},
         "paths": {
             "/v1/submissions": {
-                "post": _op("Submit hashes", "submitter", statement, body="Envelope", created=True)
+                "post": _op(
+                    "Submit hashes", "submitter", "StatementReceipt", body="Envelope", created=True
+                )
             },
             "/v1/retractions": {
                 "post": _op(
-                    "Retract contributions", "submitter", statement, body="Envelope", created=True
+                    "Retract contributions",
+                    "submitter",
+                    "StatementReceipt",
+                    body="Envelope",
+                    created=True,
                 )
             },
             "/v1/feedback": {
                 "post": _op(
                     "Agree or disagree with signals",
                     "matcher",
-                    statement,
+                    "StatementReceipt",
                     body="Envelope",
                     created=True,
                 )
@@ -134,25 +313,21 @@ def document() -> dict:
                 "get": _op(
                     "Change feed of signal states",
                     "matcher",
-                    "a page of signals",
+                    "SignalFeed",
                     params=("after", "limit"),
-                    answer="SignalPage",
                 )
             },
             "/v1/signals/{signal_id}": {
-                "get": _op("One signal", "matcher", "the signal", params=("signal_id",))
+                "get": _op("One signal", "matcher", "SignalDetail", params=("signal_id",))
             },
             "/v1/match": {
                 "post": _op(
-                    "Look up up to 1,000 hashes",
-                    "matcher",
-                    "results in query order",
-                    body="MatchRequest",
+                    "Look up up to 1,000 hashes", "matcher", "MatchResults", body="MatchRequest"
                 ),
                 "get": _op(
                     "Look up one hash",
                     "matcher",
-                    "one result",
+                    "MatchResults",
                     params=("signal_type", "value", "max_distance", "dihedral"),
                 ),
             },
@@ -160,30 +335,40 @@ def document() -> dict:
                 "get": _op(
                     "The label taxonomy in force: families and labels with descriptions",
                     "any",
-                    "the taxonomy",
+                    "Labels",
                 )
             },
             "/v1/members/me": {
-                "get": _op("The member, key_id and roles of the signing key", "any", "the caller")
+                "get": _op("The member, key_id and roles of the signing key", "any", "Me")
             },
             "/v1/keys": {
-                "post": _op("Add a key", "any", "the key", body="PublicKey", created=True)
+                "post": _op("Add a key", "any", "KeyAdded", body="PublicKey", created=True)
             },
             "/v1/keys/{key_id}": {
-                "delete": _op("Revoke a key", "any", "revoked", params=("key_id", "force"))
+                "delete": _op("Revoke a key", "any", "KeyRevoked", params=("key_id", "force"))
             },
-            "/v1/log/checkpoint": {"get": _op("Latest signed checkpoint", None, "text/plain")},
-            "/v1/log/key": {"get": _op("Checkpoint verifier key", None, "text/plain vkey")},
+            "/v1/log/checkpoint": {"get": _op("Latest signed checkpoint", None, _TEXT)},
+            "/v1/log/key": {"get": _op("Checkpoint verifier key", None, _TEXT)},
             "/v1/log/entries": {
-                "get": _op("Log entries", "auditor", "entries", params=("start", "end"))
+                "get": _op("Log entries", "auditor", "LogEntries", params=("start", "end"))
             },
             "/v1/log/proof/inclusion": {
-                "get": _op("Inclusion proof", "auditor", "proof", params=("index", "tree_size"))
+                "get": _op(
+                    "Inclusion proof", "auditor", "InclusionProof", params=("index", "tree_size")
+                )
             },
             "/v1/log/proof/consistency": {
-                "get": _op("Consistency proof", "auditor", "proof", params=("first", "second"))
+                "get": _op(
+                    "Consistency proof", "auditor", "ConsistencyProof", params=("first", "second")
+                )
             },
-            "/v1/openapi.json": {"get": _op("This document", None, "OpenAPI 3.1")},
+            "/v1/openapi.json": {
+                "get": _op(
+                    "This document", None, {"application/json": {"schema": {"type": "object"}}}
+                )
+            },
+            "/healthz": {"get": _op("Alive", None, "Health")},
+            "/readyz": {"get": _op("Ready to serve", None, "Ready")},
         },
         "components": {
             "securitySchemes": {
@@ -198,55 +383,10 @@ def document() -> dict:
             "responses": {
                 "Problem": {
                     "description": "RFC 9457 problem",
-                    "content": {
-                        "application/problem+json": {
-                            "schema": {
-                                "type": "object",
-                                "required": ["type", "title", "status", "detail"],
-                            }
-                        }
-                    },
+                    "content": {"application/problem+json": {"schema": _ref("Problem")}},
                 }
             },
-            "schemas": {
-                "Envelope": {
-                    "type": "object",
-                    "required": ["payloadType", "payload", "signatures"],
-                    "properties": {
-                        "payloadType": {"type": "string"},
-                        "payload": {"type": "string"},
-                        "signatures": {"type": "array"},
-                    },
-                },
-                "MatchRequest": {
-                    "type": "object",
-                    "required": ["queries"],
-                    "properties": {
-                        "queries": {"type": "array", "maxItems": 1000},
-                        "dihedral": {"type": "boolean"},
-                    },
-                },
-                "SignalPage": _SIGNAL_PAGE,
-                "PublicKey": {
-                    "type": "object",
-                    "required": ["public_key", "proof"],
-                    "additionalProperties": False,
-                    "properties": {
-                        "public_key": {"type": "string", "description": "SPKI PEM, Ed25519"},
-                        "proof": {
-                            "type": "object",
-                            "description": "possession proof signed by the new key; "
-                            "see docs/members.md",
-                            "required": ["created", "sig"],
-                            "additionalProperties": False,
-                            "properties": {
-                                "created": {"type": "string"},
-                                "sig": {"type": "string"},
-                            },
-                        },
-                    },
-                },
-            },
+            "schemas": _schemas(),
         },
     }
 

@@ -233,7 +233,7 @@ def test_the_same_statement_reencoded_is_stored_once(context, alpha):
 
 
 FUZZ = settings(
-    max_examples=40,
+    max_examples=25,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
