@@ -13,7 +13,7 @@ __all__ = ["create_app"]
 
 def create_app(settings: Settings | None = None, *, context: ServiceContext | None = None) -> Flask:
     """A Flask app serving the clearinghouse for ``settings`` (default: from the environment)."""
-    from clearinghouse.api import health
+    from clearinghouse.api import health, site, site_signin
     from clearinghouse.api.problems import register_problem_handlers
 
     if context is None:
@@ -36,6 +36,8 @@ def create_app(settings: Settings | None = None, *, context: ServiceContext | No
             )
 
     app.register_blueprint(health.bp)
+    app.register_blueprint(site.bp)
+    app.register_blueprint(site_signin.pages)
     for blueprint in _v1_blueprints():
         app.register_blueprint(blueprint, url_prefix="/v1")
     context.start()
@@ -43,6 +45,6 @@ def create_app(settings: Settings | None = None, *, context: ServiceContext | No
 
 
 def _v1_blueprints() -> list:
-    from clearinghouse.api import keys, log, match, openapi, statements
+    from clearinghouse.api import keys, log, match, openapi, site_signin, statements
 
-    return [statements.bp, keys.bp, log.bp, match.bp, openapi.bp]
+    return [statements.bp, keys.bp, log.bp, match.bp, openapi.bp, site_signin.v1]

@@ -56,6 +56,9 @@ def build_cli() -> click.Group:
         audit = None
     if audit is not None:
         cli.add_command(audit)
+    from clearinghouse.cli.site import site
+
+    cli.add_command(site)
     return cli
 
 
