@@ -222,6 +222,7 @@ def _site_paths() -> dict:
     """The transparency site and the operations endpoint, outside /v1."""
     csv = {"description": "the report", "content": {"text/csv": {"schema": {"type": "string"}}}}
     metrics = {"text/plain": {"schema": {"type": "string"}}}
+    page = {"text/html": {"schema": {"type": "string"}}}
     return {
         "/": _html("The latest checkpoint and newest entries"),
         "/log": _html("Log entries, newest first, paged", ("before",)),
@@ -236,6 +237,26 @@ def _site_paths() -> dict:
                 "summary": "The report as CSV",
                 "security": [],
                 "responses": {"200": csv, "default": _PROBLEM},
+            }
+        },
+        "/site/signin": {
+            "get": {
+                "summary": "Open a one-time sign-in URL: sets a read-only session cookie",
+                "security": [],
+                "parameters": [
+                    {"name": "token", "in": "query", "required": True, "schema": {"type": "string"}}
+                ],
+                "responses": {
+                    "303": {"description": "signed in; Set-Cookie and a redirect to /"},
+                    "default": {"description": "an error page", "content": page},
+                },
+            }
+        },
+        "/site/signout": {
+            "post": {
+                "summary": "End the browser's session",
+                "security": [],
+                "responses": {"303": {"description": "signed out; a redirect to /"}},
             }
         },
         "/site/proof/consistency": {
