@@ -8,8 +8,8 @@ from pathlib import Path
 from flask import Blueprint, Response, g, jsonify, render_template, request
 
 import clearinghouse.site
-from clearinghouse.api.context import service_context
 from clearinghouse.api.params import int_arg
+from clearinghouse.api.root import current_root
 from clearinghouse.services import report, site_pages, site_sessions, transparency
 from clearinghouse.site.charts import bar_chart
 
@@ -33,7 +33,7 @@ CSP = (
 
 @bp.before_request
 def _who_is_looking():
-    g.viewer = site_sessions.viewer(service_context(), request.cookies.get(SESSION_COOKIE))
+    g.viewer = site_sessions.viewer(current_root().db, request.cookies.get(SESSION_COOKIE))
 
 
 @bp.after_request
@@ -52,37 +52,48 @@ def secure_headers(response: Response) -> Response:
     return response
 
 
+def _figures() -> dict:
+    root = current_root()
+    return report.report(root.db, root.settings.confirm_threshold)
+
+
 def _page(template: str, **values) -> str:
     return render_template(template, viewer=g.viewer, **values)
 
 
 @bp.get("/")
 def home():
-    return _page("home.html", page="home", **site_pages.home(service_context(), g.viewer))
+    return _page(
+        "home.html",
+        page="home",
+        **site_pages.home(current_root().db, current_root().log_key, g.viewer),
+    )
 
 
 @bp.get("/log")
 def log():
     before = int_arg("before", required=False)
-    data = site_pages.log_page(service_context(), before, g.viewer)
+    data = site_pages.log_page(current_root().db, current_root().log_key, before, g.viewer)
     return _page("log.html", page="log", **data)
 
 
 @bp.get("/log/<int:index>")
 def entry(index: int):
     return _page(
-        "entry.html", page="log", **site_pages.entry_page(service_context(), index, g.viewer)
+        "entry.html",
+        page="log",
+        **site_pages.entry_page(current_root().db, current_root().log_key, index, g.viewer),
     )
 
 
 @bp.get("/members")
 def members():
-    return _page("members.html", page="members", **site_pages.members_page(service_context()))
+    return _page("members.html", page="members", **site_pages.members_page(current_root().db))
 
 
 @bp.get("/report")
 def report_page():
-    figures = report.report(service_context())
+    figures = _figures()
     months = figures["months"]
     by_type = bar_chart(
         months,
@@ -101,7 +112,7 @@ def report_page():
 
 @bp.get("/report.csv")
 def report_csv():
-    body = report.report_csv(report.report(service_context()))
+    body = report.report_csv(_figures())
     return Response(
         body,
         mimetype="text/csv",
@@ -111,15 +122,14 @@ def report_csv():
 
 @bp.get("/signals/<int:signal_id>")
 def signal(signal_id: int):
-    data = site_pages.signal_page(service_context(), signal_id, g.viewer)
+    data = site_pages.signal_page(current_root().db, signal_id, g.viewer)
     return _page("signal.html", page="signal", s=data)
 
 
 @bp.get("/site/proof/consistency")
 def consistency():
     """Public: the consistency proof the page's script checks the remembered checkpoint with."""
-    ctx = service_context()
-    return jsonify(transparency.consistency(ctx, int_arg("first"), int_arg("second")))
+    return jsonify(transparency.consistency(current_root().db, int_arg("first"), int_arg("second")))
 
 
 def render_error(status: int, title: str, detail: str) -> Response:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, redirect, request
 
 from clearinghouse.api.auth import caller, signed
-from clearinghouse.api.context import service_context
+from clearinghouse.api.root import current_root
 from clearinghouse.api.site import SESSION_COOKIE, secure_headers
 from clearinghouse.errors import InvalidInput
 from clearinghouse.services import site_sessions
@@ -19,7 +19,7 @@ pages = Blueprint("site_signin", __name__)
 @signed(None)
 def login():
     """A one-time sign-in URL for the calling member (valid a few minutes, used once)."""
-    link = site_sessions.issue_link(service_context(), caller())
+    link = site_sessions.issue_link(current_root().db, caller())
     url = f"{request.host_url}site/signin?token={link['token']}"
     return jsonify(url=url, expires_in=link["expires_in"]), 201
 
@@ -29,7 +29,7 @@ def signin():
     token = request.args.get("token", "")
     if not token or len(token) > 100:
         raise InvalidInput("token: the sign-in link is incomplete")
-    session_token = site_sessions.open_link(service_context(), token)
+    session_token = site_sessions.open_link(current_root().db, token)
     response = redirect("/", code=303)
     response.set_cookie(
         SESSION_COOKIE,
@@ -45,7 +45,7 @@ def signin():
 
 @pages.post("/site/signout")
 def signout():
-    site_sessions.sign_out(service_context(), request.cookies.get(SESSION_COOKIE))
+    site_sessions.sign_out(current_root().db, request.cookies.get(SESSION_COOKIE))
     response = redirect("/", code=303)
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="Strict")
     return secure_headers(response)

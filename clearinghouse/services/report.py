@@ -13,35 +13,40 @@ import io
 import json
 import threading
 import time
+import weakref
+from typing import TYPE_CHECKING
 
-from clearinghouse.services.context import ServiceContext
 from clearinghouse.store import report as rows
+
+if TYPE_CHECKING:
+    from clearinghouse.store.db import Database
 
 __all__ = ["CACHE_SECONDS", "report", "report_csv"]
 
 CACHE_SECONDS = 30.0
 _lock = threading.Lock()
+_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # Database → (time, report)
 
 
-def report(ctx: ServiceContext, *, fresh: bool = False) -> dict:
+def report(db: Database, confirm_threshold: int, *, fresh: bool = False) -> dict:
     """The report's figures (cached for CACHE_SECONDS unless ``fresh``)."""
-    cached = ctx.__dict__.get("_site_report")
+    cached = _cache.get(db)
     now = time.monotonic()
     if not fresh and cached is not None and now - cached[0] < CACHE_SECONDS:
         return cached[1]
     with _lock:
-        built = _build(ctx)
-        ctx.__dict__["_site_report"] = (now, built)
+        built = _build(db, confirm_threshold)
+        _cache[db] = (now, built)
     return built
 
 
-def _build(ctx: ServiceContext) -> dict:
-    with ctx.db.read() as session:
+def _build(db: Database, confirm_threshold: int) -> dict:
+    with db.read() as session:
         by_type = rows.signals_by_type_and_month(session)
         contributions = rows.contributions_by_month(session)
         feedback = rows.feedback_by_month(session)
         label_sets = rows.label_sets(session)
-        states = rows.signal_states_count(session, ctx.settings.confirm_threshold)
+        states = rows.signal_states_count(session, confirm_threshold)
         members = rows.member_activity(session)
     months = sorted({m for _, m, _ in by_type} | {c[0] for c in contributions})
     types = sorted({t for t, _, _ in by_type})

@@ -12,16 +12,20 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from clearinghouse.errors import Forbidden, InvalidInput, NotFound
 from clearinghouse.services import transparency
-from clearinghouse.services.context import ServiceContext
 from clearinghouse.services.entries import iso
 from clearinghouse.store import Session, membership
 from clearinghouse.store import site_pages as rows
 from clearinghouse.store.log import SqlNodeReader, log_size
 from clearinghouse.tlog.hashing import leaf_hash
 from clearinghouse.tlog.proofs import inclusion_proof
+
+if TYPE_CHECKING:
+    from clearinghouse.services.transparency import LogKey
+    from clearinghouse.store.db import Database
 
 __all__ = ["PAGE_SIZE", "Viewer", "entry_page", "home", "log_page", "members_page", "signal_page"]
 
@@ -45,31 +49,30 @@ class Viewer:
 PUBLIC = Viewer()
 
 
-def _head(ctx: ServiceContext, session: Session) -> dict:
+def _head(log_key: LogKey, session: Session) -> dict:
     size = log_size(session)
     last = rows.entry_time(session, size - 1) if size else None
     return {
         "size": size,
         "time": iso(last) if last else None,
-        "checkpoint": transparency.checkpoint(ctx, session, size),
-        "vkey": transparency.verifier(ctx).vkey,
-        "origin": ctx.settings.log_origin,
+        "checkpoint": transparency.checkpoint(log_key, session, size),
+        "vkey": log_key.verifier().vkey,
     }
 
 
-def home(ctx: ServiceContext, viewer: Viewer = PUBLIC) -> dict:
+def home(db: Database, log_key: LogKey, viewer: Viewer = PUBLIC) -> dict:
     """The latest checkpoint and the newest few entries."""
-    with ctx.db.read() as session:
-        head = _head(ctx, session)
+    with db.read() as session:
+        head = _head(log_key, session)
         size = head["size"]
         latest = _entries(session, max(0, size - 5), size, size, viewer)
     return {**head, "entries": latest}
 
 
-def log_page(ctx: ServiceContext, before: int | None, viewer: Viewer = PUBLIC) -> dict:
+def log_page(db: Database, log_key: LogKey, before: int | None, viewer: Viewer = PUBLIC) -> dict:
     """Up to PAGE_SIZE entries below index ``before`` (default: the newest), newest first."""
-    with ctx.db.read() as session:
-        head = _head(ctx, session)
+    with db.read() as session:
+        head = _head(log_key, session)
         size = head["size"]
         end = size if before is None else before
         if not 0 <= end <= size:
@@ -84,19 +87,19 @@ def log_page(ctx: ServiceContext, before: int | None, viewer: Viewer = PUBLIC) -
     }
 
 
-def entry_page(ctx: ServiceContext, index: int, viewer: Viewer = PUBLIC) -> dict:
+def entry_page(db: Database, log_key: LogKey, index: int, viewer: Viewer = PUBLIC) -> dict:
     """One entry in full, with its inclusion proof."""
-    with ctx.db.read() as session:
-        head = _head(ctx, session)
+    with db.read() as session:
+        head = _head(log_key, session)
         if not 0 <= index < head["size"]:
             raise NotFound(f"no log entry {index}; the log has {head['size']} entries")
         (entry,) = _entries(session, index, index + 1, head["size"], viewer)
     return {**head, "entry": entry}
 
 
-def members_page(ctx: ServiceContext) -> dict:
+def members_page(db: Database) -> dict:
     """Members, roles, status, and their keys with when each was added or revoked."""
-    with ctx.db.read() as session:
+    with db.read() as session:
         members = [
             {
                 "member": m.id,
@@ -119,11 +122,11 @@ def members_page(ctx: ServiceContext) -> dict:
     return {"members": members}
 
 
-def signal_page(ctx: ServiceContext, signal_id: int, viewer: Viewer) -> dict:
+def signal_page(db: Database, signal_id: int, viewer: Viewer) -> dict:
     """One signal's history; for signed-in auditors and matchers only."""
     if not viewer.sees_values:
         raise Forbidden("one signal's history is shown to signed-in auditors and matchers only")
-    with ctx.db.read() as session:
+    with db.read() as session:
         found = rows.signal_history(session, signal_id)
         if found is None:
             raise NotFound(f"no signal {signal_id}")

@@ -70,7 +70,7 @@ def test_bad_input_is_a_clear_error_not_a_crash(client, populated, path, status)
 
 
 def test_report_counts_what_happened(client, populated, context):
-    figures = report.report(context, fresh=True)
+    figures = report.report(context.db, context.settings.confirm_threshold, fresh=True)
     assert figures["states"] == {"active": 2, "retracted": 1, "confirmed": 1, "disputed": 1}
     activity = list(figures["activity"].values())
     assert sum(a["submitted"] for a in activity) == 4

@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from clearinghouse.services import site_sessions
-from clearinghouse.services.auth import Caller
+from clearinghouse.services.caller import Caller
 from tests.support import add_member, pdq_item, random_pdq
 
 
@@ -56,19 +56,19 @@ def test_a_link_opens_once_and_a_session_ends_for_good(app, populated):
 
 def test_links_and_sessions_expire(context, populated):
     caller = Caller("alice", "k", frozenset({"auditor"}))
-    link = site_sessions.issue_link(context, caller, now=1_000)
+    link = site_sessions.issue_link(context.db, caller, now=1_000)
     late = 1_000 + site_sessions.LINK_SECONDS
     try:
-        site_sessions.open_link(context, link["token"], now=late)
+        site_sessions.open_link(context.db, link["token"], now=late)
     except Exception as exc:
         assert exc.status == 401
     else:
         raise AssertionError("an expired link opened a session")
-    link = site_sessions.issue_link(context, caller, now=2_000)
-    token = site_sessions.open_link(context, link["token"], now=2_001)
-    assert site_sessions.viewer(context, token, now=2_002).member == "alice"
+    link = site_sessions.issue_link(context.db, caller, now=2_000)
+    token = site_sessions.open_link(context.db, link["token"], now=2_001)
+    assert site_sessions.viewer(context.db, token, now=2_002).member == "alice"
     gone = 2_001 + site_sessions.SESSION_SECONDS
-    assert site_sessions.viewer(context, token, now=gone).member is None
+    assert site_sessions.viewer(context.db, token, now=gone).member is None
 
 
 def test_a_member_without_auditor_or_matcher_role_sees_no_values(app, context, client, populated):
