@@ -15,6 +15,7 @@ def create_app(settings: Settings | None = None, *, root: Root | None = None) ->
     """A Flask app serving the clearinghouse for ``settings`` (default: from the
     environment), or over an already built ``root``."""
     from clearinghouse.api import health, site, site_signin
+    from clearinghouse.api.metrics import init_metrics
     from clearinghouse.api.problems import register_problem_handlers
 
     if root is None:
@@ -24,6 +25,7 @@ def create_app(settings: Settings | None = None, *, root: Root | None = None) ->
     app.json.sort_keys = False
     app.extensions["clearinghouse"] = root
     register_problem_handlers(app)
+    init_metrics(app)
 
     @app.before_request
     def _refuse_large_bodies():

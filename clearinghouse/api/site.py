@@ -7,13 +7,12 @@ from pathlib import Path
 
 from flask import Blueprint, Response, g, jsonify, render_template, request
 
-import clearinghouse.site
 from clearinghouse.api.params import int_arg
 from clearinghouse.api.root import current_root
+from clearinghouse.api.site_charts import bar_chart
 from clearinghouse.services import report, site_pages, site_sessions, transparency
-from clearinghouse.site.charts import bar_chart
 
-SITE_DIR = Path(clearinghouse.site.__file__).resolve().parent
+SITE_DIR = Path(__file__).resolve().parents[1] / "site"  # templates and static files
 SESSION_COOKIE = "clearinghouse_session"
 
 bp = Blueprint(

@@ -1,2 +1,2 @@
 """The transparency site's templates and static files (DESIGN §13); its views are the
-``api.site`` blueprint, and ``charts`` lays out the SVG charts those templates draw."""
+``api.site`` blueprint."""
