@@ -89,7 +89,7 @@ class Metrics:
             return
         self._published = now
         view = operations.index_view(matcher)
-        if not view.ready:
+        if view is None:
             return
         for name, size in view.sizes.items():
             self.index_size.labels(name).set(size)

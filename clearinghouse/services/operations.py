@@ -33,7 +33,10 @@ def log_view(db: Database) -> LogView:
     return LogView(size, head)
 
 
-def index_view(matcher) -> IndexView:
-    """The indexes of one process as the follower has brought them up to date."""
+def index_view(matcher) -> IndexView | None:
+    """The indexes of one process as the follower has brought them up to date; None while
+    they are still loading (a request must not wait for the load to ask their size)."""
+    if not matcher.ready.is_set():
+        return None
     sizes = {name: len(index) for name, index in matcher.indexes.items()}
-    return IndexView(int(matcher.cursor[0]), sizes, matcher.ready.is_set())
+    return IndexView(int(matcher.cursor[0]), sizes, True)

@@ -3,7 +3,7 @@
 with the stored log behind the server's back shows "fail" in plain words, and signing in
 shows hash values that signing out hides again.
 
-Screenshots go to the test's directory, and also to CLEARINGHOUSE_SCREENSHOT_DIR when set
+Screenshots go to the test's directory, and also to SITE_SCREENSHOT_DIR when set
 (``docs/images`` holds the ones shown in docs/auditors.md).
 """
 
@@ -90,7 +90,7 @@ def _shoot(driver, tmp_path: Path, name: str) -> None:
     driver.set_window_size(1280, min(max(height, 700), 2400))
     path = tmp_path / f"site-{name}.png"
     driver.save_screenshot(str(path))
-    target = os.environ.get("CLEARINGHOUSE_SCREENSHOT_DIR")
+    target = os.environ.get("SITE_SCREENSHOT_DIR")
     if target:
         shutil.copy(path, Path(target) / path.name)
     driver.set_window_size(1280, 1000)
