@@ -48,6 +48,6 @@ def create_app(settings: Settings | None = None, *, root: Root | None = None) ->
 
 
 def _v1_blueprints() -> list:
-    from clearinghouse.api import keys, log, match, openapi, site_signin, statements
+    from clearinghouse.api import discovery, keys, log, match, openapi, site_signin, statements
 
-    return [statements.bp, keys.bp, log.bp, match.bp, openapi.bp, site_signin.v1]
+    return [statements.bp, keys.bp, discovery.bp, log.bp, match.bp, openapi.bp, site_signin.v1]

@@ -19,9 +19,10 @@ pages = Blueprint("site_signin", __name__)
 @signed(None)
 def login():
     """A one-time sign-in URL for the calling member (valid a few minutes, used once)."""
-    link = site_sessions.issue_link(current_root().db, caller())
+    who = caller()
+    link = site_sessions.issue_link(current_root().db, who)
     url = f"{request.host_url}site/signin?token={link['token']}"
-    return jsonify(url=url, expires_in=link["expires_in"]), 201
+    return jsonify(url=url, expires_in=link["expires_in"], member=who.member), 201
 
 
 @pages.get("/site/signin")

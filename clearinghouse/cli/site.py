@@ -7,6 +7,7 @@ import json
 import click
 
 from clearinghouse.cli.connection import apply_options, connection_options
+from clearinghouse.errors import InvalidInput
 
 
 @click.group()
@@ -20,6 +21,8 @@ def _login(server: str, member: str, key_path: str, as_json: bool) -> None:
 
     with Client(server, member, key_path) as client:
         link = client.site_login()
+    if link.get("member") != member:
+        raise InvalidInput(f"{key_path} is a key of member {link.get('member')!r}, not {member!r}")
     if as_json:
         click.echo(json.dumps(link))
         return

@@ -9,14 +9,16 @@ Screenshots go to the test's directory, and also to SITE_SCREENSHOT_DIR when set
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
-from clearinghouse.client import Client
 from clearinghouse.store.log import log_size
 from clearinghouse.tlog.nodes import frontier_keys
 from tests.e2e.browser import ensure_chromium, start_chromium
@@ -113,8 +115,15 @@ def test_site_in_a_browser(start_server, browser, populated_log, settings, tmp_p
         _shoot(browser, tmp_path, name)
 
     # Signing in shows hash values and notes; signing out hides them again.
-    with Client(url, "alice", log["alice_key"]) as member:
-        link = member.site_login()["url"]
+    login = [sys.executable, "-m", "clearinghouse.cli", "site", "login", "--server", url,
+             "--key", str(log["alice_key"]), "--member"]  # fmt: skip
+    for wrong in ("mallory", "bob"):  # not a member; a member this key does not belong to
+        refused = subprocess.run([*login, wrong], capture_output=True, text=True, check=False)
+        assert refused.returncode == 1, refused.stdout
+        assert refused.stderr.startswith("error: ") and refused.stderr.count("\n") == 1
+    signed_in = subprocess.run([*login, "alice", "--json"], capture_output=True, text=True,
+                               check=True)  # fmt: skip
+    link = json.loads(signed_in.stdout)["url"]
     browser.get(link)
     assert "Signed in as" in browser.page_source
     browser.get(f"{url}/log/{log['index']}")
