@@ -18,7 +18,8 @@ __all__ = ["create_app"]
 def create_app(settings: Settings | None = None, *, root: Root | None = None) -> Flask:
     """A Flask app serving the clearinghouse for ``settings`` (default: from the
     environment), or over an already built ``root``."""
-    from clearinghouse.api import health
+    from clearinghouse.api import health, site, site_signin
+    from clearinghouse.api.metrics import init_metrics
     from clearinghouse.api.params import BoundedInt, check_query
     from clearinghouse.api.problems import register_problem_handlers
 
@@ -40,6 +41,8 @@ def create_app(settings: Settings | None = None, *, root: Root | None = None) ->
             response.headers.update(decision.headers())
         return response
 
+    init_metrics(app)
+
     @app.before_request
     def _refuse_large_bodies():
         # Refuse on the declared length before reading a byte; MAX_CONTENT_LENGTH above
@@ -58,6 +61,8 @@ def create_app(settings: Settings | None = None, *, root: Root | None = None) ->
             request.environ["CONTENT_LENGTH"] = str(len(body))
 
     app.register_blueprint(health.bp)
+    app.register_blueprint(site.bp)
+    app.register_blueprint(site_signin.pages)
     for blueprint in _v1_blueprints():
         app.register_blueprint(blueprint, url_prefix="/v1")
     health_checks.head_revision_of(root.settings.effective_database_url)  # parsed once, now
@@ -66,6 +71,6 @@ def create_app(settings: Settings | None = None, *, root: Root | None = None) ->
 
 
 def _v1_blueprints() -> list:
-    from clearinghouse.api import discovery, keys, log, match, openapi, statements
+    from clearinghouse.api import discovery, keys, log, match, openapi, site_signin, statements
 
-    return [statements.bp, keys.bp, discovery.bp, log.bp, match.bp, openapi.bp]
+    return [statements.bp, keys.bp, discovery.bp, log.bp, match.bp, openapi.bp, site_signin.v1]

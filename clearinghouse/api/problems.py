@@ -39,10 +39,21 @@ def problem_response(
     return response
 
 
+def _wants_page() -> bool:
+    """Errors on the transparency site's pages are pages; its JSON proof endpoint is not."""
+    return (
+        request.blueprint in ("site", "site_signin") and request.path != "/site/proof/consistency"
+    )
+
+
 def _from_error(exc: ClearinghouseError) -> Response:
     if exc.status >= 500:
         cause = getattr(exc, "cause", None)
         log.error("%s: %s%s", type(exc).__name__, exc.detail, f" ({cause})" if cause else "")
+    if _wants_page():
+        from clearinghouse.api.site import render_error
+
+        return render_error(exc.status, exc.title, exc.detail)
     response = problem_response(exc.status, exc.slug, exc.title, exc.detail, exc.errors)
     response.headers.update(getattr(exc, "headers", {}))  # Retry-After, RateLimit, …
     return response
@@ -54,6 +65,10 @@ def _from_http(exc: HTTPException) -> Response:
     detail = exc.description or exc.name
     if status == 413:
         detail = "the request body is larger than the server accepts"
+    if _wants_page():
+        from clearinghouse.api.site import render_error
+
+        return render_error(status, exc.name, detail)
     response = problem_response(status, slug, exc.name, detail)
     if status == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
         response.headers["Allow"] = ", ".join(exc.valid_methods)

@@ -60,7 +60,9 @@ def serve(host: str, port: int, workers: int, threads: int, dev: bool) -> None:
         create_app(settings).run(host=host, port=port, debug=True, use_reloader=True)
         return
     from clearinghouse.cli.gunicorn_app import ACCESS_LOG_FORMAT, GunicornApp
+    from clearinghouse.cli.operations import gunicorn_hooks, prepare_metrics_dir
 
+    prepare_metrics_dir(settings)
     GunicornApp(
         settings,
         {
@@ -68,9 +70,11 @@ def serve(host: str, port: int, workers: int, threads: int, dev: bool) -> None:
             "workers": workers,
             "threads": threads,
             "worker_class": "clearinghouse.cli.gunicorn_app.ProblemThreadWorker",
-            "accesslog": "-",
+            "accesslog": None,  # replaced by the JSON request log (api.metrics)
+            # Should an operator turn gunicorn's access log on: the path, never the query.
             "access_log_format": ACCESS_LOG_FORMAT,
             "timeout": 60,
             "graceful_timeout": 10,
+            **gunicorn_hooks(settings),
         },
     ).run()
