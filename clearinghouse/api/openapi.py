@@ -425,7 +425,16 @@ def _html(summary: str, params: tuple[str, ...] = ()) -> dict:
     op: dict = {
         "summary": summary,
         "security": [],
-        "responses": {"200": page, "default": {**page, "description": "an error page"}},
+        "responses": {
+            "200": page,
+            "default": {
+                "description": "an error page; problem+json for a path no page matches",
+                "content": {
+                    **page["content"],
+                    "application/problem+json": {"schema": _ref("Problem")},
+                },
+            },
+        },
     }
     if params:
         op["parameters"] = [
