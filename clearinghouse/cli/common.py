@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from clearinghouse.bootstrap import Root, bootstrap
 from clearinghouse.config import load_settings
+
+if TYPE_CHECKING:
+    from clearinghouse.bootstrap import Root
 
 __all__ = ["emit", "json_option", "operator_root"]
 
@@ -18,6 +20,9 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON."
 def operator_root() -> Root:
     """The process's root over the configured database, for operator commands; its
     connections are closed when the command ends."""
+    # Imported here: the member commands share this module and run on the base install.
+    from clearinghouse.bootstrap import bootstrap
+
     root = bootstrap(load_settings())
     click.get_current_context().call_on_close(root.close)
     return root
