@@ -1,8 +1,9 @@
 """Clearinghouse signal types in the library's terms, both ways.
 
 The library names video file digests ``video_md5`` / ``video_sha256`` and (through its
-vPDQ extension) ``vpdq`` with frames as a JSON object keyed by frame number. A type the
-running library lacks is skipped, never an error.
+vPDQ extension) ``vpdq`` with frames as a JSON object keyed by frame number. It has no
+digest type for other files, so an MD5 or SHA-256 counts only when a contributor hashed a
+video with it. A type the running library lacks is skipped, never an error.
 """
 
 import json
@@ -15,10 +16,17 @@ LIBRARY_NAMES = {"pdq": "pdq", "md5": "video_md5", "sha256": "video_sha256", "vp
 _OURS = {lib: ours for ours, lib in LIBRARY_NAMES.items()}
 
 
-def to_library(signal_type: str, value: t.Any) -> tuple[str, str] | None:
+_FILE_DIGESTS = {"md5", "sha256"}
+
+
+def to_library(
+    signal_type: str, value: t.Any, content_types: t.Iterable[str] = ()
+) -> tuple[str, str] | None:
     """``(library type name, signal string)``, or None for a type with no counterpart."""
     name = LIBRARY_NAMES.get(signal_type)
     if name is None:
+        return None
+    if signal_type in _FILE_DIGESTS and not any(c.startswith("video/") for c in content_types):
         return None
     if signal_type == "vpdq":
         frames = json.loads(value) if isinstance(value, str) else value
