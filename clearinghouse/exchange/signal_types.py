@@ -1,7 +1,8 @@
 """Clearinghouse signal types in the library's terms, both ways.
 
 The library names video file digests ``video_md5`` / ``video_sha256`` and (through its
-vPDQ extension) ``vpdq`` with frames as a JSON object keyed by frame number. It has no
+vPDQ extension) ``vpdq``, whose signal is a JSON list of ``"<pdq hex>,<quality>,<seconds>"``
+frame strings. It has no
 digest type for other files, so an MD5 or SHA-256 counts only when a contributor hashed a
 video with it. A type the running library lacks is skipped, never an error.
 """
@@ -30,13 +31,7 @@ def to_library(
         return None
     if signal_type == "vpdq":
         frames = json.loads(value) if isinstance(value, str) else value
-        return name, json.dumps(
-            {
-                str(i): {"quality": f["quality"], "hash": f["pdq"], "timestamp": f["timestamp"]}
-                for i, f in enumerate(frames)
-            },
-            separators=(",", ":"),
-        )
+        return name, json.dumps([f"{f['pdq']},{f['quality']},{f['timestamp']}" for f in frames])
     return name, str(value)
 
 
@@ -48,9 +43,10 @@ def from_library(name: str, signal: str) -> tuple[str, t.Any]:
     if ours != "vpdq":
         return ours, signal.strip().lower()
     frames = json.loads(signal)
-    if not isinstance(frames, dict):
-        raise ValueError("a vpdq signal is a JSON object of frames keyed by frame number")
-    return ours, [
-        {"pdq": f["hash"], "quality": f["quality"], "timestamp": f["timestamp"]}
-        for _, f in sorted(frames.items(), key=lambda kv: int(kv[0]))
-    ]
+    if not isinstance(frames, list) or not all(isinstance(f, str) for f in frames):
+        raise ValueError('a vpdq signal is a JSON list of "<pdq hex>,<quality>,<seconds>"')
+    out = []
+    for frame in frames:
+        pdq, quality, seconds = frame.split(",")  # a wrong count is ValueError too
+        out.append({"pdq": pdq.lower(), "quality": int(quality), "timestamp": float(seconds)})
+    return ours, out

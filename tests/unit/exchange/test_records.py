@@ -104,7 +104,11 @@ def test_signal_types_map_both_ways_and_unknown_ones_are_skipped():
     assert to_library("tmk", "x") is None
     frames = [{"pdq": "ab" * 32, "quality": 90, "timestamp": 0.5}] * 2
     name, text = to_library("vpdq", json.dumps(frames))
-    assert name == "vpdq" and from_library(name, text) == ("vpdq", frames)
+    # The vPDQ extension's form: a JSON list of "<pdq hex>,<quality>,<seconds>".
+    assert (name, json.loads(text)) == ("vpdq", [f"{'ab' * 32},90,0.5"] * 2)
+    assert from_library(name, text) == ("vpdq", frames)
+    with pytest.raises(ValueError):
+        from_library("vpdq", json.dumps([f"{'ab' * 32},90"]))
     assert from_library("video_md5", " AB" * 1 + "ab" * 15) == ("md5", ("ab" * 16))
     with pytest.raises(ValueError, match="no counterpart"):
         from_library("url", "https://example.org")
