@@ -9,7 +9,17 @@ from __future__ import annotations
 __all__ = ["MissingExtra", "extra_for", "missing_extra"]
 
 _EXTRAS = {
-    "server": ("flask", "werkzeug", "sqlalchemy", "alembic", "psycopg", "gunicorn", "faiss"),
+    "server": (
+        "flask",
+        "werkzeug",
+        "sqlalchemy",
+        "alembic",
+        "psycopg",
+        "gunicorn",
+        "faiss",
+        "redis",
+        "prometheus_client",
+    ),
     "hashing": ("PIL", "imagehash", "pdqhash", "av"),
 }
 _BY_PACKAGE = {package: extra for extra, packages in _EXTRAS.items() for package in packages}
