@@ -10,7 +10,6 @@ import click
 from clearinghouse.cli.common import emit, json_option, operator_root
 from clearinghouse.crypto.keys import SigningKey, VerifyKey
 from clearinghouse.errors import Conflict, InvalidInput
-from clearinghouse.services import members as member_service
 
 
 @click.command()
@@ -84,6 +83,8 @@ def add(
     if not member:
         raise click.UsageError("MEMBER is required (or CLEARINGHOUSE_MEMBER with --new-key)")
     if public_key is not None:
+        from clearinghouse.services import members as member_service  # the server install
+
         result = member_service.add_key(operator_root().db, member, read_public_key(public_key))
     else:
         if not server or not key_path:
@@ -102,4 +103,6 @@ def add(
 @json_option
 def revoke(member: str, key_id: str, force: bool, as_json: bool) -> None:
     """Revoke KEY_ID of MEMBER; what it signed before stays valid history."""
+    from clearinghouse.services import members as member_service  # needs the server install
+
     emit(member_service.revoke_key(operator_root().db, member, key_id, force=force), as_json)
