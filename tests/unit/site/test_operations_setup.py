@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import os
 
+# prometheus_client picks files or memory once, when first imported: import it here,
+# before any test sets PROMETHEUS_MULTIPROC_DIR, so the other tests keep memory.
+import prometheus_client.multiprocess  # noqa: F401
 import pytest
 
 from clearinghouse.cli.operations import gunicorn_hooks, prepare_metrics_dir
@@ -12,15 +15,21 @@ from clearinghouse.config import load_settings
 from clearinghouse.errors import ConfigError
 
 
-def test_the_metrics_directory_starts_empty(tmp_path, monkeypatch):
-    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
-    settings = load_settings(environ={}, data_dir=tmp_path)
-    stale = tmp_path / "metrics" / "counter_4242.db"
-    stale.parent.mkdir()
-    stale.write_bytes(b"old counts")
-    path = prepare_metrics_dir(settings)
-    assert path == tmp_path / "metrics" and list(path.iterdir()) == []
-    assert os.environ["PROMETHEUS_MULTIPROC_DIR"] == str(path)
+def test_the_metrics_directory_starts_empty(tmp_path):
+    # prometheus_client switches to files whenever the variable exists: put it back as it was.
+    before = os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    try:
+        settings = load_settings(environ={}, data_dir=tmp_path)
+        stale = tmp_path / "metrics" / "counter_4242.db"
+        stale.parent.mkdir()
+        stale.write_bytes(b"old counts")
+        path = prepare_metrics_dir(settings)
+        assert path == tmp_path / "metrics" and list(path.iterdir()) == []
+        assert os.environ["PROMETHEUS_MULTIPROC_DIR"] == str(path)
+    finally:
+        os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
+        if before is not None:
+            os.environ["PROMETHEUS_MULTIPROC_DIR"] = before
 
 
 def test_a_dead_workers_live_gauges_are_removed(tmp_path, monkeypatch):
