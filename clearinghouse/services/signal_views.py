@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from clearinghouse.errors import InvalidInput, NotFound
 from clearinghouse.services.caller import Caller
 from clearinghouse.services.entries import iso
-from clearinghouse.store import Session
+from clearinghouse.store import Session, histories
 from clearinghouse.store import signals as rows
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ def signal_detail(ctx: Root, signal_id: int, caller: Caller) -> dict:
         state = rows.signal_states(session, [signal_id]).get(signal_id)
         if state is None:
             raise NotFound(f"no signal {signal_id}")
-        own = next(iter(rows.contributions_of(session, [signal_id], caller.member)), None)
+        own = next(iter(histories.contribution_records(session, [signal_id], caller.member)), None)
     out = describe(ctx, state)
     out["feedback"] = {"agree": state.agree, "disagree": state.disagree}
     out["your_contribution"] = None

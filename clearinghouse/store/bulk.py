@@ -8,12 +8,20 @@ then to the driver in one call.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import LargeBinary, Table
 from sqlalchemy.orm import Session
 
-__all__ = ["bulk_insert"]
+__all__ = ["CHUNK", "bulk_insert", "chunks"]
+
+CHUNK = 900  # below SQLite's default limit of host parameters per statement
+
+
+def chunks(items: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
+    """``items`` in slices of at most ``size``: the keys of one IN list each."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def bulk_insert(
