@@ -110,60 +110,59 @@ def next_signal_id(session: Session) -> int:
 
 
 def save_changes(session: Session, changes: Iterable[Change]) -> None:
-    """Write the records the transitions returned: inserts in bulk, updates by key."""
-    groups: dict[tuple[type, bool], list] = {}
-    for record, new in changes:
-        groups.setdefault((type(record), new), []).append(record)
-    table = {SignalRecord: Signal, ContributionRecord: Contribution, FeedbackRecord: Feedback}
-    columns = {
-        SignalRecord: SIGNAL_COLUMNS,
-        ContributionRecord: CONTRIBUTION_COLUMNS,
-        FeedbackRecord: FEEDBACK_COLUMNS,
-    }
-    for kind in (SignalRecord, ContributionRecord, FeedbackRecord):  # foreign keys first
-        inserts = groups.get((kind, True))
-        if inserts:
-            bulk_insert(session, table[kind].__table__, columns[kind], inserts)
-        updates = groups.get((kind, False))
-        if updates:
-            _update(session, kind, updates)
+    """Write the records the transitions returned: inserts in bulk; updates grouped by
+    the fields they set, and by value where a statement sets the same ones everywhere."""
+    inserts: dict[type, list] = {}
+    updates: dict[tuple[type, tuple[str, ...]], list] = {}
+    for record, new, fields in changes:
+        if new:
+            inserts.setdefault(type(record), []).append(record)
+        else:
+            updates.setdefault((type(record), fields), []).append(record)
+    for kind, model in MODELS.items():  # signals first: the others refer to them
+        if kind in inserts:
+            bulk_insert(session, model.__table__, COLUMNS[kind], inserts[kind])
+        for (of_kind, fields), records in updates.items():
+            if of_kind is kind:
+                _update(session, kind, fields, records)
 
 
-def _update(session: Session, kind: type, records: list) -> None:
+MODELS = {SignalRecord: Signal, ContributionRecord: Contribution, FeedbackRecord: Feedback}
+COLUMNS = {
+    SignalRecord: SIGNAL_COLUMNS,
+    ContributionRecord: CONTRIBUTION_COLUMNS,
+    FeedbackRecord: FEEDBACK_COLUMNS,
+}
+
+
+def _update(session: Session, kind: type, fields: tuple[str, ...], records: list) -> None:
+    table = MODELS[kind].__table__
+    conn = session.connection()
     if kind is SignalRecord:
-        _update_signals(session, records)
+        # A statement stamps its signals alike (a status, its time, its log index): one
+        # UPDATE per distinct set of values over IN lists beats one per signal.
+        groups: dict[tuple, list[int]] = {}
+        for r in records:
+            groups.setdefault(tuple(getattr(r, f) for f in fields), []).append(r.id)
+        for values, ids in groups.items():
+            for chunk in chunks(ids):
+                conn.execute(
+                    update(table)
+                    .where(table.c.id.in_(chunk))
+                    .values(dict(zip(fields, values, strict=True)))
+                )
         return
-    model = Contribution if kind is ContributionRecord else Feedback
-    key = ("signal_id", "member")
-    fields = [f for f in kind._fields if f not in key]
     statement = (
-        update(model.__table__)
-        .where(
-            model.__table__.c.signal_id == bindparam("k_signal_id"),
-            model.__table__.c.member_id == bindparam("k_member"),
-        )
+        update(table)
+        .where(table.c.signal_id == bindparam("k_signal_id"))
+        .where(table.c.member_id == bindparam("k_member"))
         .values({f: bindparam(f"v_{f}") for f in fields})
     )
     params = []
     for r in records:
-        values = {f"v_{f}": v for f, v in zip(kind._fields, r, strict=True) if f not in key}
-        if kind is ContributionRecord:
+        values = {f"v_{f}": getattr(r, f) for f in fields}
+        if "labels" in fields:
             values["v_labels"] = list(r.labels)
         values["k_signal_id"], values["k_member"] = r.signal_id, r.member
         params.append(values)
-    session.connection().execute(statement, params)
-
-
-def _update_signals(session: Session, records: list[SignalRecord]) -> None:
-    # A statement stamps its signals alike (status, last seen, log index): one UPDATE per
-    # distinct stamp over an IN list beats one UPDATE per signal.
-    by_stamp: dict[tuple, list[int]] = {}
-    for r in records:
-        by_stamp.setdefault((r.status, r.last_seen, r.updated_index), []).append(r.id)
-    for (status, last_seen, updated_index), ids in by_stamp.items():
-        for chunk in chunks(ids):
-            session.execute(
-                update(Signal)
-                .where(Signal.id.in_(chunk))
-                .values(status=status, last_seen=last_seen, updated_index=updated_index)
-            )
+    conn.execute(statement, params)

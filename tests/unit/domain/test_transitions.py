@@ -159,22 +159,27 @@ CASES = {
 
 
 def replay_changes(before: SignalHistory, outcome: Outcome) -> SignalHistory:
-    """The slow twin of the store: write each change over the records it replaces."""
+    """The slow twin of the store: insert new records; on updates, copy only the named
+    fields onto the stored record (so a transition that forgets to name one fails)."""
     signal, contributions, verdicts = (
         before.signal,
         list(before.contributions),
         list(before.feedback),
     )
-    for record, new in outcome.changes:
+
+    def updated(stored, record, fields):
+        return stored._replace(**{f: getattr(record, f) for f in fields})
+
+    for record, new, fields in outcome.changes:
         if isinstance(record, SignalRecord):
             assert new == (signal is None)
-            signal = record
+            signal = record if new else updated(signal, record, fields)
             continue
         rows = contributions if isinstance(record, ContributionRecord) else verdicts
         at = [i for i, r in enumerate(rows) if r.member == record.member]
         assert new == (not at)
         if at:
-            rows[at[0]] = record
+            rows[at[0]] = updated(rows[at[0]], record, fields)
         else:
             rows.append(record)
     return SignalHistory(signal, tuple(contributions), tuple(verdicts))
