@@ -40,6 +40,7 @@ __all__ = [
     "confirmed",
     "disputed",
     "feedback",
+    "new_signal_record",
     "retract",
     "submit",
 ]
@@ -93,6 +94,16 @@ class Outcome(NamedTuple):
     changes: tuple[Change, ...]
 
 
+def new_signal_record(
+    signal_id: int, signal_type: str, value: str, digest: bytes, quality: int | None, stamp: Stamp
+) -> SignalRecord:
+    """The record of a signal first submitted under ``stamp``: active, seen now."""
+    now = stamp.now
+    return SignalRecord(
+        signal_id, signal_type, value, digest, quality, "active", now, now, stamp.log_index
+    )
+
+
 def confirmed(history: SignalHistory, threshold: int) -> bool:
     """At least ``threshold`` distinct members vouch for the signal now."""
     return sum(1 for c in history.contributions if c.status == "active") >= threshold
@@ -108,22 +119,21 @@ def submit(
     history: SignalHistory,
     stamp: Stamp,
     *,
-    new_signal: SignalRecord,
+    new_signal: SignalRecord | None,
     labels: tuple[str, ...],
     content_type: str | None,
     note: str | None,
 ) -> Outcome:
-    """A member vouches for a signal. ``new_signal`` is the record to create when the
-    signal is not known yet (``history.signal`` is None); otherwise it is ignored."""
+    """A member vouches for a signal. ``new_signal`` (from ``new_signal_record``) is the
+    record to create when the signal is not known yet, and None otherwise."""
     labels = tuple(sorted(set(labels)))
     member, now = stamp.member, stamp.now
     signal = history.signal
     changes: list[Change] = []
     if signal is None:
-        s = new_signal
-        signal = SignalRecord(
-            s.id, s.signal_type, s.value, s.digest, s.quality, "active", now, now, stamp.log_index
-        )
+        if new_signal is None:
+            raise ValueError("submit: a signal not known yet needs its new_signal record")
+        signal = new_signal
         changes.append(Change(signal, True))
     else:
         signal = _stamped(signal, "active", now, stamp.log_index)

@@ -14,7 +14,7 @@ import hashlib
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from clearinghouse import domain
-from clearinghouse.domain.transitions import VERDICTS, Stamp
+from clearinghouse.domain.transitions import VERDICTS, Stamp, new_signal_record
 from clearinghouse.signals.items import ItemErrors
 from clearinghouse.signals.items import parse_items as parse_signals
 from clearinghouse.signals.types import Signal
@@ -35,6 +35,7 @@ __all__ = [
 ]
 
 MAX_TEXT = 2_000
+UNKNOWN = domain.SignalHistory(None)  # the history of a signal not submitted yet
 
 
 class SubmissionItem(NamedTuple):
@@ -137,11 +138,15 @@ def apply_items(session: Session, kind: str, stamp: Stamp, items: list[Item]) ->
     results: list[dict] = []
     next_id = store.next_signal_id(session) if kind == "submission" else 0
     for i, item in enumerate(items):
-        history = known.get(item.digest) or domain.SignalHistory(None)
+        history = known.get(item.digest, UNKNOWN)
         try:
             if isinstance(item, SubmissionItem):
-                new_signal = _new_signal(next_id, item, stamp)
+                new_signal = None
                 if history.signal is None:
+                    s = item.signal
+                    new_signal = new_signal_record(
+                        next_id, s.signal_type, s.text, item.digest, s.quality, stamp
+                    )
                     next_id += 1
                 outcome = domain.submit(
                     history,
@@ -163,10 +168,3 @@ def apply_items(session: Session, kind: str, stamp: Stamp, items: list[Item]) ->
     errors.raise_if_any()
     store.save_changes(session, changes)
     return results
-
-
-def _new_signal(signal_id: int, item: SubmissionItem, stamp: Stamp) -> domain.SignalRecord:
-    s, now, index = item.signal, stamp.now, stamp.log_index
-    return domain.SignalRecord(
-        signal_id, s.signal_type, s.text, item.digest, s.quality, "active", now, now, index
-    )

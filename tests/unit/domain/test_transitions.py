@@ -21,7 +21,12 @@ from clearinghouse.domain import (
     retract,
     submit,
 )
-from clearinghouse.domain.transitions import NO_SUCH_SIGNAL, NOT_A_CONTRIBUTOR, Stamp
+from clearinghouse.domain.transitions import (
+    NO_SUCH_SIGNAL,
+    NOT_A_CONTRIBUTOR,
+    Stamp,
+    new_signal_record,
+)
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 NOW = datetime(2026, 11, 2, tzinfo=UTC)
@@ -56,10 +61,15 @@ def history(*records, signal: SignalRecord | None = SIGNAL) -> SignalHistory:
 
 
 def sub(member: str, *labels: str) -> Callable[[SignalHistory], Outcome]:
-    return lambda h: submit(
-        h, stamp(member), new_signal=NEW_SIGNAL, labels=labels or (VIOLENCE,),
-        content_type="image/jpeg", note=None,
-    )  # fmt: skip
+    def act(h: SignalHistory) -> Outcome:
+        new = None
+        if h.signal is None:
+            s = NEW_SIGNAL
+            new = new_signal_record(s.id, s.signal_type, s.value, s.digest, None, stamp(member))
+        return submit(h, stamp(member), new_signal=new, labels=labels or (VIOLENCE,),
+                      content_type="image/jpeg", note=None)  # fmt: skip
+
+    return act
 
 
 def ret(member: str) -> Callable[[SignalHistory], Outcome]:
