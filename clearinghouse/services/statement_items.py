@@ -76,7 +76,7 @@ def parse_items(
     signals = parse_signals(registry, items, errors=errors, references=kind != "submission")
     parsed: list[Item] = []
     seen: dict[bytes, int] = {}
-    cache: dict[tuple, list[str]] = {}
+    cache: dict[tuple, tuple[str, ...]] = {}
     for i, (item, signal) in enumerate(zip(items, signals, strict=True)):
         if signal is None:
             continue
@@ -86,11 +86,11 @@ def parse_items(
         seen.setdefault(digest, i)
         if kind == "submission":
             labels = errors.check(i, lambda item=item: _labels(taxonomy, item.get("labels"), cache))
-            if labels == []:
+            if labels == ():
                 errors.add(i, "labels", "at least one label from the taxonomy is required")
             content_type = _text(errors, i, item, "content_type", required=True, limit=64)
             note = _text(errors, i, item, "note", required=False)
-            parsed.append(SubmissionItem(signal, digest, tuple(labels or ()), content_type, note))
+            parsed.append(SubmissionItem(signal, digest, labels or (), content_type, note))
             continue
         reason = _text(errors, i, item, "reason", required=True)
         if kind == "retraction":
@@ -104,14 +104,19 @@ def parse_items(
     return parsed
 
 
-def _labels(taxonomy: Taxonomy, labels: Any, cache: dict[tuple, list[str]]) -> list[str]:
-    """Taxonomy validation, once per distinct label list (statements repeat them)."""
-    if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
-        return taxonomy.validate(labels)
-    key = tuple(labels)
-    if key not in cache:
-        cache[key] = taxonomy.validate(labels)
-    return list(cache[key])
+def _labels(
+    taxonomy: Taxonomy, labels: Any, cache: dict[tuple, tuple[str, ...]]
+) -> tuple[str, ...]:
+    """Taxonomy validation, once per distinct label list (statements repeat them): the
+    labels sorted, each once."""
+    if not isinstance(labels, list):
+        return tuple(taxonomy.validate(labels))  # raises: not a list
+    try:
+        return cache[tuple(labels)]
+    except (KeyError, TypeError):  # not seen yet, or holding unhashable values
+        checked = tuple(sorted(taxonomy.validate(labels)))
+        cache[tuple(labels)] = checked
+        return checked
 
 
 def _text(
