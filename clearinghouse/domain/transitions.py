@@ -126,35 +126,28 @@ def submit(
 ) -> Outcome:
     """A member vouches for a signal. ``new_signal`` (from ``new_signal_record``) is the
     record to create when the signal is not known yet, and None otherwise."""
-    labels = tuple(sorted(set(labels)))
     member, now = stamp.member, stamp.now
-    signal = history.signal
-    changes: list[Change] = []
-    if signal is None:
+    labels = tuple(labels) if len(labels) == 1 else tuple(sorted(set(labels)))
+    if history.signal is None:  # the first submission: the common case, kept lean
         if new_signal is None:
             raise ValueError("submit: a signal not known yet needs its new_signal record")
-        signal = new_signal
-        changes.append(Change(signal, True))
-    else:
-        signal = _stamped(signal, "active", now, stamp.log_index)
-        changes.append(Change(signal, False, SEEN))
-    own = None
-    others_active = False
-    kept: list[ContributionRecord] = []
-    for c in history.contributions:
-        if c.member == member:
-            own = c
-        else:
-            others_active = others_active or c.status == "active"
-            kept.append(c)
+        own = ContributionRecord(
+            new_signal.id, member, stamp.statement_id, labels, content_type, note, "active", now
+        )
+        after = SignalHistory(new_signal, (own,), history.feedback)
+        return Outcome("new", after, (Change(new_signal, True), Change(own, True)))
+    signal = _stamped(history.signal, "active", now, stamp.log_index)
+    seen = Change(signal, False, SEEN)
+    own = history.contribution_of(member)
+    others = tuple(c for c in history.contributions if c.member != member)
+    vouched = "corroborated" if any(c.status == "active" for c in others) else "new"
     if own is not None and own.status == "active":
-        status = "unchanged"
         merged = tuple(sorted(set(own.labels) | set(labels)))
-        if merged != own.labels:
-            own = own._replace(labels=merged)
-            changes.append(Change(own, False, LABELS))
+        if merged == own.labels:
+            return Outcome("unchanged", history._replace(signal=signal), (seen,))
+        own = own._replace(labels=merged)
+        status, change = "unchanged", Change(own, False, LABELS)
     elif own is not None:  # vouching again after a retraction
-        status = "corroborated" if others_active else "new"
         own = own._replace(
             status="active",
             labels=labels,
@@ -162,15 +155,14 @@ def submit(
             retracted_at=None,
             retraction_statement_id=None,
         )
-        changes.append(Change(own, False, REVIVED))
+        status, change = vouched, Change(own, False, REVIVED)
     else:
-        status = "corroborated" if others_active else "new"
         own = ContributionRecord(
             signal.id, member, stamp.statement_id, labels, content_type, note, "active", now
         )
-        changes.append(Change(own, True))
-    after = SignalHistory(signal, (*kept, own), history.feedback)
-    return Outcome(status, after, tuple(changes))
+        status, change = vouched, Change(own, True)
+    after = SignalHistory(signal, (*others, own), history.feedback)
+    return Outcome(status, after, (seen, change))
 
 
 def retract(history: SignalHistory, stamp: Stamp) -> Outcome:
