@@ -22,11 +22,16 @@ def _op(
     body: str | None = None,
     params: tuple[str, ...] = (),
     created: bool = False,
+    answer: str | None = None,
 ) -> dict:
     """One operation: its summary, the role it needs, parameters and responses."""
+    success: dict = {"description": ok}
+    if answer:
+        schema = {"$ref": f"#/components/schemas/{answer}"}
+        success["content"] = {"application/json": {"schema": schema}}
     op: dict = {
         "summary": summary,
-        "responses": {("201" if created else "200"): {"description": ok}, "default": _PROBLEM},
+        "responses": {("201" if created else "200"): success, "default": _PROBLEM},
     }
     if role is not None:
         op["security"] = _SIGNED
@@ -49,6 +54,55 @@ def _op(
             "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{body}"}}},
         }
     return op
+
+
+_SIGNAL = {
+    "type": "object",
+    "description": "A live signal, or a retracted one as a tombstone "
+    "(signal_id, signal_type, status only).",
+    "required": ["signal_id", "signal_type", "status"],
+    "properties": {
+        "signal_id": {"type": "integer"},
+        "signal_type": {"type": "string"},
+        "value": {"description": "hex digest, or for vpdq a list of frames"},
+        "status": {"type": "string", "enum": ["active", "retracted"]},
+        "labels": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "contributors": {"type": "integer"},
+        "confirmed": {"type": "boolean"},
+        "disputed": {"type": "boolean"},
+        "first_seen": {"type": "string", "format": "date-time"},
+        "last_seen": {"type": "string", "format": "date-time"},
+        "quality": {"type": "integer"},
+        "content_types": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "the content types of the active contributions, sorted",
+        },
+        "is_mine": {
+            "type": "boolean",
+            "description": "whether the caller has an active contribution to it",
+        },
+    },
+}
+
+_SIGNAL_PAGE = {
+    "type": "object",
+    "required": ["signals", "next", "checkpoint_time"],
+    "properties": {
+        "signals": {"type": "array", "items": _SIGNAL},
+        "next": {
+            "type": ["string", "null"],
+            "description": "the cursor to pass as `after` for the next page; an empty "
+            "page keeps the caller's cursor",
+        },
+        "checkpoint_time": {
+            "type": ["string", "null"],
+            "format": "date-time",
+            "description": "the time of the log entry `next` stands at, or of the latest "
+            "entry once caught up; null for an empty log. Never goes back from page to page.",
+        },
+    },
+}
 
 
 @functools.cache
@@ -82,6 +136,7 @@ def document() -> dict:
                     "matcher",
                     "a page of signals",
                     params=("after", "limit"),
+                    answer="SignalPage",
                 )
             },
             "/v1/signals/{signal_id}": {
@@ -100,6 +155,16 @@ def document() -> dict:
                     "one result",
                     params=("signal_type", "value", "max_distance", "dihedral"),
                 ),
+            },
+            "/v1/labels": {
+                "get": _op(
+                    "The label taxonomy in force: families and labels with descriptions",
+                    "any",
+                    "the taxonomy",
+                )
+            },
+            "/v1/members/me": {
+                "get": _op("The member, key_id and roles of the signing key", "any", "the caller")
             },
             "/v1/keys": {
                 "post": _op("Add a key", "any", "the key", body="PublicKey", created=True)
@@ -161,6 +226,7 @@ def document() -> dict:
                         "dihedral": {"type": "boolean"},
                     },
                 },
+                "SignalPage": _SIGNAL_PAGE,
                 "PublicKey": {
                     "type": "object",
                     "required": ["public_key"],

@@ -20,6 +20,7 @@ from clearinghouse.store.models import Contribution, Feedback, Signal, Statement
 __all__ = [
     "SignalState",
     "changes_since",
+    "content_types_of",
     "feed_page",
     "insert_statement",
     "set_statement_response",
@@ -58,6 +59,20 @@ def insert_statement(
 
 def set_statement_response(session: Session, statement_id: int, response: dict) -> None:
     session.execute(update(Statement).where(Statement.id == statement_id).values(response=response))
+
+
+def content_types_of(session: Session, signal_ids: Sequence[int]) -> dict[int, list[str]]:
+    """The content types active contributions give each signal, sorted, without repeats."""
+    found: dict[int, set[str]] = {}
+    for chunk in chunks(list(signal_ids)):
+        query = select(Contribution.signal_id, Contribution.content_type).where(
+            Contribution.signal_id.in_(chunk), Contribution.status == "active"
+        )
+        for signal_id, content_type in session.execute(query):
+            types = found.setdefault(signal_id, set())
+            if content_type:
+                types.add(content_type)
+    return {i: sorted(types) for i, types in found.items()}
 
 
 @dataclass(frozen=True)
