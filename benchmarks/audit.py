@@ -39,10 +39,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import rfc8785
 
+from clearinghouse.bootstrap import Root, bootstrap
 from clearinghouse.config import load_settings
 from clearinghouse.crypto import SigningKey, sign_envelope
 from clearinghouse.services import members
-from clearinghouse.services.context import ServiceContext
 from clearinghouse.services.entries import iso, utcnow
 from clearinghouse.store import migrate
 from clearinghouse.store.log import append_entries, log_size, read_entries
@@ -83,7 +83,7 @@ def _encode(time: str, name: str, key_id: str, envelope: dict) -> bytes:
     return json.dumps(entry, sort_keys=True, separators=(",", ":")).encode()
 
 
-def populate(ctx: ServiceContext, pool: list, target: int) -> float:
+def populate(ctx: Root, pool: list, target: int) -> float:
     """Append submissions until the log holds ``target`` entries; entries per second."""
     with ctx.db.read() as session:
         size = log_size(session)
@@ -104,7 +104,7 @@ def populate(ctx: ServiceContext, pool: list, target: int) -> float:
     return added / elapsed if added else 0.0
 
 
-def baseline(ctx: ServiceContext, size: int) -> tuple[float, bytes]:
+def baseline(ctx: Root, size: int) -> tuple[float, bytes]:
     """Entries per second of leaf hashing + CompactRange alone (database reads not timed)."""
     tree, spent = CompactRange(), 0.0
     for start in range(0, size, 1_000):
@@ -156,12 +156,12 @@ def main() -> None:
         tmp = Path(tmp)
         url = f"sqlite:///{tmp / 'log.db'}"
         migrate.upgrade(url)
-        ctx = ServiceContext(load_settings(environ={}, data_dir=tmp / "data", database_url=url))
+        ctx = bootstrap(load_settings(environ={}, data_dir=tmp / "data", database_url=url))
         keys = {f"member-{i}": SigningKey.generate() for i in range(MEMBERS)}
         for name, key in keys.items():
-            members.add_member(ctx, name, name.title(), "submitter,matcher", key.verify_key)
+            members.add_member(ctx.db, name, name.title(), "submitter,matcher", key.verify_key)
         auditor = SigningKey.generate()
-        members.add_member(ctx, "auditor", "Auditor", "auditor", auditor.verify_key)
+        members.add_member(ctx.db, "auditor", "Auditor", "auditor", auditor.verify_key)
         key_path = tmp / "auditor.key"
         key_path.write_bytes(auditor.to_pem())
         key_path.chmod(0o600)

@@ -25,11 +25,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from _server import running_server
 from sqlalchemy import create_engine, text
 
+from clearinghouse.bootstrap import bootstrap
 from clearinghouse.client import Client
 from clearinghouse.config import load_settings
 from clearinghouse.crypto import SigningKey
 from clearinghouse.services import members, schema
-from clearinghouse.services.context import ServiceContext
 from clearinghouse.store import migrate
 from clearinghouse.store.models import Contribution, Member, Signal
 
@@ -49,10 +49,10 @@ def _items(n: int) -> list[dict]:
 def ours(url: str, data_dir: Path, batches: list[list[dict]]) -> float:
     """Items per second through a real server process."""
     settings = load_settings(environ={}, data_dir=data_dir, database_url=url)
-    ctx = ServiceContext(settings)
-    schema.upgrade(ctx)
+    ctx = bootstrap(settings)
+    schema.upgrade(ctx.settings, ctx.db)
     key = SigningKey.generate()
-    members.add_member(ctx, "bench", "Bench", "submitter,matcher", key.verify_key)
+    members.add_member(ctx.db, "bench", "Bench", "submitter,matcher", key.verify_key)
     ctx.close()
     with running_server(data_dir, url) as base:
         client = Client(base, "bench", key, timeout=120)

@@ -31,17 +31,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from _server import running_server
 
+from clearinghouse.bootstrap import Root, bootstrap
 from clearinghouse.client import Client
 from clearinghouse.config import load_settings
 from clearinghouse.crypto import SigningKey
 from clearinghouse.services import members, schema
-from clearinghouse.services.context import ServiceContext
 from clearinghouse.store.bulk import bulk_insert
 from clearinghouse.store.models import Signal
 from clearinghouse.store.signals import SIGNAL_COLUMNS
 
 
-def populate(ctx: ServiceContext, n: int, rng: np.random.Generator) -> np.ndarray:
+def populate(ctx: Root, n: int, rng: np.random.Generator) -> np.ndarray:
     """Write n active PDQ signals in bulk; return their codes."""
     codes = rng.integers(0, 256, size=(n, 32), dtype=np.uint8)
     now = datetime.now(UTC)
@@ -94,10 +94,10 @@ def main() -> None:
     rng = np.random.default_rng(7)
     with tempfile.TemporaryDirectory() as tmp:
         settings = load_settings(environ={}, data_dir=Path(tmp))
-        ctx = ServiceContext(settings)
-        schema.upgrade(ctx)
+        ctx = bootstrap(settings)
+        schema.upgrade(ctx.settings, ctx.db)
         key = SigningKey.generate()
-        members.add_member(ctx, "bench", "Bench", "matcher", key.verify_key)
+        members.add_member(ctx.db, "bench", "Bench", "matcher", key.verify_key)
         t = time.perf_counter()
         codes = populate(ctx, n, rng)
         print(f"populated {n:,} signals in {time.perf_counter() - t:.1f} s")

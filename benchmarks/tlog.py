@@ -26,11 +26,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from _server import running_server
 
+from clearinghouse.bootstrap import Root, bootstrap
 from clearinghouse.client import Client
 from clearinghouse.config import load_settings
 from clearinghouse.crypto import SigningKey
 from clearinghouse.services import members, schema
-from clearinghouse.services.context import ServiceContext
 from clearinghouse.store.log import append_entries
 from clearinghouse.store.models import LogEntry
 
@@ -44,7 +44,7 @@ def _entries(n: int, start: int) -> list[tuple[str, bytes]]:
     ]
 
 
-def appends(ctx: ServiceContext, total: int) -> float:
+def appends(ctx: Root, total: int) -> float:
     now = datetime.now(UTC)
     start = time.perf_counter()
     done = 0
@@ -56,7 +56,7 @@ def appends(ctx: ServiceContext, total: int) -> float:
     return total / (time.perf_counter() - start)
 
 
-def baseline(ctx: ServiceContext, total: int) -> float:
+def baseline(ctx: Root, total: int) -> float:
     now = datetime.now(UTC)
     start = time.perf_counter()
     for first in range(0, total, BATCH):
@@ -85,12 +85,12 @@ def main() -> None:
     args = parser.parse_args()
     total = args.entries or (100_000 if args.quick else 1_000_000)
     with tempfile.TemporaryDirectory() as tmp:
-        ours_ctx = ServiceContext(load_settings(environ={}, data_dir=Path(tmp) / "ours"))
-        base_ctx = ServiceContext(load_settings(environ={}, data_dir=Path(tmp) / "base"))
-        schema.upgrade(ours_ctx)
-        schema.upgrade(base_ctx)
+        ours_ctx = bootstrap(load_settings(environ={}, data_dir=Path(tmp) / "ours"))
+        base_ctx = bootstrap(load_settings(environ={}, data_dir=Path(tmp) / "base"))
+        schema.upgrade(ours_ctx.settings, ours_ctx.db)
+        schema.upgrade(base_ctx.settings, base_ctx.db)
         key = SigningKey.generate()
-        members.add_member(ours_ctx, "bench", "Bench", "auditor", key.verify_key)
+        members.add_member(ours_ctx.db, "bench", "Bench", "auditor", key.verify_key)
         rate = appends(ours_ctx, total - 1)
         base_rate = baseline(base_ctx, total)
         ours_ctx.close()

@@ -17,7 +17,7 @@ from typing import Any
 
 from clearinghouse.errors import ConfigError
 
-__all__ = ["ENV_PREFIX", "Settings", "load_settings"]
+__all__ = ["ENV_PREFIX", "Settings", "ensure_data_dir", "load_settings"]
 
 ENV_PREFIX = "CLEARINGHOUSE_"
 
@@ -215,3 +215,13 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
 
 # Member-side variables (DESIGN §7) share the prefix but are not server settings.
 _CLIENT_KEYS = frozenset({"url", "member", "key"})
+
+
+def ensure_data_dir(path: Path) -> None:
+    """Create the data directory, or stop with a clear message when that is impossible."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"CLEARINGHOUSE_DATA_DIR: cannot create {path}: {exc.strerror}") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise ConfigError(f"CLEARINGHOUSE_DATA_DIR: {path} is not writable")

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from clearinghouse.bootstrap import bootstrap
 from clearinghouse.config import load_settings
-from clearinghouse.services.context import ServiceContext
 from clearinghouse.store import migrate
 from clearinghouse.store.models import Base
 
@@ -56,7 +56,7 @@ def settings(database_url, tmp_path):
 
 @pytest.fixture
 def context(settings):
-    ctx = ServiceContext(settings)
+    ctx = bootstrap(settings)
     yield ctx
     ctx.close()
 
@@ -65,7 +65,7 @@ def context(settings):
 def app(context):
     from clearinghouse.api import create_app
 
-    app = create_app(context=context)
+    app = create_app(root=context)
     app.config["TESTING"] = True
     return app
 

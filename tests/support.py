@@ -84,7 +84,7 @@ def add_member(
     context, client, member_id: str, roles: str = "submitter,matcher,auditor"
 ) -> TestMember:
     key = SigningKey.generate()
-    members.add_member(context, member_id, member_id.title(), roles, key.verify_key)
+    members.add_member(context.db, member_id, member_id.title(), roles, key.verify_key)
     return TestMember(member_id, key, client)
 
 

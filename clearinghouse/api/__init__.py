@@ -4,24 +4,25 @@ from __future__ import annotations
 
 from flask import Flask, request
 
+from clearinghouse.bootstrap import Root, bootstrap
 from clearinghouse.config import Settings, load_settings
 from clearinghouse.errors import PayloadTooLarge
-from clearinghouse.services.context import ServiceContext
 
 __all__ = ["create_app"]
 
 
-def create_app(settings: Settings | None = None, *, context: ServiceContext | None = None) -> Flask:
-    """A Flask app serving the clearinghouse for ``settings`` (default: from the environment)."""
+def create_app(settings: Settings | None = None, *, root: Root | None = None) -> Flask:
+    """A Flask app serving the clearinghouse for ``settings`` (default: from the
+    environment), or over an already built ``root``."""
     from clearinghouse.api import health
     from clearinghouse.api.problems import register_problem_handlers
 
-    if context is None:
-        context = ServiceContext(settings or load_settings())
+    if root is None:
+        root = bootstrap(settings or load_settings())
     app = Flask(__name__)
-    app.config["MAX_CONTENT_LENGTH"] = context.settings.max_body_bytes
+    app.config["MAX_CONTENT_LENGTH"] = root.settings.max_body_bytes
     app.json.sort_keys = False
-    app.extensions["clearinghouse"] = context
+    app.extensions["clearinghouse"] = root
     register_problem_handlers(app)
 
     @app.before_request
@@ -29,16 +30,16 @@ def create_app(settings: Settings | None = None, *, context: ServiceContext | No
         # Refuse on the declared length before reading a byte; MAX_CONTENT_LENGTH above
         # also stops chunked bodies that grow past the limit while being read.
         length = request.content_length
-        if length is not None and length > context.settings.max_body_bytes:
+        if length is not None and length > root.settings.max_body_bytes:
             raise PayloadTooLarge(
                 f"the request body is {length} bytes; the limit is "
-                f"{context.settings.max_body_bytes} bytes"
+                f"{root.settings.max_body_bytes} bytes"
             )
 
     app.register_blueprint(health.bp)
     for blueprint in _v1_blueprints():
         app.register_blueprint(blueprint, url_prefix="/v1")
-    context.start()
+    root.start()
     return app
 
 

@@ -7,9 +7,10 @@ from collections.abc import Callable
 
 from flask import g, request
 
-from clearinghouse.api.context import service_context
+from clearinghouse.api.root import current_root
 from clearinghouse.crypto.sigbase import wsgi_target_uri
-from clearinghouse.services.auth import Caller, authenticate
+from clearinghouse.services.auth import authenticate
+from clearinghouse.services.caller import Caller
 
 __all__ = ["caller", "signed"]
 
@@ -22,8 +23,11 @@ def signed(role: str | None) -> Callable:
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
             body = request.get_data(cache=True) or None
+            root = current_root()
             who = authenticate(
-                service_context(),
+                root.db,
+                root.replay,
+                root.settings.signature_max_skew,
                 request.method,
                 wsgi_target_uri(request.environ),
                 request.headers,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
-from clearinghouse.api.context import service_context
+from clearinghouse.api.root import current_root
 from clearinghouse.errors import ServiceUnavailable
 from clearinghouse.services import health
 
@@ -20,7 +20,7 @@ def healthz():
 @bp.get("/readyz")
 def readyz():
     """Ready to serve: database reachable, migrations at head, indexes loaded."""
-    checks = health.readiness(service_context())
+    checks = health.readiness(current_root())
     if not all(c["ok"] for c in checks.values()):
         failed = ", ".join(f"{name}: {c['detail']}" for name, c in checks.items() if not c["ok"])
         raise ServiceUnavailable(f"not ready ({failed})")

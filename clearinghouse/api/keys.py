@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 
 from clearinghouse.api.auth import caller, signed
-from clearinghouse.api.context import service_context
+from clearinghouse.api.root import current_root
 from clearinghouse.crypto import VerifyKey
 from clearinghouse.errors import InvalidInput
 from clearinghouse.services import members
@@ -21,7 +21,7 @@ def add_key():
         raise InvalidInput('body: expected {"public_key": "<PEM>"}')
     who = caller()
     key = VerifyKey.from_pem(body["public_key"])
-    return jsonify(members.add_key(service_context(), who.member, key, by=who.member)), 201
+    return jsonify(members.add_key(current_root().db, who.member, key, by=who.member)), 201
 
 
 @bp.delete("/keys/<key_id>")
@@ -29,5 +29,5 @@ def add_key():
 def revoke_key(key_id: str):
     who = caller()
     force = request.args.get("force", "false").lower() in ("1", "true", "yes")
-    result = members.revoke_key(service_context(), who.member, key_id, force=force, by=who.member)
+    result = members.revoke_key(current_root().db, who.member, key_id, force=force, by=who.member)
     return jsonify(result)

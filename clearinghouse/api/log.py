@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify
 
 from clearinghouse.api.auth import signed
-from clearinghouse.api.context import service_context
 from clearinghouse.api.params import int_arg
+from clearinghouse.api.root import current_root
 from clearinghouse.services import transparency
 
 bp = Blueprint("log", __name__)
@@ -15,34 +15,34 @@ bp = Blueprint("log", __name__)
 @bp.get("/log/checkpoint")
 def get_checkpoint():
     """Public: the latest signed checkpoint."""
-    ctx = service_context()
-    with ctx.db.read() as session:
-        note = transparency.checkpoint(ctx, session)
+    root = current_root()
+    with root.db.read() as session:
+        note = transparency.checkpoint(root.log_key, session)
     return Response(note, mimetype="text/plain")
 
 
 @bp.get("/log/key")
 def get_key():
     """Public: the verifier key of checkpoints, in note vkey format."""
-    return Response(transparency.verifier(service_context()).vkey + "\n", mimetype="text/plain")
+    return Response(current_root().log_key.verifier().vkey + "\n", mimetype="text/plain")
 
 
 @bp.get("/log/entries")
 @signed("auditor")
 def get_entries():
     start, end = int_arg("start"), int_arg("end")
-    return jsonify(entries=transparency.entries(service_context(), start, end))
+    return jsonify(entries=transparency.entries(current_root().db, start, end))
 
 
 @bp.get("/log/proof/inclusion")
 @signed("auditor")
 def get_inclusion():
     return jsonify(
-        transparency.inclusion(service_context(), int_arg("index"), int_arg("tree_size"))
+        transparency.inclusion(current_root().db, int_arg("index"), int_arg("tree_size"))
     )
 
 
 @bp.get("/log/proof/consistency")
 @signed("auditor")
 def get_consistency():
-    return jsonify(transparency.consistency(service_context(), int_arg("first"), int_arg("second")))
+    return jsonify(transparency.consistency(current_root().db, int_arg("first"), int_arg("second")))

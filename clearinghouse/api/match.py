@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 
 from clearinghouse.api.auth import signed
-from clearinghouse.api.context import service_context
+from clearinghouse.api.root import current_root
 from clearinghouse.errors import InvalidInput, ServiceUnavailable
 from clearinghouse.services import matching
 
@@ -14,10 +14,10 @@ READY_WAIT = 30.0
 
 
 def _matcher():
-    ctx = service_context()
-    if not ctx.matcher.ready.wait(READY_WAIT):
+    root = current_root()
+    if not root.matcher.ready.wait(READY_WAIT):
         raise ServiceUnavailable("the indexes are still loading; retry shortly")
-    return ctx, ctx.matcher
+    return root, root.matcher
 
 
 @bp.post("/match")
@@ -29,9 +29,9 @@ def post_match():
     dihedral = body.get("dihedral", False)
     if not isinstance(dihedral, bool):
         raise InvalidInput("dihedral: expected true or false")
-    ctx, matcher = _matcher()
-    queries = matching.parse_queries(ctx, body.get("queries"))
-    return jsonify(matching.match(ctx, matcher, queries, dihedral))
+    root, matcher = _matcher()
+    queries = matching.parse_queries(root, body.get("queries"))
+    return jsonify(matching.match(root, matcher, queries, dihedral))
 
 
 @bp.get("/match")
@@ -40,7 +40,7 @@ def get_match():
     query = {
         k: request.args[k] for k in ("signal_type", "value", "max_distance") if k in request.args
     }
-    ctx, matcher = _matcher()
-    queries = matching.parse_queries(ctx, [query])
+    root, matcher = _matcher()
+    queries = matching.parse_queries(root, [query])
     dihedral = request.args.get("dihedral", "false").lower() in ("1", "true", "yes")
-    return jsonify(matching.match(ctx, matcher, queries, dihedral))
+    return jsonify(matching.match(root, matcher, queries, dihedral))

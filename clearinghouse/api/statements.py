@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 
 from clearinghouse.api.auth import caller, signed
-from clearinghouse.api.context import service_context
 from clearinghouse.api.params import int_arg
+from clearinghouse.api.root import current_root
 from clearinghouse.services import signal_views, statements
 
 bp = Blueprint("statements", __name__)
@@ -16,7 +16,7 @@ def _accept(kind: str, role: str):
     @signed(role)
     def view():
         answer = statements.accept_statement(
-            service_context(), kind, caller(), request.get_data(cache=True)
+            current_root(), kind, caller(), request.get_data(cache=True)
         )
         return jsonify(answer), 201
 
@@ -32,11 +32,11 @@ bp.add_url_rule("/feedback", view_func=_accept("feedback", "matcher"), methods=[
 @bp.get("/signals/<int:signal_id>")
 @signed("matcher")
 def get_signal(signal_id: int):
-    return jsonify(signal_views.signal_detail(service_context(), signal_id, caller()))
+    return jsonify(signal_views.signal_detail(current_root(), signal_id, caller()))
 
 
 @bp.get("/signals")
 @signed("matcher")
 def signal_feed():
     limit = int_arg("limit", required=False)
-    return jsonify(signal_views.feed(service_context(), request.args.get("after"), limit))
+    return jsonify(signal_views.feed(current_root(), request.args.get("after"), limit))

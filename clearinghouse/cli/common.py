@@ -1,4 +1,4 @@
-"""What the commands share: settings, the service context and printing."""
+"""What the commands share: settings, the composition root and printing."""
 
 from __future__ import annotations
 
@@ -7,20 +7,20 @@ from typing import Any
 
 import click
 
+from clearinghouse.bootstrap import Root, bootstrap
 from clearinghouse.config import load_settings
-from clearinghouse.services.context import ServiceContext
 
-__all__ = ["emit", "json_option", "operator_context"]
+__all__ = ["emit", "json_option", "operator_root"]
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 
 
-def operator_context() -> ServiceContext:
-    """A context over the configured database, for operator commands; its connections
-    are closed when the command ends."""
-    ctx = ServiceContext(load_settings())
-    click.get_current_context().call_on_close(ctx.close)
-    return ctx
+def operator_root() -> Root:
+    """The process's root over the configured database, for operator commands; its
+    connections are closed when the command ends."""
+    root = bootstrap(load_settings())
+    click.get_current_context().call_on_close(root.close)
+    return root
 
 
 def emit(data: Any, as_json: bool, text: str | None = None) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from clearinghouse.cli.common import operator_context
+from clearinghouse.cli.common import operator_root
 from clearinghouse.services import schema
 
 
@@ -17,6 +17,6 @@ def db() -> None:
 @click.option("--revision", default="head", show_default=True, help="Target revision.")
 def upgrade(revision: str) -> None:
     """Apply the Alembic migrations up to REVISION."""
-    ctx = operator_context()
-    applied = schema.upgrade(ctx, revision)
+    root = operator_root()
+    applied = schema.upgrade(root.settings, root.db, revision)
     click.echo(f"database at revision {applied}", err=True)

@@ -29,30 +29,30 @@ def demo() -> None:
     from werkzeug.serving import make_server
 
     from clearinghouse.api import create_app
+    from clearinghouse.bootstrap import bootstrap
     from clearinghouse.client import Client
     from clearinghouse.crypto import SigningKey
     from clearinghouse.services import members, schema
-    from clearinghouse.services.context import ServiceContext
 
     with tempfile.TemporaryDirectory(prefix="clearinghouse-demo-") as tmp:
         settings = load_settings(environ={}, data_dir=Path(tmp))
-        ctx = ServiceContext(settings)
-        schema.upgrade(ctx)
-        server = make_server("127.0.0.1", 0, create_app(context=ctx), threaded=True)
+        root = bootstrap(settings)
+        schema.upgrade(root.settings, root.db)
+        server = make_server("127.0.0.1", 0, create_app(root=root), threaded=True)
         url = f"http://127.0.0.1:{server.server_port}"
         threading.Thread(target=server.serve_forever, daemon=True).start()
         try:
-            _tour(ctx, url, members, SigningKey, Client)
+            _tour(root.db, url, members, SigningKey, Client)
         finally:
             server.shutdown()
-            ctx.close()
+            root.close()
 
 
-def _tour(ctx, url, members, SigningKey, Client) -> None:
+def _tour(db, url, members, SigningKey, Client) -> None:
     _say("An operator registers three members, each with its own Ed25519 key", f"server at {url}")
     keys = {m: SigningKey.generate() for m in ("acme", "globex", "initech")}
     for member, key in keys.items():
-        members.add_member(ctx, member, member.title(), "submitter,matcher,auditor", key.verify_key)
+        members.add_member(db, member, member.title(), "submitter,matcher,auditor", key.verify_key)
         click.echo(f"  {member}: key_id {key.key_id}")
     clients = {m: Client(url, m, k) for m, k in keys.items()}
 

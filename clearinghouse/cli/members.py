@@ -6,7 +6,7 @@ import json
 
 import click
 
-from clearinghouse.cli.common import emit, json_option, operator_context
+from clearinghouse.cli.common import emit, json_option, operator_root
 from clearinghouse.cli.keys import read_public_key
 from clearinghouse.services import members as member_service
 
@@ -25,14 +25,14 @@ def members() -> None:
 def add(member_id: str, name: str, roles: str, public_key: str, as_json: bool) -> None:
     """Register MEMBER_ID with its first key."""
     key = read_public_key(public_key)
-    emit(member_service.add_member(operator_context(), member_id, name, roles, key), as_json)
+    emit(member_service.add_member(operator_root().db, member_id, name, roles, key), as_json)
 
 
 @members.command("list")
 @json_option
 def list_(as_json: bool) -> None:
     """List members, one per line."""
-    for row in member_service.list_members(operator_context()):
+    for row in member_service.list_members(operator_root().db):
         if as_json:
             click.echo(json.dumps(row))
         else:
@@ -45,4 +45,4 @@ def list_(as_json: bool) -> None:
 @json_option
 def suspend(member_id: str, as_json: bool) -> None:
     """Suspend MEMBER_ID: its requests are refused from now on."""
-    emit(member_service.suspend_member(operator_context(), member_id), as_json)
+    emit(member_service.suspend_member(operator_root().db, member_id), as_json)

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import click
 
+from clearinghouse.bootstrap import bootstrap
 from clearinghouse.config import Settings, load_settings
-from clearinghouse.services import taxonomy, transparency
-from clearinghouse.services.context import ServiceContext
+from clearinghouse.services import taxonomy
 
 
 def prepare(settings: Settings) -> None:
     """Before workers fork: the database must answer and the log key must exist, so no
     two workers race to create it."""
-    ctx = ServiceContext(settings)
+    root = bootstrap(settings)
     try:
-        ctx.db.ping()
-        transparency.log_key(ctx)
-        taxonomy.record_taxonomy(ctx)
+        root.db.ping()
+        root.log_key.signing_key()
+        taxonomy.record_taxonomy(root.db, root.taxonomy)
     finally:
-        ctx.close()
+        root.close()
 
 
 @click.command()

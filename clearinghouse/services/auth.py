@@ -6,36 +6,27 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from clearinghouse.crypto import VerifyKey, verify_request
 from clearinghouse.crypto.httpsig import RequestSignatureError
-from clearinghouse.errors import AuthenticationError, Forbidden
-from clearinghouse.services import replay
-from clearinghouse.services.context import ServiceContext
+from clearinghouse.errors import AuthenticationError
+from clearinghouse.services.caller import Caller
 from clearinghouse.store import membership
 
-__all__ = ["Caller", "authenticate"]
+if TYPE_CHECKING:
+    from clearinghouse.services.replay import ReplayCache
+    from clearinghouse.store.db import Database
+
+__all__ = ["authenticate"]
 
 log = logging.getLogger("clearinghouse.auth")
 
 
-@dataclass(frozen=True)
-class Caller:
-    """An authenticated member and the key that signed the request."""
-
-    member: str
-    key_id: str
-    roles: frozenset[str]
-
-    def require(self, role: str) -> None:
-        """Raise Forbidden unless the caller holds ``role``."""
-        if role not in self.roles:
-            raise Forbidden(f"member {self.member!r} lacks the {role!r} role")
-
-
 def authenticate(
-    ctx: ServiceContext,
+    db: Database,
+    replay: ReplayCache,
+    max_skew: int,
     method: str,
     url: str,
     headers: Mapping[str, str],
@@ -48,7 +39,7 @@ def authenticate(
     found: dict[str, Caller] = {}
 
     def resolve(key_id: str) -> VerifyKey | None:
-        with ctx.db.read() as session:
+        with db.read() as session:
             key = membership.active_key(session, key_id)
         if key is None:
             return None
@@ -63,12 +54,12 @@ def authenticate(
             body,
             resolve_key=resolve,
             now=now,
-            max_skew=ctx.settings.signature_max_skew,
+            max_skew=max_skew,
         )
     except RequestSignatureError as exc:
         log.info("refused request signature: %s", exc.reason)
         raise AuthenticationError() from None
-    if not replay.first_use(ctx, verified.replay_key, verified.valid_until, now):
+    if not replay.first_use(verified.replay_key, verified.valid_until, now):
         log.info("refused replayed signature by key %s", verified.keyid)
         raise AuthenticationError()
     return found[verified.keyid]

@@ -14,18 +14,20 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from clearinghouse.errors import ClearinghouseError, InvalidInput
 from clearinghouse.index import ExactIndex, HammingIndex, SnapshotBusy, SnapshotError, VpdqIndex
-from clearinghouse.services.context import ServiceContext
 from clearinghouse.services.signal_views import describe_many
 from clearinghouse.signals.dihedral import dihedral_variants
 from clearinghouse.signals.items import ItemErrors
 from clearinghouse.signals.types import Signal
 from clearinghouse.store import signals as rows
+
+if TYPE_CHECKING:
+    from clearinghouse.bootstrap import Root
 
 __all__ = ["Matcher", "match"]
 
@@ -44,7 +46,7 @@ class Query:
 class Matcher:
     """The indexes of one process and the cursor of the changes they reflect."""
 
-    def __init__(self, ctx: ServiceContext) -> None:
+    def __init__(self, ctx: Root) -> None:
         self.ctx = ctx
         self.registry = ctx.registry
         self.indexes: dict[str, Any] = {}
@@ -264,7 +266,7 @@ class Matcher:
         return list(zip(ids.tolist(), dists.tolist(), strict=True))
 
 
-def parse_queries(ctx: ServiceContext, raw: Any) -> list[Query]:
+def parse_queries(ctx: Root, raw: Any) -> list[Query]:
     """Validate a match request's queries; every bad one is listed with its index."""
     limit = ctx.settings.max_match_queries
     if not isinstance(raw, list) or not raw:
@@ -281,7 +283,7 @@ def parse_queries(ctx: ServiceContext, raw: Any) -> list[Query]:
     return out
 
 
-def _parse_query(ctx: ServiceContext, item: Any) -> Query:
+def _parse_query(ctx: Root, item: Any) -> Query:
     if not isinstance(item, dict):
         raise InvalidInput(
             "query: expected an object", errors=[{"field": "query", "reason": "expected an object"}]
@@ -295,7 +297,7 @@ def _parse_query(ctx: ServiceContext, item: Any) -> Query:
     return Query(signal, max_distance)
 
 
-def match(ctx: ServiceContext, matcher: Matcher, queries: list[Query], dihedral: bool) -> dict:
+def match(ctx: Root, matcher: Matcher, queries: list[Query], dihedral: bool) -> dict:
     """Answer queries in order; each match carries the signal's current state."""
     matcher.ensure_fresh()
     variants: list[Query] = []

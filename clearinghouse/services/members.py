@@ -5,15 +5,18 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from clearinghouse.crypto.keys import VerifyKey
 from clearinghouse.errors import Conflict, InvalidInput, NotFound
-from clearinghouse.services.context import ServiceContext
 from clearinghouse.services.entries import encode_entry, iso
 from clearinghouse.services.log_writes import log_transaction
 from clearinghouse.store import Session, membership
 from clearinghouse.store.log import append_entries
 from clearinghouse.store.models import Member
+
+if TYPE_CHECKING:
+    from clearinghouse.store.db import Database
 
 __all__ = ["ROLES", "add_key", "add_member", "list_members", "revoke_key", "suspend_member"]
 
@@ -34,7 +37,7 @@ def parse_roles(roles: str | Iterable[str]) -> list[str]:
 
 
 def add_member(
-    ctx: ServiceContext, member_id: str, name: str, roles: str | Iterable[str], key: VerifyKey
+    db: Database, member_id: str, name: str, roles: str | Iterable[str], key: VerifyKey
 ) -> dict:
     """Register a member with its first key; logged as ``member_added``."""
     if not MEMBER_ID.match(member_id or ""):
@@ -42,7 +45,7 @@ def add_member(
     if not name or not name.strip() or len(name) > 200:
         raise InvalidInput("name: expected 1 to 200 characters")
     role_list = parse_roles(roles)
-    with log_transaction(ctx) as (session, now, _):
+    with log_transaction(db) as (session, now, _):
         if membership.get_member(session, member_id) is not None:
             raise Conflict(f"member {member_id!r} already exists")
         _refuse_known_key(session, key)
@@ -61,9 +64,9 @@ def add_member(
     return {"member": member_id, "key_id": key.key_id}
 
 
-def list_members(ctx: ServiceContext) -> list[dict]:
+def list_members(db: Database) -> list[dict]:
     """Every member with its keys, oldest first."""
-    with ctx.db.read() as session:
+    with db.read() as session:
         return [
             {
                 "member": m.id,
@@ -77,9 +80,9 @@ def list_members(ctx: ServiceContext) -> list[dict]:
         ]
 
 
-def suspend_member(ctx: ServiceContext, member_id: str) -> dict:
+def suspend_member(db: Database, member_id: str) -> dict:
     """Suspend a member: its requests are refused from now on; logged."""
-    with log_transaction(ctx) as (session, now, _):
+    with log_transaction(db) as (session, now, _):
         member = _member(session, member_id)
         if member.status == "suspended":
             raise Conflict(f"member {member_id!r} is already suspended")
@@ -89,9 +92,9 @@ def suspend_member(ctx: ServiceContext, member_id: str) -> dict:
     return {"member": member_id, "status": "suspended"}
 
 
-def add_key(ctx: ServiceContext, member_id: str, key: VerifyKey, *, by: str = "operator") -> dict:
+def add_key(db: Database, member_id: str, key: VerifyKey, *, by: str = "operator") -> dict:
     """Add a key to a member; logged as ``key_added``."""
-    with log_transaction(ctx) as (session, now, _):
+    with log_transaction(db) as (session, now, _):
         _member(session, member_id)
         _refuse_known_key(session, key)
         membership.insert_key(session, member_id, key.key_id, key.raw, now)
@@ -103,10 +106,10 @@ def add_key(ctx: ServiceContext, member_id: str, key: VerifyKey, *, by: str = "o
 
 
 def revoke_key(
-    ctx: ServiceContext, member_id: str, key_id: str, *, force: bool = False, by: str = "operator"
+    db: Database, member_id: str, key_id: str, *, force: bool = False, by: str = "operator"
 ) -> dict:
     """Revoke a key; the last active key of a member only with ``force``. Logged."""
-    with log_transaction(ctx) as (session, now, _):
+    with log_transaction(db) as (session, now, _):
         _member(session, member_id)
         key = membership.get_key(session, key_id)
         if key is None or key.member_id != member_id:

@@ -2,26 +2,43 @@
 
 from __future__ import annotations
 
-import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from clearinghouse.services.context import ServiceContext
 from clearinghouse.store.replay import remember_signature
 
-__all__ = ["first_use"]
+if TYPE_CHECKING:
+    from clearinghouse.store.db import Database
+
+__all__ = ["ReplayCache", "database_replay_cache", "redis_replay_cache"]
 
 
-def first_use(ctx: ServiceContext, replay_key: str, valid_until: int, now: int) -> bool:
-    """True the first time a signature is seen inside its window, False for a replay."""
-    if ctx.settings.redis_url:
-        ttl = max(1, valid_until - now + 1)
-        return bool(
-            _redis(ctx.settings.redis_url).set(f"ch:replay:{replay_key}", 1, nx=True, ex=ttl)
-        )
-    return remember_signature(ctx.db, replay_key, valid_until, now)
+@dataclass(frozen=True)
+class ReplayCache:
+    """Remembers signatures until they expire; ``first_use`` is False for a replay."""
+
+    remember: Callable[[str, int, int], bool]
+
+    def first_use(self, replay_key: str, valid_until: int, now: int) -> bool:
+        """True the first time a signature is seen inside its window, False for a replay."""
+        return self.remember(replay_key, valid_until, now)
 
 
-@functools.lru_cache(maxsize=4)
-def _redis(url: str):
+def database_replay_cache(db: Database) -> ReplayCache:
+    """Signatures remembered in the database's replay table."""
+    return ReplayCache(lambda key, valid_until, now: remember_signature(db, key, valid_until, now))
+
+
+def redis_replay_cache(url: str) -> ReplayCache:
+    """Signatures remembered in Redis, each key expiring with its signature's window.
+    The client connects on first use, not here."""
     import redis
 
-    return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+    client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+
+    def remember(key: str, valid_until: int, now: int) -> bool:
+        ttl = max(1, valid_until - now + 1)
+        return bool(client.set(f"ch:replay:{key}", 1, nx=True, ex=ttl))
+
+    return ReplayCache(remember)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from clearinghouse.services.context import ServiceContext, ensure_data_dir
+from clearinghouse.config import Settings, ensure_data_dir
 from clearinghouse.store import migrate
+from clearinghouse.store.db import Database
 
 __all__ = ["upgrade"]
 
 
-def upgrade(ctx: ServiceContext, revision: str = "head") -> str | None:
+def upgrade(settings: Settings, db: Database, revision: str = "head") -> str | None:
     """Apply migrations; return the revision the database is at afterwards."""
-    if ctx.settings.is_sqlite and ctx.settings.database_url is None:
-        ensure_data_dir(ctx.settings.data_dir)
-    migrate.upgrade(ctx.settings.effective_database_url, revision)
-    return migrate.current_revision(ctx.db.engine)
+    if settings.is_sqlite and settings.database_url is None:
+        ensure_data_dir(settings.data_dir)
+    migrate.upgrade(settings.effective_database_url, revision)
+    return migrate.current_revision(db.engine)

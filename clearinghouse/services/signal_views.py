@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from clearinghouse.errors import InvalidInput, NotFound
-from clearinghouse.services.auth import Caller
-from clearinghouse.services.context import ServiceContext
+from clearinghouse.services.caller import Caller
 from clearinghouse.services.entries import iso
 from clearinghouse.store import Session
 from clearinghouse.store import signals as rows
+
+if TYPE_CHECKING:
+    from clearinghouse.bootstrap import Root
 
 __all__ = ["describe", "feed", "signal_detail"]
 
 FEED_LIMIT = 1_000
 
 
-def describe(ctx: ServiceContext, state: rows.SignalState) -> dict:
+def describe(ctx: Root, state: rows.SignalState) -> dict:
     """The public shape of one signal (DESIGN §5), as matches and the feed report it."""
     s = state.signal
     value = json.loads(s.value) if s.signal_type == "vpdq" else s.value
@@ -37,11 +40,11 @@ def describe(ctx: ServiceContext, state: rows.SignalState) -> dict:
     return out
 
 
-def describe_many(ctx: ServiceContext, session: Session, ids: list[int]) -> dict[int, dict]:
+def describe_many(ctx: Root, session: Session, ids: list[int]) -> dict[int, dict]:
     return {i: describe(ctx, st) for i, st in rows.signal_states(session, ids).items()}
 
 
-def signal_detail(ctx: ServiceContext, signal_id: int, caller: Caller) -> dict:
+def signal_detail(ctx: Root, signal_id: int, caller: Caller) -> dict:
     """One signal with its feedback counts and the caller's own contribution."""
     with ctx.db.read() as session:
         state = rows.signal_states(session, [signal_id]).get(signal_id)
@@ -76,7 +79,7 @@ def parse_cursor(text: str | None) -> tuple[int, int]:
     return cursor
 
 
-def feed(ctx: ServiceContext, after: str | None, limit: int | None) -> dict:
+def feed(ctx: Root, after: str | None, limit: int | None) -> dict:
     """Signal states changed after the cursor; retracted ones appear as tombstones."""
     limit = FEED_LIMIT if limit is None else limit
     if not 1 <= limit <= FEED_LIMIT:

@@ -11,14 +11,17 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from clearinghouse.services.context import ServiceContext
 from clearinghouse.signals.items import ItemErrors, parse_items
 from clearinghouse.signals.types import Signal
 from clearinghouse.store import Session
 from clearinghouse.store import signals as rows
 from clearinghouse.store.models import Contribution
+
+if TYPE_CHECKING:
+    from clearinghouse.signals.registry import SignalRegistry
+    from clearinghouse.signals.taxonomy import Taxonomy
 
 __all__ = ["ParsedItem", "apply_items", "signal_digest", "validate_items"]
 
@@ -44,11 +47,16 @@ def signal_digest(signal: Signal) -> bytes:
 
 
 def validate_items(
-    ctx: ServiceContext, session: Session, kind: str, member: str, items: list[Any]
+    registry: SignalRegistry,
+    taxonomy: Taxonomy,
+    session: Session,
+    kind: str,
+    member: str,
+    items: list[Any],
 ) -> list[ParsedItem]:
     """Parse and check every item; raise one InvalidInput listing every bad item."""
     errors = ItemErrors()
-    signals = parse_items(ctx.registry, items, errors=errors, references=kind != "submission")
+    signals = parse_items(registry, items, errors=errors, references=kind != "submission")
     parsed: list[ParsedItem | None] = []
     seen: dict[bytes, int] = {}
     cache: dict[tuple, list[str]] = {}
@@ -61,7 +69,9 @@ def validate_items(
             errors.add(i, "value", f"the same signal as item {seen[p.digest]}")
         seen.setdefault(p.digest, i)
         if kind == "submission":
-            p.labels = errors.check(i, lambda item=item: _labels(ctx, item.get("labels"), cache))
+            p.labels = errors.check(
+                i, lambda item=item: _labels(taxonomy, item.get("labels"), cache)
+            )
             if p.labels == []:
                 errors.add(i, "labels", "at least one label from the taxonomy is required")
             p.content_type = _text(errors, i, item, "content_type", required=True, limit=64)
@@ -78,13 +88,13 @@ def validate_items(
     return [p for p in parsed if p is not None]
 
 
-def _labels(ctx: ServiceContext, labels: Any, cache: dict[tuple, list[str]]) -> list[str]:
+def _labels(taxonomy: Taxonomy, labels: Any, cache: dict[tuple, list[str]]) -> list[str]:
     """Taxonomy validation, once per distinct label list (statements repeat them)."""
     if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
-        return ctx.taxonomy.validate(labels)
+        return taxonomy.validate(labels)
     key = tuple(labels)
     if key not in cache:
-        cache[key] = ctx.taxonomy.validate(labels)
+        cache[key] = taxonomy.validate(labels)
     return list(cache[key])
 
 

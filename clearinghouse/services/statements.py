@@ -12,13 +12,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from clearinghouse.crypto import Envelope, VerifyKey, verify_envelope
 from clearinghouse.errors import Forbidden, InvalidInput
 from clearinghouse.services import transparency
-from clearinghouse.services.auth import Caller
-from clearinghouse.services.context import ServiceContext
+from clearinghouse.services.caller import Caller
 from clearinghouse.services.entries import encode_entry
 from clearinghouse.services.log_writes import log_transaction
 from clearinghouse.services.statement_items import apply_items, validate_items
@@ -26,6 +25,9 @@ from clearinghouse.store import membership
 from clearinghouse.store import signals as rows
 from clearinghouse.store.log import append_entries
 from clearinghouse.wire import PAYLOAD_TYPES
+
+if TYPE_CHECKING:
+    from clearinghouse.bootstrap import Root
 
 __all__ = ["KINDS", "PAYLOAD_TYPES", "accept_statement"]
 
@@ -44,22 +46,24 @@ class Statement:
     items: list[Any]
 
 
-def accept_statement(ctx: ServiceContext, kind: str, caller: Caller, body: bytes) -> dict:
+def accept_statement(root: Root, kind: str, caller: Caller, body: bytes) -> dict:
     """Verify, validate and apply one statement; return the answer (the first one again
     when the same envelope was accepted before)."""
-    statement = _read(ctx, kind, caller, body)
+    statement = _read(root, kind, caller, body)
     digest = bytes.fromhex(statement.envelope.digest())
-    with ctx.db.read() as session:
+    with root.db.read() as session:
         earlier = rows.statement_by_digest(session, digest)
     if earlier is not None:
         return earlier.response
-    transparency.log_key(ctx)  # loaded (or created) before the log lock is taken
-    with log_transaction(ctx) as (session, now, index):
+    root.log_key.signing_key()  # loaded (or created) before the log lock is taken
+    with log_transaction(root.db) as (session, now, index):
         # Checked again under the lock: two identical envelopes racing are stored once.
         earlier = rows.statement_by_digest(session, digest)
         if earlier is not None:
             return earlier.response
-        parsed = validate_items(ctx, session, kind, statement.member, statement.items)
+        parsed = validate_items(
+            root.registry, root.taxonomy, session, kind, statement.member, statement.items
+        )
         entry = encode_entry(
             kind,
             now,
@@ -82,14 +86,14 @@ def accept_statement(ctx: ServiceContext, kind: str, caller: Caller, body: bytes
             "statement_id": statement_id,
             "log_index": index,
             "items": results,
-            **transparency.receipt(ctx, session, index, index + 1),
+            **transparency.receipt(root.log_key, session, index, index + 1),
         }
         rows.set_statement_response(session, statement_id, response)
-    ctx.statement_applied(index)
+    root.statement_applied(index)
     return response
 
 
-def _read(ctx: ServiceContext, kind: str, caller: Caller, body: bytes) -> Statement:
+def _read(root: Root, kind: str, caller: Caller, body: bytes) -> Statement:
     if not body:
         raise InvalidInput("the body must be a DSSE envelope")
     envelope = Envelope.from_json(body)
@@ -97,8 +101,8 @@ def _read(ctx: ServiceContext, kind: str, caller: Caller, body: bytes) -> Statem
         raise InvalidInput(
             f"payloadType: expected {PAYLOAD_TYPES[kind]!r}, got {envelope.payload_type!r}"
         )
-    key_id, _ = verify_envelope(envelope, _member_keys(ctx, caller.member))
-    payload = _payload(envelope.payload, ctx.settings.max_statement_items)
+    key_id, _ = verify_envelope(envelope, _member_keys(root, caller.member))
+    payload = _payload(envelope.payload, root.settings.max_statement_items)
     if payload["member"] != caller.member:
         raise Forbidden(
             f"the payload names member {payload['member']!r} but the request is signed "
@@ -107,11 +111,11 @@ def _read(ctx: ServiceContext, kind: str, caller: Caller, body: bytes) -> Statem
     return Statement(kind, envelope, key_id, caller.member, payload["items"])
 
 
-def _member_keys(ctx: ServiceContext, member_id: str):
+def _member_keys(root: Root, member_id: str):
     """Resolve only the active keys of ``member_id``: any other signer is unknown."""
 
     def resolve(key_id: str) -> VerifyKey | None:
-        with ctx.db.read() as session:
+        with root.db.read() as session:
             key = membership.active_key(session, key_id)
         if key is None or key.member_id != member_id:
             return None

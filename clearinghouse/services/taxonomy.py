@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
-from clearinghouse.services.context import ServiceContext
+from typing import TYPE_CHECKING
+
 from clearinghouse.services.entries import encode_entry
 from clearinghouse.services.log_writes import log_transaction
 from clearinghouse.store import app_state
 from clearinghouse.store.log import append_entries
+
+if TYPE_CHECKING:
+    from clearinghouse.signals.taxonomy import Taxonomy
+    from clearinghouse.store.db import Database
 
 __all__ = ["record_taxonomy"]
 
 STATE_KEY = "taxonomy_digest"
 
 
-def record_taxonomy(ctx: ServiceContext) -> bool:
+def record_taxonomy(db: Database, taxonomy: Taxonomy) -> bool:
     """Log the configured taxonomy if it differs from the last one logged; True if it did."""
-    taxonomy = ctx.taxonomy
     digest = taxonomy.digest()
-    with log_transaction(ctx) as (session, now, _):
+    with log_transaction(db) as (session, now, _):
         if app_state.get(session, STATE_KEY) == digest:
             return False
         entry = encode_entry("taxonomy", now, labels=taxonomy.canonical(), digest=digest)

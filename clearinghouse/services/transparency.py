@@ -7,104 +7,132 @@ from __future__ import annotations
 
 import base64
 import os
+import tempfile
 import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
 
+from clearinghouse.config import ensure_data_dir
 from clearinghouse.crypto import SigningKey
 from clearinghouse.errors import ConfigError, InvalidInput
-from clearinghouse.services.context import ServiceContext, ensure_data_dir
 from clearinghouse.store import Session, app_state
 from clearinghouse.store.log import SqlNodeReader, log_size, read_entries
 from clearinghouse.tlog.checkpoint import Checkpoint, sign_checkpoint
 from clearinghouse.tlog.note import NoteVerifier
 from clearinghouse.tlog.proofs import consistency_proof, inclusion_proof, root
 
+if TYPE_CHECKING:
+    from clearinghouse.store.db import Database
+
 __all__ = [
     "MAX_ENTRIES",
+    "LogKey",
     "checkpoint",
     "consistency",
     "entries",
     "inclusion",
-    "log_key",
     "receipt",
-    "verifier",
 ]
 
 MAX_ENTRIES = 1_000
 VKEY_STATE = "log_vkey"
-_lock = threading.Lock()
 
 
-def log_key(ctx: ServiceContext) -> SigningKey:
-    """The server's log signing key, created (mode 0600) on first use."""
-    cached = ctx.__dict__.get("_log_key")
-    if cached is not None:
-        return cached
-    with _lock:
-        key = _load_or_create(ctx)
-        ctx.__dict__["_log_key"] = key
+class LogKey:
+    """The server's log signing key at ``path``, loaded (or created, mode 0600) on first
+    use and checked against the verifier key the database recorded."""
+
+    def __init__(self, path: Path, origin: str, db: Database) -> None:
+        self.path = path
+        self.origin = origin
+        self._db = db
+        self._key: SigningKey | None = None
+        self._lock = threading.Lock()
+
+    def signing_key(self) -> SigningKey:
+        """The key; the first call loads or creates it."""
+        if self._key is None:
+            with self._lock:
+                if self._key is None:
+                    self._key = self._load_or_create()
+        return self._key
+
+    def verifier(self) -> NoteVerifier:
+        """The verifier of checkpoints, named after the log's origin."""
+        return NoteVerifier.for_key(self.origin, self.signing_key().verify_key)
+
+    def _load_or_create(self) -> SigningKey:
+        path = self.path
+        if path.exists():
+            try:
+                key = SigningKey.from_pem(path.read_bytes())
+            except (OSError, InvalidInput) as exc:
+                raise ConfigError(
+                    f"CLEARINGHOUSE_LOG_KEY_PATH: cannot load {path}: {exc}"
+                ) from None
+        else:
+            with self._db.read() as session:
+                recorded = app_state.get(session, VKEY_STATE)
+            if recorded is not None and path.exists():  # another process just created it
+                return self._load_or_create()
+            if recorded is not None:  # a log already signed: a new key would fork its identity
+                raise ConfigError(
+                    f"CLEARINGHOUSE_LOG_KEY_PATH: {path} is missing, but this log was signed "
+                    f"with {recorded}; restore that key rather than rotating it silently"
+                )
+            ensure_data_dir(path.parent)
+            key = SigningKey.generate()
+            if not _publish(path, key.to_pem()):  # another process created it first
+                return self._load_or_create()
+        vkey = NoteVerifier.for_key(self.origin, key.verify_key).vkey
+        with self._db.write() as session:
+            recorded = app_state.setdefault(session, VKEY_STATE, vkey)
+            if recorded != vkey:
+                raise ConfigError(
+                    f"CLEARINGHOUSE_LOG_KEY_PATH: {path} is not the key this log was signed "
+                    f"with ({recorded}); restore that key rather than rotating it silently"
+                )
         return key
 
 
-def verifier(ctx: ServiceContext) -> NoteVerifier:
-    """The verifier of checkpoints, named after the log's origin."""
-    return NoteVerifier.for_key(ctx.settings.log_origin, log_key(ctx).verify_key)
-
-
-def _load_or_create(ctx: ServiceContext) -> SigningKey:
-    path = ctx.settings.effective_log_key_path
-    if path.exists():
-        try:
-            key = SigningKey.from_pem(path.read_bytes())
-        except (OSError, InvalidInput) as exc:
-            raise ConfigError(f"CLEARINGHOUSE_LOG_KEY_PATH: cannot load {path}: {exc}") from None
-    else:
-        with ctx.db.read() as session:
-            recorded = app_state.get(session, VKEY_STATE)
-        if recorded is not None:  # a log already signed: a new key would fork its identity
-            raise ConfigError(
-                f"CLEARINGHOUSE_LOG_KEY_PATH: {path} is missing, but this log was signed "
-                f"with {recorded}; restore that key rather than rotating it silently"
-            )
-        ensure_data_dir(path.parent)
-        key = SigningKey.generate()
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process created it first: use theirs
-            return _load_or_create(ctx)
+def _publish(path: Path, pem: bytes) -> bool:
+    """Write ``pem`` at ``path`` (mode 0600) only if nothing is there; False otherwise.
+    The file appears complete or not at all: written aside, then hard-linked into place,
+    so a process starting at the same moment never reads a half-written key."""
+    fd, aside = tempfile.mkstemp(dir=path.parent, prefix=".log-key-")
+    try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(key.to_pem())
-    vkey = NoteVerifier.for_key(ctx.settings.log_origin, key.verify_key).vkey
-    with ctx.db.write() as session:
-        recorded = app_state.get(session, VKEY_STATE)
-        if recorded is None:
-            app_state.put(session, VKEY_STATE, vkey)
-        elif recorded != vkey:
-            raise ConfigError(
-                f"CLEARINGHOUSE_LOG_KEY_PATH: {path} is not the key this log was signed with "
-                f"({recorded}); restore that key rather than rotating it silently"
-            )
-    return key
+            os.fchmod(fh.fileno(), 0o600)
+            fh.write(pem)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.link(aside, path)
+    except FileExistsError:
+        return False
+    finally:
+        os.unlink(aside)
+    return True
 
 
-def checkpoint(ctx: ServiceContext, session: Session, size: int | None = None) -> str:
+def checkpoint(log_key: LogKey, session: Session, size: int | None = None) -> str:
     """The signed checkpoint of the log at ``size`` (default: its current size)."""
     size = log_size(session) if size is None else size
-    head = Checkpoint(ctx.settings.log_origin, size, root(size, SqlNodeReader(session)))
-    return sign_checkpoint(head, log_key(ctx))
+    head = Checkpoint(log_key.origin, size, root(size, SqlNodeReader(session)))
+    return sign_checkpoint(head, log_key.signing_key())
 
 
-def receipt(ctx: ServiceContext, session: Session, index: int, size: int) -> dict:
+def receipt(log_key: LogKey, session: Session, index: int, size: int) -> dict:
     """What a statement's answer carries: a checkpoint and its entry's inclusion proof."""
     hashes = inclusion_proof(index, size, SqlNodeReader(session))
     return {
-        "checkpoint": checkpoint(ctx, session, size),
+        "checkpoint": checkpoint(log_key, session, size),
         "inclusion_proof": {"index": index, "tree_size": size, "hashes": _b64(hashes)},
     }
 
 
-def entries(ctx: ServiceContext, start: int, end: int) -> list[dict]:
+def entries(db: Database, start: int, end: int) -> list[dict]:
     """Entries ``start <= index < end`` (at most MAX_ENTRIES) as ``{"index", "data"}``."""
-    with ctx.db.read() as session:
+    with db.read() as session:
         size = log_size(session)
         if not 0 <= start < end or end - start > MAX_ENTRIES or start >= size:
             raise InvalidInput(
@@ -115,9 +143,9 @@ def entries(ctx: ServiceContext, start: int, end: int) -> list[dict]:
     return [{"index": i, "data": base64.b64encode(d).decode()} for i, d in found]
 
 
-def inclusion(ctx: ServiceContext, index: int, tree_size: int) -> dict:
+def inclusion(db: Database, index: int, tree_size: int) -> dict:
     """The inclusion proof of entry ``index`` in the tree of ``tree_size`` entries."""
-    with ctx.db.read() as session:
+    with db.read() as session:
         size = log_size(session)
         if not 0 <= index < tree_size <= size:
             raise InvalidInput(
@@ -128,9 +156,9 @@ def inclusion(ctx: ServiceContext, index: int, tree_size: int) -> dict:
     return {"index": index, "tree_size": tree_size, "hashes": _b64(hashes)}
 
 
-def consistency(ctx: ServiceContext, first: int, second: int) -> dict:
+def consistency(db: Database, first: int, second: int) -> dict:
     """The consistency proof between the trees of ``first`` and ``second`` entries."""
-    with ctx.db.read() as session:
+    with db.read() as session:
         size = log_size(session)
         if not 0 < first <= second <= size:
             raise InvalidInput(

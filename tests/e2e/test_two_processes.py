@@ -24,7 +24,7 @@ def _until(predicate, seconds: float) -> float | None:
 
 def test_submission_and_retraction_reach_the_other_process_within_a_second(context, start_server):
     key = SigningKey.generate()
-    members.add_member(context, "alpha", "Alpha", "submitter,matcher,auditor", key.verify_key)
+    members.add_member(context.db, "alpha", "Alpha", "submitter,matcher,auditor", key.verify_key)
     first, second = start_server(), start_server()
     a, b = Client(first, "alpha", key), Client(second, "alpha", key)
     value = random_pdq()
@@ -52,8 +52,8 @@ def test_submission_and_retraction_reach_the_other_process_within_a_second(conte
 
 def test_replay_and_revocation_are_refused_by_every_process(context, start_server):
     key, spare = SigningKey.generate(), SigningKey.generate()
-    members.add_member(context, "alpha", "Alpha", "matcher", key.verify_key)
-    members.add_key(context, "alpha", spare.verify_key)
+    members.add_member(context.db, "alpha", "Alpha", "matcher", key.verify_key)
+    members.add_key(context.db, "alpha", spare.verify_key)
     first, second = start_server(), start_server()
     path = "/v1/match?signal_type=md5&value=" + "0" * 32
     # Covering the path but not the authority, so the one signature is valid at both.
@@ -71,7 +71,7 @@ def test_replay_and_revocation_are_refused_by_every_process(context, start_serve
     assert replay.status_code == 401
     assert replay.headers["Content-Type"] == "application/problem+json"
 
-    members.revoke_key(context, "alpha", key.key_id)
+    members.revoke_key(context.db, "alpha", key.key_id)
     for url in (first, second):
         fresh = sign_request("GET", url + path, {}, None, key, created=int(time.time()))
         assert requests.get(url + path, headers=fresh, timeout=5).status_code == 401

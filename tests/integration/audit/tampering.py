@@ -40,19 +40,19 @@ def build_log(context, client) -> dict:
         submissions.append(answer.json["log_index"])
     new_key = SigningKey.generate()
     key_added = _size(context)
-    members.add_key(context, "alpha", new_key.verify_key)
+    members.add_key(context.db, "alpha", new_key.verify_key)
     alpha_old_key = alpha.key
     alpha.key = new_key
     answer = alpha.state("submission", [pdq_item(random_pdq())])
     assert answer.status_code == 201, answer.json
     submissions.append(answer.json["log_index"])
     key_revoked = _size(context)
-    members.revoke_key(context, "alpha", alpha_old_key.key_id)
+    members.revoke_key(context.db, "alpha", alpha_old_key.key_id)
     answer = alpha.state("submission", [pdq_item(random_pdq())])
     assert answer.status_code == 201, answer.json
     submissions.append(answer.json["log_index"])
     suspended = _size(context)
-    members.suspend_member(context, "charlie")
+    members.suspend_member(context.db, "charlie")
     answer = bravo.state("submission", [pdq_item(random_pdq())])
     assert answer.status_code == 201, answer.json
     submissions.append(answer.json["log_index"])

@@ -10,7 +10,7 @@ from support import now_rfc3339
 
 from clearinghouse.crypto import SigningKey, sign_envelope
 from clearinghouse.services import members, statements
-from clearinghouse.services.auth import Caller
+from clearinghouse.services.caller import Caller
 from clearinghouse.services.entries import encode_entry, utcnow
 from clearinghouse.store.log import append_entries, log_size
 
@@ -34,7 +34,9 @@ def _build(context) -> int:
     keys = {}
     for name in MEMBERS:
         keys[name] = SigningKey.generate()
-        members.add_member(context, name, name.title(), "submitter,matcher", keys[name].verify_key)
+        members.add_member(
+            context.db, name, name.title(), "submitter,matcher", keys[name].verify_key
+        )
     for name in MEMBERS[:3]:  # a few through the whole statement pipeline
         caller = Caller(name, keys[name].key_id, ROLES)
         body = _envelope(name, keys[name]).to_json()
@@ -42,8 +44,8 @@ def _build(context) -> int:
     for batch in range(BULK // 200):
         if batch == 5:  # a key rotation midway
             rotated = SigningKey.generate()
-            members.add_key(context, "bravo", rotated.verify_key)
-            members.revoke_key(context, "bravo", keys["bravo"].key_id)
+            members.add_key(context.db, "bravo", rotated.verify_key)
+            members.revoke_key(context.db, "bravo", keys["bravo"].key_id)
             keys["bravo"] = rotated
         now = utcnow()
         rows = []

@@ -9,7 +9,6 @@ import json
 import pytest
 
 from clearinghouse.crypto import SigningKey, sign_envelope
-from clearinghouse.services import transparency
 
 from .tampering import (
     build_log,
@@ -186,9 +185,9 @@ def test_fork_rewriting_history_from_an_index_on(context, auditor, log):
 
 
 def test_checkpoint_signed_by_another_key(context, auditor, log, monkeypatch):
-    vkey = transparency.verifier(context).vkey
+    vkey = context.log_key.verifier().vkey
     impostor = SigningKey.generate()
-    monkeypatch.setattr(transparency, "log_key", lambda ctx: impostor)
+    monkeypatch.setattr(context.log_key, "signing_key", lambda: impostor)
     code, report = auditor.verify()
     assert code == 1
     assert {"log key", "checkpoint"} <= _checks(report)

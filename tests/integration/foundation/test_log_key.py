@@ -6,19 +6,18 @@ import stat
 
 import pytest
 
+from clearinghouse.bootstrap import bootstrap
 from clearinghouse.crypto import SigningKey
 from clearinghouse.errors import ConfigError
-from clearinghouse.services import transparency
-from clearinghouse.services.context import ServiceContext
 
 
 def test_created_once_with_mode_0600_and_reused(settings, context):
-    key = transparency.log_key(context)
+    key = context.log_key.signing_key()
     path = settings.effective_log_key_path
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
-    again = ServiceContext(settings)
+    again = bootstrap(settings)
     try:
-        assert transparency.log_key(again).key_id == key.key_id
+        assert again.log_key.signing_key().key_id == key.key_id
     finally:
         again.close()
 
@@ -28,16 +27,16 @@ def test_created_once_with_mode_0600_and_reused(settings, context):
     [("replaced", "is not the key this log was signed with"), ("deleted", "is missing")],
 )
 def test_a_different_or_missing_key_file_stops_the_service(settings, context, how, message):
-    transparency.log_key(context)
+    context.log_key.signing_key()
     path = settings.effective_log_key_path
     if how == "replaced":
         path.write_bytes(SigningKey.generate().to_pem())
     else:
         path.unlink()
-    fresh = ServiceContext(settings)
+    fresh = bootstrap(settings)
     try:
         with pytest.raises(ConfigError, match=message):
-            transparency.log_key(fresh)
+            fresh.log_key.signing_key()
     finally:
         fresh.close()
     assert path.exists() == (how == "replaced")  # nothing new written in its place

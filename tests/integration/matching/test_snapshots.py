@@ -5,10 +5,10 @@ import json
 
 from support import random_pdq
 
+from clearinghouse.bootstrap import bootstrap
 from clearinghouse.crypto import SigningKey, sign_envelope
 from clearinghouse.services import members, statements
-from clearinghouse.services.auth import Caller
-from clearinghouse.services.context import ServiceContext
+from clearinghouse.services.caller import Caller
 from clearinghouse.services.matching import Query
 from clearinghouse.signals.types import Signal
 
@@ -44,7 +44,7 @@ def _found(matcher, values):
 
 def test_restart_uses_the_snapshot_and_replays_later_changes(settings, context):
     key = SigningKey.generate()
-    members.add_member(context, "alpha", "Alpha", "submitter", key.verify_key)
+    members.add_member(context.db, "alpha", "Alpha", "submitter", key.verify_key)
     before = [random_pdq() for _ in range(30)]
     _submit(context, key, before)
     context.matcher.load()
@@ -54,7 +54,7 @@ def test_restart_uses_the_snapshot_and_replays_later_changes(settings, context):
     _submit(context, key, after)
     _state(context, key, "retraction", [{"signal_type": "pdq", "value": before[0], "reason": "x"}])
 
-    restarted = ServiceContext(settings)
+    restarted = bootstrap(settings)
     try:
         restarted.matcher.load()
         assert restarted.matcher.loaded_from == "snapshot"
@@ -65,7 +65,7 @@ def test_restart_uses_the_snapshot_and_replays_later_changes(settings, context):
 
 def test_corrupt_snapshot_is_rebuilt_from_the_database(settings, context):
     key = SigningKey.generate()
-    members.add_member(context, "alpha", "Alpha", "submitter", key.verify_key)
+    members.add_member(context.db, "alpha", "Alpha", "submitter", key.verify_key)
     values = [random_pdq() for _ in range(20)]
     _submit(context, key, values)
     context.matcher.load()
@@ -79,7 +79,7 @@ def test_corrupt_snapshot_is_rebuilt_from_the_database(settings, context):
     data[-1] ^= 0xFF
     files[0].write_bytes(bytes(data))
 
-    restarted = ServiceContext(settings)
+    restarted = bootstrap(settings)
     try:
         restarted.matcher.load()
         assert restarted.matcher.loaded_from == "database"

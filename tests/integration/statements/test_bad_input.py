@@ -48,14 +48,14 @@ def _tamper_body(m, p, h, b):
 
 def _revoked(w):
     extra = SigningKey.generate()
-    members.add_key(w["context"], "alpha", extra.verify_key)
-    members.revoke_key(w["context"], "alpha", extra.key_id)
+    members.add_key(w["context"].db, "alpha", extra.verify_key)
+    members.revoke_key(w["context"].db, "alpha", extra.key_id)
     w["before"] = snapshot(w["context"])
     return w["a"].request("POST", "/v1/submissions", body=_body(w, key=extra), key=extra)
 
 
 def _suspended(w):
-    members.suspend_member(w["context"], "alpha")
+    members.suspend_member(w["context"].db, "alpha")
     w["before"] = snapshot(w["context"])
     return _submit(w)
 

@@ -4,10 +4,10 @@ change is exactly one entry, and the stored tree agrees with a recomputation."""
 import json
 import threading
 
+from clearinghouse.bootstrap import bootstrap
 from clearinghouse.crypto import SigningKey, sign_envelope
 from clearinghouse.services import members, statements
-from clearinghouse.services.auth import Caller
-from clearinghouse.services.context import ServiceContext
+from clearinghouse.services.caller import Caller
 from clearinghouse.store.log import SqlNodeReader, log_size, read_entries
 from clearinghouse.tlog.compact import CompactRange
 from clearinghouse.tlog.hashing import leaf_hash
@@ -20,11 +20,11 @@ WRITERS, EACH = 4, 8
 def test_parallel_writers_keep_the_log_dense(settings, context):
     keys = {f"m{i}": SigningKey.generate() for i in range(WRITERS)}
     for member, key in keys.items():
-        members.add_member(context, member, member, "submitter", key.verify_key)
+        members.add_member(context.db, member, member, "submitter", key.verify_key)
     errors: list[BaseException] = []
 
     def writer(member: str, key: SigningKey) -> None:
-        ctx = ServiceContext(settings)  # its own engine and connections, like a process
+        ctx = bootstrap(settings)  # its own engine and connections, like a process
         try:
             caller = Caller(member, key.key_id, frozenset({"submitter"}))
             for n in range(EACH):
@@ -43,7 +43,7 @@ def test_parallel_writers_keep_the_log_dense(settings, context):
                     "application/vnd.clearinghouse.submission+json", payload, key
                 ).to_json()
                 statements.accept_statement(ctx, "submission", caller, body)
-                members.add_key(ctx, member, SigningKey.generate().verify_key)
+                members.add_key(ctx.db, member, SigningKey.generate().verify_key)
         except BaseException as exc:  # surfaced below
             errors.append(exc)
         finally:

@@ -1,0 +1,97 @@
+"""The composition root: one ``Root`` per process, built from the settings.
+
+The web app (``api.create_app``) and the operator commands (``cli``) each call
+``bootstrap(settings)`` once and hand the use cases the parts they use. Nothing is
+built at import time, and nothing slow is built until it is first needed: an operator
+command never loads the matching indexes.
+"""
+
+from __future__ import annotations
+
+from clearinghouse.config import Settings, ensure_data_dir
+from clearinghouse.services.matching import Matcher
+from clearinghouse.services.replay import ReplayCache, database_replay_cache, redis_replay_cache
+from clearinghouse.services.transparency import LogKey
+from clearinghouse.signals.registry import SignalRegistry, build_registry
+from clearinghouse.signals.taxonomy import Taxonomy, load_taxonomy
+from clearinghouse.store.db import Database
+
+__all__ = ["Root", "bootstrap"]
+
+
+class Root:
+    """The long-lived parts of one process. Built by ``bootstrap``; closed by ``close``."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        registry: SignalRegistry,
+        taxonomy: Taxonomy,
+        log_key: LogKey,
+        replay: ReplayCache,
+    ) -> None:
+        self.settings = settings
+        self.db = db
+        self.registry = registry
+        self.taxonomy = taxonomy
+        self.log_key = log_key
+        self.replay = replay
+        self._matcher: Matcher | None = None
+
+    @property
+    def matcher(self) -> Matcher:
+        """This process's matching indexes, built on first use (loaded by ``start``)."""
+        if self._matcher is None:
+            self._matcher = build_matcher(self)
+        return self._matcher
+
+    def statement_applied(self, log_index: int) -> None:
+        """Called after a statement commits, so this process's indexes catch up at once."""
+        if self._matcher is not None:
+            self._matcher.acknowledged(log_index)
+
+    def start(self) -> None:
+        """Start what a serving process runs in the background: the index follower."""
+        self.matcher.start_following()
+
+    def readiness_checks(self) -> dict[str, dict]:
+        """Checks of the long-lived parts beyond the database: indexes loaded."""
+        if self._matcher is None:
+            return {}
+        matcher = self._matcher
+        loaded = matcher.ready.is_set()
+        detail = f"loaded from {matcher.loaded_from}" if loaded else "loading"
+        return {"indexes": {"ok": loaded, "detail": detail, "lookups": dict(matcher.counters)}}
+
+    def close(self) -> None:
+        """Stop the follower and close the database connections."""
+        if self._matcher is not None:
+            self._matcher.stop()
+        self.db.dispose()
+
+
+def bootstrap(settings: Settings) -> Root:
+    """Wire the parts of one process for ``settings``; connects to nothing yet."""
+    if settings.is_sqlite and settings.database_url is None:
+        ensure_data_dir(settings.data_dir)
+    db = Database(settings.effective_database_url)
+    registry = build_registry(
+        pdq_min_quality=settings.pdq_min_quality,
+        max_distance_ceilings=dict(settings.max_distance_ceilings),
+        vpdq_max_frames=settings.vpdq_max_frames,
+        vpdq_query_match_pct=settings.vpdq_query_match_pct,
+        vpdq_index_match_pct=settings.vpdq_index_match_pct,
+    )
+    taxonomy = load_taxonomy(extra_labels=settings.extra_labels)
+    log_key = LogKey(settings.effective_log_key_path, settings.log_origin, db)
+    if settings.redis_url:
+        replay = redis_replay_cache(settings.redis_url)
+    else:
+        replay = database_replay_cache(db)
+    return Root(settings, db, registry, taxonomy, log_key, replay)
+
+
+def build_matcher(root: Root) -> Matcher:
+    """The one place the matching indexes of a process are made."""
+    return Matcher(root)

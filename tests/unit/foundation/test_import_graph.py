@@ -1,0 +1,165 @@
+"""No import cycle anywhere in the package, and every import follows the layer order
+(DESIGN §10): pure ``signals``/``crypto``/``tlog`` ← ``index``, ``store`` ← ``services`` ←
+``bootstrap`` ← ``api``, ``cli``; ``client`` and ``exchange`` only on pure packages."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.unit.foundation.import_graph import cycles, import_graph
+
+ROOT = Path(__file__).resolve().parents[3]
+
+# Rooms and their layer: a room may import rooms of a lower layer, and itself.
+LAYER = {
+    "__init__": 0,
+    "errors": 0,
+    "wire": 0,
+    "config": 1,
+    "signals": 2,
+    "crypto": 2,
+    "tlog": 3,  # signs checkpoints with crypto's keys
+    "index": 4,
+    "store": 4,
+    "services": 5,
+    "bootstrap": 6,
+    "api": 7,
+    "site": 7,
+    "cli": 8,
+}
+# The member and auditor side installs without the server: it may use only these.
+CLIENT_SIDE = {
+    "client": {"errors", "wire", "config", "signals", "crypto", "tlog"},
+    "exchange": {"errors", "wire", "config", "signals", "crypto", "tlog", "client"},
+}
+
+
+def room(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+def layer_violations(graph: dict[str, set[str]]) -> list[str]:
+    wrong = []
+    for module, targets in sorted(graph.items()):
+        here = room(module)
+        for target in sorted(targets):
+            there = room(target)
+            if there == here:
+                continue
+            if here in CLIENT_SIDE:
+                ok = there in CLIENT_SIDE[here]
+            elif there in CLIENT_SIDE:
+                ok = here == "cli" or (here == "exchange" and there == "client")
+            else:
+                ok = LAYER[there] < LAYER[here]
+            if not ok:
+                wrong.append(f"{module} imports {target} ({here} may not use {there})")
+    return wrong
+
+
+@pytest.fixture(scope="module")
+def graph():
+    return import_graph(ROOT, "clearinghouse")
+
+
+def test_every_room_has_a_place_in_the_layers(graph):
+    rooms = {room(m) for m in graph}
+    assert rooms - LAYER.keys() - CLIENT_SIDE.keys() == set()
+
+
+def test_no_import_cycle(graph):
+    assert cycles(graph) == []
+
+
+def test_imports_follow_the_layer_order(graph):
+    assert layer_violations(graph) == []
+
+
+# The checks themselves, on small source trees built for the purpose.
+
+
+def _tree(tmp_path: Path, files: dict[str, str]) -> dict[str, set[str]]:
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return import_graph(tmp_path, "clearinghouse")
+
+
+CASES = {
+    "module-level cycle": (
+        {"a.py": "from clearinghouse import b\n", "b.py": "import clearinghouse.a\n"},
+        [["clearinghouse.a", "clearinghouse.b"]],
+    ),
+    "function-level cycle": (
+        {"a.py": "def f():\n    from clearinghouse.b import g\n", "b.py": "from . import a\n"},
+        [["clearinghouse.a", "clearinghouse.b"]],
+    ),
+    "three-module cycle through a package": (
+        {
+            "p/__init__.py": "",
+            "p/x.py": "from clearinghouse.p.y import Y\n",
+            "p/y.py": "from .z import Z\n",
+            "p/z.py": "from ..p import x\n",
+        },
+        [["clearinghouse.p.x", "clearinghouse.p.y", "clearinghouse.p.z"]],
+    ),
+    "TYPE_CHECKING import is not a cycle": (
+        {
+            "a.py": "from clearinghouse import b\n",
+            "b.py": (
+                "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import clearinghouse.a\n"
+            ),
+        },
+        [],
+    ),
+    "else branch of TYPE_CHECKING runs": (
+        {
+            "a.py": "from clearinghouse import b\n",
+            "b.py": (
+                "import typing\n"
+                "if typing.TYPE_CHECKING:\n    pass\nelse:\n    import clearinghouse.a\n"
+            ),
+        },
+        [["clearinghouse.a", "clearinghouse.b"]],
+    ),
+}
+
+
+@pytest.mark.parametrize("files, expected", CASES.values(), ids=CASES.keys())
+def test_cycle_finder(tmp_path, files, expected):
+    files = {"clearinghouse/__init__.py": "", **{f"clearinghouse/{k}": v for k, v in files.items()}}
+    assert cycles(_tree(tmp_path, files)) == expected
+
+
+LAYER_CASES = {
+    "services may use store": ("services/x.py", "from clearinghouse.store import y\n", 0),
+    "store may not use services": ("store/x.py", "from clearinghouse.services import y\n", 1),
+    "index may not use store": ("index/x.py", "import clearinghouse.store.y\n", 1),
+    "services may not use bootstrap": ("services/x.py", "import clearinghouse.bootstrap\n", 1),
+    "api may use bootstrap": ("api/x.py", "from clearinghouse.bootstrap import Root\n", 0),
+    "api may not use cli": ("api/x.py", "def f():\n    from clearinghouse.cli import y\n", 1),
+    "client may not use store": ("client/x.py", "from clearinghouse.store import y\n", 1),
+    "client may use crypto": ("client/x.py", "from clearinghouse.crypto import y\n", 0),
+    "services may not use client": ("services/x.py", "from clearinghouse.client import y\n", 1),
+    "pure may not use index": ("tlog/x.py", "from clearinghouse.index import y\n", 1),
+}
+
+
+@pytest.mark.parametrize("path, text, count", LAYER_CASES.values(), ids=LAYER_CASES.keys())
+def test_layer_checker(tmp_path, path, text, count):
+    files = {"clearinghouse/__init__.py": "", f"clearinghouse/{path}": text}
+    for pkg in ("store", "services", "index", "client", "crypto", "api", "cli", "tlog"):
+        files.setdefault(f"clearinghouse/{pkg}/__init__.py", "")
+        files.setdefault(f"clearinghouse/{pkg}/y.py", "")
+    files.setdefault("clearinghouse/bootstrap.py", "")
+    assert len(layer_violations(_tree(tmp_path, files))) == count
+
+
+if __name__ == "__main__":  # print the graph's problems without pytest
+    g = import_graph(ROOT, "clearinghouse")
+    print(cycles(g), *layer_violations(g), sep="\n", file=sys.stderr)
