@@ -22,11 +22,16 @@ def _op(
     body: str | None = None,
     params: tuple[str, ...] = (),
     created: bool = False,
+    answer: str | None = None,
 ) -> dict:
     """One operation: its summary, the role it needs, parameters and responses."""
+    success: dict = {"description": ok}
+    if answer:
+        ref = {"$ref": f"#/components/schemas/{answer}"}
+        success["content"] = {"application/json": {"schema": ref}}
     op: dict = {
         "summary": summary,
-        "responses": {("201" if created else "200"): {"description": ok}, "default": _PROBLEM},
+        "responses": {("201" if created else "200"): success, "default": _PROBLEM},
     }
     if role is not None:
         op["security"] = _SIGNED
@@ -80,8 +85,9 @@ def document() -> dict:
                 "get": _op(
                     "Change feed of signal states",
                     "matcher",
-                    "a page of signals",
+                    "a page of signals, bounded in count and bytes",
                     params=("after", "limit"),
+                    answer="SignalPage",
                 )
             },
             "/v1/signals/{signal_id}": {
@@ -110,7 +116,13 @@ def document() -> dict:
             "/v1/log/checkpoint": {"get": _op("Latest signed checkpoint", None, "text/plain")},
             "/v1/log/key": {"get": _op("Checkpoint verifier key", None, "text/plain vkey")},
             "/v1/log/entries": {
-                "get": _op("Log entries", "auditor", "entries", params=("start", "end"))
+                "get": _op(
+                    "Log entries",
+                    "auditor",
+                    "a page of entries, bounded in count and bytes",
+                    params=("start", "end"),
+                    answer="LogEntryPage",
+                )
             },
             "/v1/log/proof/inclusion": {
                 "get": _op("Inclusion proof", "auditor", "proof", params=("index", "tree_size"))
@@ -159,6 +171,45 @@ def document() -> dict:
                     "properties": {
                         "queries": {"type": "array", "maxItems": 1000},
                         "dihedral": {"type": "boolean"},
+                    },
+                },
+                "LogEntryPage": {
+                    "type": "object",
+                    "required": ["entries", "next"],
+                    "additionalProperties": False,
+                    "description": "At most 1,000 entries and CLEARINGHOUSE_MAX_LIST_BYTES of "
+                    "JSON (the first entry is always served). next: the index to continue "
+                    "from when entries before end were left out, else null.",
+                    "properties": {
+                        "entries": {
+                            "type": "array",
+                            "maxItems": 1000,
+                            "items": {
+                                "type": "object",
+                                "required": ["index", "data"],
+                                "additionalProperties": False,
+                                "properties": {
+                                    "index": {"type": "integer", "minimum": 0},
+                                    "data": {"type": "string", "contentEncoding": "base64"},
+                                },
+                            },
+                        },
+                        "next": {"type": ["integer", "null"], "minimum": 1},
+                    },
+                },
+                "SignalPage": {
+                    "type": "object",
+                    "required": ["signals", "next"],
+                    "description": "At most limit signals and CLEARINGHOUSE_MAX_LIST_BYTES of "
+                    "JSON (the first signal is always served). next: the cursor to continue "
+                    "from; it stays put when nothing changed since.",
+                    "properties": {
+                        "signals": {
+                            "type": "array",
+                            "maxItems": 1000,
+                            "items": {"type": "object", "required": ["signal_id", "status"]},
+                        },
+                        "next": {"type": ["string", "null"]},
                     },
                 },
                 "PublicKey": {

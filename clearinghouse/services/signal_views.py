@@ -6,6 +6,7 @@ import json
 from typing import TYPE_CHECKING
 
 from clearinghouse.errors import InvalidInput, NotFound
+from clearinghouse.services import list_budget
 from clearinghouse.services.caller import Caller
 from clearinghouse.services.entries import iso
 from clearinghouse.store import Session
@@ -94,6 +95,8 @@ def feed(ctx: Root, after: str | None, limit: int | None) -> dict:
             signals.append({"signal_id": s.id, "signal_type": s.signal_type, "status": "retracted"})
         else:
             signals.append(shown[s.id])
+    signals = list_budget.fit(signals, ctx.settings.max_list_bytes)
+    page = page[: len(signals)]
     # An empty page keeps the caller's cursor: it resumes there when more changes come.
     nxt = f"{page[-1].updated_index}.{page[-1].id}" if page else (after or None)
     return {"signals": signals, "next": nxt}
