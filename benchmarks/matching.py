@@ -149,7 +149,7 @@ def bench_size(n: int, per_distance: int, baseline_queries: int, folder: Path) -
     res["ours_lat"] = percentiles(time_each(lambda q, f=ours.search: f(q, R), queries))
     faiss.omp_set_num_threads(2)
     t = time.perf_counter()
-    ours_results = ours.search_batch(queries, R)
+    ours_results = ours.search_many(queries, R)
     res["ours_qps"] = nq / (time.perf_counter() - t)
 
     snap = folder / "ours"
@@ -187,7 +187,7 @@ def bench_size(n: int, per_distance: int, baseline_queries: int, folder: Path) -
     del flat
     gc.collect()
 
-    found = [set(r[0].tolist()) for r in ours_results]
+    found = [set(r.ids.tolist()) for r in ours_results]
     true_pairs = sum(len(s) for s in truth)
     res["ours_recall"] = sum(len(f & s) for f, s in zip(found, truth, strict=True)) / true_pairs
     res["ours_false"] = sum(len(f - s) for f, s in zip(found, truth, strict=True))

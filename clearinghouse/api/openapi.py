@@ -27,8 +27,8 @@ def _op(
     """One operation: its summary, the role it needs, parameters and responses."""
     success: dict = {"description": ok}
     if answer:
-        ref = {"$ref": f"#/components/schemas/{answer}"}
-        success["content"] = {"application/json": {"schema": ref}}
+        schema = {"$ref": f"#/components/schemas/{answer}"}
+        success["content"] = {"application/json": {"schema": schema}}
     op: dict = {
         "summary": summary,
         "responses": {("201" if created else "200"): success, "default": _PROBLEM},
@@ -54,6 +54,61 @@ def _op(
             "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{body}"}}},
         }
     return op
+
+
+_SIGNAL = {
+    "type": "object",
+    "description": "A live signal, or a retracted one as a tombstone "
+    "(signal_id, signal_type, status only).",
+    "required": ["signal_id", "signal_type", "status"],
+    "properties": {
+        "signal_id": {"type": "integer"},
+        "signal_type": {"type": "string"},
+        "value": {"description": "hex digest, or for vpdq a list of frames"},
+        "status": {"type": "string", "enum": ["active", "retracted"]},
+        "labels": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "contributors": {"type": "integer"},
+        "confirmed": {"type": "boolean"},
+        "disputed": {"type": "boolean"},
+        "first_seen": {"type": "string", "format": "date-time"},
+        "last_seen": {"type": "string", "format": "date-time"},
+        "quality": {"type": "integer"},
+        "content_types": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "the content types of the active contributions, sorted",
+        },
+        "is_mine": {
+            "type": "boolean",
+            "description": "whether the caller has an active contribution to it",
+        },
+    },
+}
+
+_SIGNAL_PAGE = {
+    "type": "object",
+    "required": ["signals", "next", "checkpoint_time"],
+    "properties": {
+        "signals": {
+            "type": "array",
+            "items": _SIGNAL,
+            "maxItems": 1000,
+            "description": "at most `limit` signals and CLEARINGHOUSE_MAX_LIST_BYTES of JSON "
+            "(the first signal is always served); follow `next` for the rest",
+        },
+        "next": {
+            "type": ["string", "null"],
+            "description": "the cursor to pass as `after` for the next page; an empty "
+            "page keeps the caller's cursor",
+        },
+        "checkpoint_time": {
+            "type": ["string", "null"],
+            "format": "date-time",
+            "description": "the time of the log entry `next` stands at, or of the latest "
+            "entry once caught up; null for an empty log. Never goes back from page to page.",
+        },
+    },
+}
 
 
 @functools.cache
@@ -197,21 +252,7 @@ def document() -> dict:
                         "next": {"type": ["integer", "null"], "minimum": 1},
                     },
                 },
-                "SignalPage": {
-                    "type": "object",
-                    "required": ["signals", "next"],
-                    "description": "At most limit signals and CLEARINGHOUSE_MAX_LIST_BYTES of "
-                    "JSON (the first signal is always served). next: the cursor to continue "
-                    "from; it stays put when nothing changed since.",
-                    "properties": {
-                        "signals": {
-                            "type": "array",
-                            "maxItems": 1000,
-                            "items": {"type": "object", "required": ["signal_id", "status"]},
-                        },
-                        "next": {"type": ["string", "null"]},
-                    },
-                },
+                "SignalPage": _SIGNAL_PAGE,
                 "PublicKey": {
                     "type": "object",
                     "required": ["public_key"],

@@ -39,4 +39,4 @@ def get_signal(signal_id: int):
 @signed("matcher")
 def signal_feed():
     limit = int_arg("limit", required=False)
-    return jsonify(signal_views.feed(current_root(), request.args.get("after"), limit))
+    return jsonify(signal_views.feed(current_root(), request.args.get("after"), limit, caller()))

@@ -1,18 +1,23 @@
 """Matching indexes: exact Hamming range search (PDQ, 64-bit image hashes), exact digests, vPDQ.
 
-The only importer of ``faiss`` in the project. Indexes are in-memory, incremental and
-safe to query from many threads while one thread writes; ``save``/``load`` keep
-checksummed snapshots tagged with the change-sequence position they reflect.
+The only importer of ``faiss`` in the project. Every index implements ``SignalIndex``
+(``protocol.py``): add, remove, search_many with a per-query limit, save, load. Indexes
+are in-memory, incremental and safe to query from many threads while one thread writes;
+``save``/``load`` keep checksummed snapshots tagged with the change-sequence position
+they reflect.
 """
 
 from clearinghouse.index.exact import ExactIndex
 from clearinghouse.index.hamming import HammingIndex
+from clearinghouse.index.protocol import Matches, SignalIndex
 from clearinghouse.index.snapshot import SnapshotBusy, SnapshotError
 from clearinghouse.index.vpdq import VpdqIndex, VpdqMatch
 
 __all__ = [
     "ExactIndex",
     "HammingIndex",
+    "Matches",
+    "SignalIndex",
     "SnapshotBusy",
     "SnapshotError",
     "VpdqIndex",

@@ -7,17 +7,23 @@ thread sees either the old or the new tuple and never a half-changed one.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
 
+from clearinghouse.index.protocol import Matches, check_limit
+
 __all__ = ["ExactIndex"]
 
 
 class ExactIndex:
-    """Ids by exact ``nbytes``-byte value. Lookups are safe alongside one or more writers."""
+    """Ids by exact ``nbytes``-byte value; implements ``SignalIndex``.
+
+    Lookups are safe alongside one or more writers.
+    """
 
     def __init__(self, nbytes: int) -> None:
         if nbytes <= 0:
@@ -62,13 +68,33 @@ class ExactIndex:
         else:
             del self._ids_by_value[value]
 
-    def search(self, value: object) -> np.ndarray:
-        """Ids indexed under exactly ``value``, ascending."""
-        return np.array(sorted(self._ids_by_value.get(self._value(value), ())), dtype=np.int64)
+    @property
+    def memory_bytes(self) -> int:
+        """Approximate bytes held: both dicts, the values, the id objects and tuples."""
+        n = len(self._value_by_id)
+        per_entry = sys.getsizeof(b"\0" * self.nbytes) + 2 * sys.getsizeof(2**40) + 64
+        return sys.getsizeof(self._ids_by_value) + sys.getsizeof(self._value_by_id) + n * per_entry
 
-    def search_batch(self, values: Sequence[object]) -> list[np.ndarray]:
-        """``search`` for each value."""
-        return [self.search(v) for v in values]
+    def search(self, value: object, *, limit: int | None = None) -> Matches:
+        """``search_many`` for one value."""
+        return self.search_many([value], 0, limit=limit)[0]
+
+    def search_many(
+        self, queries: Sequence[object], max_distance: int = 0, *, limit: int | None = None
+    ) -> list[Matches]:
+        """Ids indexed under exactly each value, ascending, all at distance 0 (see
+        SignalIndex). Requires ``max_distance == 0``: digests match exactly or not at all."""
+        if max_distance != 0:
+            raise ValueError("max_distance must be 0 for an exact index")
+        check_limit(limit)
+        values = [self._value(v) for v in queries]
+        out = []
+        for value in values:
+            found = sorted(self._ids_by_value.get(value, ()))
+            kept = found if limit is None else found[:limit]
+            ids = np.array(kept, dtype=np.int64)
+            out.append(Matches(ids, np.zeros(ids.size, np.int32), len(found)))
+        return out
 
     def save(self, path: str | os.PathLike[str], position: int, *, wait: bool = True) -> None:
         """Write an atomic, checksummed snapshot reflecting change-sequence ``position``."""

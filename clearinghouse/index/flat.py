@@ -14,9 +14,18 @@ __all__ = ["as_code_matrix", "range_search"]
 
 
 def as_code_matrix(codes: object, nbytes: int) -> np.ndarray:
-    """Codes as a C-contiguous (n, nbytes) uint8 array; ValueError on a wrong shape or type."""
+    """Codes as a C-contiguous (n, nbytes) uint8 array; ValueError on a wrong shape or type.
+
+    Takes a uint8 array (one code or a matrix), one bytes value, or a list of bytes values.
+    """
     if isinstance(codes, bytes | bytearray | memoryview):
         codes = np.frombuffer(bytes(codes), dtype=np.uint8)
+    elif isinstance(codes, list | tuple) and not codes:
+        codes = np.empty((0, nbytes), np.uint8)
+    elif isinstance(codes, list | tuple) and isinstance(codes[0], bytes | bytearray):
+        if any(not isinstance(c, bytes | bytearray) or len(c) != nbytes for c in codes):
+            raise ValueError(f"codes must have {nbytes} bytes each")
+        codes = np.frombuffer(b"".join(codes), dtype=np.uint8).reshape(len(codes), nbytes)
     arr = np.asarray(codes)
     if arr.dtype != np.uint8:
         raise ValueError(f"codes must be uint8, not {arr.dtype}")

@@ -21,6 +21,7 @@ import numpy as np
 
 from clearinghouse.index.flat import as_code_matrix, range_search
 from clearinghouse.index.multi_index import MultiIndex
+from clearinghouse.index.protocol import Matches, check_limit
 
 __all__ = ["HammingIndex"]
 
@@ -58,9 +59,9 @@ def _last_of_each(ids: np.ndarray) -> np.ndarray:
 class HammingIndex:
     """Exact range search over ``nbits``-bit codes keyed by int64 ids.
 
-    Thread safety: ``search``/``search_batch``/``len`` may run in any number of threads
-    concurrently with one another and with writers (``add``, ``remove``, ``update``,
-    ``compact``, ``save``); writers are serialised internally.
+    Implements ``SignalIndex``. Thread safety: ``search``/``search_many``/``len`` may run
+    in any number of threads concurrently with one another and with writers (``add``,
+    ``remove``, ``update``, ``compact``, ``save``); writers are serialised internally.
     """
 
     def __init__(
@@ -190,40 +191,51 @@ class HammingIndex:
 
     # -- lookups -----------------------------------------------------------------------
 
-    def search(self, code: object, max_distance: int) -> tuple[np.ndarray, np.ndarray]:
-        """Ids within ``max_distance`` of ``code`` and their distances, by (distance, id)."""
-        return self.search_batch(code, max_distance)[0]
+    @property
+    def memory_bytes(self) -> int:
+        """Bytes of the arrays that make up the index (main part, delta, tombstones)."""
+        return sum(a.nbytes for a in self.snapshot_arrays()[0].values())
 
-    def search_batch(self, codes: object, max_distance: int) -> list[tuple[np.ndarray, np.ndarray]]:
-        """``search`` for each row of ``codes``; large batches use all worker threads."""
-        queries = as_code_matrix(codes, self.nbytes)
+    def search(self, code: object, max_distance: int, *, limit: int | None = None) -> Matches:
+        """``search_many`` for one code."""
+        return self.search_many(code, max_distance, limit=limit)[0]
+
+    def search_many(
+        self, queries: object, max_distance: int, *, limit: int | None = None
+    ) -> list[Matches]:
+        """Ids within ``max_distance`` of each query code, nearest first (see SignalIndex).
+
+        ``queries`` is an (n, nbytes) uint8 array, one code, or a list of ``nbytes``-byte
+        values. Large batches are cut into slices spread over the worker threads; each slice
+        keeps only its ``limit`` nearest per query, so memory follows the limit.
+        """
+        queries = as_code_matrix(queries, self.nbytes)
         if not 0 <= max_distance <= self.nbits:
             raise ValueError(f"max_distance must be within 0..{self.nbits}")
+        check_limit(limit)
         state = self._state
         nq = queries.shape[0]
         if nq == 0:
             return []
-        if state.main.plan(max_distance) is None:  # flat scans thread themselves (OpenMP)
-            qnums, ids, dists = self._search_state(state, queries, max_distance)
-        else:
-            # Slices keep the candidate arrays small enough to stay in cache, and spread
-            # over threads (the gathers and faiss release the GIL).
-            def run(start: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-                part = queries[start : start + _BATCH_SLICE]
-                return self._search_state(state, part, max_distance, offset=start)
 
-            starts = range(0, nq, _BATCH_SLICE)
-            if len(starts) == 1 or self.workers == 1:
-                parts = [run(start) for start in starts]
-            else:
-                parts = list(self._thread_pool().map(run, starts))
-            qnums, ids, dists = (np.concatenate(p) for p in zip(*parts, strict=True))
-        order = np.lexsort((ids, dists, qnums))
-        qnums, ids, dists = qnums[order], ids[order], dists[order]
-        bounds = np.searchsorted(qnums, np.arange(nq + 1))
-        return [
-            (ids[bounds[q] : bounds[q + 1]], dists[bounds[q] : bounds[q + 1]]) for q in range(nq)
-        ]
+        # Slices keep the candidate arrays small enough to stay in cache, and spread over
+        # threads (the gathers and faiss release the GIL).
+        def run(start: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+            part = queries[start : start + _BATCH_SLICE]
+            qnums, ids, dists = self._search_state(state, part, max_distance)
+            return _nearest(qnums, ids, dists, part.shape[0], limit)
+
+        starts = range(0, nq, _BATCH_SLICE)
+        if len(starts) == 1 or self.workers == 1:
+            parts = [run(start) for start in starts]
+        else:
+            parts = list(self._thread_pool().map(run, starts))
+        out = []
+        for ids, dists, bounds, totals in parts:
+            for q in range(totals.size):
+                lo, hi = int(bounds[q]), int(bounds[q + 1])
+                out.append(Matches(ids[lo:hi], dists[lo:hi], int(totals[q])))
+        return out
 
     def _thread_pool(self) -> ThreadPoolExecutor:
         if self._pool is None:
@@ -233,7 +245,7 @@ class HammingIndex:
         return self._pool
 
     def _search_state(
-        self, state: _State, queries: np.ndarray, r: int, offset: int = 0
+        self, state: _State, queries: np.ndarray, r: int
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Unsorted (query number, id, distance) triples of one state."""
         qm, rows, dm = state.main.search(queries, r, force_tables=self._force_tables)
@@ -241,11 +253,24 @@ class HammingIndex:
             alive = ~_contains(state.dead, rows)
             qm, rows, dm = qm[alive], rows[alive], dm[alive]
         qd, drows, dd = range_search(queries, state.delta_codes, r)
-        qnums = np.concatenate((qm, qd)) + offset
+        qnums = np.concatenate((qm, qd))
         ids = np.concatenate((state.main.ids[rows], state.delta_ids[drows]))
         return qnums, ids, np.concatenate((dm, dd))
 
     # -- snapshots ---------------------------------------------------------------------
+
+    def snapshot_arrays(self) -> tuple[dict[str, np.ndarray], dict[str, object]]:
+        """The arrays and JSON metadata of one consistent state, as ``save`` writes them.
+
+        For indexes built on this one (vPDQ) that add arrays of their own to a snapshot;
+        ``from_snapshot_arrays`` takes them back.
+        """
+        state = self._state
+        arrays = state.main.arrays()
+        arrays.update(dead=state.dead, delta_ids=state.delta_ids, delta_codes=state.delta_codes)
+        layout = state.main.layout
+        meta = {"nbits": state.main.nbits, "chunk_bits": list(layout.widths) if layout else None}
+        return arrays, meta
 
     def save(self, path: str | os.PathLike[str], position: int, *, wait: bool = True) -> None:
         """Write an atomic, checksummed snapshot reflecting change-sequence ``position``.
@@ -254,8 +279,7 @@ class HammingIndex:
         """
         from clearinghouse.index.snapshot import write_snapshot
 
-        state = self._state
-        arrays, meta = _arrays_of(state), _meta_of(state)
+        arrays, meta = self.snapshot_arrays()
         write_snapshot(Path(path), "hamming", arrays, meta, position, wait=wait)
 
     @classmethod
@@ -266,16 +290,19 @@ class HammingIndex:
         from clearinghouse.index.snapshot import read_snapshot
 
         arrays, meta, position = read_snapshot(Path(path), "hamming")
-        return cls._from_snapshot(arrays, meta, nbits, options), position
+        return cls.from_snapshot_arrays(arrays, meta, nbits=nbits, **options), position
 
     @classmethod
-    def _from_snapshot(
+    def from_snapshot_arrays(
         cls,
         arrays: dict[str, np.ndarray],
         meta: dict[str, object],
-        nbits: int | None,
-        options: dict[str, object],
+        *,
+        nbits: int | None = None,
+        **options: object,
     ) -> HammingIndex:
+        """An index from ``snapshot_arrays()`` output (extra arrays are ignored);
+        SnapshotError if they do not fit together or ``nbits`` differs."""
         from clearinghouse.index.snapshot import SnapshotError, check_snapshot
 
         stored_bits = meta.get("nbits")
@@ -302,15 +329,21 @@ class HammingIndex:
         return index
 
 
-def _meta_of(state: _State) -> dict[str, object]:
-    layout = state.main.layout
-    return {"nbits": state.main.nbits, "chunk_bits": list(layout.widths) if layout else None}
-
-
-def _arrays_of(state: _State) -> dict[str, np.ndarray]:
-    arrays = state.main.arrays()
-    arrays.update(dead=state.dead, delta_ids=state.delta_ids, delta_codes=state.delta_codes)
-    return arrays
+def _nearest(
+    qnums: np.ndarray, ids: np.ndarray, dists: np.ndarray, nq: int, limit: int | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(ids, distances) by (query, distance, id), at most ``limit`` per query; then the
+    bounds of each query's run in them and each query's total before the limit."""
+    order = np.lexsort((ids, dists, qnums))
+    qnums, ids, dists = qnums[order], ids[order], dists[order].astype(np.int32, copy=False)
+    bounds = np.searchsorted(qnums, np.arange(nq + 1))
+    totals = np.diff(bounds)
+    if limit is not None and ids.size > limit:
+        rank = np.arange(ids.size) - bounds[qnums]
+        keep = rank < limit
+        ids, dists = ids[keep], dists[keep]
+        bounds = np.concatenate(([0], np.cumsum(np.minimum(totals, limit))))
+    return ids, dists, bounds, totals
 
 
 def _contains(sorted_values: np.ndarray, values: np.ndarray) -> np.ndarray:

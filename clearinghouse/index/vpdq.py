@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from clearinghouse.index.flat import as_code_matrix
-from clearinghouse.index.hamming import HammingIndex, _arrays_of, _meta_of
+from clearinghouse.index.hamming import HammingIndex
+from clearinghouse.index.protocol import Matches, check_limit
 
 __all__ = ["VpdqIndex", "VpdqMatch"]
 
@@ -40,7 +41,8 @@ class VpdqMatch:
 class VpdqIndex:
     """Videos as lists of 256-bit PDQ frame codes, keyed by int64 video id.
 
-    Thread safety as for HammingIndex: lookups run alongside writers; writers serialise.
+    Implements ``SignalIndex``. Thread safety as for HammingIndex: lookups run alongside
+    writers; writers serialise.
     """
 
     def __init__(
@@ -102,6 +104,11 @@ class VpdqIndex:
         """Compact the frame index (see HammingIndex.compact)."""
         self.frames.compact()
 
+    @property
+    def memory_bytes(self) -> int:
+        """Bytes of the frame index plus an estimate for the per-video frame counts."""
+        return self.frames.memory_bytes + 100 * len(self._nframes)
+
     def search(
         self,
         frames: object,
@@ -111,46 +118,83 @@ class VpdqIndex:
         index_match_pct: float | None = None,
     ) -> list[VpdqMatch]:
         """Videos matching the query frames, by query share then index share (desc), then id."""
-        query = as_code_matrix(frames, 32)
-        if query.shape[0] == 0:
+        return self._search_videos([frames], max_distance, query_match_pct, index_match_pct)[0]
+
+    def search_many(
+        self, queries: Sequence[object], max_distance: int, *, limit: int | None = None
+    ) -> list[Matches]:
+        """Matching videos of each query video (see SignalIndex), with the thresholds given
+        at construction. A match's distance is the share of query frames that matched no
+        frame of the video, in whole percent; ``max_distance`` is per frame."""
+        check_limit(limit)
+        out = []
+        for found in self._search_videos(queries, max_distance, None, None):
+            pairs = sorted((round(100 - m.query_match_pct), m.video_id) for m in found)
+            kept = pairs if limit is None else pairs[:limit]
+            out.append(
+                Matches(
+                    np.array([v for _, v in kept], dtype=np.int64),
+                    np.array([d for d, _ in kept], dtype=np.int32),
+                    len(pairs),
+                )
+            )
+        return out
+
+    def _search_videos(
+        self,
+        queries: Sequence[object],
+        max_distance: int | None,
+        query_match_pct: float | None,
+        index_match_pct: float | None,
+    ) -> list[list[VpdqMatch]]:
+        """The frames of every query video go to the frame index as one batch."""
+        videos = [as_code_matrix(q, 32) for q in queries]
+        if any(v.shape[0] == 0 for v in videos):
             raise ValueError("a vPDQ query needs at least one frame")
+        if not videos:
+            return []
         r = self.max_distance if max_distance is None else max_distance
         q_min = self.query_match_pct if query_match_pct is None else query_match_pct
         i_min = self.index_match_pct if index_match_pct is None else index_match_pct
-        hits = self.frames.search_batch(query, r)
-        qnums = np.concatenate([np.full(ids.size, q, np.int64) for q, (ids, _) in enumerate(hits)])
-        frame_ids = np.concatenate([ids for ids, _ in hits])
+        hits = self.frames.search_many(np.concatenate(videos), r)
+        out, first = [], 0
+        for video in videos:
+            mine = hits[first : first + video.shape[0]]
+            first += video.shape[0]
+            out.append(self._shares(mine, video.shape[0], q_min, i_min))
+        return out
+
+    def _shares(
+        self, hits: list[Matches], nframes: int, q_min: float, i_min: float
+    ) -> list[VpdqMatch]:
+        qnums = np.repeat(np.arange(nframes, dtype=np.int64), [m.ids.size for m in hits])
+        frame_ids = np.concatenate([m.ids for m in hits])
         videos = frame_ids >> FRAME_BITS
         matched_query = _distinct_per_video(videos, qnums)
         matched_index = _distinct_per_video(videos, frame_ids)
-        nframes = self._nframes
+        counts = self._nframes
         out = []
         for video, n_query in matched_query.items():
-            total = nframes.get(video)
+            total = counts.get(video)
             if total is None:  # removed while this lookup ran
                 continue
-            q_pct = 100.0 * n_query / query.shape[0]
+            q_pct = 100.0 * n_query / nframes
             i_pct = 100.0 * matched_index[video] / total
             if q_pct >= q_min and i_pct >= i_min:
                 out.append(VpdqMatch(video, q_pct, i_pct))
         out.sort(key=lambda m: (-m.query_match_pct, -m.index_match_pct, m.video_id))
         return out
 
-    def search_batch(self, queries: Sequence[object], **options: object) -> list[list[VpdqMatch]]:
-        """``search`` for each query video."""
-        return [self.search(q, **options) for q in queries]  # type: ignore[arg-type]
-
     def save(self, path: str | os.PathLike[str], position: int, *, wait: bool = True) -> None:
         """Write an atomic, checksummed snapshot reflecting change-sequence ``position``."""
         from clearinghouse.index.snapshot import write_snapshot
 
         with self._write_lock:
-            state = self.frames._state
+            arrays, meta = self.frames.snapshot_arrays()
             counts = sorted(self._nframes.items())
-        arrays = _arrays_of(state)
         arrays["video_ids"] = np.array([v for v, _ in counts], dtype=np.int64)
         arrays["video_frames"] = np.array([n for _, n in counts], dtype=np.int64)
-        write_snapshot(Path(path), "vpdq", arrays, _meta_of(state), position, wait=wait)
+        write_snapshot(Path(path), "vpdq", arrays, meta, position, wait=wait)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str], **options: object) -> tuple[VpdqIndex, int]:
@@ -171,7 +215,7 @@ class VpdqIndex:
         hamming_options = {
             k: v for k, v in options.items() if k not in ("max_distance",) and "match_pct" not in k
         }
-        index.frames = HammingIndex._from_snapshot(arrays, meta, 256, hamming_options)
+        index.frames = HammingIndex.from_snapshot_arrays(arrays, meta, nbits=256, **hamming_options)
         index._nframes = dict(zip(video_ids.tolist(), counts.tolist(), strict=True))
         check_snapshot(
             int(counts.sum()) == len(index.frames), "snapshot frame count differs from videos"

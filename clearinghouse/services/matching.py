@@ -131,12 +131,7 @@ class Matcher:
         for signal_type, ids in removes.items():
             self.indexes[signal_type].remove(np.asarray(ids, np.int64))
         for signal_type, (ids, codes) in adds.items():
-            index = self.indexes[signal_type]
-            if isinstance(index, VpdqIndex | ExactIndex):
-                index.add(ids, codes)
-            else:
-                matrix = np.frombuffer(b"".join(codes), np.uint8).reshape(len(ids), -1)
-                index.add(np.asarray(ids, np.int64), matrix)
+            self.indexes[signal_type].add(ids, codes)
 
     def _code(self, signal_type: str, value: str, quality: int | None):
         if signal_type == "vpdq":
@@ -232,38 +227,29 @@ class Matcher:
     # -- lookups ------------------------------------------------------------------------
 
     def search_many(self, queries: list[Query]) -> list[list[tuple[int, int]]]:
-        """``search`` for each query; Hamming queries of one type and distance go to the
-        index as one batch, which spreads them over the cores."""
-        out: list[list[tuple[int, int]] | None] = [None] * len(queries)
+        """``search`` for each query; queries of one type and distance go to the index as
+        one batch, which spreads them over the cores."""
+        out: list[list[tuple[int, int]]] = [[] for _ in queries]
         groups: dict[tuple[str, int], list[int]] = {}
         for n, q in enumerate(queries):
-            if isinstance(self.indexes[q.signal.signal_type], HammingIndex):
-                groups.setdefault((q.signal.signal_type, q.max_distance), []).append(n)
-            else:
-                out[n] = self.search(q)
+            groups.setdefault((q.signal.signal_type, q.max_distance), []).append(n)
         for (signal_type, max_distance), members in groups.items():
-            codes = np.frombuffer(
-                b"".join(queries[n].signal.to_bytes() for n in members), np.uint8
-            ).reshape(len(members), -1)
-            hits = self.indexes[signal_type].search_batch(codes, max_distance)
-            for n, (ids, dists) in zip(members, hits, strict=True):
-                out[n] = list(zip(ids.tolist(), dists.tolist(), strict=True))
-        return out  # type: ignore[return-value]
+            values = [_index_value(queries[n].signal) for n in members]
+            hits = self.indexes[signal_type].search_many(values, max_distance)
+            for n, found in zip(members, hits, strict=True):
+                out[n] = found.pairs()
+        return out
 
     def search(self, query: Query) -> list[tuple[int, int]]:
         """``(signal_id, distance)`` of every indexed signal within the query's distance."""
-        index = self.indexes[query.signal.signal_type]
-        if isinstance(index, ExactIndex):
-            return [(int(i), 0) for i in index.search(query.signal.to_bytes())]
-        if isinstance(index, VpdqIndex):
-            frames = np.frombuffer(query.signal.to_bytes(), np.uint8).reshape(-1, 32)
-            found = index.search(frames, max_distance=query.max_distance)
-            # vPDQ's "distance" is the share of query frames that did not match, in percent.
-            return [(m.video_id, round(100 - m.query_match_pct)) for m in found]
-        ids, dists = index.search(
-            np.frombuffer(query.signal.to_bytes(), np.uint8), query.max_distance
-        )
-        return list(zip(ids.tolist(), dists.tolist(), strict=True))
+        return self.search_many([query])[0]
+
+
+def _index_value(signal: Signal) -> object:
+    """A query's value in the form its index takes: bytes, or vPDQ's frame matrix."""
+    if signal.signal_type == "vpdq":
+        return np.frombuffer(signal.to_bytes(), np.uint8).reshape(-1, 32)
+    return signal.to_bytes()
 
 
 def parse_queries(ctx: Root, raw: Any) -> list[Query]:

@@ -11,6 +11,7 @@ from clearinghouse.services.caller import Caller
 from clearinghouse.services.entries import iso
 from clearinghouse.store import Session
 from clearinghouse.store import signals as rows
+from clearinghouse.store.log import entry_time
 
 if TYPE_CHECKING:
     from clearinghouse.bootstrap import Root
@@ -80,23 +81,45 @@ def parse_cursor(text: str | None) -> tuple[int, int]:
     return cursor
 
 
-def feed(ctx: Root, after: str | None, limit: int | None) -> dict:
-    """Signal states changed after the cursor; retracted ones appear as tombstones."""
+def feed(ctx: Root, after: str | None, limit: int | None, caller: Caller) -> dict:
+    """Signal states changed after the cursor; retracted ones appear as tombstones.
+
+    Each live signal carries its contributions' ``content_types`` and whether one of them
+    is the caller's (``is_mine``). The page's ``checkpoint_time`` is the time of the log
+    entry its ``next`` cursor stands at — or, once caught up, of the latest entry — so it
+    never goes backwards from one page to the next.
+    """
     limit = FEED_LIMIT if limit is None else limit
     if not 1 <= limit <= FEED_LIMIT:
         raise InvalidInput(f"limit: expected 1 to {FEED_LIMIT}, got {limit}")
     cursor = parse_cursor(after)
     with ctx.db.read() as session:
         page = rows.feed_page(session, cursor, limit)
-        shown = describe_many(ctx, session, [s.id for s in page])
-    signals = []
-    for s in page:
-        if s.status == "retracted":
-            signals.append({"signal_id": s.id, "signal_type": s.signal_type, "status": "retracted"})
-        else:
-            signals.append(shown[s.id])
-    signals = list_budget.fit(signals, ctx.settings.max_list_bytes)
-    page = page[: len(signals)]
+        ids = [s.id for s in page]
+        shown = describe_many(ctx, session, ids)
+        content_types = rows.content_types_of(session, ids)
+        mine = {
+            c.signal_id
+            for c in rows.contributions_of(session, ids, caller.member)
+            if c.status == "active"
+        }
+        signals = []
+        for s in page:
+            if s.status == "retracted":
+                signals.append(
+                    {"signal_id": s.id, "signal_type": s.signal_type, "status": "retracted"}
+                )
+            else:
+                shown[s.id]["content_types"] = content_types.get(s.id, [])
+                shown[s.id]["is_mine"] = s.id in mine
+                signals.append(shown[s.id])
+        signals = list_budget.fit(signals, ctx.settings.max_list_bytes)
+        page = page[: len(signals)]
+        moment = entry_time(session, page[-1].updated_index if page else None)
     # An empty page keeps the caller's cursor: it resumes there when more changes come.
     nxt = f"{page[-1].updated_index}.{page[-1].id}" if page else (after or None)
-    return {"signals": signals, "next": nxt}
+    return {
+        "signals": signals,
+        "next": nxt,
+        "checkpoint_time": None if moment is None else iso(moment),
+    }

@@ -19,7 +19,7 @@ from clearinghouse.store.models import LogEntry, LogHead, LogNode
 from clearinghouse.tlog.compact import append_nodes
 from clearinghouse.tlog.hashing import leaf_hash
 
-__all__ = ["SqlNodeReader", "append_entries", "log_size", "read_entries"]
+__all__ = ["SqlNodeReader", "append_entries", "entry_time", "log_size", "read_entries"]
 
 
 class SqlNodeReader:
@@ -92,3 +92,13 @@ def read_entries(session: Session, start: int, end: int) -> list[tuple[int, byte
         .order_by(LogEntry.idx)
     )
     return [(idx, data) for idx, data in rows]
+
+
+def entry_time(session: Session, index: int | None = None) -> datetime | None:
+    """When entry ``index`` (default: the latest) was appended; None for an empty log."""
+    if index is None:
+        index = log_size(session) - 1
+    if index < 0:
+        return None
+    query = select(LogEntry.created_at).where(LogEntry.idx == index)
+    return session.execute(query).scalar_one_or_none()

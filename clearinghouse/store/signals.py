@@ -21,6 +21,7 @@ from clearinghouse.store.models import Contribution, Feedback, Signal, Statement
 __all__ = [
     "CHUNK",
     "SignalState",
+    "content_types_of",
     "contributions_of",
     "feed_page",
     "ids_by_digest",
@@ -124,6 +125,20 @@ def contributions_of(
             query = query.where(Contribution.member_id == member_id)
         out.extend(session.scalars(query))
     return out
+
+
+def content_types_of(session: Session, signal_ids: Sequence[int]) -> dict[int, list[str]]:
+    """The content types active contributions give each signal, sorted, without repeats."""
+    found: dict[int, set[str]] = {}
+    for chunk in _chunks(list(signal_ids)):
+        query = select(Contribution.signal_id, Contribution.content_type).where(
+            Contribution.signal_id.in_(chunk), Contribution.status == "active"
+        )
+        for signal_id, content_type in session.execute(query):
+            types = found.setdefault(signal_id, set())
+            if content_type:
+                types.add(content_type)
+    return {i: sorted(types) for i, types in found.items()}
 
 
 CONTRIBUTION_COLUMNS = (

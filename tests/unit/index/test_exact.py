@@ -32,8 +32,8 @@ def test_matches_a_dict_of_sets(ops: list[tuple[bool, int, int]]) -> None:
         assert len(index) == len(twin)
     for value in VALUES:
         expected = sorted(i for i, v in twin.items() if v == value)
-        assert index.search(value).tolist() == expected
-    assert [r.tolist() for r in index.search_batch(VALUES[:2])] == [
+        assert index.search(value).ids.tolist() == expected
+    assert [r.ids.tolist() for r in index.search_many(VALUES[:2], 0)] == [
         sorted(i for i, v in twin.items() if v == value) for value in VALUES[:2]
     ]
 
@@ -41,7 +41,7 @@ def test_matches_a_dict_of_sets(ops: list[tuple[bool, int, int]]) -> None:
 def test_accepts_arrays_and_refuses_wrong_lengths() -> None:
     index = ExactIndex(16)
     index.add([4], [np.frombuffer(VALUES[1], np.uint8)])
-    assert index.search(VALUES[1]).tolist() == [4]
+    assert index.search(VALUES[1]).ids.tolist() == [4]
     with pytest.raises(ValueError, match="16 bytes"):
         index.search(b"short")
     with pytest.raises(ValueError):

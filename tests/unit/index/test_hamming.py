@@ -12,7 +12,14 @@ from hypothesis import strategies as st
 from clearinghouse.index import HammingIndex
 from clearinghouse.index.chunks import Layout, gph_thresholds
 
-from .twins import as_lists, brute_force, flip_bits, random_codes, spread_flips
+from .twins import (
+    as_lists,
+    brute_force,
+    brute_force_limited,
+    flip_bits,
+    random_codes,
+    spread_flips,
+)
 
 LAYOUTS = {
     "32x8": (8,) * 32,
@@ -73,10 +80,10 @@ def test_worst_case_flip_spreads(name: str, r: int) -> None:
     ids = np.array(sorted(live), dtype=np.int64)
     index.add(ids, np.stack([live[i] for i in ids.tolist()]))
     index.compact()
-    found, dists = index.search(query, r)
+    found = index.search(query, r)
     expected_ids = [i for i in ids.tolist() if i < 1_000 or i == 5_000]
-    assert sorted(found.tolist()) == expected_ids
-    assert set(dists.tolist()) == {r}
+    assert sorted(found.ids.tolist()) == expected_ids
+    assert set(found.distances.tolist()) == {r}
     whole = {**live, **dict(zip(range(10_000, 13_000), background, strict=True))}
     assert as_lists(index.search(query, r + 1)) == brute_force(whole, query, r + 1)
 
@@ -95,7 +102,7 @@ def test_duplicates_and_clusters() -> None:
     index.compact()
     live = dict(zip(ids.tolist(), codes, strict=True))
     queries = np.concatenate([centres, _planted(rng, centres[0], [5, 20, 31])])
-    results = index.search_batch(queries, 31)
+    results = index.search_many(queries, 31)
     assert [as_lists(res) for res in results] == [brute_force(live, q, 31) for q in queries]
 
 
@@ -106,7 +113,7 @@ def test_batch_over_threads_matches_single_queries() -> None:
     index.add(np.arange(20_000), codes)
     index.compact()
     queries = _planted(rng, codes[17], [k % 32 for k in range(300)])
-    batch = index.search_batch(queries, 31)
+    batch = index.search_many(queries, 31)
     assert len(batch) == 300
     for q, res in zip(queries, batch, strict=True):
         assert as_lists(res) == as_lists(index.search(q, 31))
@@ -206,6 +213,9 @@ def test_interleaved_operations_match_brute_force(
         else:
             q = _planted(rng, centre, [int(arg) % 20])[0]
             assert as_lists(index.search(q, int(arg))) == brute_force(live, q, int(arg))
+            limit = int(arg) % 5
+            cut = index.search(q, int(arg), limit=limit)
+            assert (*as_lists(cut), cut.total) == brute_force_limited(live, q, int(arg), limit)
         assert len(index) == len(live)
     q = _planted(rng, centre, [3])[0]
     assert as_lists(index.search(q, 31)) == brute_force(live, q, 31)
@@ -224,7 +234,7 @@ def test_lookups_during_compaction_never_error_or_miss() -> None:
     def look() -> None:
         while not stop.is_set():
             try:
-                got = [as_lists(res) for res in index.search_batch(queries, 31)]
+                got = [as_lists(res) for res in index.search_many(queries, 31)]
                 if got != expected:
                     failures.append(got)
             except Exception as exc:  # pragma: no cover - reported below

@@ -130,7 +130,7 @@ def test_exact_and_vpdq_round_trips(tmp_path: Path) -> None:
     exact.add([1, 2], [b"\x01" * 32, b"\x02" * 32])
     exact.save(tmp_path / "sha256", 9)
     loaded, position = ExactIndex.load(tmp_path / "sha256", nbytes=32)
-    assert position == 9 and loaded.search(b"\x02" * 32).tolist() == [2]
+    assert position == 9 and loaded.search(b"\x02" * 32).ids.tolist() == [2]
     with pytest.raises(SnapshotError):
         ExactIndex.load(tmp_path / "sha256", nbytes=16)
     with pytest.raises(SnapshotError, match="hamming"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from clearinghouse.index.chunks import Layout
+from clearinghouse.index.protocol import Matches
 
 
 def brute_force(
@@ -21,9 +22,17 @@ def brute_force(
     return [i for _, i in pairs], [d for d, _ in pairs]
 
 
-def as_lists(result: tuple[np.ndarray, np.ndarray]) -> tuple[list[int], list[int]]:
-    ids, dists = result
-    return ids.tolist(), dists.tolist()
+def as_lists(result: Matches) -> tuple[list[int], list[int]]:
+    return result.ids.tolist(), result.distances.tolist()
+
+
+def brute_force_limited(
+    live: dict[int, np.ndarray], query: np.ndarray, max_distance: int, limit: int | None
+) -> tuple[list[int], list[int], int]:
+    """``brute_force`` cut to the ``limit`` nearest, with the count before the cut."""
+    ids, dists = brute_force(live, query, max_distance)
+    end = len(ids) if limit is None else limit
+    return ids[:end], dists[:end], len(ids)
 
 
 def flip_bits(code: np.ndarray, bits: list[int]) -> np.ndarray:
