@@ -9,7 +9,7 @@ than the budget is still served (alone) and a reader following the cursor never 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 __all__ = ["ANSWER_RESERVE", "encoded_size", "fit"]
@@ -24,9 +24,13 @@ def encoded_size(item: Any) -> int:
     return len(json.dumps(item, separators=(",", ":"), ensure_ascii=True))
 
 
-def fit(items: Iterable[Any], max_bytes: int) -> list[Any]:
+def fit(
+    items: Iterable[Any], max_bytes: int, size: Callable[[Any], int] = encoded_size
+) -> list[Any]:
     """The leading ``items`` whose JSON, as one array, fits in ``max_bytes`` less
-    ``ANSWER_RESERVE``; never fewer than one when there is any.
+    ``ANSWER_RESERVE``; never fewer than one when there is any. ``size`` is an item's
+    encoded length, for callers that know it without encoding (it must agree with
+    ``encoded_size``).
 
     Stops consuming ``items`` at the first one that does not fit, so a caller may pass a
     generator that reads lazily.
@@ -35,9 +39,9 @@ def fit(items: Iterable[Any], max_bytes: int) -> list[Any]:
     kept: list[Any] = []
     used = 1  # the closing bracket
     for item in items:
-        size = encoded_size(item) + 1  # the opening bracket or the comma before it
-        if kept and used + size > budget:
+        length = size(item) + 1  # the opening bracket or the comma before it
+        if kept and used + length > budget:
             break
         kept.append(item)
-        used += size
+        used += length
     return kept

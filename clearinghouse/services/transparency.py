@@ -32,11 +32,13 @@ __all__ = [
     "checkpoint",
     "consistency",
     "entries",
+    "entry_size",
     "inclusion",
     "receipt",
 ]
 
 MAX_ENTRIES = 1_000
+_ENTRY_FRAME = len('{"index":,"data":""}')
 _READ_SLICE = 100  # entries read from the database at a time for one page
 VKEY_STATE = "log_vkey"
 
@@ -146,9 +148,15 @@ def entries(db: Database, start: int, end: int, max_bytes: int) -> dict:
                 f"and at most {MAX_ENTRIES} entries, got start={start}, end={end}"
             )
         stop = min(end, size)
-        shown = list_budget.fit(_served(session, start, stop), max_bytes)
+        shown = list_budget.fit(_served(session, start, stop), max_bytes, entry_size)
     following = start + len(shown)
     return {"entries": shown, "next": following if following < stop else None}
+
+
+def entry_size(entry: dict) -> int:
+    """``list_budget.encoded_size`` of an entry as served, without encoding it again:
+    base64 and decimal digits need no escapes."""
+    return _ENTRY_FRAME + len(str(entry["index"])) + len(entry["data"])
 
 
 def _served(session: Session, start: int, stop: int) -> Iterator[dict]:

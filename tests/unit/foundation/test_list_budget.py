@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import random
 
@@ -44,3 +45,12 @@ def test_fit_reads_no_further_than_it_keeps():
     kept = fit(lazily(), 10_000)
     assert len(taken) == len(kept) + 1
     assert encoded_size(kept) <= 10_000 - ANSWER_RESERVE
+
+
+@pytest.mark.parametrize("index", [0, 7, 12_345, 10**12])
+@pytest.mark.parametrize("length", [0, 1, 2, 3, 100, 1_001])
+def test_a_log_entry_size_is_its_encoded_size(index, length):
+    from clearinghouse.services.transparency import entry_size
+
+    entry = {"index": index, "data": base64.b64encode(bytes(range(256)) * 4)[:length].decode()}
+    assert entry_size(entry) == encoded_size(entry)
