@@ -44,6 +44,6 @@ def create_app(settings: Settings | None = None, *, root: Root | None = None) ->
 
 
 def _v1_blueprints() -> list:
-    from clearinghouse.api import keys, log, match, openapi, statements
+    from clearinghouse.api import discovery, keys, log, match, openapi, statements
 
-    return [statements.bp, keys.bp, log.bp, match.bp, openapi.bp]
+    return [statements.bp, keys.bp, discovery.bp, log.bp, match.bp, openapi.bp]

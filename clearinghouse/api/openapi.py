@@ -162,6 +162,16 @@ def document() -> dict:
                     params=("signal_type", "value", "max_distance", "dihedral"),
                 ),
             },
+            "/v1/labels": {
+                "get": _op(
+                    "The label taxonomy in force: families and labels with descriptions",
+                    "any",
+                    "the taxonomy",
+                )
+            },
+            "/v1/members/me": {
+                "get": _op("The member, key_id and roles of the signing key", "any", "the caller")
+            },
             "/v1/keys": {
                 "post": _op("Add a key", "any", "the key", body="PublicKey", created=True)
             },

@@ -15,10 +15,16 @@ __all__ = ["emit", "json_option", "operator_root"]
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 
 
-def operator_root() -> Root:
+def operator_root(*, migrated: bool = True) -> Root:
     """The process's root over the configured database, for operator commands; its
-    connections are closed when the command ends."""
-    root = bootstrap(load_settings())
+    connections are closed when the command ends. With ``migrated`` (all but ``db
+    upgrade``), a missing or unmigrated database is refused first, naming it."""
+    from clearinghouse.services import schema
+
+    settings = load_settings()
+    if migrated:
+        schema.require_current(settings)
+    root = bootstrap(settings)
     click.get_current_context().call_on_close(root.close)
     return root
 

@@ -17,6 +17,6 @@ def db() -> None:
 @click.option("--revision", default="head", show_default=True, help="Target revision.")
 def upgrade(revision: str) -> None:
     """Apply the Alembic migrations up to REVISION."""
-    root = operator_root()
+    root = operator_root(migrated=False)
     applied = schema.upgrade(root.settings, root.db, revision)
     click.echo(f"database at revision {applied}", err=True)

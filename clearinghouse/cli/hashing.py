@@ -83,6 +83,7 @@ def hash_cmd(
                 _emit({"path": str(path), "error": error})
             for record in records:
                 _emit(record)
+                _warn_low_quality(record)
             bar.update(1)
     if failed:
         raise click.exceptions.Exit(1)
@@ -171,6 +172,25 @@ def _hash_one(path: Path, options: Any) -> tuple[Path, list[dict[str, Any]], str
         return path, [], error.detail
     except Exception as error:  # a decoder bug on one file must not lose the rest
         return path, [], f"unexpected error: {type(error).__name__}: {error}"
+
+
+# The server's default lowest PDQ quality (CLEARINGHOUSE_PDQ_MIN_QUALITY).
+PDQ_MIN_QUALITY = 50
+
+
+def _warn_low_quality(record: dict[str, Any]) -> None:
+    """A PDQ hash the server would refuse: said now, skipped (and counted) by ``submit``."""
+    quality = record.get("quality")
+    if (
+        record.get("signal_type") == "pdq"
+        and isinstance(quality, int)
+        and quality < PDQ_MIN_QUALITY
+    ):
+        click.echo(
+            f"warning: {record.get('path')}: PDQ quality {quality} is below the minimum "
+            f"{PDQ_MIN_QUALITY} (a flat or dark image); `submit` will skip this hash",
+            err=True,
+        )
 
 
 def _emit(record: dict[str, Any]) -> None:

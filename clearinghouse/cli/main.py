@@ -1,40 +1,152 @@
-"""The ``clearinghouse`` entry point: one click group, errors as one stderr line."""
+"""The ``clearinghouse`` entry point: one click group, every error as one actionable line.
+
+A user's mistake is never a traceback: project errors, unreadable files and the
+connection errors of a server that is not there end in one line on stderr (or one JSON
+object on stdout with ``--json``) and exit status 1.
+"""
 
 from __future__ import annotations
 
+import json
 import sys
+from datetime import UTC, datetime
+from typing import Any
 
 import click
 
-from clearinghouse.errors import ClearinghouseError
+from clearinghouse.errors import AuthenticationError, ClearinghouseError
 
 __all__ = ["build_cli", "cli", "main"]
 
+_SECTIONS = (
+    ("Member commands (talk to a server: --server/CLEARINGHOUSE_URL, --member, --key)",
+     ("submit", "retract", "feedback", "match", "labels", "signals", "export", "audit", "site")),
+    ("Operator commands (work on the database directly: CLEARINGHOUSE_DATABASE_URL, "
+     "default SQLite in $CLEARINGHOUSE_DATA_DIR, ./var)",
+     ("serve", "db", "members", "keys")),
+    ("Local commands (no server, no database)", ("keygen", "hash", "demo")),
+)  # fmt: skip
+
 
 class _Group(click.Group):
-    """Turns project errors into a single stderr line and exit status 1."""
+    """Sections in ``--help``; project errors as one line and exit status 1."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        listed: set[str] = set()
+        for title, names in _SECTIONS:
+            rows = [
+                (name, self.commands[name].get_short_help_str(60))
+                for name in names
+                if name in self.commands and not self.commands[name].hidden
+            ]
+            listed.update(name for name, _ in rows)
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows)
+        rest = [
+            (name, cmd.get_short_help_str(60))
+            for name, cmd in sorted(self.commands.items())
+            if name not in listed and not cmd.hidden
+        ]
+        if rest:
+            with formatter.section("Other commands"):
+                formatter.write_dl(rest)
 
     def invoke(self, ctx: click.Context):
+        args = [*getattr(ctx, "_protected_args", []), *ctx.args]
+        as_json = "--json" in args
         try:
             return super().invoke(ctx)
         except ClearinghouseError as exc:
-            click.echo(f"error: {exc.detail}", err=True)
-            for item in exc.errors:
-                click.echo(f"  {item}", err=True)
-            sys.exit(1)
+            _report(exc, as_json)
+        except OSError as exc:  # a file or port the user named
+            _report(_os_error(exc), as_json)
+        sys.exit(1)
+
+
+def _os_error(exc: OSError) -> ClearinghouseError:
+    where = f" {exc.filename}" if exc.filename else ""
+    return ClearinghouseError(f"{exc.strerror or exc}{':' if where else ''}{where}".strip())
+
+
+def _report(exc: ClearinghouseError, as_json: bool) -> None:
+    hints = list(getattr(exc, "hints", []))
+    if isinstance(exc, AuthenticationError):
+        hints.append(_auth_hint())
+    if as_json:
+        error: dict[str, Any] = {"detail": exc.detail}
+        if getattr(exc, "status", None):
+            error["status"] = exc.status
+        if exc.errors:
+            error["errors"] = exc.errors
+        if hints:
+            error["hints"] = hints
+        click.echo(json.dumps({"error": error}))
+        return
+    click.echo(f"error: {exc.detail}", err=True)
+    for item in exc.errors[:50]:
+        click.echo(f"  {_item_text(item)}", err=True)
+    if len(exc.errors) > 50:
+        click.echo(f"  … and {len(exc.errors) - 50} more", err=True)
+    for hint in hints:
+        click.echo(f"hint: {hint}", err=True)
+
+
+def _item_text(item: Any) -> str:
+    """One entry of a problem's ``errors``: where, then why."""
+    if not isinstance(item, dict):
+        return str(item)
+    where = []
+    if "line" in item:
+        where.append(f"line {item['line']}")
+    elif "index" in item:
+        where.append(f"item {item['index']}")
+    if item.get("field"):
+        where.append(str(item["field"]))
+    reason = item.get("reason") or item.get("detail") or ""
+    rest = {
+        k: v for k, v in item.items() if k not in ("line", "index", "field", "reason", "detail")
+    }
+    extra = " " + " ".join(f"{k}={v}" for k, v in rest.items()) if rest else ""
+    return f"{': '.join(where)}: {reason}{extra}" if where else f"{reason}{extra}"
+
+
+def _auth_hint() -> str:
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return (
+        "the server does not say why; likely causes: this machine's clock is off "
+        f"(it says {now} UTC; the server accepts ±300 s), the key was revoked, the key "
+        "belongs to another member than --member, or the member is suspended"
+    )
 
 
 @click.group(cls=_Group)
 @click.version_option(package_name="clearinghouse")
 def cli() -> None:
-    """Clearinghouse: share hashes of removed terrorist and violent-extremist media."""
+    """Clearinghouse: share hashes of removed terrorist and violent-extremist media.
+
+    Member commands sign requests to a server; operator commands change the database
+    of the server on this machine; local commands need neither. Commands that print
+    data print JSON (one object per line) with --json, errors included.
+    """
 
 
 def build_cli() -> click.Group:
     """The command group with every command registered (idempotent)."""
     if cli.commands:
         return cli
-    from clearinghouse.cli import db, demo, hashing, keys, member, members, serve
+    from clearinghouse.cli import (
+        audit,
+        db,
+        demo,
+        hashing,
+        keys,
+        listing,
+        lookup,
+        members,
+        serve,
+        statements,
+    )
 
     for command in (
         serve.serve,
@@ -43,19 +155,23 @@ def build_cli() -> click.Group:
         keys.keys,
         members.members,
         hashing.hash_cmd,
-        member.submit_cmd,
-        member.retract_cmd,
-        member.feedback_cmd,
-        member.match_cmd,
+        statements.submit_cmd,
+        statements.retract_cmd,
+        statements.feedback_cmd,
+        lookup.match_cmd,
+        listing.labels_cmd,
+        listing.signals,
+        listing.export_cmd,
+        audit.audit,
         demo.demo,
     ):
         cli.add_command(command)
     try:
-        from clearinghouse.cli.audit import audit
-    except ImportError:  # the audit command lands separately
-        audit = None
-    if audit is not None:
-        cli.add_command(audit)
+        from clearinghouse.cli.site import site
+    except ImportError:  # the site command lands separately
+        site = None
+    if site is not None:
+        cli.add_command(site)
     return cli
 
 

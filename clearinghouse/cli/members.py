@@ -1,4 +1,6 @@
-"""``clearinghouse members``: register, list and suspend members (logged)."""
+"""``clearinghouse members``: register, list, suspend, unsuspend members and change roles.
+
+Every change is a log entry."""
 
 from __future__ import annotations
 
@@ -46,3 +48,22 @@ def list_(as_json: bool) -> None:
 def suspend(member_id: str, as_json: bool) -> None:
     """Suspend MEMBER_ID: its requests are refused from now on."""
     emit(member_service.suspend_member(operator_root().db, member_id), as_json)
+
+
+@members.command("unsuspend")
+@click.argument("member_id")
+@json_option
+def unsuspend(member_id: str, as_json: bool) -> None:
+    """Lift the suspension of MEMBER_ID: its active keys sign again."""
+    emit(member_service.unsuspend_member(operator_root().db, member_id), as_json)
+
+
+@members.command("roles")
+@click.argument("member_id")
+@click.option("--roles", required=True, help="The new roles, comma-separated: replace the old.")
+@json_option
+def roles(member_id: str, roles: str, as_json: bool) -> None:
+    """Give MEMBER_ID exactly the roles given (e.g. --roles submitter,matcher)."""
+    result = member_service.change_roles(operator_root().db, member_id, roles)
+    text = f"{member_id}: roles {','.join(result['previous'])} -> {','.join(result['roles'])}"
+    emit(result, as_json, text=text)

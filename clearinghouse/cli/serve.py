@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import errno
+import socket
+
 import click
 
 from clearinghouse.bootstrap import bootstrap
 from clearinghouse.config import Settings, load_settings
-from clearinghouse.services import taxonomy
+from clearinghouse.errors import ConfigError
+from clearinghouse.services import schema, taxonomy
 
 
 def prepare(settings: Settings) -> None:
@@ -21,6 +25,22 @@ def prepare(settings: Settings) -> None:
         root.close()
 
 
+def check_port_free(host: str, port: int) -> None:
+    """Refuse a port another process listens on, before saying that we listen there."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise ConfigError(
+                    f"port {port} on {host} is already in use: stop the other server, or "
+                    f"choose another port (--port N, or PORT=N with make run)"
+                ) from None
+            raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+
+
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
@@ -28,9 +48,11 @@ def prepare(settings: Settings) -> None:
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 256))
 @click.option("--dev", is_flag=True, help="Flask's development server with the reloader.")
 def serve(host: str, port: int, workers: int, threads: int, dev: bool) -> None:
-    """Run the service."""
+    """Run the service on the configured database (`db upgrade` first)."""
     settings = load_settings()  # a bad setting stops here, before any worker starts
+    schema.require_current(settings)
     prepare(settings)
+    check_port_free(host, port)
     click.echo(f"Clearinghouse listening on http://{host}:{port}", err=True)
     if dev:
         from clearinghouse.api import create_app

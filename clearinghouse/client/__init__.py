@@ -5,7 +5,7 @@ can use it without the server's dependencies.
 """
 
 from clearinghouse.client.api import Client, load_signing_key
-from clearinghouse.client.bulk import Outcome, StatementFile, read_hash_lines
+from clearinghouse.client.bulk import Outcome, Plan, StatementFile
 from clearinghouse.client.errors import (
     AuthenticationProblem,
     ConflictProblem,
@@ -18,9 +18,11 @@ from clearinghouse.client.errors import (
     UnavailableProblem,
     VerificationProblem,
 )
+from clearinghouse.client.hash_lines import HashLine, read_hash_lines
 from clearinghouse.client.statements import (
     MAX_ITEMS,
     PAYLOAD_TYPES,
+    BelowMinimumQuality,
     feedback_item,
     retraction_item,
     sign_statement,
@@ -31,13 +33,16 @@ __all__ = [
     "MAX_ITEMS",
     "PAYLOAD_TYPES",
     "AuthenticationProblem",
+    "BelowMinimumQuality",
     "Client",
     "ConflictProblem",
     "ForbiddenProblem",
+    "HashLine",
     "InvalidInputProblem",
     "NotFoundProblem",
     "Outcome",
     "PayloadTooLargeProblem",
+    "Plan",
     "ProblemError",
     "StatementFile",
     "TransportError",

@@ -191,6 +191,27 @@ class Client:
         for page in self.iter_signal_pages(after):
             yield from page.get("signals", [])
 
+    def labels(self) -> list[dict[str, Any]]:
+        """The labels statements may use: ``[{"label", "family", "description"}]``."""
+        labels = self._json("GET", "/v1/labels").get("labels")
+        if not isinstance(labels, list):
+            raise VerificationError("the labels answer has no list of labels")
+        return labels
+
+    def whoami(self) -> dict[str, Any]:
+        """``{"member", "key_id", "roles"}`` of the key this client signs with."""
+        return self._json("GET", "/v1/members/me")
+
+    def check_member(self) -> dict[str, Any]:
+        """Refuse to go on when the key belongs to another member than ``self.member``."""
+        me = self.whoami()
+        if me.get("member") != self.member:
+            raise InvalidInput(
+                f"--member {self.member}: key {self.key.key_id} belongs to member "
+                f"{me.get('member')!r}; give that member or its own key"
+            )
+        return me
+
     # -- keys -----------------------------------------------------------------------------
 
     def add_key(self, public_key: VerifyKey | str | bytes) -> dict[str, Any]:

@@ -1,11 +1,12 @@
 """Sending a file of hash lines as statements of at most 10,000 items, resumably.
 
-The input is what ``clearinghouse hash`` prints: one JSON object per line, either a
-signal (``{"path", "signal_type", "value", "quality"?, "content_type"}``) or a file it
-could not hash (``{"path", "error"}``, skipped with a warning). Blank lines are ignored.
+The input is any form ``hash_lines`` reads: what ``clearinghouse hash`` or ``match --json``
+print, the ``threatexchange dataset`` CSV, or ``type value`` lines. Blank lines, files
+``hash`` could not read and (counted) PDQ hashes below the minimum quality state nothing.
 
-The whole file is checked locally first, so a bad line stops the run before anything is
-sent. Then consecutive item lines are signed into statements and sent one at a time;
+The whole file is checked locally first — every bad line named — so a bad line stops the
+run before anything is sent, unless the caller chose to skip bad lines. Then consecutive
+item lines are signed into statements and sent one at a time;
 ``progress.Journal`` records each acknowledged one, so an interrupted run resumes where it
 stopped and re-sends nothing that was acknowledged (see that module for the guarantee).
 A journalled line range whose bytes have changed since is refused rather than skipped.
@@ -14,25 +15,25 @@ A journalled line range whose bytes have changed since is refused rather than sk
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from clearinghouse.client.api import Client
 from clearinghouse.client.errors import ProblemError
+from clearinghouse.client.hash_lines import HashLine, read_hash_lines
 from clearinghouse.client.progress import Acknowledged, Journal, Pending
-from clearinghouse.client.statements import MAX_ITEMS
+from clearinghouse.client.statements import MAX_ITEMS, BelowMinimumQuality
 from clearinghouse.crypto import Envelope
 from clearinghouse.errors import InvalidInput
 
-__all__ = ["Outcome", "StatementFile", "read_hash_lines"]
+__all__ = ["Outcome", "Plan", "StatementFile"]
 
 _MAX_LISTED_ERRORS = 50
 
-ItemMaker = Callable[[dict[str, Any]], dict[str, Any]]
+ItemsMaker = Callable[[dict[str, Any]], list[dict[str, Any]]]
 
 
 @dataclass(frozen=True)
@@ -43,41 +44,40 @@ class Outcome:
     resent: bool = False
 
 
-def read_hash_lines(path: Path) -> Iterator[tuple[int, bytes, dict[str, Any] | None, str | None]]:
-    """``(line number, raw bytes, signal line or None, why skipped or None)`` per line.
+@dataclass
+class Plan:
+    """What a run would send, found by reading the whole file before sending anything."""
 
-    Lines that are not JSON objects raise InvalidInput naming the line.
-    """
-    with open(path, "rb") as fh:
-        for number, raw in enumerate(fh, start=1):
-            raw = raw.rstrip(b"\r\n")
-            if not raw.strip():
-                yield number, raw, None, None
-                continue
-            try:
-                data = json.loads(raw)
-            except ValueError:
-                raise InvalidInput(f"{path}:{number}: not a JSON line") from None
-            if not isinstance(data, dict):
-                raise InvalidInput(f"{path}:{number}: not a JSON object")
-            if "error" in data and "value" not in data:
-                yield number, raw, None, f"{data.get('path', '?')}: {data['error']}"
-                continue
-            yield number, raw, data, None
+    lines: int = 0
+    items: int = 0
+    item_lines: int = 0
+    invalid: list[dict[str, Any]] = field(default_factory=list)
+    below_quality: list[int] = field(default_factory=list)
+    unhashed: list[int] = field(default_factory=list)
+    acknowledged_lines: int = 0
 
 
 class StatementFile:
-    """One input file sent as statements of one kind, with its journal."""
+    """One input file sent as statements of one kind, with its journal.
+
+    ``make_items`` turns one record into the items it states (one for a hash line, one
+    per match for a ``match --json`` line); it raises ``InvalidInput`` for a bad record
+    and ``BelowMinimumQuality`` for a hash the server would refuse for its quality.
+    ``identity`` (server, member, key_id) keys the journal: the same file sent as another
+    member, with another key or to another server starts from the beginning.
+    """
 
     def __init__(
         self,
         client: Client,
         kind: str,
         path: str | Path,
-        make_item: ItemMaker,
+        make_items: ItemsMaker,
         *,
         options: dict[str, Any],
+        identity: dict[str, Any] | None = None,
         batch_size: int = MAX_ITEMS,
+        skip_invalid: bool = False,
         warn: Callable[[str], None] | None = None,
     ) -> None:
         if not 1 <= batch_size <= MAX_ITEMS:
@@ -85,29 +85,64 @@ class StatementFile:
         self.client = client
         self.kind = kind
         self.path = Path(path)
-        self.make_item = make_item
+        self.make_items = make_items
         self.batch_size = batch_size
+        self.skip_invalid = skip_invalid
         self.warn = warn or (lambda message: None)
-        self.journal = Journal(self.path, kind, options)
+        if identity is None:
+            identity = {
+                "server": client.server,
+                "member": client.member,
+                "key_id": client.key.key_id,
+            }
+        self.journal = Journal(self.path, kind, options, identity)
         self._hasher = hashlib.sha256()  # over the acknowledged range being re-read
 
-    def check(self) -> int:
-        """Read the whole file once, raising every bad line at once; the number of lines."""
-        errors, count = [], 0
-        for number, _, data, _ in read_hash_lines(self.path):
-            count = number
-            if data is None or number < self.journal.next_line:
+    def _items(self, line: HashLine) -> tuple[list[dict[str, Any]], str | None]:
+        """The items of one line and, when it states nothing, the kind of reason why."""
+        if line.error is not None:
+            return [], "invalid"
+        if line.record is None:
+            return [], "unhashed" if line.skipped else None
+        try:
+            return self.make_items(line.record), None
+        except BelowMinimumQuality:
+            return [], "below_quality"
+        except InvalidInput:
+            return [], "invalid"
+
+    def check(self) -> Plan:
+        """Read the whole file once; every bad line raises at once unless ``skip_invalid``."""
+        plan = Plan()
+        for line in read_hash_lines(self.path):
+            plan.lines = line.number
+            if line.number < self.journal.next_line:
+                plan.acknowledged_lines = line.number
+                continue
+            if line.error is not None:
+                plan.invalid.append({"line": line.number, "reason": line.error})
+                continue
+            if line.record is None:
+                if line.skipped:
+                    plan.unhashed.append(line.number)
                 continue
             try:
-                self.make_item(data)
+                items = self.make_items(line.record)
+            except BelowMinimumQuality:
+                plan.below_quality.append(line.number)
+                continue
             except InvalidInput as exc:
-                errors.append({"line": number, "reason": exc.detail})
-        if errors:
+                plan.invalid.append({"line": line.number, "reason": exc.detail})
+                continue
+            plan.items += len(items)
+            plan.item_lines += 1 if items else 0
+        if plan.invalid and not self.skip_invalid:
             raise InvalidInput(
-                f"{self.path}: {len(errors)} bad line(s), nothing sent",
-                errors=errors[:_MAX_LISTED_ERRORS],
+                f"{self.path}: {len(plan.invalid)} bad line(s), nothing sent "
+                "(fix them, or give --skip-invalid to send the rest)",
+                errors=plan.invalid[:_MAX_LISTED_ERRORS],
             )
-        return count
+        return plan
 
     def run(self, progress: Callable[[int], None] | None = None) -> Iterator[Outcome]:
         """Send what is not yet acknowledged, yielding each statement as it is accepted."""
@@ -119,17 +154,20 @@ class StatementFile:
         resume_at = self.journal.next_line
         progress(resume_at - 1)
         chunk = _Chunk(resume_at)
-        for number, raw, data, skipped in read_hash_lines(self.path):
-            if number < resume_at:
-                done = self._verify(done, number, raw)
+        for line in read_hash_lines(self.path):
+            if line.number < resume_at:
+                done = self._verify(done, line.number, line.raw)
                 continue
-            if skipped:
-                self.warn(f"{self.path}:{number}: skipped, {skipped}")
-            chunk.add(number, raw, None if data is None else self.make_item(data))
-            if len(chunk.items) == self.batch_size:
+            items, _ = self._items(line)
+            if chunk.items and len(chunk.items) + len(items) > self.batch_size:
                 yield Outcome(self._sign_and_send(chunk))
                 progress(chunk.last_line - chunk.first_line + 1)
-                chunk = _Chunk(number + 1)
+                chunk = chunk.carry()
+            chunk.add(line.number, line.raw, items)
+            if len(chunk.items) >= self.batch_size:
+                yield Outcome(self._sign_and_send(chunk))
+                progress(chunk.last_line - chunk.first_line + 1)
+                chunk = _Chunk(line.number + 1)
         if chunk.items:
             yield Outcome(self._sign_and_send(chunk))
             progress(chunk.last_line - chunk.first_line + 1)
@@ -202,12 +240,18 @@ class _Chunk:
         self.item_lines: list[int] = []
         self._raw: list[bytes] = []
 
-    def add(self, number: int, raw: bytes, item: dict[str, Any] | None) -> None:
+    def add(self, number: int, raw: bytes, items: list[dict[str, Any]]) -> None:
         self._raw.append(raw)
-        if item is not None:
-            self.items.append(item)
-            self.item_lines.append(number)
+        if items:
+            self.items.extend(items)
+            self.item_lines.extend([number] * len(items))
             self.last_line = number
+
+    def carry(self) -> _Chunk:
+        """The next chunk, holding the lines already read after ``last_line`` (no items)."""
+        following = _Chunk(self.last_line + 1)
+        following._raw = self._raw[self.last_line - self.first_line + 1 :]
+        return following
 
     def lines_sha256(self) -> str:
         """SHA-256 of the lines ``first_line``–``last_line``, each ending in a newline."""

@@ -2,19 +2,29 @@
 
 Two files sit next to the input (for a submission of ``hashes.jsonl``):
 
-- ``hashes.jsonl.submitted`` — the journal, JSON lines: a ``start`` record with the
-  options the run was started with, then one ``acknowledged`` record per statement the
-  server accepted (line range, hash of those lines, envelope digest, statement_id,
-  log_index, counts). Appended and fsynced after each answer.
-- ``hashes.jsonl.submitted.pending`` — the signed envelope of the statement being sent,
+- ``hashes.jsonl.submitted-<id>`` — the journal, where ``<id>`` is 12 hex digits of the
+  SHA-256 of the server URL, member and key_id: the same file sent to another server, as
+  another member or with another key has its own journal and is sent in full. JSON lines:
+  a ``start`` record with that identity and the options the run was started with, then
+  one ``acknowledged`` record per statement the server accepted (line range, hash of
+  those lines, envelope digest, statement_id, log_index, counts). Appended and fsynced
+  after each answer.
+- ``hashes.jsonl.submitted-<id>.pending`` — the signed envelope of the statement being sent,
   written (atomically) *before* it is sent and removed once its acknowledgement is
   journalled. If a run is interrupted in between, the next run re-sends exactly this
   envelope: the server stores an envelope once and repeats its first answer, so nothing
   is ever stated twice.
+
+Each acknowledged record holds the SHA-256 of its lines, so the journal is tied to the
+file's content: lines appended later are sent on the next run, while a change to lines
+already acknowledged is refused. Options may change freely until the server acknowledges
+something; after that, a run with other options is refused (the statements already in the
+log were made with the first ones).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from dataclasses import asdict, dataclass, field
@@ -60,11 +70,16 @@ class Acknowledged:
 class Journal:
     """The journal and pending envelope of one input file and statement kind."""
 
-    def __init__(self, source: Path, kind: str, options: dict[str, Any]) -> None:
-        self.path = source.with_name(f"{source.name}.{JOURNAL_SUFFIXES[kind]}")
+    def __init__(
+        self, source: Path, kind: str, options: dict[str, Any], identity: dict[str, Any]
+    ) -> None:
+        key = json.dumps(identity, sort_keys=True, separators=(",", ":")).encode("utf-8")
+        tag = hashlib.sha256(key).hexdigest()[:12]
+        self.path = source.with_name(f"{source.name}.{JOURNAL_SUFFIXES[kind]}-{tag}")
         self.pending_path = self.path.with_name(self.path.name + ".pending")
         self.kind = kind
         self.options = options
+        self.identity = identity
         self.acknowledged: list[Acknowledged] = []
         self._load()
 
@@ -97,7 +112,13 @@ class Journal:
         """Durably keep the envelope about to be sent."""
         if not self.path.exists():
             self._append(
-                {"record": "start", "version": _VERSION, "kind": self.kind, "options": self.options}
+                {
+                    "record": "start",
+                    "version": _VERSION,
+                    "kind": self.kind,
+                    "identity": self.identity,
+                    "options": self.options,
+                }
             )
         tmp = self.pending_path.with_name(self.pending_path.name + ".tmp")
         with open(tmp, "w", encoding="utf-8") as fh:
@@ -129,20 +150,41 @@ class Journal:
         if not records or records[0].get("record") != "start":
             raise InvalidInput(f"{self.path} is not a progress file; move it away to start over")
         start = records[0]
-        if start.get("kind") != self.kind or start.get("options") != self.options:
-            raise InvalidInput(
-                f"{self.path} was started with other options {start.get('options')}; "
-                "re-run with the same options, or remove it to send the file again"
-            )
-        for record in records[1:]:
-            if record.pop("record", None) == "acknowledged":
-                self.acknowledged.append(Acknowledged(**record))
+        acknowledged = [
+            Acknowledged(**{k: v for k, v in r.items() if k != "record"})
+            for r in records[1:]
+            if r.get("record") == "acknowledged"
+        ]
+        if start.get("kind") == self.kind and start.get("options") == self.options:
+            self.acknowledged = acknowledged
+            return
+        if not acknowledged and not self.pending_path.exists():
+            # Nothing reached the log with the old options: start afresh with the new ones.
+            self.path.unlink()
+            return
+        last = acknowledged[-1] if acknowledged else None
+        done = (
+            f"lines 1–{last.last_line} were acknowledged (up to statement {last.statement_id})"
+            if last
+            else "a statement may have reached the server"
+        )
+        raise InvalidInput(
+            f"{self.path}: {done} with other options ({_options_text(start.get('options'))}); "
+            "re-run with those options to send the rest, or remove the file to send it "
+            "all again with the new ones"
+        )
 
     def _append(self, record: dict[str, Any]) -> None:
         with open(self.path, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(record, separators=(",", ":")) + "\n")
             fh.flush()
             os.fsync(fh.fileno())
+
+
+def _options_text(options: Any) -> str:
+    if not isinstance(options, dict):
+        return "unknown"
+    return ", ".join(f"{k}={v}" for k, v in options.items() if v not in (None, [], ""))
 
 
 def _sync_dir(path: Path) -> None:

@@ -8,12 +8,14 @@ signed is what the server keeps in its log.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from clearinghouse.client.hash_lines import signal_of
 from clearinghouse.crypto import Envelope, SigningKey, sign_envelope
 from clearinghouse.errors import InvalidInput
+from clearinghouse.signals import SignalError, default_registry
 from clearinghouse.wire import ENDPOINTS, PAYLOAD_TYPES
 
 __all__ = [
@@ -21,6 +23,7 @@ __all__ = [
     "MAX_ITEMS",
     "PAYLOAD_TYPES",
     "VERDICTS",
+    "BelowMinimumQuality",
     "feedback_item",
     "retraction_item",
     "rfc3339",
@@ -70,15 +73,23 @@ def sign_statement(
     return sign_envelope(PAYLOAD_TYPES[kind], statement_payload(member, items, created), key)
 
 
-def _signal(line: Mapping[str, Any]) -> dict[str, Any]:
-    """The signal of a hash line (as ``clearinghouse hash`` prints): type, value, quality."""
-    missing = [name for name in ("signal_type", "value") if line.get(name) in (None, "")]
-    if missing:
-        raise InvalidInput(f"the line has no {' and no '.join(missing)}")
-    signal = {"signal_type": line["signal_type"], "value": line["value"]}
-    # The quality is part of how a PDQ hash is given; it rides along wherever it is known.
-    if line.get("quality") is not None:
-        signal["quality"] = line["quality"]
+class BelowMinimumQuality(InvalidInput):
+    """A PDQ hash whose quality is under the minimum the server accepts: skipped, counted."""
+
+
+def _signal(line: Mapping[str, Any], *, reference: bool = False) -> dict[str, Any]:
+    """The signal of a hash line, checked here as the server would check it."""
+    signal = signal_of(line)
+    registry = default_registry()
+    try:
+        if reference:
+            registry.parse_reference(signal["signal_type"], signal["value"], signal.get("quality"))
+        else:
+            registry.parse(signal["signal_type"], signal["value"], signal.get("quality"))
+    except SignalError as exc:
+        if exc.field == "quality" and "below the minimum" in exc.reason:
+            raise BelowMinimumQuality(exc.detail) from None
+        raise
     return signal
 
 
@@ -88,14 +99,26 @@ def submission_item(
     *,
     content_type: str | None = None,
     note: str | None = None,
+    known_labels: Collection[str] | None = None,
 ) -> dict[str, Any]:
-    """A submission item from a hash line; ``content_type`` fills in when the line has none."""
+    """A submission item from a hash line; ``content_type`` fills in when the line has none.
+
+    The line's own labels (from a CSV's tags) join ``labels``; with ``known_labels``,
+    any other label is refused here rather than by the server.
+    """
     item = _signal(line)
+    labels = list(dict.fromkeys([*(line.get("labels") or []), *labels]))
+    if not labels:
+        raise InvalidInput("the line has no labels (give --label)")
+    if known_labels is not None:
+        unknown = [label for label in labels if label not in known_labels]
+        if unknown:
+            raise InvalidInput(f"unknown label {unknown[0]!r} (see `clearinghouse labels`)")
     kind = line.get("content_type") or content_type
     if not kind:
         raise InvalidInput("the line has no content_type (give --content-type)")
     item["content_type"] = kind
-    item["labels"] = list(labels)
+    item["labels"] = labels
     if note is not None:
         item["note"] = note
     return item
@@ -103,11 +126,11 @@ def submission_item(
 
 def retraction_item(line: Mapping[str, Any], reason: str) -> dict[str, Any]:
     """A retraction item: the signal of a hash line and why it is withdrawn."""
-    return {**_signal(line), "reason": reason}
+    return {**_signal(line, reference=True), "reason": reason}
 
 
 def feedback_item(line: Mapping[str, Any], verdict: str, reason: str) -> dict[str, Any]:
     """A feedback item: ``agree`` or ``disagree`` with a signal, and why."""
     if verdict not in VERDICTS:
         raise InvalidInput(f"verdict must be agree or disagree, got {verdict!r}")
-    return {**_signal(line), "verdict": verdict, "reason": reason}
+    return {**_signal(line, reference=True), "verdict": verdict, "reason": reason}

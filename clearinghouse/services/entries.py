@@ -13,6 +13,8 @@ ENTRY_TYPES = frozenset(
     {
         "member_added",
         "member_suspended",
+        "member_unsuspended",
+        "member_roles_changed",
         "key_added",
         "key_revoked",
         "taxonomy",

@@ -18,7 +18,16 @@ from clearinghouse.store.models import Member
 if TYPE_CHECKING:
     from clearinghouse.store.db import Database
 
-__all__ = ["ROLES", "add_key", "add_member", "list_members", "revoke_key", "suspend_member"]
+__all__ = [
+    "ROLES",
+    "add_key",
+    "add_member",
+    "change_roles",
+    "list_members",
+    "revoke_key",
+    "suspend_member",
+    "unsuspend_member",
+]
 
 ROLES = ("submitter", "matcher", "auditor")
 MEMBER_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
@@ -90,6 +99,34 @@ def suspend_member(db: Database, member_id: str) -> dict:
         entry = encode_entry("member_suspended", now, member=member_id)
         append_entries(session, [("member_suspended", entry)], now)
     return {"member": member_id, "status": "suspended"}
+
+
+def unsuspend_member(db: Database, member_id: str) -> dict:
+    """Lift a suspension: the member's active keys sign again from now on; logged."""
+    with log_transaction(db) as (session, now, _):
+        member = _member(session, member_id)
+        if member.status != "suspended":
+            raise Conflict(f"member {member_id!r} is not suspended")
+        member.status = "active"
+        entry = encode_entry("member_unsuspended", now, member=member_id)
+        append_entries(session, [("member_unsuspended", entry)], now)
+    return {"member": member_id, "status": "active"}
+
+
+def change_roles(db: Database, member_id: str, roles: str | Iterable[str]) -> dict:
+    """Give a member exactly ``roles`` from now on; logged with the old and new roles."""
+    role_list = parse_roles(roles)
+    with log_transaction(db) as (session, now, _):
+        member = _member(session, member_id)
+        before = sorted(member.role_set)
+        if before == role_list:
+            raise Conflict(f"member {member_id!r} already has the roles {','.join(before)}")
+        member.roles = ",".join(role_list)
+        entry = encode_entry(
+            "member_roles_changed", now, member=member_id, roles=role_list, previous=before
+        )
+        append_entries(session, [("member_roles_changed", entry)], now)
+    return {"member": member_id, "roles": role_list, "previous": before}
 
 
 def add_key(db: Database, member_id: str, key: VerifyKey, *, by: str = "operator") -> dict:

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from clearinghouse.signals.taxonomy import Taxonomy
     from clearinghouse.store.db import Database
 
-__all__ = ["record_taxonomy"]
+__all__ = ["labels_in_force", "record_taxonomy"]
 
 STATE_KEY = "taxonomy_digest"
 
@@ -28,3 +28,21 @@ def record_taxonomy(db: Database, taxonomy: Taxonomy) -> bool:
         append_entries(session, [("taxonomy", entry)], now)
         app_state.put(session, STATE_KEY, digest)
     return True
+
+
+def labels_in_force(taxonomy: Taxonomy) -> dict:
+    """The families and labels statements may use, each with its description."""
+    return {
+        "families": [
+            {"family": name, "description": text}
+            for name, text in sorted(taxonomy.families.items())
+        ],
+        "labels": [
+            {
+                "label": label,
+                "family": label.partition(":")[0],
+                "description": taxonomy.labels[label],
+            }
+            for label in taxonomy.canonical()
+        ],
+    }

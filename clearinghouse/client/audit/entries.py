@@ -2,7 +2,8 @@
 
 The auditor trusts no member list but the log's own: ``member_added`` and ``key_added``
 make a key active from their index on, ``key_revoked`` ends it there, ``member_suspended``
-stops a member's statements. A statement is then checked the way the server claims it
+stops a member's statements until ``member_unsuspended``, and ``member_roles_changed``
+sets the roles its later statements need. A statement is then checked the way the server claims it
 checked it when it was accepted: its envelope is well formed, of the entry's kind, signed
 by the entry's key, which was an active key of the entry's member at that point of the
 log, and its payload names that member. Memory grows with the number of members and keys,
@@ -29,7 +30,16 @@ from clearinghouse.errors import ClearinghouseError
 __all__ = ["ENTRY_TYPES", "EntryChecker", "SignatureJob"]
 
 ENTRY_TYPES = frozenset(
-    {"member_added", "member_suspended", "key_added", "key_revoked", "taxonomy", *PAYLOAD_TYPES}
+    {
+        "member_added",
+        "member_suspended",
+        "member_unsuspended",
+        "member_roles_changed",
+        "key_added",
+        "key_revoked",
+        "taxonomy",
+        *PAYLOAD_TYPES,
+    }
 )
 ROLES = frozenset({"submitter", "matcher", "auditor"})
 # The role the server requires to accept each kind of statement (DESIGN §4.2).
@@ -146,6 +156,25 @@ class EntryChecker:
             self.problem(index, "member", f"already suspended at entry {member.suspended}")
             return
         member.suspended = index
+
+    def _member_unsuspended(self, index: int, entry: dict[str, Any]) -> None:
+        member = self._known_member(index, entry)
+        if member is None:
+            return
+        if member.suspended is None:
+            self.problem(index, "member", "unsuspended while not suspended")
+            return
+        member.suspended = None
+
+    def _member_roles_changed(self, index: int, entry: dict[str, Any]) -> None:
+        member = self._known_member(index, entry)
+        if member is None:
+            return
+        roles = entry.get("roles")
+        if not isinstance(roles, list) or not roles or not set(roles) <= ROLES:
+            self.problem(index, "member", f"roles {roles!r} are not a subset of {sorted(ROLES)}")
+            return
+        member.roles = frozenset(roles)
 
     def _key_added(self, index: int, entry: dict[str, Any]) -> None:
         if self._known_member(index, entry) is None:

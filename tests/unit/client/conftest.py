@@ -197,7 +197,7 @@ class FakeServer(BaseAdapter):
         errors = [
             {"index": i, "field": "value", "reason": "not hex"}
             for i, item in enumerate(payload["items"])
-            if item["value"] == "bad"
+            if str(item["value"]).endswith("bad")
         ]
         if errors:
             raise InvalidInput(f"{len(errors)} bad item(s)", errors=errors)

@@ -25,6 +25,7 @@ from clearinghouse.crypto import Envelope, SigningKey
 from .conftest import MEMBER, SERVER, FakeServer
 
 KEY = SigningKey.generate()
+IDENTITY = {"server": SERVER, "member": MEMBER, "key_id": KEY.key_id}
 LINE = st.sampled_from(["item", "item", "item", "error", "blank"])
 FAULT = st.sampled_from([None, None, "drop", "refuse", 500])
 
@@ -34,7 +35,8 @@ def _write(path: Path, kinds: list[str]) -> list[str]:
     for i, kind in enumerate(kinds):
         if kind == "item":
             values.append(f"{i:064x}")
-            record = {"signal_type": "pdq", "value": values[-1], "content_type": "image/png"}
+            record = {"signal_type": "pdq", "value": values[-1], "quality": 90,
+                      "content_type": "image/png"}  # fmt: skip
             lines.append(json.dumps(record))
         else:
             lines.append(json.dumps({"path": "x", "error": "e"}) if kind == "error" else "")
@@ -50,7 +52,7 @@ def _sender(server: FakeServer, path: Path, batch_size: int) -> StatementFile:
         client,
         "submission",
         path,
-        lambda line: submission_item(line, ["behaviour:x"]),
+        lambda line: [submission_item(line, ["behaviour:x"])],
         options={"labels": ["behaviour:x"]},
         batch_size=batch_size,
     )
@@ -90,7 +92,7 @@ def test_every_item_is_stated_exactly_once(kinds, batch_size, faults):
         assert [v for group in stored for v in group] == values
         if not faults:
             assert stored == [values[i : i + batch_size] for i in range(0, len(values), batch_size)]
-        journal = Journal(path, "submission", {"labels": ["behaviour:x"]})
+        journal = Journal(path, "submission", {"labels": ["behaviour:x"]}, IDENTITY)
         ranges = [(a.first_line, a.last_line) for a in journal.acknowledged]
         starts = [1, *(end + 1 for _, end in ranges)][: len(ranges)]
         assert [start for start, _ in ranges] == starts  # contiguous from the first line
@@ -100,21 +102,21 @@ def test_every_item_is_stated_exactly_once(kinds, batch_size, faults):
 
 def test_an_acknowledged_pending_envelope_is_dropped(tmp_path):
     source = tmp_path / "h.jsonl"
-    journal = Journal(source, "submission", {"labels": []})
+    journal = Journal(source, "submission", {"labels": []}, IDENTITY)
     pending = Pending(0, 1, 3, 3, "ab", "d1", {"payloadType": "t", "payload": "", "signatures": []})
     journal.save_pending(pending)
-    assert Journal(source, "submission", {"labels": []}).pending() == pending
+    assert Journal(source, "submission", {"labels": []}, IDENTITY).pending() == pending
     # Acknowledged, then interrupted before the pending file was removed.
     ack = Acknowledged(0, 1, 3, 3, "ab", "d1", statement_id=1, log_index=0)
     journal._append({"record": "acknowledged", **ack.__dict__})
-    reopened = Journal(source, "submission", {"labels": []})
+    reopened = Journal(source, "submission", {"labels": []}, IDENTITY)
     assert reopened.acknowledged == [ack] and reopened.next_line == 4
     assert reopened.pending() is None and not reopened.pending_path.exists()
 
 
 def test_a_torn_pending_file_was_never_sent(tmp_path):
-    journal = Journal(tmp_path / "h.jsonl", "retraction", {"reason": "r"})
-    assert journal.path.name == "h.jsonl.retracted"
+    journal = Journal(tmp_path / "h.jsonl", "retraction", {"reason": "r"}, IDENTITY)
+    assert journal.path.name.startswith("h.jsonl.retracted-")
     journal.pending_path.write_text('{"chunk": 0, "first')
     assert journal.pending() is None and not journal.pending_path.exists()
 
@@ -122,7 +124,7 @@ def test_a_torn_pending_file_was_never_sent(tmp_path):
 def test_member_commands_import_no_server_dependency():
     code = (
         "import sys\n"
-        "import clearinghouse.client, clearinghouse.cli.member\n"
+        "import clearinghouse.client, clearinghouse.cli.statements, clearinghouse.cli.listing\n"
         "heavy = ('flask', 'sqlalchemy', 'faiss', 'clearinghouse.store', 'clearinghouse.api',\n"
         "         'clearinghouse.services', 'clearinghouse.index', 'clearinghouse.config')\n"
         "print(','.join(m for m in heavy if m in sys.modules))\n"

@@ -1,0 +1,180 @@
+"""What a member can list: ``labels``, ``signals get|feed|mine`` and ``export``.
+
+All read the server as the signed-in member. ``export`` writes the list as JSON Lines (one
+signal per line, as the feed shows it; ``submit``, ``retract`` and ``feedback`` read it
+back) or as the CSV of ``threatexchange dataset --csv``
+(``signal_type,signal_str,collab,category,tags``).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import click
+
+from clearinghouse.cli.connection import apply_options, connection_options, make_client
+from clearinghouse.client import Client
+from clearinghouse.client.hash_lines import CSV_HEADER, EXCHANGE_NAMES
+from clearinghouse.errors import VerificationError
+
+__all__ = ["export_cmd", "labels_cmd", "signals"]
+
+
+def _member_options(command: Callable) -> Callable:
+    json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON lines.")
+    return apply_options(command, [*connection_options(), json_option])
+
+
+@click.command("labels")
+@_member_options
+def labels_cmd(server: str, member: str, key_path: str, as_json: bool) -> None:
+    """[server] List the labels `submit --label` accepts, with what each means."""
+    with make_client(server, member, key_path) as client:
+        labels = client.labels()
+    for label in labels:
+        if as_json:
+            click.echo(json.dumps(label))
+        else:
+            description = label.get("description") or ""
+            click.echo(f"{label['label']}" + (f"\t{description}" if description else ""))
+
+
+@click.group()
+def signals() -> None:
+    """[server] Signals as the server holds them: one by id, yours, or the change feed."""
+
+
+def _signal_text(signal: dict[str, Any]) -> str:
+    if signal.get("status") == "retracted":
+        return f"{signal['signal_id']}\t{signal.get('signal_type')}\tretracted"
+    value = signal["value"] if isinstance(signal.get("value"), str) else "<vpdq frames>"
+    state = "confirmed" if signal.get("confirmed") else "unconfirmed"
+    if signal.get("disputed"):
+        state += ",disputed"
+    labels = ",".join(sorted(signal.get("labels") or {}))
+    return (
+        f"{signal['signal_id']}\t{signal['signal_type']}\t{value}\t{state}\t"
+        f"{signal.get('contributors')} contributor(s)\t{labels}"
+    )
+
+
+@signals.command("get")
+@click.argument("signal_id", type=click.IntRange(min=1))
+@_member_options
+def get_cmd(signal_id: int, server: str, member: str, key_path: str, as_json: bool) -> None:
+    """One signal: labels, contributors, feedback and your own contribution."""
+    with make_client(server, member, key_path) as client:
+        client.check_member()  # answers depend on whose key it is
+        signal = client.signal(signal_id)
+    if as_json:
+        click.echo(json.dumps(signal))
+        return
+    for name, value in signal.items():
+        if isinstance(value, dict | list):
+            value = json.dumps(value)
+        click.echo(f"{name}: {value}")
+
+
+@signals.command("feed")
+@click.option("--after", default=None, metavar="CURSOR", help="Resume after this cursor.")
+@click.option(
+    "--limit", type=click.IntRange(1, 1000), default=None, help="Signals per page (server max)."
+)
+@_member_options
+def feed_cmd(
+    after: str | None, limit: int | None, server: str, member: str, key_path: str, as_json: bool
+) -> None:
+    """The change feed from CURSOR until caught up; the next cursor goes to stderr."""
+    cursor = after
+    with make_client(server, member, key_path) as client:
+        client.check_member()  # answers depend on whose key it is
+        for page in client.iter_signal_pages(after, limit):
+            for signal in page.get("signals", []):
+                click.echo(json.dumps(signal) if as_json else _signal_text(signal))
+            cursor = page.get("next") or cursor
+    click.echo(f"next cursor: {cursor}" if cursor else "the feed is empty", err=True)
+
+
+def _current(client: Client) -> Iterator[dict[str, Any]]:
+    """Every signal's latest state (a signal changed during the walk is shown once)."""
+    latest: dict[int, dict[str, Any]] = {}
+    for signal in client.iter_signals():
+        latest.pop(signal["signal_id"], None)
+        latest[signal["signal_id"]] = signal
+    yield from latest.values()
+
+
+@signals.command("mine")
+@_member_options
+def mine_cmd(server: str, member: str, key_path: str, as_json: bool) -> None:
+    """The signals you contributed and have not retracted."""
+    with make_client(server, member, key_path) as client:
+        client.check_member()  # answers depend on whose key it is
+        current = [s for s in _current(client) if s.get("status") != "retracted"]
+    if current and not any("is_mine" in s for s in current):
+        raise VerificationError("this server's feed does not say which signals are yours")
+    for signal in current:
+        if signal.get("is_mine"):
+            click.echo(json.dumps(signal) if as_json else _signal_text(signal))
+
+
+def _category(signal: dict[str, Any]) -> str:
+    """The aggregate opinion in python-threatexchange's words."""
+    if signal.get("disputed"):
+        return "NEGATIVE_CLASS"
+    return "POSITIVE_CLASS" if signal.get("confirmed") else "INVESTIGATION_SEED"
+
+
+@click.command("export")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("jsonl", "csv")),
+    default="jsonl",
+    show_default=True,
+    help="JSON Lines, or the CSV of `threatexchange dataset --csv`.",
+)
+@click.option("--collab", default="clearinghouse", show_default=True, help="CSV `collab` column.")
+@click.option("--include-retracted", is_flag=True, help="Also write tombstones (JSON Lines).")
+@_member_options
+def export_cmd(
+    fmt: str,
+    collab: str,
+    include_retracted: bool,
+    server: str,
+    member: str,
+    key_path: str,
+    as_json: bool,
+) -> None:
+    """[server] Write the signal list (your member's view) to stdout.
+
+    CSV rows name types as python-threatexchange does (md5 as video_md5); vPDQ signals,
+    which that CSV cannot hold, are left out and counted on stderr.
+    """
+    del as_json  # both formats are machine-readable already
+    with make_client(server, member, key_path) as client:
+        client.check_member()  # answers depend on whose key it is
+        current = list(_current(client))
+    if fmt == "jsonl":
+        for signal in current:
+            if include_retracted or signal.get("status") != "retracted":
+                click.echo(json.dumps(signal))
+        return
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(CSV_HEADER)
+    left_out = 0
+    for signal in current:
+        if signal.get("status") == "retracted":
+            continue
+        if not isinstance(signal.get("value"), str):
+            left_out += 1
+            continue
+        signal_type = EXCHANGE_NAMES.get(signal["signal_type"], signal["signal_type"])
+        tags = " ".join(sorted(signal.get("labels") or {}))
+        writer.writerow([signal_type, signal["value"], collab, _category(signal), tags])
+    if left_out:
+        click.echo(f"left out {left_out} vPDQ signal(s): the CSV cannot hold frame lists", err=True)

@@ -1,0 +1,135 @@
+"""``clearinghouse match``: look files or hashes up on a server (DESIGN §5).
+
+Files are hashed here; only their hashes are sent. Text output names each match's
+signal id, distance and state; ``--json`` prints one line per hash, which ``feedback``
+and ``retract`` accept as input.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+
+from clearinghouse.cli.connection import apply_options, connection_options, make_client
+
+__all__ = ["SIGNAL_TYPES", "match_cmd", "one_signal"]
+
+SIGNAL_TYPES = ("pdq", "phash", "dhash", "ahash", "whash", "vpdq", "md5", "sha256")
+_MATCH_BATCH = 1_000
+
+
+def _member_options(command: Callable) -> Callable:
+    json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON lines.")
+    return apply_options(command, [*connection_options(), json_option])
+
+
+def _warn(message: str) -> None:
+    click.echo(f"warning: {message}", err=True)
+
+
+def _value(text: str) -> Any:
+    """A value from the command line: vPDQ frame lists are given as JSON."""
+    if text.lstrip().startswith("["):
+        try:
+            return json.loads(text)
+        except ValueError:
+            raise click.BadParameter("not a JSON list of frames", param_hint="--value") from None
+    return text
+
+
+def one_signal(value: str | None, signal_type: str | None) -> dict[str, Any] | None:
+    """The signal of --value/--type, or None when neither is given."""
+    if (value is None) != (signal_type is None):
+        raise click.UsageError("--value and --type go together")
+    return None if value is None else {"signal_type": signal_type, "value": _value(value)}
+
+
+@click.command("match")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--value", default=None, help="A hash to look up instead of files.")
+@click.option("--type", "signal_type", type=click.Choice(SIGNAL_TYPES), default=None)
+@click.option(
+    "--types",
+    "types_text",
+    default=None,
+    metavar="T1,T2",
+    help="Signal types to compute from files (default: all that apply).",
+)
+@click.option(
+    "--max-distance",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Largest distance to report (default: the type's).",
+)
+@click.option("--dihedral", is_flag=True, help="Also match rotations and flips (PDQ).")
+@_member_options
+def match_cmd(
+    paths, value, signal_type, types_text, max_distance, dihedral, server, member, key_path, as_json
+) -> None:
+    """[server] Look up files (hashed here; the media never leaves) or one --value/--type.
+
+    With --json, one line per hash: the query and its `matches`; such lines can be given
+    to `feedback` and `retract`.
+    """
+    one = one_signal(value, signal_type)
+    if bool(paths) == (one is not None):
+        raise click.UsageError("give either PATHs or --value with --type")
+    records = [one] if one is not None else list(_hash_paths(paths, types_text))
+    with make_client(server, member, key_path) as client:
+        for start in range(0, len(records), _MATCH_BATCH):
+            batch = records[start : start + _MATCH_BATCH]
+            queries = [_query(r, max_distance) for r in batch]
+            results = client.match(queries, dihedral=dihedral)
+            for record, result in zip(batch, results, strict=True):
+                _print_matches(record, result.get("matches", []), as_json)
+
+
+def _query(record: dict[str, Any], max_distance: int | None) -> dict[str, Any]:
+    query = {"signal_type": record["signal_type"], "value": record["value"]}
+    if max_distance is not None:
+        query["max_distance"] = max_distance
+    return query
+
+
+def _hash_paths(paths: tuple[Path, ...], types_text: str | None) -> Iterator[dict[str, Any]]:
+    """Hash each file locally; files that cannot be hashed are warned about and skipped."""
+    from clearinghouse.signals.hashing import ALL_TYPES, HashingError, HashOptions, hash_file
+
+    types = frozenset(ALL_TYPES)
+    if types_text:
+        types = frozenset(t.strip().lower() for t in types_text.split(",") if t.strip())
+        unknown = sorted(types - set(ALL_TYPES))
+        if unknown or not types:
+            raise click.BadParameter(f"unknown signal type {unknown[:1]}", param_hint="--types")
+    options = HashOptions(types=types)
+    files = [p for path in paths for p in ([path] if path.is_file() else sorted(path.iterdir()))]
+    for path in files:
+        if not path.is_file():
+            continue
+        try:
+            yield from hash_file(path, options)
+        except HashingError as error:
+            _warn(f"{path}: {error.detail}")
+
+
+def _print_matches(record: dict[str, Any], matches: list[dict[str, Any]], as_json: bool) -> None:
+    if as_json:
+        line = {k: record[k] for k in ("path", "signal_type", "value") if k in record}
+        click.echo(json.dumps({**line, "matches": matches}))
+        return
+    value = record["value"] if isinstance(record["value"], str) else "<vpdq>"
+    where = f"{record['path']} " if "path" in record else ""
+    click.echo(f"{where}{record['signal_type']} {value}: {len(matches) or 'no'} match(es)")
+    for m in matches:
+        state = "confirmed" if m.get("confirmed") else "unconfirmed"
+        if m.get("disputed"):
+            state += ", disputed"
+        labels = ", ".join(f"{k}×{v}" for k, v in (m.get("labels") or {}).items())
+        click.echo(
+            f"  signal {m.get('signal_id')}  distance {m.get('distance')}  {state}  "
+            f"{m.get('contributors')} contributor(s)  {labels}"
+        )

@@ -1,0 +1,86 @@
+"""Member commands fail in one actionable line, exit 1, never a traceback; with --json the
+error is one JSON object on stdout."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from clearinghouse.crypto import SigningKey
+
+from .conftest import Member
+
+
+@pytest.mark.parametrize(
+    ("server", "says"),
+    [
+        ("127.0.0.1:8080", "did you mean http://127.0.0.1:8080?"),
+        ("ftp://example.org", "is not an http(s) URL"),
+        ("http://", "is not an http(s) URL"),
+        ("http://127.0.0.1:port", "port that is not a number"),
+        ("http://127.0.0.1:9", "cannot reach http://127.0.0.1:9"),
+    ],
+)
+def test_bad_or_unreachable_servers(cli, server, says):
+    result = cli("labels", server=server)
+    assert result.exit_code == 1
+    assert says in result.stderr
+    assert result.stderr.count("error:") == 1 and result.stdout == ""
+
+
+def test_errors_as_json_on_stdout(cli):
+    result = cli("signals", "get", "424242", "--json")
+    assert result.exit_code == 1 and result.stderr == ""
+    error = json.loads(result.stdout)["error"]
+    assert error["status"] == 404 and "424242" in error["detail"]
+
+
+def test_auth_failures_stay_opaque_with_a_local_hint(cli, tmp_path):
+    stranger = SigningKey.generate()
+    path = tmp_path / "stranger.key"
+    path.write_bytes(stranger.to_pem())
+    result = cli("labels", as_=Member("acme", stranger, path))
+    assert result.exit_code == 1
+    first, hint = result.stderr.splitlines()
+    assert first.startswith("error: ")
+    assert "clock" in hint and "revoked" in hint and "another member" in hint
+    as_json = cli("labels", "--json", as_=Member("acme", stranger, path))
+    assert json.loads(as_json.stdout)["error"]["status"] == 401
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["submit", "missing.jsonl", "--label", "x"], "does not exist"),
+        (["retract", "--reason", "r"], "give one of FILE"),
+        (["feedback", "--value", "ab", "--verdict", "agree", "--reason", "r"], "go together"),
+    ],
+)
+def test_usage_mistakes_exit_2_in_one_message(cli, args, says):
+    result = cli(*args)
+    assert result.exit_code == 2 and says in result.output
+
+
+def test_an_unreadable_key_is_one_line(cli, tmp_path):
+    bad = tmp_path / "bad.key"
+    bad.write_text("not a key")
+    result = cli("labels", as_=Member("acme", SigningKey.generate(), bad))
+    assert result.exit_code == 1 and len(result.stderr.splitlines()) == 1
+    missing = cli("labels", as_=Member("acme", SigningKey.generate(), tmp_path / "nope.key"))
+    assert missing.exit_code == 1 and "cannot read the member key" in missing.stderr
+
+
+def test_member_must_be_the_owner_of_the_key(cli, acme, globex, tmp_path):
+    hashes = tmp_path / "h.txt"
+    hashes.write_text("md5 " + "ab" * 16 + "\n")
+    wrong = Member("globex", acme.key, acme.key_path)
+    result = cli("submit", hashes, "--label", "behaviour:attacker-manifesto",
+                 "--content-type", "image/png", as_=wrong)  # fmt: skip
+    assert result.exit_code == 1
+    assert "names member 'globex' but the request is signed by 'acme'" in result.stderr
+    assert "hint: nothing from this file was acknowledged" in result.stderr
+    for args in (["signals", "feed"], ["signals", "mine"], ["export"], ["signals", "get", "1"]):
+        refused = cli(*args, as_=wrong)
+        assert refused.exit_code == 1
+        assert f"key {acme.key.key_id} belongs to member 'acme'" in refused.stderr

@@ -1,0 +1,142 @@
+"""``submit`` against a real server: journals per server and member, local checks first,
+--skip-invalid, --dry-run, low-quality hashes, and what a refusal says was stored."""
+
+from __future__ import annotations
+
+import json
+import secrets
+
+from clearinghouse.store.log import log_size
+
+from .conftest import LABEL, json_lines, pdq_line
+
+
+def _values(n: int) -> list[str]:
+    return [secrets.token_hex(32) for _ in range(n)]
+
+
+def _log_size(context) -> int:
+    with context.db.read() as session:
+        return log_size(session)
+
+
+def test_the_journal_is_per_member_and_per_server(cli, context, globex, tmp_path):
+    hashes = tmp_path / "removed.jsonl"
+    hashes.write_text("".join(pdq_line(v) + "\n" for v in _values(3)))
+    first = cli("submit", hashes, "--label", LABEL)
+    assert first.exit_code == 0, first.output
+    assert first.stdout.startswith("sent 1 statement(s) of 3 item(s): 3 new")
+    again = cli("submit", hashes, "--label", LABEL)
+    assert again.stdout.startswith("sent 0 statement(s)")
+    assert "lines 1–3 were already acknowledged" in again.stderr
+    # Another member sends the whole file: its journal is its own.
+    other = cli("submit", hashes, "--label", LABEL, as_=globex)
+    assert other.exit_code == 0, other.output
+    assert other.stdout.startswith("sent 1 statement(s) of 3 item(s): 3 corroborated")
+    # Another server (not running) is not "already acknowledged": it fails, exit 1.
+    elsewhere = cli("submit", hashes, "--label", LABEL, server="http://127.0.0.1:9")
+    assert elsewhere.exit_code == 1
+    assert "cannot reach http://127.0.0.1:9" in elsewhere.stderr
+    assert "already acknowledged" not in elsewhere.output
+    assert len(list(tmp_path.glob("removed.jsonl.submitted-*"))) == 2
+
+
+def test_every_bad_line_is_named_before_anything_is_sent(cli, context, tmp_path):
+    good = _values(2)
+    lines = [
+        pdq_line(good[0]),
+        pdq_line("zz" * 32),  # not hex
+        "not json at all {",
+        pdq_line(good[1]),
+        pdq_line(secrets.token_hex(31)),  # too short
+        json.dumps({"signal_type": "sha256", "value": secrets.token_hex(32)}),  # no content_type
+        pdq_line(secrets.token_hex(32), labels=["behaviour:no-such-thing"]),
+        pdq_line(secrets.token_hex(32), quality=7),  # below the minimum: skipped, counted
+    ]
+    hashes = tmp_path / "mixed.jsonl"
+    hashes.write_text("\n".join(lines) + "\n")
+    before = _log_size(context)
+    refused = cli("submit", hashes, "--label", LABEL)
+    assert refused.exit_code == 1
+    assert "5 bad line(s), nothing sent" in refused.stderr
+    for line in ("line 2:", "line 3:", "line 5:", "line 6:", "line 7:"):
+        assert line in refused.stderr
+    assert "unknown label 'behaviour:no-such-thing'" in refused.stderr
+    assert refused.stderr.count("error:") == 1
+    assert _log_size(context) == before and not list(tmp_path.glob("mixed.jsonl.submitted*"))
+
+    as_json = cli("submit", hashes, "--label", LABEL, "--json")
+    [error] = json_lines(as_json.stdout)
+    assert as_json.exit_code == 1 and as_json.stderr == ""
+    assert [e["line"] for e in error["error"]["errors"]] == [2, 3, 5, 6, 7]
+
+    dry = cli("submit", hashes, "--label", LABEL, "--skip-invalid", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert "2 item(s) from 2 line(s) would send" in dry.stdout
+    assert "skipped 1 PDQ hash(es) below the minimum quality (lines 8)" in dry.stdout
+    assert _log_size(context) == before
+
+    sent = cli("submit", hashes, "--label", LABEL, "--skip-invalid", "--json")
+    assert sent.exit_code == 0, sent.output
+    plan, ack = json_lines(sent.stdout)
+    assert plan["plan"]["below_quality_lines"] == [8]
+    assert [e["line"] for e in plan["plan"]["invalid"]] == [2, 3, 5, 6, 7]
+    assert (ack["items"], ack["new"]) == (2, 2)
+    assert _log_size(context) == before + 1
+
+
+def test_options_may_change_until_something_is_acknowledged(cli, context, tmp_path):
+    hashes = tmp_path / "h.jsonl"
+    hashes.write_text("".join(pdq_line(v) + "\n" for v in _values(4)))
+    typo = cli("submit", hashes, "--label", "behaviour:glorification-of-terorist-acts")
+    assert typo.exit_code == 1 and "unknown label" in typo.stderr
+    fixed = cli("submit", hashes, "--label", LABEL, "--batch-size", "2")
+    assert fixed.exit_code == 0, fixed.output
+    assert fixed.stdout.startswith("sent 2 statement(s) of 4 item(s)")
+    with hashes.open("a") as fh:
+        fh.write(pdq_line(secrets.token_hex(32)) + "\n")
+    changed = cli("submit", hashes, "--label", "behaviour:imminent-credible-threat")
+    assert changed.exit_code == 1
+    assert "lines 1–4 were acknowledged" in changed.stderr
+    assert f"labels={[LABEL]}" in changed.stderr or LABEL in changed.stderr
+
+
+def test_a_refused_batch_says_exactly_what_was_stored(cli, context, tmp_path):
+    values = _values(5)
+    hashes = tmp_path / "h.jsonl"
+    hashes.write_text("".join(pdq_line(v) + "\n" for v in values))
+    # The same value twice in one statement passes every local check; the server refuses it.
+    with hashes.open("a") as fh:
+        fh.write(pdq_line(values[4]) + "\n")
+    result = cli("submit", hashes, "--label", LABEL, "--batch-size", "2")
+    assert result.exit_code == 1
+    assert "lines 1–4 were acknowledged (2 statement(s)" in result.stderr
+    assert "nothing after line 4 was stored" in result.stderr
+
+
+def test_csv_and_type_value_lines(cli, context, globex, tmp_path):
+    md5, sha = secrets.token_hex(16), secrets.token_hex(32)
+    words = tmp_path / "plain.txt"
+    words.write_text(f"md5 {md5}\nsha256 {sha}\npdq {secrets.token_hex(32)} 88\n")
+    sent = cli("submit", words, "--label", LABEL, "--content-type", "video/mp4")
+    assert sent.exit_code == 0, sent.output
+    assert sent.stdout.startswith("sent 1 statement(s) of 3 item(s): 3 new")
+
+    exported = cli("export", "--format", "csv", as_=globex)
+    assert exported.exit_code == 0, exported.output
+    rows = exported.stdout.splitlines()
+    assert rows[0] == "signal_type,signal_str,collab,category,tags"
+    assert f"video_md5,{md5},clearinghouse,INVESTIGATION_SEED,{LABEL}" in rows
+    assert f"sha256,{sha},clearinghouse,INVESTIGATION_SEED,{LABEL}" in rows
+    dataset = tmp_path / "dataset.csv"
+    dataset.write_text(exported.stdout)
+    # The CSV carries no PDQ quality: those rows are named, the rest sent with their tags.
+    back = cli("submit", dataset, "--content-type", "video/mp4", "--skip-invalid", as_=globex)
+    assert back.exit_code == 0, back.output
+    assert back.stdout.startswith("sent 1 statement(s) of 2 item(s): 2 corroborated")
+    assert "quality: required for pdq" in back.stderr
+
+    jsonl = cli("export", as_=globex)
+    records = json_lines(jsonl.stdout)
+    assert {r["signal_type"] for r in records} == {"md5", "sha256", "pdq"}
+    assert all(r["contributors"] in (1, 2) for r in records)
