@@ -124,6 +124,9 @@ class Settings:
     data_dir: Path = _field(Path("var"), _path, "embedded database, log key, index snapshots")
     database_url: str | None = _field(None, _opt_str, "SQLAlchemy URL; default SQLite in data_dir")
     redis_url: str | None = _field(None, _opt_str, "Redis URL for the shared replay cache")
+    replay_cache_slots: int = _field(
+        1 << 20, _int(1024), "slots of the embedded replay cache file (24 bytes each)"
+    )
     max_body_bytes: int = _field(16 * 1024 * 1024, _int(1), "largest request body accepted")
     max_statement_items: int = _field(10_000, _int(1), "most items in one statement")
     max_match_queries: int = _field(1_000, _int(1), "most queries in one match request")
@@ -145,6 +148,12 @@ class Settings:
     index_poll_interval: float = _field(0.25, _float_pos, "seconds between change-feed polls")
     index_snapshot_dir: Path | None = _field(
         None, _opt_path, "index snapshots; default data_dir/index"
+    )
+    metrics_token: str | None = _field(
+        None, _opt_str, "bearer token that may scrape /metrics; none: not served there"
+    )
+    metrics_listen: str | None = _field(
+        None, _opt_str, "host:port of a separate /metrics listener started by serve"
     )
 
     @property

@@ -23,13 +23,14 @@ def start_server(settings):
     """``start_server()`` → base URL of a new server process on the test database."""
     procs: list[subprocess.Popen] = []
 
-    def start(workers: int = 1) -> str:
+    def start(workers: int = 1, **extra_env: str) -> str:
         port = _free_port()
         env = dict(
             os.environ,
             CLEARINGHOUSE_DATA_DIR=str(settings.data_dir),
             CLEARINGHOUSE_DATABASE_URL=settings.effective_database_url,
             CLEARINGHOUSE_INDEX_POLL_INTERVAL="0.2",
+            **extra_env,
         )
         proc = subprocess.Popen(
             [
@@ -55,7 +56,7 @@ def start_server(settings):
             try:
                 if requests.get(url + "/readyz", timeout=1).status_code == 200:
                     return url
-            except (requests.ConnectionError, requests.Timeout):  # not up, or slow under load
+            except requests.RequestException:  # not listening yet, or busy starting
                 pass
             time.sleep(0.2)
         raise RuntimeError("server did not become ready within 60 s")
