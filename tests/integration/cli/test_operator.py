@@ -35,11 +35,15 @@ def test_unsuspend_and_roles_are_logged_and_audited(cli, settings, context, acme
     md5 = tmp_path / "h.txt"
     md5.write_text("md5 " + "ab" * 16 + "\n")
     assert _operator(settings, "members", "suspend", "acme").exit_code == 0
+    # The operator is another process: the server's log follower picks each membership
+    # change up at its next poll (within 1 s); poll now rather than wait.
+    context.follower.poll()
     refused = cli("labels")
     assert refused.exit_code == 1 and "suspended" in refused.stderr  # in the local hint
     again = _operator(settings, "members", "unsuspend", "acme", "--json")
     assert again.exit_code == 0, again.output
     assert json.loads(again.stdout) == {"member": "acme", "status": "active"}
+    context.follower.poll()
     assert cli("labels").exit_code == 0
     twice = _operator(settings, "members", "unsuspend", "acme")
     assert twice.exit_code == 1 and "is not suspended" in twice.stderr
@@ -47,12 +51,14 @@ def test_unsuspend_and_roles_are_logged_and_audited(cli, settings, context, acme
     roles = _operator(settings, "members", "roles", "acme", "--roles", "matcher,auditor")
     assert roles.exit_code == 0, roles.output
     assert roles.stdout == "acme: roles auditor,matcher,submitter -> auditor,matcher\n"
+    context.follower.poll()
     no_submit = cli("submit", md5, "--label", LABEL, "--content-type", "image/png")
     assert no_submit.exit_code == 1 and "submitter" in no_submit.stderr
     bad = _operator(settings, "members", "roles", "acme", "--roles", "admin")
     assert bad.exit_code == 1 and "roles:" in bad.stderr
     back = _operator(settings, "members", "roles", "acme", "--roles", "submitter,matcher,auditor")
     assert back.exit_code == 0
+    context.follower.poll()
     assert cli("submit", md5, "--label", LABEL, "--content-type", "image/png").exit_code == 0
 
     kinds = [e["type"] for e in _entries(context)]
