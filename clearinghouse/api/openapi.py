@@ -267,8 +267,16 @@ def _schemas() -> dict:
             {
                 "entries": {
                     "type": "array",
+                    "maxItems": 1000,
+                    "description": "at most 1,000 entries and CLEARINGHOUSE_MAX_LIST_BYTES of "
+                    "JSON (the first entry is always served)",
                     "items": _obj({"index": _INT, "data": {"type": "string"}}),
-                }
+                },
+                "next": {
+                    "type": ["integer", "null"],
+                    "description": "the index to continue from when entries before end were "
+                    "left out, else null",
+                },
             }
         ),
         "InclusionProof": proof,
