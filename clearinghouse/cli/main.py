@@ -7,6 +7,7 @@ object on stdout with ``--json``) and exit status 1.
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from datetime import UTC, datetime
@@ -14,6 +15,7 @@ from typing import Any
 
 import click
 
+from clearinghouse.cli.extras import MissingExtra, missing_extra
 from clearinghouse.errors import AuthenticationError, ClearinghouseError
 
 __all__ = ["build_cli", "cli", "main"]
@@ -61,6 +63,15 @@ class _Group(click.Group):
             _report(exc, as_json)
         except OSError as exc:  # a file or port the user named
             _report(_os_error(exc), as_json)
+        except MissingExtra as exc:
+            _report(ClearinghouseError(str(exc)), as_json)
+        except ModuleNotFoundError as exc:
+            # A command that imports an optional dependency when it runs (hashing, the
+            # server's): say which install provides it.
+            missing = missing_extra(exc)
+            if missing is None:
+                raise
+            _report(ClearinghouseError(str(missing)), as_json)
         sys.exit(1)
 
 
@@ -131,48 +142,60 @@ def cli() -> None:
     """
 
 
+# (command name, module, attribute). Member, audit and local commands need only the base
+# install; when the server's (or hashing) dependencies of another are missing, it is
+# registered as a command that says which extra to install (DESIGN §12).
+COMMANDS = (
+    ("serve", "clearinghouse.cli.serve", "serve"),
+    ("db", "clearinghouse.cli.db", "db"),
+    ("keygen", "clearinghouse.cli.keys", "keygen"),
+    ("keys", "clearinghouse.cli.keys", "keys"),
+    ("members", "clearinghouse.cli.members", "members"),
+    ("hash", "clearinghouse.cli.hashing", "hash_cmd"),
+    ("submit", "clearinghouse.cli.statements", "submit_cmd"),
+    ("retract", "clearinghouse.cli.statements", "retract_cmd"),
+    ("feedback", "clearinghouse.cli.statements", "feedback_cmd"),
+    ("match", "clearinghouse.cli.lookup", "match_cmd"),
+    ("labels", "clearinghouse.cli.listing", "labels_cmd"),
+    ("signals", "clearinghouse.cli.listing", "signals"),
+    ("export", "clearinghouse.cli.listing", "export_cmd"),
+    ("audit", "clearinghouse.cli.audit", "audit"),
+    ("demo", "clearinghouse.cli.demo", "demo"),
+    ("site", "clearinghouse.cli.site", "site"),
+)
+
+
 def build_cli() -> click.Group:
     """The command group with every command registered (idempotent)."""
     if cli.commands:
         return cli
-    from clearinghouse.cli import (
-        audit,
-        db,
-        demo,
-        hashing,
-        keys,
-        listing,
-        lookup,
-        members,
-        serve,
-        statements,
-    )
-
-    for command in (
-        serve.serve,
-        db.db,
-        keys.keygen,
-        keys.keys,
-        members.members,
-        hashing.hash_cmd,
-        statements.submit_cmd,
-        statements.retract_cmd,
-        statements.feedback_cmd,
-        lookup.match_cmd,
-        listing.labels_cmd,
-        listing.signals,
-        listing.export_cmd,
-        audit.audit,
-        demo.demo,
-    ):
-        cli.add_command(command)
-    try:
-        from clearinghouse.cli.site import site
-    except ImportError:  # the site command lands separately
-        site = None
-    if site is not None:
-        cli.add_command(site)
+    for name, module, attribute in COMMANDS:
+        try:
+            command = getattr(importlib.import_module(module), attribute)
+        except ModuleNotFoundError as exc:
+            if exc.name == module:  # a command that has not landed (yet)
+                continue
+            missing = missing_extra(exc)
+            if missing is None:
+                raise
+            command = _needs_extra(name, missing)
+        cli.add_command(command, name)
     return cli
+
+
+def _needs_extra(name: str, missing: MissingExtra) -> click.Command:
+    """A stand-in for a command whose dependencies are not installed."""
+
+    def run(args: tuple[str, ...]) -> None:
+        raise missing
+
+    return click.Command(
+        name,
+        callback=run,
+        params=[click.Argument(["args"], nargs=-1, type=click.UNPROCESSED)],
+        help=f"(needs pip install 'clearinghouse[{missing.extra}]')",
+        context_settings={"ignore_unknown_options": True, "help_option_names": []},
+    )
 
 
 def main() -> None:

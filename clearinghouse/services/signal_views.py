@@ -6,6 +6,7 @@ import json
 from typing import TYPE_CHECKING
 
 from clearinghouse.errors import InvalidInput, NotFound
+from clearinghouse.services import list_budget
 from clearinghouse.services.caller import Caller
 from clearinghouse.services.entries import iso
 from clearinghouse.store import Session
@@ -102,15 +103,19 @@ def feed(ctx: Root, after: str | None, limit: int | None, caller: Caller) -> dic
             for c in rows.contributions_of(session, ids, caller.member)
             if c.status == "active"
         }
+        signals = []
+        for s in page:
+            if s.status == "retracted":
+                signals.append(
+                    {"signal_id": s.id, "signal_type": s.signal_type, "status": "retracted"}
+                )
+            else:
+                shown[s.id]["content_types"] = content_types.get(s.id, [])
+                shown[s.id]["is_mine"] = s.id in mine
+                signals.append(shown[s.id])
+        signals = list_budget.fit(signals, ctx.settings.max_list_bytes)
+        page = page[: len(signals)]
         moment = entry_time(session, page[-1].updated_index if page else None)
-    signals = []
-    for s in page:
-        if s.status == "retracted":
-            signals.append({"signal_id": s.id, "signal_type": s.signal_type, "status": "retracted"})
-        else:
-            shown[s.id]["content_types"] = content_types.get(s.id, [])
-            shown[s.id]["is_mine"] = s.id in mine
-            signals.append(shown[s.id])
     # An empty page keeps the caller's cursor: it resumes there when more changes come.
     nxt = f"{page[-1].updated_index}.{page[-1].id}" if page else (after or None)
     return {
