@@ -9,7 +9,7 @@ from clearinghouse.errors import InvalidInput, NotFound
 from clearinghouse.services import list_budget
 from clearinghouse.services.caller import Caller
 from clearinghouse.services.entries import iso
-from clearinghouse.store import Session
+from clearinghouse.store import Session, histories
 from clearinghouse.store import signals as rows
 from clearinghouse.store.log import entry_time
 
@@ -52,7 +52,7 @@ def signal_detail(ctx: Root, signal_id: int, caller: Caller) -> dict:
         state = rows.signal_states(session, [signal_id]).get(signal_id)
         if state is None:
             raise NotFound(f"no signal {signal_id}")
-        own = next(iter(rows.contributions_of(session, [signal_id], caller.member)), None)
+        own = next(iter(histories.contribution_records(session, [signal_id], caller.member)), None)
     out = describe(ctx, state)
     out["feedback"] = {"agree": state.agree, "disagree": state.disagree}
     out["your_contribution"] = None
@@ -100,7 +100,7 @@ def feed(ctx: Root, after: str | None, limit: int | None, caller: Caller) -> dic
         content_types = rows.content_types_of(session, ids)
         mine = {
             c.signal_id
-            for c in rows.contributions_of(session, ids, caller.member)
+            for c in histories.contribution_records(session, ids, caller.member)
             if c.status == "active"
         }
         signals = []
