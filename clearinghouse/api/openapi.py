@@ -338,6 +338,7 @@ def document() -> dict:
                     "matcher",
                     "MatchResults",
                     params=("signal_type", "value", "max_distance", "dihedral"),
+                    answer="MatchResults",
                 ),
             },
             "/v1/labels": {
