@@ -338,7 +338,6 @@ def document() -> dict:
                     "matcher",
                     "MatchResults",
                     params=("signal_type", "value", "max_distance", "dihedral"),
-                    answer="MatchResults",
                 ),
             },
             "/v1/labels": {
