@@ -78,7 +78,7 @@ def _plan_text(plan: Plan, dry_run: bool) -> list[str]:
     if plan.below_quality:
         lines.append(
             f"skipped {len(plan.below_quality)} PDQ hash(es) below the minimum quality "
-            f"(lines {_ranges(plan.below_quality)})"
+            f"({_lines(plan.below_quality)})"
         )
     if plan.unhashed:
         lines.append(f"skipped {len(plan.unhashed)} file(s) `hash` could not read")
@@ -87,9 +87,10 @@ def _plan_text(plan: Plan, dry_run: bool) -> list[str]:
     return lines
 
 
-def _ranges(numbers: list[int], limit: int = 20) -> str:
+def _lines(numbers: list[int], limit: int = 20) -> str:
     text = ", ".join(str(n) for n in numbers[:limit])
-    return text + (f" and {len(numbers) - limit} more" if len(numbers) > limit else "")
+    more = f" and {len(numbers) - limit} more" if len(numbers) > limit else ""
+    return f"line{'s' if len(numbers) > 1 else ''} {text}{more}"
 
 
 def _send_file(sender: StatementFile, dry_run: bool, as_json: bool, progress: bool | None) -> None:
