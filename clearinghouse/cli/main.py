@@ -59,6 +59,8 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except ClearinghouseError as exc:
             _report(exc, as_json)
+        except BrokenPipeError:
+            raise  # the reader of our output went away: click exits quietly
         except OSError as exc:  # a file or port the user named
             _report(_os_error(exc), as_json)
         sys.exit(1)
@@ -176,4 +178,12 @@ def build_cli() -> click.Group:
 
 
 def main() -> None:
-    build_cli()(prog_name="clearinghouse")
+    try:
+        build_cli()(prog_name="clearinghouse")
+    except BrokenPipeError:
+        # The reader went away (`clearinghouse labels | head`): not an error of ours.
+        # Point stdout at devnull so the interpreter's final flush cannot fail again.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)
