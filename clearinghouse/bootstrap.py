@@ -9,14 +9,23 @@ command never loads the matching indexes.
 from __future__ import annotations
 
 from clearinghouse.config import Settings, ensure_data_dir
+from clearinghouse.services.log_follower import LogFollower
 from clearinghouse.services.matching import Matcher
-from clearinghouse.services.replay import ReplayCache, database_replay_cache, redis_replay_cache
+from clearinghouse.services.member_directory import MemberDirectory
+from clearinghouse.services.replay import (
+    ReplayCache,
+    database_replay_cache,
+    redis_replay_cache,
+    table_replay_cache,
+)
 from clearinghouse.services.transparency import LogKey
 from clearinghouse.signals.registry import SignalRegistry, build_registry
 from clearinghouse.signals.taxonomy import Taxonomy, load_taxonomy
 from clearinghouse.store.db import Database
 
 __all__ = ["Root", "bootstrap"]
+
+REPLAY_FILE = "replay.table"  # in the data directory
 
 
 class Root:
@@ -37,7 +46,11 @@ class Root:
         self.taxonomy = taxonomy
         self.log_key = log_key
         self.replay = replay
+        # Member keys, roles and status of this process; reloaded after its own log writes.
+        self.directory = MemberDirectory(db.read)
+        db.log_listeners.append(self.directory.invalidate)
         self._matcher: Matcher | None = None
+        self._follower: LogFollower | None = None
 
     @property
     def matcher(self) -> Matcher:
@@ -46,14 +59,21 @@ class Root:
             self._matcher = build_matcher(self)
         return self._matcher
 
+    @property
+    def follower(self) -> LogFollower:
+        """The thread that keeps the directory and the indexes in step with the log."""
+        if self._follower is None:
+            self._follower = LogFollower(self)
+        return self._follower
+
     def statement_applied(self, log_index: int) -> None:
         """Called after a statement commits, so this process's indexes catch up at once."""
         if self._matcher is not None:
             self._matcher.acknowledged(log_index)
 
     def start(self) -> None:
-        """Start what a serving process runs in the background: the index follower."""
-        self.matcher.start_following()
+        """Start what a serving process runs in the background: the log follower."""
+        self.follower.start()
 
     def readiness_checks(self) -> dict[str, dict]:
         """Checks of the long-lived parts beyond the database: indexes loaded."""
@@ -66,8 +86,8 @@ class Root:
 
     def close(self) -> None:
         """Stop the follower and close the database connections."""
-        if self._matcher is not None:
-            self._matcher.stop()
+        if self._follower is not None:
+            self._follower.stop()
         self.db.dispose()
 
 
@@ -87,6 +107,8 @@ def bootstrap(settings: Settings) -> Root:
     log_key = LogKey(settings.effective_log_key_path, settings.log_origin, db)
     if settings.redis_url:
         replay = redis_replay_cache(settings.redis_url)
+    elif settings.is_sqlite:
+        replay = table_replay_cache(settings.data_dir / REPLAY_FILE, settings.replay_cache_slots)
     else:
         replay = database_replay_cache(db)
     return Root(settings, db, registry, taxonomy, log_key, replay)

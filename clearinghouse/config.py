@@ -124,6 +124,9 @@ class Settings:
     data_dir: Path = _field(Path("var"), _path, "embedded database, log key, index snapshots")
     database_url: str | None = _field(None, _opt_str, "SQLAlchemy URL; default SQLite in data_dir")
     redis_url: str | None = _field(None, _opt_str, "Redis URL for the shared replay cache")
+    replay_cache_slots: int = _field(
+        1 << 20, _int(1024), "slots of the embedded replay cache file (24 bytes each)"
+    )
     max_body_bytes: int = _field(16 * 1024 * 1024, _int(1), "largest request body accepted")
     max_statement_items: int = _field(10_000, _int(1), "most items in one statement")
     max_match_queries: int = _field(1_000, _int(1), "most queries in one match request")

@@ -25,7 +25,7 @@ def signed(role: str | None) -> Callable:
             body = request.get_data(cache=True) or None
             root = current_root()
             who = authenticate(
-                root.db,
+                root.directory.active_key,
                 root.replay,
                 root.settings.signature_max_skew,
                 request.method,

@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from clearinghouse.crypto import VerifyKey, verify_request
 from clearinghouse.crypto.httpsig import RequestSignatureError
 from clearinghouse.errors import AuthenticationError
 from clearinghouse.services.caller import Caller
-from clearinghouse.store import membership
 
 if TYPE_CHECKING:
     from clearinghouse.services.replay import ReplayCache
-    from clearinghouse.store.db import Database
+    from clearinghouse.store.membership import ActiveKey
 
 __all__ = ["authenticate"]
 
@@ -24,7 +23,7 @@ log = logging.getLogger("clearinghouse.auth")
 
 
 def authenticate(
-    db: Database,
+    active_key: Callable[[str], ActiveKey | None],
     replay: ReplayCache,
     max_skew: int,
     method: str,
@@ -39,8 +38,7 @@ def authenticate(
     found: dict[str, Caller] = {}
 
     def resolve(key_id: str) -> VerifyKey | None:
-        with db.read() as session:
-            key = membership.active_key(session, key_id)
+        key = active_key(key_id)
         if key is None:
             return None
         found[key_id] = Caller(key.member_id, key.key_id, key.roles)

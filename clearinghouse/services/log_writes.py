@@ -27,3 +27,4 @@ def log_transaction(db: Database) -> Iterator[tuple[Session, datetime, int]]:
     with db.write() as session:
         size = log_size(session, lock=True)
         yield session, utcnow(), size
+    db.log_committed()

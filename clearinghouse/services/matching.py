@@ -3,7 +3,8 @@
 Every process holds its own indexes. They start from a checksummed snapshot when one
 matches, otherwise from the database, then follow the change sequence (the log index
 stamped on every changed signal): the process that acknowledged a statement applies it
-at once, the others within one poll interval. Lookups are never stored.
+at once, the others when their log follower (services/log_follower.py) next polls or is
+woken. Lookups are never stored.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from clearinghouse.errors import ClearinghouseError, InvalidInput
+from clearinghouse.errors import InvalidInput
 from clearinghouse.index import ExactIndex, HammingIndex, SnapshotBusy, SnapshotError, VpdqIndex
 from clearinghouse.services.signal_views import describe_many
 from clearinghouse.signals.dihedral import dihedral_variants
@@ -59,8 +60,6 @@ class Matcher:
         # Lookups are never stored; these counts are all that is kept of them.
         self.counters = {"requests": 0, "queries": 0, "queries_with_matches": 0}
         self._apply_lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         for name in self.registry.names:
             kind = self.registry.get(name)
             if kind.index_kind == "hamming":
@@ -139,31 +138,7 @@ class Matcher:
             return np.frombuffer(signal.to_bytes(), np.uint8).reshape(-1, 32)
         return bytes.fromhex(value)
 
-    def start_following(self) -> None:
-        """Poll the change sequence in a daemon thread (after loading)."""
-        if self._thread is not None:
-            return
-
-        def run() -> None:
-            while True:
-                try:
-                    if self.ready.is_set():
-                        self.catch_up()
-                        if self._snapshot_due():
-                            self.save_snapshots()
-                    else:
-                        self.load()
-                except ClearinghouseError as exc:  # e.g. the database is down: retry
-                    log.warning("index follower: %s", exc.detail)
-                except Exception:  # keep following; the next poll retries
-                    log.exception("index follower failed")
-                if self._stop.wait(self.ctx.settings.index_poll_interval):
-                    return
-
-        self._thread = threading.Thread(target=run, name="index-follower", daemon=True)
-        self._thread.start()
-
-    def _snapshot_due(self) -> bool:
+    def snapshot_due(self) -> bool:
         """Refresh snapshots after many changes, or now and then after a few, so a
         restart replays little."""
         if self._changes_since_save >= SNAPSHOT_CHANGES:
@@ -171,11 +146,6 @@ class Matcher:
         return self._changes_since_save > 0 and (
             time.monotonic() - self._saved_at >= SNAPSHOT_SECONDS
         )
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
 
     # -- snapshots ----------------------------------------------------------------------
 

@@ -1,17 +1,22 @@
-"""Replay refusal shared by all processes: the database by default, Redis when configured."""
+"""Replay refusal shared by all processes of a server: Redis when configured; otherwise a
+memory-mapped table in the data directory with the embedded database (no write per
+request), or the database table with PostgreSQL (whose servers may run on several hosts).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from clearinghouse.services.replay_table import ReplayTable
 from clearinghouse.store.replay import remember_signature
 
 if TYPE_CHECKING:
     from clearinghouse.store.db import Database
 
-__all__ = ["ReplayCache", "database_replay_cache", "redis_replay_cache"]
+__all__ = ["ReplayCache", "database_replay_cache", "redis_replay_cache", "table_replay_cache"]
 
 
 @dataclass(frozen=True)
@@ -28,6 +33,12 @@ class ReplayCache:
 def database_replay_cache(db: Database) -> ReplayCache:
     """Signatures remembered in the database's replay table."""
     return ReplayCache(lambda key, valid_until, now: remember_signature(db, key, valid_until, now))
+
+
+def table_replay_cache(path: Path, slots: int) -> ReplayCache:
+    """Signatures remembered in a memory-mapped file shared by every process on the host
+    (see replay_table for why that is correct under fork). The file opens on first use."""
+    return ReplayCache(ReplayTable(path, slots).first_use)
 
 
 def redis_replay_cache(url: str) -> ReplayCache:

@@ -7,7 +7,7 @@ PostgreSQL goes through psycopg 3; log appends there lock the log head row.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import create_engine, event, text
@@ -51,6 +51,8 @@ class Database:
         if self.is_sqlite:
             _configure_sqlite(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # Called after this process commits a log entry, so its in-memory views reload.
+        self.log_listeners: list[Callable[[], None]] = []
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -74,6 +76,11 @@ class Database:
                         raise
             finally:
                 conn.info.pop("write", None)
+
+    def log_committed(self) -> None:
+        """This process committed a log append: tell the views that follow the log."""
+        for listener in self.log_listeners:
+            listener()
 
     def ping(self) -> None:
         """Raise ServiceUnavailable unless the database answers."""

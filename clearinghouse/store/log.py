@@ -11,7 +11,7 @@ import functools
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from clearinghouse.store.bulk import bulk_insert
@@ -19,7 +19,15 @@ from clearinghouse.store.models import LogEntry, LogHead, LogNode
 from clearinghouse.tlog.compact import append_nodes
 from clearinghouse.tlog.hashing import leaf_hash
 
-__all__ = ["SqlNodeReader", "append_entries", "entry_time", "log_size", "read_entries"]
+__all__ = [
+    "LOG_CHANNEL",
+    "SqlNodeReader",
+    "append_entries",
+    "entry_time",
+    "entry_types_between",
+    "log_size",
+    "read_entries",
+]
 
 
 class SqlNodeReader:
@@ -81,7 +89,27 @@ def append_entries(session: Session, entries: Sequence[tuple[str, bytes]], now: 
     session.execute(
         LogHead.__table__.update().where(LogHead.id == 1).values(size=size + len(entries))
     )
+    if session.get_bind().dialect.name == "postgresql":
+        # Sent in the writing transaction, so PostgreSQL delivers it at commit: followers
+        # in other processes wake at once instead of at their next poll.
+        session.execute(_notify(), {"size": str(size + len(entries))})
     return size
+
+
+LOG_CHANNEL = "clearinghouse_log"
+
+
+@functools.cache
+def _notify():
+    return text(f"SELECT pg_notify('{LOG_CHANNEL}', :size)")
+
+
+def entry_types_between(session: Session, start: int, end: int) -> set[str]:
+    """The distinct types of the entries with start <= index < end."""
+    rows = session.execute(
+        select(LogEntry.entry_type).where(LogEntry.idx >= start, LogEntry.idx < end).distinct()
+    )
+    return {kind for (kind,) in rows}
 
 
 def read_entries(session: Session, start: int, end: int) -> list[tuple[int, bytes]]:

@@ -55,7 +55,7 @@ def start_server(settings):
             try:
                 if requests.get(url + "/readyz", timeout=1).status_code == 200:
                     return url
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or busy starting
                 pass
             time.sleep(0.2)
         raise RuntimeError("server did not become ready within 60 s")

@@ -1,5 +1,6 @@
 """Freshness across processes: what one server acknowledges, another matches within 1 s."""
 
+import secrets
 import time
 
 import requests
@@ -73,7 +74,46 @@ def test_replay_and_revocation_are_refused_by_every_process(context, start_serve
 
     members.revoke_key(context.db, "alpha", key.key_id)
     for url in (first, second):
-        fresh = sign_request("GET", url + path, {}, None, key, created=int(time.time()))
-        assert requests.get(url + path, headers=fresh, timeout=5).status_code == 401
+
+        def refused(url=url) -> bool:
+            return _status(url, key) == 401
+
+        assert _until(refused, 1.0) is not None
         other = sign_request("GET", url + path, {}, None, spare, created=int(time.time()))
         assert requests.get(url + path, headers=other, timeout=5).status_code == 200
+
+
+def _status(url: str, key: SigningKey) -> int:
+    path = "/v1/match?signal_type=md5&value=" + "0" * 32
+    nonce = secrets.token_hex(8)  # one signature per request, or the next is a replay
+    headers = sign_request("GET", url + path, {}, None, key, created=int(time.time()), nonce=nonce)
+    return requests.get(url + path, headers=headers, timeout=5).status_code
+
+
+def _every_worker_refuses(url: str, key: SigningKey) -> bool:
+    # New connections are spread over the workers; a run of refusals covers them all.
+    return all(_status(url, key) == 401 for _ in range(12))
+
+
+def test_revocation_reaches_every_worker_within_a_second(context, start_server):
+    key, spare = SigningKey.generate(), SigningKey.generate()
+    members.add_member(context.db, "alpha", "Alpha", "matcher", key.verify_key)
+    members.add_key(context.db, "alpha", spare.verify_key)
+    url = start_server(workers=2)
+    assert all(_status(url, key) == 200 for _ in range(12))  # every worker knows the key
+    revoked_at = time.monotonic()
+    members.revoke_key(context.db, "alpha", key.key_id)
+    time.sleep(max(0.0, 1.0 - (time.monotonic() - revoked_at)))
+    assert _every_worker_refuses(url, key)
+    assert _status(url, spare) == 200
+
+
+def test_suspension_reaches_every_worker_within_a_second(context, start_server):
+    key = SigningKey.generate()
+    members.add_member(context.db, "alpha", "Alpha", "matcher", key.verify_key)
+    url = start_server(workers=2)
+    assert all(_status(url, key) == 200 for _ in range(12))
+    suspended_at = time.monotonic()
+    members.suspend_member(context.db, "alpha")
+    time.sleep(max(0.0, 1.0 - (time.monotonic() - suspended_at)))
+    assert _every_worker_refuses(url, key)

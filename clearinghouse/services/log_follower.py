@@ -1,0 +1,98 @@
+"""The log follower: one daemon thread per serving process that keeps the process's
+in-memory views — the member directory and the matching indexes — in step with the log.
+
+It waits for a PostgreSQL notification (sent by every append) or one poll interval,
+then reads the log head: one row by primary key, which is all an idle poll costs. Only
+when the head moved does it read what changed — the new signal states for the indexes,
+and the member table when a membership entry was appended.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import TYPE_CHECKING
+
+from clearinghouse.errors import ClearinghouseError
+from clearinghouse.store.log import entry_types_between, log_size
+from clearinghouse.store.notify import LogNotifications
+from clearinghouse.wire import PAYLOAD_TYPES
+
+if TYPE_CHECKING:
+    from clearinghouse.bootstrap import Root
+
+__all__ = ["STATEMENT_TYPES", "LogFollower"]
+
+log = logging.getLogger("clearinghouse.follower")
+
+# Entries that change signals only; any other type may change members, keys or roles.
+STATEMENT_TYPES = frozenset(PAYLOAD_TYPES)
+
+
+class LogFollower:
+    """Polls (or is woken) and applies what the log gained to this process's views."""
+
+    def __init__(self, ctx: Root) -> None:
+        self.ctx = ctx
+        self.head: int | None = None  # log size at the last poll
+        self.polls = 0
+        self._notifications = LogNotifications(ctx.settings.effective_database_url)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def poll(self) -> None:
+        """Read the head and apply whatever it says changed."""
+        ctx = self.ctx
+        at = time.monotonic()
+        with ctx.db.read() as session:
+            head = log_size(session)
+            types = (
+                entry_types_between(session, self.head, head)
+                if self.head is not None and head > self.head
+                else set()
+            )
+        if self.head is None or head < self.head or types - STATEMENT_TYPES:
+            ctx.directory.refresh()
+        else:
+            ctx.directory.confirm(at)
+        matcher = ctx.matcher
+        if not matcher.ready.is_set():
+            matcher.load()
+        elif head != self.head:
+            matcher.catch_up()
+        if matcher.snapshot_due():
+            matcher.save_snapshots()
+        self.head = head
+        self.polls += 1
+
+    def start(self) -> None:
+        """Follow in a daemon thread until ``stop``."""
+        if self._thread is not None:
+            return
+        self._thread = threading.Thread(target=self._run, name="log-follower", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        interval = self.ctx.settings.index_poll_interval
+        while not self._stop.is_set():
+            try:
+                self.poll()
+            except ClearinghouseError as exc:  # e.g. the database is down: retry
+                log.warning("log follower: %s", exc.detail)
+            except Exception:  # keep following; the next poll retries
+                log.exception("log follower failed")
+            try:
+                # With LISTEN this returns at a notification or after the interval.
+                self._notifications.wait(interval)
+                rest = 0.0 if self._notifications.enabled else interval
+            except Exception:  # no LISTEN while the database is away: poll
+                rest = interval
+            if self._stop.wait(rest):
+                return
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._notifications.close()
