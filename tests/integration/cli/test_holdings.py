@@ -72,6 +72,18 @@ def test_match_json_lines_and_signal_ids_are_accepted(cli, globex, tmp_path):
     assert missing.exit_code == 1 and "no signal 999999" in missing.stderr
 
 
+def test_signals_mine_and_feed(cli, globex, tmp_path):
+    mine = [secrets.token_hex(32) for _ in range(2)]
+    _submit(cli, tmp_path, mine)
+    _submit(cli, tmp_path, [secrets.token_hex(32)], name="theirs.jsonl", as_=globex)
+    feed = cli("signals", "feed", "--limit", "1")
+    assert feed.exit_code == 0, feed.output
+    assert len(feed.stdout.splitlines()) == 3 and "next cursor:" in feed.stderr
+    listed = cli("signals", "mine", "--json")
+    assert listed.exit_code == 0, listed.output
+    assert sorted(s["value"] for s in json_lines(listed.stdout)) == sorted(mine)
+
+
 def test_labels_lists_every_family(cli):
     text = cli("labels")
     assert text.exit_code == 0, text.output
