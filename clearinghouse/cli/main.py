@@ -7,6 +7,7 @@ object on stdout with ``--json``) and exit status 1.
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from datetime import UTC, datetime
@@ -29,9 +30,21 @@ _SECTIONS = (
 
 
 class _Group(click.Group):
-    """Sections in ``--help``; project errors as one line and exit status 1."""
+    """Lazily loaded commands, sections in ``--help``, project errors as one line and exit
+    status 1."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(name for name in COMMANDS if self.get_command(ctx, name) is not None)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in self.commands and name in COMMANDS:
+            command = _load(COMMANDS[name])
+            if command is not None:
+                self.add_command(command, name)
+        return self.commands.get(name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        self.list_commands(ctx)  # loads them all, for their help lines
         listed: set[str] = set()
         for title, names in _SECTIONS:
             rows = [
@@ -133,47 +146,40 @@ def cli() -> None:
     """
 
 
-def build_cli() -> click.Group:
-    """The command group with every command registered (idempotent)."""
-    if cli.commands:
-        return cli
-    from clearinghouse.cli import (
-        audit,
-        db,
-        demo,
-        hashing,
-        keys,
-        listing,
-        lookup,
-        members,
-        serve,
-        statements,
-    )
+# Each command by where it lives: imported only when run (or listed by --help), so a
+# member command never pays for the server's imports.
+COMMANDS = {
+    "serve": "clearinghouse.cli.serve:serve",
+    "db": "clearinghouse.cli.db:db",
+    "keygen": "clearinghouse.cli.keys:keygen",
+    "keys": "clearinghouse.cli.keys:keys",
+    "members": "clearinghouse.cli.members:members",
+    "hash": "clearinghouse.cli.hashing:hash_cmd",
+    "submit": "clearinghouse.cli.statements:submit_cmd",
+    "retract": "clearinghouse.cli.statements:retract_cmd",
+    "feedback": "clearinghouse.cli.statements:feedback_cmd",
+    "match": "clearinghouse.cli.lookup:match_cmd",
+    "labels": "clearinghouse.cli.listing:labels_cmd",
+    "signals": "clearinghouse.cli.listing:signals",
+    "export": "clearinghouse.cli.listing:export_cmd",
+    "audit": "clearinghouse.cli.audit:audit",
+    "site": "clearinghouse.cli.site:site",
+    "demo": "clearinghouse.cli.demo:demo",
+}
 
-    for command in (
-        serve.serve,
-        db.db,
-        keys.keygen,
-        keys.keys,
-        members.members,
-        hashing.hash_cmd,
-        statements.submit_cmd,
-        statements.retract_cmd,
-        statements.feedback_cmd,
-        lookup.match_cmd,
-        listing.labels_cmd,
-        listing.signals,
-        listing.export_cmd,
-        audit.audit,
-        demo.demo,
-    ):
-        cli.add_command(command)
+
+def _load(target: str) -> click.Command | None:
+    module, _, name = target.partition(":")
     try:
-        from clearinghouse.cli.site import site
-    except ImportError:  # the site command lands separately
-        site = None
-    if site is not None:
-        cli.add_command(site)
+        return getattr(importlib.import_module(module), name)
+    except ModuleNotFoundError as exc:
+        if exc.name == module:  # a command that is not part of this installation
+            return None
+        raise
+
+
+def build_cli() -> click.Group:
+    """The command group (idempotent); commands are loaded when first needed."""
     return cli
 
 
