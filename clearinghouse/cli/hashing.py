@@ -3,8 +3,9 @@
 The media never leaves the machine: this command only reads files and prints hashes.
 Files are hashed in parallel worker processes (a handful in this one); results are
 printed in the order the paths were given. A file that cannot be hashed becomes a
-``{"path", "error"}`` line and the rest go on; the exit status is 1 if any file failed. The progress bar goes to stderr,
-never stdout, so the output can be piped straight into ``clearinghouse submit``.
+``{"path", "error"}`` line and the rest go on; the exit status is 1 if any file failed.
+The progress bar goes to stderr, never stdout, so the output can be piped straight into
+``clearinghouse submit``.
 """
 
 from __future__ import annotations
