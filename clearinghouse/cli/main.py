@@ -22,8 +22,7 @@ __all__ = ["build_cli", "cli", "main"]
 _SECTIONS = (
     ("Member commands (talk to a server: --server/CLEARINGHOUSE_URL, --member, --key)",
      ("submit", "retract", "feedback", "match", "labels", "signals", "export", "audit", "site")),
-    ("Operator commands (work on the database directly: CLEARINGHOUSE_DATABASE_URL, "
-     "default SQLite in $CLEARINGHOUSE_DATA_DIR, ./var)",
+    ("Operator commands (work on the database directly: {database})",
      ("serve", "db", "members", "keys")),
     ("Local commands (no server, no database)", ("keygen", "hash", "demo")),
 )  # fmt: skip
@@ -47,6 +46,7 @@ class _Group(click.Group):
         self.list_commands(ctx)  # loads them all, for their help lines
         listed: set[str] = set()
         for title, names in _SECTIONS:
+            title = title.format(database=_database_here())
             rows = [
                 (name, self.commands[name].get_short_help_str(60))
                 for name in names
@@ -77,6 +77,20 @@ class _Group(click.Group):
         except OSError as exc:  # a file or port the user named
             _report(_os_error(exc), as_json)
         sys.exit(1)
+
+
+def _database_here() -> str:
+    """Where operator commands run from here would find the database."""
+    try:
+        from clearinghouse.config import load_settings
+
+        settings = load_settings()
+    except ClearinghouseError as exc:
+        return f"settings not valid here: {exc.detail}"
+    url = settings.effective_database_url
+    if settings.is_sqlite:
+        return f"here {url.split(':///', 1)[-1]}; set CLEARINGHOUSE_DATA_DIR to change"
+    return "CLEARINGHOUSE_DATABASE_URL"
 
 
 def _os_error(exc: OSError) -> ClearinghouseError:
