@@ -146,6 +146,12 @@ class Settings:
     index_snapshot_dir: Path | None = _field(
         None, _opt_path, "index snapshots; default data_dir/index"
     )
+    metrics_token: str | None = _field(
+        None, _opt_str, "bearer token that may scrape /metrics; none: not served there"
+    )
+    metrics_listen: str | None = _field(
+        None, _opt_str, "host:port of a separate /metrics listener started by serve"
+    )
 
     @property
     def effective_database_url(self) -> str:

@@ -14,7 +14,8 @@ __all__ = ["create_app"]
 def create_app(settings: Settings | None = None, *, root: Root | None = None) -> Flask:
     """A Flask app serving the clearinghouse for ``settings`` (default: from the
     environment), or over an already built ``root``."""
-    from clearinghouse.api import health
+    from clearinghouse.api import health, site, site_signin
+    from clearinghouse.api.metrics import init_metrics
     from clearinghouse.api.problems import register_problem_handlers
 
     if root is None:
@@ -24,6 +25,7 @@ def create_app(settings: Settings | None = None, *, root: Root | None = None) ->
     app.json.sort_keys = False
     app.extensions["clearinghouse"] = root
     register_problem_handlers(app)
+    init_metrics(app)
 
     @app.before_request
     def _refuse_large_bodies():
@@ -37,6 +39,8 @@ def create_app(settings: Settings | None = None, *, root: Root | None = None) ->
             )
 
     app.register_blueprint(health.bp)
+    app.register_blueprint(site.bp)
+    app.register_blueprint(site_signin.pages)
     for blueprint in _v1_blueprints():
         app.register_blueprint(blueprint, url_prefix="/v1")
     root.start()
@@ -44,6 +48,6 @@ def create_app(settings: Settings | None = None, *, root: Root | None = None) ->
 
 
 def _v1_blueprints() -> list:
-    from clearinghouse.api import discovery, keys, log, match, openapi, statements
+    from clearinghouse.api import discovery, keys, log, match, openapi, site_signin, statements
 
-    return [statements.bp, keys.bp, discovery.bp, log.bp, match.bp, openapi.bp]
+    return [statements.bp, keys.bp, discovery.bp, log.bp, match.bp, openapi.bp, site_signin.v1]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from clearinghouse.api.auth import signed
+from clearinghouse.api.metrics import count_lookups
 from clearinghouse.api.root import current_root
 from clearinghouse.errors import InvalidInput, ServiceUnavailable
 from clearinghouse.services import matching
@@ -31,7 +32,7 @@ def post_match():
         raise InvalidInput("dihedral: expected true or false")
     root, matcher = _matcher()
     queries = matching.parse_queries(root, body.get("queries"))
-    return jsonify(matching.match(root, matcher, queries, dihedral))
+    return _answer(matching.match(root, matcher, queries, dihedral), queries)
 
 
 @bp.get("/match")
@@ -43,4 +44,11 @@ def get_match():
     root, matcher = _matcher()
     queries = matching.parse_queries(root, [query])
     dihedral = request.args.get("dihedral", "false").lower() in ("1", "true", "yes")
-    return jsonify(matching.match(root, matcher, queries, dihedral))
+    return _answer(matching.match(root, matcher, queries, dihedral), queries)
+
+
+def _answer(answer: dict, queries: list) -> Response:
+    """The answer as JSON; lookups and matches are counted by type (never by value)."""
+    types = [q.signal.signal_type for q in queries]
+    count_lookups(types, [len(r.get("matches", ())) for r in answer["results"]])
+    return jsonify(answer)

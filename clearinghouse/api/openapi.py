@@ -184,6 +184,16 @@ def document() -> dict:
                 "get": _op("Consistency proof", "auditor", "proof", params=("first", "second"))
             },
             "/v1/openapi.json": {"get": _op("This document", None, "OpenAPI 3.1")},
+            "/v1/site/login": {
+                "post": {
+                    **_op("A one-time sign-in URL for the site", "any", "", created=True),
+                    "responses": {
+                        "201": _json("the URL (valid expires_in seconds, opens once)", "SiteLink"),
+                        "default": _PROBLEM,
+                    },
+                }
+            },
+            **_site_paths(),
         },
         "components": {
             "securitySchemes": {
@@ -193,7 +203,8 @@ def document() -> dict:
                     "name": "Signature",
                     "description": "RFC 9421 Ed25519 signature (with Signature-Input); "
                     "see docs/api.md",
-                }
+                },
+                "metricsToken": {"type": "http", "scheme": "bearer"},
             },
             "responses": {
                 "Problem": {
@@ -226,6 +237,24 @@ def document() -> dict:
                         "dihedral": {"type": "boolean"},
                     },
                 },
+                "SiteLink": {
+                    "type": "object",
+                    "required": ["url", "expires_in", "member"],
+                    "properties": {
+                        "url": {"type": "string"},
+                        "expires_in": {"type": "integer"},
+                        "member": {"type": "string"},
+                    },
+                },
+                "ConsistencyProof": {
+                    "type": "object",
+                    "required": ["first", "second", "hashes"],
+                    "properties": {
+                        "first": {"type": "integer"},
+                        "second": {"type": "integer"},
+                        "hashes": {"type": "array", "items": {"type": "string"}},
+                    },
+                },
                 "SignalPage": _SIGNAL_PAGE,
                 "PublicKey": {
                     "type": "object",
@@ -233,6 +262,90 @@ def document() -> dict:
                     "properties": {"public_key": {"type": "string"}},
                 },
             },
+        },
+    }
+
+
+def _json(description: str, schema: str) -> dict:
+    ref = {"$ref": f"#/components/schemas/{schema}"}
+    return {"description": description, "content": {"application/json": {"schema": ref}}}
+
+
+def _html(summary: str, params: tuple[str, ...] = ()) -> dict:
+    """A page of the transparency site (DESIGN §13): public HTML, errors as HTML pages."""
+    page = {"description": "an HTML page", "content": {"text/html": {"schema": {"type": "string"}}}}
+    op: dict = {
+        "summary": summary,
+        "security": [],
+        "responses": {"200": page, "default": {**page, "description": "an error page"}},
+    }
+    if params:
+        op["parameters"] = [
+            {"name": p, "in": "path" if p in ("index", "signal_id") else "query",
+             "required": p in ("index", "signal_id"), "schema": {"type": "integer"}}
+            for p in params
+        ]  # fmt: skip
+    return {"get": op}
+
+
+def _site_paths() -> dict:
+    """The transparency site and the operations endpoint, outside /v1."""
+    csv = {"description": "the report", "content": {"text/csv": {"schema": {"type": "string"}}}}
+    metrics = {"text/plain": {"schema": {"type": "string"}}}
+    page = {"text/html": {"schema": {"type": "string"}}}
+    return {
+        "/": _html("The latest checkpoint and newest entries"),
+        "/log": _html("Log entries, newest first, paged", ("before",)),
+        "/log/{index}": _html("One log entry with its inclusion proof", ("index",)),
+        "/members": _html("Members, roles and keys"),
+        "/report": _html("The transparency report"),
+        "/signals/{signal_id}": _html(
+            "One signal's history (signed-in auditors and matchers)", ("signal_id",)
+        ),
+        "/report.csv": {
+            "get": {
+                "summary": "The report as CSV",
+                "security": [],
+                "responses": {"200": csv, "default": _PROBLEM},
+            }
+        },
+        "/site/signin": {
+            "get": {
+                "summary": "Open a one-time sign-in URL: sets a read-only session cookie",
+                "security": [],
+                "parameters": [
+                    {"name": "token", "in": "query", "required": True, "schema": {"type": "string"}}
+                ],
+                "responses": {
+                    "303": {"description": "signed in; Set-Cookie and a redirect to /"},
+                    "default": {"description": "an error page", "content": page},
+                },
+            }
+        },
+        "/site/signout": {
+            "post": {
+                "summary": "End the browser's session",
+                "security": [],
+                "responses": {"303": {"description": "signed out; a redirect to /"}},
+            }
+        },
+        "/site/proof/consistency": {
+            "get": {
+                **_op(
+                    "Consistency proof for the site's script", None, "", params=("first", "second")
+                ),
+                "responses": {"200": _json("proof", "ConsistencyProof"), "default": _PROBLEM},
+            }
+        },
+        "/metrics": {
+            "get": {
+                "summary": "Prometheus metrics (bearer token or separate listen address)",
+                "security": [{"metricsToken": []}],
+                "responses": {
+                    "200": {"description": "exposition format", "content": metrics},
+                    "default": _PROBLEM,
+                },
+            }
         },
     }
 

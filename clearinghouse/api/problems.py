@@ -39,9 +39,20 @@ def problem_response(
     return response
 
 
+def _wants_page() -> bool:
+    """Errors on the transparency site's pages are pages; its JSON proof endpoint is not."""
+    return (
+        request.blueprint in ("site", "site_signin") and request.path != "/site/proof/consistency"
+    )
+
+
 def _from_error(exc: ClearinghouseError) -> Response:
     if exc.status >= 500:
         log.error("%s: %s", type(exc).__name__, exc.detail)
+    if _wants_page():
+        from clearinghouse.api.site import render_error
+
+        return render_error(exc.status, exc.title, exc.detail)
     return problem_response(exc.status, exc.slug, exc.title, exc.detail, exc.errors)
 
 
@@ -51,6 +62,10 @@ def _from_http(exc: HTTPException) -> Response:
     detail = exc.description or exc.name
     if status == 413:
         detail = "the request body is larger than the server accepts"
+    if _wants_page():
+        from clearinghouse.api.site import render_error
+
+        return render_error(status, exc.name, detail)
     response = problem_response(status, slug, exc.name, detail)
     if status == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
         response.headers["Allow"] = ", ".join(exc.valid_methods)

@@ -19,5 +19,8 @@ class GunicornApp(BaseApplication):
 
     def load(self):
         from clearinghouse.api import create_app
+        from clearinghouse.cli.operations import log_requests_as_json
+
+        log_requests_as_json()
 
         return create_app(self.settings)

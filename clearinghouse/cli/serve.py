@@ -60,7 +60,9 @@ def serve(host: str, port: int, workers: int, threads: int, dev: bool) -> None:
         create_app(settings).run(host=host, port=port, debug=True, use_reloader=True)
         return
     from clearinghouse.cli.gunicorn_app import GunicornApp
+    from clearinghouse.cli.operations import gunicorn_hooks, prepare_metrics_dir
 
+    prepare_metrics_dir(settings)
     GunicornApp(
         settings,
         {
@@ -68,8 +70,9 @@ def serve(host: str, port: int, workers: int, threads: int, dev: bool) -> None:
             "workers": workers,
             "threads": threads,
             "worker_class": "gthread",
-            "accesslog": "-",
+            "accesslog": None,  # replaced by the JSON request log (api.metrics)
             "timeout": 60,
             "graceful_timeout": 10,
+            **gunicorn_hooks(settings),
         },
     ).run()

@@ -271,6 +271,10 @@ class Client:
         )
         return [_b64(h, "proof hash") for h in answer.get("hashes", [])]
 
+    def site_login(self) -> dict[str, Any]:
+        """A one-time URL that signs a browser in to the transparency site (read-only)."""
+        return self._json("POST", "/v1/site/login")
+
     # -- plumbing --------------------------------------------------------------------------
 
     def _json(self, method: str, path: str, **kw: Any) -> dict[str, Any]:

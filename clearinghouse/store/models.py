@@ -38,6 +38,7 @@ __all__ = [
     "MemberKey",
     "ReplayEntry",
     "Signal",
+    "SiteSession",
     "Statement",
 ]
 
@@ -200,3 +201,15 @@ class AppState(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class SiteSession(Base):
+    """A sign-in link (kind ``link``) or a signed-in browser session (kind ``session``) of
+    the transparency site; only the SHA-256 of the secret token is kept."""
+
+    __tablename__ = "site_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    member_id: Mapped[str] = mapped_column(ForeignKey("members.id"))
+    expires_at: Mapped[int] = mapped_column(BigInteger, index=True)

@@ -23,13 +23,14 @@ def start_server(settings):
     """``start_server()`` → base URL of a new server process on the test database."""
     procs: list[subprocess.Popen] = []
 
-    def start(workers: int = 1) -> str:
+    def start(workers: int = 1, **extra_env: str) -> str:
         port = _free_port()
         env = dict(
             os.environ,
             CLEARINGHOUSE_DATA_DIR=str(settings.data_dir),
             CLEARINGHOUSE_DATABASE_URL=settings.effective_database_url,
             CLEARINGHOUSE_INDEX_POLL_INTERVAL="0.2",
+            **extra_env,
         )
         proc = subprocess.Popen(
             [

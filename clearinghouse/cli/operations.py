@@ -1,0 +1,95 @@
+"""What ``serve`` sets up for operations under gunicorn: the metrics directory shared by
+the workers, the separate metrics listener, and the JSON request log on stderr."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import sys
+import threading
+from pathlib import Path
+from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+from clearinghouse.config import Settings
+from clearinghouse.errors import ConfigError
+
+__all__ = ["gunicorn_hooks", "log_requests_as_json", "prepare_metrics_dir"]
+
+
+def prepare_metrics_dir(settings: Settings) -> Path:
+    """An empty PROMETHEUS_MULTIPROC_DIR (the operator's, or DATA_DIR/metrics), set in the
+    environment before any worker forks: counts of an earlier run must not leak in."""
+    path = Path(os.environ.get("PROMETHEUS_MULTIPROC_DIR") or settings.data_dir / "metrics")
+    try:
+        if path.exists():
+            shutil.rmtree(path)
+        path.mkdir(mode=0o700, parents=True)
+    except OSError as exc:
+        raise ConfigError(f"PROMETHEUS_MULTIPROC_DIR: cannot prepare {path}: {exc}") from None
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
+    return path
+
+
+def _listen_address(settings: Settings) -> tuple[str, int] | None:
+    if settings.metrics_listen is None:
+        return None
+    host, sep, port = settings.metrics_listen.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(
+            "CLEARINGHOUSE_METRICS_LISTEN must be host:port, e.g. 127.0.0.1:9464, "
+            f"got {settings.metrics_listen!r}"
+        )
+    return host, int(port)
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_message(self, *args) -> None:  # scrapes are not request-logged
+        pass
+
+
+def _start_listener(settings: Settings, address: tuple[str, int]) -> None:
+    from clearinghouse.api.metrics import exposition
+    from clearinghouse.store.db import Database
+
+    db = Database(settings.effective_database_url)
+
+    def app(environ, start_response):
+        if environ.get("PATH_INFO") != "/metrics":
+            start_response("404 Not Found", [("Content-Type", "text/plain")])
+            return [b"not found\n"]
+        body = exposition(db)
+        start_response("200 OK", [("Content-Type", "text/plain; version=0.0.4")])
+        return [body]
+
+    server = make_server(address[0], address[1], app, handler_class=_Quiet)
+    threading.Thread(target=server.serve_forever, name="metrics", daemon=True).start()
+
+
+def gunicorn_hooks(settings: Settings) -> dict:
+    """Gunicorn server hooks: the metrics listener in the arbiter, and clean-up of a
+    worker's metric files when it exits."""
+    address = _listen_address(settings)
+
+    def when_ready(_server) -> None:
+        if address is not None:
+            _start_listener(settings, address)
+
+    def child_exit(_server, worker) -> None:
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
+
+    return {"when_ready": when_ready, "child_exit": child_exit}
+
+
+def log_requests_as_json() -> None:
+    """The JSON request lines of api.metrics to stderr, one per request."""
+    log = logging.getLogger("clearinghouse.access")
+    if log.handlers:
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False

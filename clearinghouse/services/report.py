@@ -1,0 +1,109 @@
+"""The transparency report (DESIGN §13): signals by type, label family and month;
+submitted, corroborated, confirmed, disputed and retracted; members' activity.
+
+Aggregates come grouped from the database; the finished report is kept for CACHE_SECONDS
+per process, since at millions of signals its queries take a moment and it changes
+slowly. ``report_csv`` gives the same figures as one table.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import threading
+import time
+import weakref
+from typing import TYPE_CHECKING
+
+from clearinghouse.store import report as rows
+
+if TYPE_CHECKING:
+    from clearinghouse.store.db import Database
+
+__all__ = ["CACHE_SECONDS", "report", "report_csv"]
+
+CACHE_SECONDS = 30.0
+_lock = threading.Lock()
+_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # Database → (time, report)
+
+
+def report(db: Database, confirm_threshold: int, *, fresh: bool = False) -> dict:
+    """The report's figures (cached for CACHE_SECONDS unless ``fresh``)."""
+    cached = _cache.get(db)
+    now = time.monotonic()
+    if not fresh and cached is not None and now - cached[0] < CACHE_SECONDS:
+        return cached[1]
+    with _lock:
+        built = _build(db, confirm_threshold)
+        _cache[db] = (now, built)
+    return built
+
+
+def _build(db: Database, confirm_threshold: int) -> dict:
+    with db.read() as session:
+        by_type = rows.signals_by_type_and_month(session)
+        contributions = rows.contributions_by_month(session)
+        feedback = rows.feedback_by_month(session)
+        label_sets = rows.label_sets(session)
+        states = rows.signal_states_count(session, confirm_threshold)
+        members = rows.member_activity(session)
+    months = sorted({m for _, m, _ in by_type} | {c[0] for c in contributions})
+    types = sorted({t for t, _, _ in by_type})
+    type_month = {t: dict.fromkeys(months, 0) for t in types}
+    for t, m, n in by_type:
+        type_month[t][m] = n
+    labels: dict[str, int] = {}
+    families: dict[str, int] = {}
+    for text, n in label_sets:
+        for label in json.loads(text) if text else []:
+            labels[label] = labels.get(label, 0) + n
+            family = label.split(":", 1)[0]
+            families[family] = families.get(family, 0) + n
+    activity = {m: {"submitted": 0, "corroborated": 0, "retracted": 0} for m in months}
+    for month, submitted, corroborating, retracted in contributions:
+        activity.setdefault(month, {}).update(
+            submitted=submitted, corroborated=corroborating, retracted=retracted
+        )
+    verdicts = {m: {"agree": a, "disagree": d} for m, a, d in feedback}
+    return {
+        "months": months,
+        "types": types,
+        "signals_by_type_month": type_month,
+        "type_totals": {t: sum(type_month[t].values()) for t in types},
+        "label_families": dict(sorted(families.items())),
+        "labels": dict(sorted(labels.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "activity": dict(sorted(activity.items())),
+        "feedback": dict(sorted(verdicts.items())),
+        "states": states,
+        "members": [
+            {"member": m, "status": s, "contributions": c, "retracted": r, "feedback": f}
+            for m, s, c, r, f in members
+        ],
+    }
+
+
+def report_csv(figures: dict) -> str:
+    """The report as one CSV table: ``section,key,month,count``."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["section", "key", "month", "count"])
+    for t, by_month in figures["signals_by_type_month"].items():
+        for month, n in by_month.items():
+            writer.writerow(["signals_by_type", t, month, n])
+    for family, n in figures["label_families"].items():
+        writer.writerow(["label_family", family, "", n])
+    for label, n in figures["labels"].items():
+        writer.writerow(["label", label, "", n])
+    for month, counts in figures["activity"].items():
+        for what, n in counts.items():
+            writer.writerow([what, "", month, n])
+    for month, counts in figures["feedback"].items():
+        for what, n in counts.items():
+            writer.writerow([f"feedback_{what}", "", month, n])
+    for state, n in figures["states"].items():
+        writer.writerow(["signals_now", state, "", n])
+    for m in figures["members"]:
+        for what in ("contributions", "retracted", "feedback"):
+            writer.writerow([f"member_{what}", m["member"], "", m[what]])
+    return out.getvalue()

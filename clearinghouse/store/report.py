@@ -1,0 +1,127 @@
+"""Aggregates for the transparency report: counts by type, label set, member and month.
+
+Every query groups in the database and returns a few rows per month, type or member,
+never one per signal. Months are ``YYYY-MM`` text in UTC.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import String, and_, case, cast, func, select
+from sqlalchemy.orm import Session
+
+from clearinghouse.store.models import Contribution, Feedback, Member, Signal
+
+__all__ = [
+    "contributions_by_month",
+    "feedback_by_month",
+    "label_sets",
+    "member_activity",
+    "signal_states_count",
+    "signals_by_type_and_month",
+]
+
+
+def _month(session: Session, column):
+    if session.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.timezone("UTC", column), "YYYY-MM")
+    return func.strftime("%Y-%m", column)
+
+
+def signals_by_type_and_month(session: Session) -> list[tuple[str, str, int]]:
+    """``(signal_type, month first seen, count)``."""
+    month = _month(session, Signal.first_seen)
+    rows = session.execute(
+        select(Signal.signal_type, month, func.count()).group_by(Signal.signal_type, month)
+    )
+    return [(t, m, n) for t, m, n in rows]
+
+
+def contributions_by_month(session: Session) -> list[tuple[str, int, int, int]]:
+    """``(month, submitted, corroborating, retracted)``: contributions made that month,
+    those among them to a signal another member had first, and retractions that month."""
+    made = _month(session, Contribution.created_at)
+    later = case((Contribution.created_at > Signal.first_seen, 1), else_=0)
+    submitted = session.execute(
+        select(made, func.count(), func.sum(later))
+        .join(Signal, Signal.id == Contribution.signal_id)
+        .group_by(made)
+    ).all()
+    gone = _month(session, Contribution.retracted_at)
+    retracted = dict(
+        session.execute(
+            select(gone, func.count()).where(Contribution.retracted_at.is_not(None)).group_by(gone)
+        ).all()
+    )
+    out: dict[str, list[int]] = {m: [n, int(c or 0), 0] for m, n, c in submitted}
+    for month, n in retracted.items():
+        out.setdefault(month, [0, 0, 0])[2] = n
+    return sorted((m, *v) for m, v in out.items())
+
+
+def feedback_by_month(session: Session) -> list[tuple[str, int, int]]:
+    """``(month, agree, disagree)`` of current verdicts by the month they were given."""
+    month = _month(session, Feedback.created_at)
+    agree = func.sum(case((Feedback.verdict == "agree", 1), else_=0))
+    rows = session.execute(select(month, agree, func.count()).group_by(month))
+    return sorted((m, int(a or 0), n - int(a or 0)) for m, a, n in rows)
+
+
+def label_sets(session: Session) -> list[tuple[str, int]]:
+    """``(labels as stored JSON text, count)`` of active contributions; few distinct sets."""
+    text = cast(Contribution.labels, String)
+    rows = session.execute(
+        select(text, func.count()).where(Contribution.status == "active").group_by(text)
+    )
+    return [(t, n) for t, n in rows]
+
+
+def signal_states_count(session: Session, confirm_threshold: int) -> dict[str, int]:
+    """How many signals are active, retracted, confirmed and disputed now."""
+    by_status = dict(
+        session.execute(select(Signal.status, func.count()).group_by(Signal.status)).all()
+    )
+    contributors = (
+        select(Contribution.signal_id)
+        .where(Contribution.status == "active")
+        .group_by(Contribution.signal_id)
+        .having(func.count() >= confirm_threshold)
+        .subquery()
+    )
+    confirmed = session.scalar(select(func.count()).select_from(contributors)) or 0
+    votes = (
+        select(Feedback.signal_id)
+        .group_by(Feedback.signal_id)
+        .having(
+            func.sum(case((Feedback.verdict == "disagree", 1), else_=0))
+            > func.sum(case((Feedback.verdict == "agree", 1), else_=0))
+        )
+        .subquery()
+    )
+    disputed = session.scalar(select(func.count()).select_from(votes)) or 0
+    return {
+        "active": by_status.get("active", 0),
+        "retracted": by_status.get("retracted", 0),
+        "confirmed": confirmed,
+        "disputed": disputed,
+    }
+
+
+def member_activity(session: Session) -> list[tuple[str, str, int, int, int]]:
+    """``(member, status, contributions, retracted, verdicts)`` for every member."""
+    made = dict(
+        session.execute(
+            select(Contribution.member_id, func.count()).group_by(Contribution.member_id)
+        ).all()
+    )
+    retracted = dict(
+        session.execute(
+            select(Contribution.member_id, func.count())
+            .where(and_(Contribution.status == "retracted"))
+            .group_by(Contribution.member_id)
+        ).all()
+    )
+    verdicts = dict(
+        session.execute(select(Feedback.member_id, func.count()).group_by(Feedback.member_id)).all()
+    )
+    members = session.execute(select(Member.id, Member.status).order_by(Member.id)).all()
+    return [(m, s, made.get(m, 0), retracted.get(m, 0), verdicts.get(m, 0)) for m, s in members]

@@ -1,0 +1,83 @@
+"""/metrics over the test client: refused without the token, the expected series after
+traffic, and never a hash value, a path as sent or a query string."""
+
+from __future__ import annotations
+
+import pytest
+
+from clearinghouse.api import create_app
+from tests.support import add_member, pdq_item, random_pdq
+
+TOKEN = "s3cret-scrape-token"
+
+
+@pytest.fixture
+def metered(context):
+    context.settings = context.settings.replace(metrics_token=TOKEN)
+    app = create_app(root=context)
+    return app.test_client()
+
+
+def test_metrics_need_the_token(metered):
+    assert metered.get("/metrics").status_code == 401
+    bad = {"Authorization": "Bearer not-it"}
+    assert metered.get("/metrics", headers=bad).status_code == 401
+    assert metered.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 200
+
+
+def test_metrics_are_not_served_without_a_token(client):
+    assert client.get("/metrics").status_code == 404
+
+
+def test_metrics_after_traffic(context, metered):
+    alice = add_member(context, metered, "alice")
+    value, unknown = random_pdq(), random_pdq()
+    assert alice.state("submission", [pdq_item(value), pdq_item(random_pdq())]).status_code == 201
+    assert alice.state("submission", [pdq_item("zz")]).status_code == 400
+    query = {"signal_type": "pdq", "value": value}
+    assert alice.request("GET", "/v1/match", query=query).status_code == 200
+    body = f'{{"queries": [{{"signal_type": "pdq", "value": "{unknown}"}}]}}'.encode()
+    assert alice.request("POST", "/v1/match", body=body).status_code == 200
+    metered.get("/log?before=1")
+    answer = metered.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
+    text = answer.get_data(as_text=True)
+    expected = [
+        'clearinghouse_http_requests_total{method="POST",route="/v1/submissions",status="201"} 1.0',
+        'clearinghouse_http_requests_total{method="POST",route="/v1/submissions",status="400"} 1.0',
+        'clearinghouse_http_requests_total{method="GET",route="/log",status="200"} 1.0',
+        'clearinghouse_http_request_duration_seconds_bucket{le="+Inf",method="GET",'
+        'route="/v1/match"} 1.0',
+        'clearinghouse_lookups_total{signal_type="pdq"} 2.0',
+        'clearinghouse_matches_total{signal_type="pdq"} 1.0',
+        'clearinghouse_statements_total{kind="submission",outcome="accepted"} 1.0',
+        'clearinghouse_statements_total{kind="submission",outcome="refused"} 1.0',
+        'clearinghouse_statement_items_total{kind="submission",outcome="accepted"} 2.0',
+        'clearinghouse_statement_items_total{kind="submission",outcome="refused"} 1.0',
+        'clearinghouse_index_signals{signal_type="pdq"} 2.0',
+        "clearinghouse_index_follower_lag_entries 0.0",
+    ]
+    for line in expected:
+        assert line in text, line
+    assert "clearinghouse_log_size 2.0" in text  # the member, then the accepted submission
+    assert "# TYPE clearinghouse_rate_limited_total counter" in text
+    for secret in (value, unknown, "before=1", "zz"):
+        assert secret not in text
+
+
+def test_a_429_is_counted_as_a_rate_limit_refusal(context, metered):
+    from clearinghouse.errors import ClearinghouseError
+
+    class TooMany(ClearinghouseError):
+        status, slug, title = 429, "rate-limited", "Too many requests"
+
+    app = metered.application
+
+    @app.get("/v1/test-429")
+    def refuse():
+        raise TooMany("slow down")
+
+    assert metered.get("/v1/test-429").status_code == 429
+    text = metered.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"}).get_data(
+        as_text=True
+    )
+    assert 'clearinghouse_rate_limited_total{route="/v1/test-429"} 1.0' in text

@@ -1,0 +1,31 @@
+"""The report's SVG bar geometry: bars scale to a round axis top and stay in the plot."""
+
+from __future__ import annotations
+
+import pytest
+
+from clearinghouse.api.site_charts import HEIGHT, WIDTH, _nice_top, bar_chart
+
+
+@pytest.mark.parametrize(
+    ("peak", "top"), [(0, 1), (1, 1), (2, 2), (3, 5), (7, 10), (10, 10), (11, 20), (999, 1000)]
+)
+def test_axis_top_is_the_next_round_number(peak, top):
+    assert _nice_top(peak) == top
+
+
+def test_bars_are_proportional_and_inside_the_plot():
+    chart = bar_chart(["2026-01", "2026-02"], [("a", [5, 10]), ("b", [0, 2])], "t")
+    bars = {b["label"]: b for b in chart["bars"]}
+    assert bars["2026-02 a: 10"]["h"] == pytest.approx(2 * bars["2026-01 a: 5"]["h"])
+    assert bars["2026-02 b: 2"]["h"] == pytest.approx(bars["2026-02 a: 10"]["h"] / 5)
+    assert bars["2026-01 b: 0"]["h"] == 0
+    for b in chart["bars"]:
+        assert b["x"] >= 0 and b["x"] + b["w"] <= WIDTH
+        assert b["y"] >= 0 and b["y"] + b["h"] <= chart["base"] + 1e-6 <= HEIGHT
+    assert [t["text"] for t in chart["ticks"]] == ["0", "5", "10"]
+
+
+def test_an_empty_report_draws_an_empty_chart():
+    chart = bar_chart([], [("a", [])], "t")
+    assert chart["bars"] == [] and chart["labels"] == []
