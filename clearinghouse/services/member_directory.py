@@ -32,12 +32,15 @@ class MemberDirectory:
         self._active: dict[str, ActiveKey] = {}
         self._known: frozenset[str] = frozenset()
         self._confirmed_at = float("-inf")
-        self._dirty = True
+        # Local changes asked for (``invalidate``) and the last one a reload reflects.
+        # A reload reads ``_wanted`` before it reads the database and publishes the new
+        # maps before ``_loaded``, so a request never takes the old maps for reloaded.
+        self._wanted, self._loaded = 1, 0
         self._lock = threading.Lock()
 
     def active_key(self, key_id: str) -> ActiveKey | None:
         """The key when both it and its member are active; None otherwise."""
-        if self._dirty:
+        if self._loaded != self._wanted:
             self.refresh()
         if self._clock() - self._confirmed_at > FRESH_FOR:
             with self._read() as session:
@@ -51,9 +54,12 @@ class MemberDirectory:
     def refresh(self) -> None:
         """Reload every member and key (a few rows per member)."""
         started = self._clock()
-        with self._lock, self._read() as session:
-            self._dirty = False
-            self._active, self._known = _load(session)
+        with self._lock:
+            wanted = self._wanted
+            with self._read() as session:
+                active, known = _load(session)
+            self._active, self._known = active, known
+            self._loaded = wanted
             self._confirmed_at = max(self._confirmed_at, started)
 
     def confirm(self, at: float) -> None:
@@ -62,7 +68,7 @@ class MemberDirectory:
 
     def invalidate(self) -> None:
         """This process changed the log: reload before the next request is checked."""
-        self._dirty = True
+        self._wanted += 1
 
 
 def _load(session: Session) -> tuple[dict[str, ActiveKey], frozenset[str]]:

@@ -3,6 +3,7 @@ asks the database when stale or when a key is new to it, and reloads after a loc
 
 from __future__ import annotations
 
+import threading
 from contextlib import contextmanager
 
 from clearinghouse.crypto import SigningKey
@@ -90,3 +91,44 @@ def test_the_serving_context_reloads_after_its_own_membership_change(context):
     assert context.directory.active_key(key.key_id) is not None
     members.revoke_key(context.db, "alpha", key.key_id)
     assert context.directory.active_key(key.key_id) is None  # at once, not within 1 s
+
+
+def test_a_request_during_a_reload_never_takes_the_old_members_for_reloaded(context):
+    key = SigningKey.generate()
+    members.add_member(context.db, "alpha", "Alpha", "matcher", key.verify_key)
+    entered, release = threading.Event(), threading.Event()
+    block = {"on": False}
+
+    class Paused:
+        """A session whose first query waits: the reload is under way, not finished."""
+
+        def __init__(self, session):
+            self.session = session
+
+        def __getattr__(self, name):
+            entered.set()
+            release.wait(10)
+            return getattr(self.session, name)
+
+    @contextmanager
+    def read():
+        with context.db.read() as session:
+            reloading = block["on"] and threading.current_thread().name == "reloader"
+            yield Paused(session) if reloading else session
+
+    directory = MemberDirectory(read)
+    directory.refresh()
+    members.suspend_member(context.db, "alpha")
+    directory.invalidate()  # the change this process made
+    block["on"] = True
+    reloader = threading.Thread(target=directory.refresh, name="reloader")
+    reloader.start()  # the follower reloading, paused inside its read
+    assert entered.wait(10)
+    answers: list = []
+    asking = threading.Thread(target=lambda: answers.append(directory.active_key(key.key_id)))
+    asking.start()
+    asking.join(0.3)
+    release.set()
+    reloader.join(10)
+    asking.join(10)
+    assert answers == [None]
