@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from clearinghouse.bootstrap import Root, bootstrap
 from clearinghouse.config import load_settings
+
+if TYPE_CHECKING:
+    from clearinghouse.bootstrap import Root
 
 __all__ = ["emit", "json_option", "operator_root"]
 
@@ -19,6 +21,8 @@ def operator_root(*, migrated: bool = True) -> Root:
     """The process's root over the configured database, for operator commands; its
     connections are closed when the command ends. With ``migrated`` (all but ``db
     upgrade``), a missing or unmigrated database is refused first, naming it."""
+    # Imported here: the member commands share this module and run on the base install.
+    from clearinghouse.bootstrap import bootstrap
     from clearinghouse.services import schema
 
     settings = load_settings()

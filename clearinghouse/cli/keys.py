@@ -10,7 +10,6 @@ import click
 from clearinghouse.cli.common import emit, json_option, operator_root
 from clearinghouse.crypto.keys import SigningKey, VerifyKey
 from clearinghouse.errors import Conflict, InvalidInput
-from clearinghouse.services import members as member_service
 
 
 @click.command()
@@ -57,6 +56,8 @@ def keys() -> None:
 @json_option
 def add(member: str, public_key: str, as_json: bool) -> None:
     """Add a public key to MEMBER."""
+    from clearinghouse.services import members as member_service  # needs the server install
+
     result = member_service.add_key(operator_root().db, member, read_public_key(public_key))
     emit(result, as_json)
 
@@ -68,4 +69,6 @@ def add(member: str, public_key: str, as_json: bool) -> None:
 @json_option
 def revoke(member: str, key_id: str, force: bool, as_json: bool) -> None:
     """Revoke KEY_ID of MEMBER; what it signed before stays valid history."""
+    from clearinghouse.services import members as member_service  # needs the server install
+
     emit(member_service.revoke_key(operator_root().db, member, key_id, force=force), as_json)

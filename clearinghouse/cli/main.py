@@ -15,6 +15,7 @@ from typing import Any
 
 import click
 
+from clearinghouse.cli.extras import MissingExtra, missing_extra
 from clearinghouse.errors import AuthenticationError, ClearinghouseError
 
 __all__ = ["build_cli", "cli", "main"]
@@ -33,11 +34,11 @@ class _Group(click.Group):
     status 1."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(name for name in COMMANDS if self.get_command(ctx, name) is not None)
+        return sorted(name for name in _WHERE if self.get_command(ctx, name) is not None)
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        if name not in self.commands and name in COMMANDS:
-            command = _load(COMMANDS[name])
+        if name not in self.commands and name in _WHERE:
+            command = _load(name)
             if command is not None:
                 self.add_command(command, name)
         return self.commands.get(name)
@@ -76,6 +77,15 @@ class _Group(click.Group):
             raise  # the reader of our output went away: click exits quietly
         except OSError as exc:  # a file or port the user named
             _report(_os_error(exc), as_json)
+        except MissingExtra as exc:
+            _report(ClearinghouseError(str(exc)), as_json)
+        except ModuleNotFoundError as exc:
+            # A command that imports an optional dependency when it runs (hashing, the
+            # server's): say which install provides it.
+            missing = missing_extra(exc)
+            if missing is None:
+                raise
+            _report(ClearinghouseError(str(missing)), as_json)
         sys.exit(1)
 
 
@@ -160,41 +170,62 @@ def cli() -> None:
     """
 
 
-# Each command by where it lives: imported only when run (or listed by --help), so a
-# member command never pays for the server's imports.
-COMMANDS = {
-    "serve": "clearinghouse.cli.serve:serve",
-    "db": "clearinghouse.cli.db:db",
-    "keygen": "clearinghouse.cli.keys:keygen",
-    "keys": "clearinghouse.cli.keys:keys",
-    "members": "clearinghouse.cli.members:members",
-    "hash": "clearinghouse.cli.hashing:hash_cmd",
-    "submit": "clearinghouse.cli.statements:submit_cmd",
-    "retract": "clearinghouse.cli.statements:retract_cmd",
-    "feedback": "clearinghouse.cli.statements:feedback_cmd",
-    "match": "clearinghouse.cli.lookup:match_cmd",
-    "labels": "clearinghouse.cli.listing:labels_cmd",
-    "signals": "clearinghouse.cli.listing:signals",
-    "export": "clearinghouse.cli.listing:export_cmd",
-    "audit": "clearinghouse.cli.audit:audit",
-    "site": "clearinghouse.cli.site:site",
-    "demo": "clearinghouse.cli.demo:demo",
-}
+# (command name, module, attribute), each imported only when run (or listed by --help),
+# so a member command never pays for the server's imports. Member, audit and local
+# commands need only the base install; when the server's (or hashing) dependencies of
+# another are missing, it stands in as a command that says which extra to install.
+COMMANDS = (
+    ("serve", "clearinghouse.cli.serve", "serve"),
+    ("db", "clearinghouse.cli.db", "db"),
+    ("keygen", "clearinghouse.cli.keys", "keygen"),
+    ("keys", "clearinghouse.cli.keys", "keys"),
+    ("members", "clearinghouse.cli.members", "members"),
+    ("hash", "clearinghouse.cli.hashing", "hash_cmd"),
+    ("submit", "clearinghouse.cli.statements", "submit_cmd"),
+    ("retract", "clearinghouse.cli.statements", "retract_cmd"),
+    ("feedback", "clearinghouse.cli.statements", "feedback_cmd"),
+    ("match", "clearinghouse.cli.lookup", "match_cmd"),
+    ("labels", "clearinghouse.cli.listing", "labels_cmd"),
+    ("signals", "clearinghouse.cli.listing", "signals"),
+    ("export", "clearinghouse.cli.listing", "export_cmd"),
+    ("audit", "clearinghouse.cli.audit", "audit"),
+    ("demo", "clearinghouse.cli.demo", "demo"),
+    ("site", "clearinghouse.cli.site", "site"),
+)
+_WHERE = {name: (module, attribute) for name, module, attribute in COMMANDS}
 
 
-def _load(target: str) -> click.Command | None:
-    module, _, name = target.partition(":")
+def _load(name: str) -> click.Command | None:
+    module, attribute = _WHERE[name]
     try:
-        return getattr(importlib.import_module(module), name)
+        return getattr(importlib.import_module(module), attribute)
     except ModuleNotFoundError as exc:
         if exc.name == module:  # a command that is not part of this installation
             return None
-        raise
+        missing = missing_extra(exc)
+        if missing is None:
+            raise
+        return _needs_extra(name, missing)
 
 
 def build_cli() -> click.Group:
     """The command group (idempotent); commands are loaded when first needed."""
     return cli
+
+
+def _needs_extra(name: str, missing: MissingExtra) -> click.Command:
+    """A stand-in for a command whose dependencies are not installed."""
+
+    def run(args: tuple[str, ...]) -> None:
+        raise missing
+
+    return click.Command(
+        name,
+        callback=run,
+        params=[click.Argument(["args"], nargs=-1, type=click.UNPROCESSED)],
+        help=f"(needs the [{missing.extra}] install of the repository checkout)",
+        context_settings={"ignore_unknown_options": True, "help_option_names": []},
+    )
 
 
 def main() -> None:

@@ -94,15 +94,23 @@ class ClearinghouseSignalExchangeAPI(
             log.critical("%s: %s", self.collab.name, exc.detail)
             raise
         cursor, moment = saved.cursor, saved.checkpoint_time
+        previous = moment  # the last page time seen, which the next may not go below
+        filters = self._filters()
+        if saved.filters != filters:
+            # Changed filters: read the whole feed again, so that every signal the new
+            # ones drop arrives as a deletion and every one they now keep as a record.
+            # The progress reported stays where it was until the feed passes it again.
+            cursor, previous = None, None
         while True:
             page = parse_page(self.client.signals(cursor, self.page_size), cursor)
             if page.checkpoint_time is not None:
-                if moment is not None and page.checkpoint_time < moment:
+                if previous is not None and page.checkpoint_time < previous:
                     raise VerificationError(
-                        f"the change feed went back in time, from {moment} to "
+                        f"the change feed went back in time, from {previous} to "
                         f"{page.checkpoint_time} (Unix seconds)"
                     )
-                moment = page.checkpoint_time
+                previous = page.checkpoint_time
+                moment = previous if moment is None else max(moment, previous)
             updates = {s["signal_id"]: self._record(s) for s in page.signals}
             cursor = page.next if page.signals else cursor
             yield fetch_state.FetchDelta(
@@ -113,6 +121,7 @@ class ClearinghouseSignalExchangeAPI(
                     tree_size=head.size,
                     root_hash=head.root_hash,
                     log_key=vkey,
+                    filters=filters,
                 ),
             )
             if not page.signals:
@@ -144,6 +153,15 @@ class ClearinghouseSignalExchangeAPI(
                 f"verified before (a forked or rewritten log; fetching stopped): {exc.detail}"
             ) from None
         return head, vkey
+
+    def _filters(self) -> str:
+        """The collaboration's filters as one comparable string."""
+        c = self.collab
+        labels = ",".join(sorted(c.labels))
+        return (
+            f"only_confirmed={c.only_confirmed:d};"
+            f"exclude_disputed={c.exclude_disputed:d};labels={labels}"
+        )
 
     def _record(self, s: dict[str, t.Any]) -> ClearinghouseSignalMetadata | None:
         """The record of one feed entry, or None (a deletion) when not kept."""
@@ -183,7 +201,9 @@ class ClearinghouseSignalExchangeAPI(
         for record in fetched.values():
             if record is None:
                 continue
-            converted = type_names.to_library(record.signal_type, record.value)
+            converted = type_names.to_library(
+                record.signal_type, record.value, record.content_types
+            )
             s_type = by_name.get(converted[0]) if converted else None
             if converted is None or s_type is None:
                 continue  # a type this library lacks: skipped, not failed

@@ -39,6 +39,7 @@ class ClearinghouseCheckpoint(_Evolving, state.FetchCheckpointBase):
     tree_size: int = 0
     root_hash: bytes = b""
     log_key: str = ""  # the checkpoint verifier key, pinned on first use
+    filters: str = ""  # the collaboration's filters the cursor was read with
 
     def get_progress_timestamp(self) -> int | None:
         return self.checkpoint_time

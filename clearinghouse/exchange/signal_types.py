@@ -1,8 +1,10 @@
 """Clearinghouse signal types in the library's terms, both ways.
 
 The library names video file digests ``video_md5`` / ``video_sha256`` and (through its
-vPDQ extension) ``vpdq`` with frames as a JSON object keyed by frame number. A type the
-running library lacks is skipped, never an error.
+vPDQ extension) ``vpdq``, whose signal is a JSON list of ``"<pdq hex>,<quality>,<seconds>"``
+frame strings. It has no
+digest type for other files, so an MD5 or SHA-256 counts only when a contributor hashed a
+video with it. A type the running library lacks is skipped, never an error.
 """
 
 import json
@@ -15,20 +17,21 @@ LIBRARY_NAMES = {"pdq": "pdq", "md5": "video_md5", "sha256": "video_sha256", "vp
 _OURS = {lib: ours for ours, lib in LIBRARY_NAMES.items()}
 
 
-def to_library(signal_type: str, value: t.Any) -> tuple[str, str] | None:
+_FILE_DIGESTS = {"md5", "sha256"}
+
+
+def to_library(
+    signal_type: str, value: t.Any, content_types: t.Iterable[str] = ()
+) -> tuple[str, str] | None:
     """``(library type name, signal string)``, or None for a type with no counterpart."""
     name = LIBRARY_NAMES.get(signal_type)
     if name is None:
         return None
+    if signal_type in _FILE_DIGESTS and not any(c.startswith("video/") for c in content_types):
+        return None
     if signal_type == "vpdq":
         frames = json.loads(value) if isinstance(value, str) else value
-        return name, json.dumps(
-            {
-                str(i): {"quality": f["quality"], "hash": f["pdq"], "timestamp": f["timestamp"]}
-                for i, f in enumerate(frames)
-            },
-            separators=(",", ":"),
-        )
+        return name, json.dumps([f"{f['pdq']},{f['quality']},{f['timestamp']}" for f in frames])
     return name, str(value)
 
 
@@ -40,9 +43,10 @@ def from_library(name: str, signal: str) -> tuple[str, t.Any]:
     if ours != "vpdq":
         return ours, signal.strip().lower()
     frames = json.loads(signal)
-    if not isinstance(frames, dict):
-        raise ValueError("a vpdq signal is a JSON object of frames keyed by frame number")
-    return ours, [
-        {"pdq": f["hash"], "quality": f["quality"], "timestamp": f["timestamp"]}
-        for _, f in sorted(frames.items(), key=lambda kv: int(kv[0]))
-    ]
+    if not isinstance(frames, list) or not all(isinstance(f, str) for f in frames):
+        raise ValueError('a vpdq signal is a JSON list of "<pdq hex>,<quality>,<seconds>"')
+    out = []
+    for frame in frames:
+        pdq, quality, seconds = frame.split(",")  # a wrong count is ValueError too
+        out.append({"pdq": pdq.lower(), "quality": int(quality), "timestamp": float(seconds)})
+    return ours, out

@@ -174,3 +174,22 @@ def test_report_opinion_is_signed_feedback_in_the_log(context, members, exchange
     assert last["type"] == "feedback" and last["member"] == "reader"
     payload = json.loads(base64.b64decode(last["envelope"]["payload"]))
     assert payload["items"][0]["verdict"] == "agree"
+
+
+def test_changed_filters_reread_the_feed_with_deletions_and_progress_kept(members, exchange):
+    confirmed, single = random_pdq(), random_pdq()
+    submit(members["alpha"], [confirmed, single])
+    submit(members["bravo"], [confirmed])
+    state, checkpoint, _ = fetch(exchange(page_size=1))
+    assert set(index(exchange(), state)[PdqSignal]) == {confirmed, single}
+    strict = exchange(page_size=1, only_confirmed=True)
+    state, after, deltas = fetch(strict, checkpoint, state)
+    assert set(index(strict, state)[PdqSignal]) == {confirmed}
+    assert any(None in d.updates.values() for d in deltas)
+    times = [checkpoint.get_progress_timestamp()] + [
+        d.checkpoint.get_progress_timestamp() for d in deltas
+    ]
+    assert times == sorted(times)  # what HMA asserts of every fetch
+    # The same filters again: nothing to reread.
+    _, _, again = fetch(strict, after, state)
+    assert [len(d.updates) for d in again] == [0]

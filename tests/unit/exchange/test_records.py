@@ -93,12 +93,22 @@ def test_credentials_from_the_environment(monkeypatch):
 
 def test_signal_types_map_both_ways_and_unknown_ones_are_skipped():
     assert to_library("pdq", "AB" * 32) == ("pdq", "AB" * 32)
-    assert to_library("md5", "ab" * 16) == ("video_md5", "ab" * 16)
-    assert to_library("sha256", "ab" * 32) == ("video_sha256", "ab" * 32)
+    assert to_library("md5", "ab" * 16, ["video/mp4"]) == ("video_md5", "ab" * 16)
+    assert to_library("sha256", "ab" * 32, ["image/png", "video/webm"]) == (
+        "video_sha256",
+        "ab" * 32,
+    )
+    # The library has digest types for videos only: an image's digest is skipped.
+    assert to_library("md5", "ab" * 16, ["image/png"]) is None
+    assert to_library("sha256", "ab" * 32) is None
     assert to_library("tmk", "x") is None
     frames = [{"pdq": "ab" * 32, "quality": 90, "timestamp": 0.5}] * 2
     name, text = to_library("vpdq", json.dumps(frames))
-    assert name == "vpdq" and from_library(name, text) == ("vpdq", frames)
+    # The vPDQ extension's form: a JSON list of "<pdq hex>,<quality>,<seconds>".
+    assert (name, json.loads(text)) == ("vpdq", [f"{'ab' * 32},90,0.5"] * 2)
+    assert from_library(name, text) == ("vpdq", frames)
+    with pytest.raises(ValueError):
+        from_library("vpdq", json.dumps([f"{'ab' * 32},90"]))
     assert from_library("video_md5", " AB" * 1 + "ab" * 15) == ("md5", ("ab" * 16))
     with pytest.raises(ValueError, match="no counterpart"):
         from_library("url", "https://example.org")
