@@ -67,9 +67,9 @@ class Reader:
             if self.server.poll() is not None:
                 raise RuntimeError(f"server exited: {self.server.stderr.read().decode()[-2000:]}")
             try:
-                if requests.get(url, timeout=2).status_code == 200:
+                if requests.get(url, timeout=5).status_code == 200:
                     return
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or slow to answer
                 pass
             time.sleep(0.3)
         raise RuntimeError("the docs' server did not become ready")
