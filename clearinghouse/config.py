@@ -130,6 +130,9 @@ class Settings:
     max_body_bytes: int = _field(16 * 1024 * 1024, _int(1), "largest request body accepted")
     max_statement_items: int = _field(10_000, _int(1), "most items in one statement")
     max_match_queries: int = _field(1_000, _int(1), "most queries in one match request")
+    max_list_bytes: int = _field(
+        4 * 1024 * 1024, _int(4096), "byte ceiling of a list answer (log entries, feed)"
+    )
     confirm_threshold: int = _field(2, _int(1), "distinct members that confirm a signal")
     signature_max_skew: int = _field(300, _int(1, 3600), "allowed clock skew of created, seconds")
     pdq_min_quality: int = _field(50, _int(0, 100), "lowest PDQ quality accepted")

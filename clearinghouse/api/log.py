@@ -31,7 +31,8 @@ def get_key():
 @signed("auditor")
 def get_entries():
     start, end = int_arg("start"), int_arg("end")
-    return jsonify(entries=transparency.entries(current_root().db, start, end))
+    root = current_root()
+    return jsonify(transparency.entries(root.db, start, end, root.settings.max_list_bytes))
 
 
 @bp.get("/log/proof/inclusion")

@@ -89,7 +89,13 @@ _SIGNAL_PAGE = {
     "type": "object",
     "required": ["signals", "next", "checkpoint_time"],
     "properties": {
-        "signals": {"type": "array", "items": _SIGNAL},
+        "signals": {
+            "type": "array",
+            "items": _SIGNAL,
+            "maxItems": 1000,
+            "description": "at most `limit` signals and CLEARINGHOUSE_MAX_LIST_BYTES of JSON "
+            "(the first signal is always served); follow `next` for the rest",
+        },
         "next": {
             "type": ["string", "null"],
             "description": "the cursor to pass as `after` for the next page; an empty "
@@ -134,7 +140,7 @@ def document() -> dict:
                 "get": _op(
                     "Change feed of signal states",
                     "matcher",
-                    "a page of signals",
+                    "a page of signals, bounded in count and bytes",
                     params=("after", "limit"),
                     answer="SignalPage",
                 )
@@ -175,7 +181,13 @@ def document() -> dict:
             "/v1/log/checkpoint": {"get": _op("Latest signed checkpoint", None, "text/plain")},
             "/v1/log/key": {"get": _op("Checkpoint verifier key", None, "text/plain vkey")},
             "/v1/log/entries": {
-                "get": _op("Log entries", "auditor", "entries", params=("start", "end"))
+                "get": _op(
+                    "Log entries",
+                    "auditor",
+                    "a page of entries, bounded in count and bytes",
+                    params=("start", "end"),
+                    answer="LogEntryPage",
+                )
             },
             "/v1/log/proof/inclusion": {
                 "get": _op("Inclusion proof", "auditor", "proof", params=("index", "tree_size"))
@@ -235,6 +247,30 @@ def document() -> dict:
                     "properties": {
                         "queries": {"type": "array", "maxItems": 1000},
                         "dihedral": {"type": "boolean"},
+                    },
+                },
+                "LogEntryPage": {
+                    "type": "object",
+                    "required": ["entries", "next"],
+                    "additionalProperties": False,
+                    "description": "At most 1,000 entries and CLEARINGHOUSE_MAX_LIST_BYTES of "
+                    "JSON (the first entry is always served). next: the index to continue "
+                    "from when entries before end were left out, else null.",
+                    "properties": {
+                        "entries": {
+                            "type": "array",
+                            "maxItems": 1000,
+                            "items": {
+                                "type": "object",
+                                "required": ["index", "data"],
+                                "additionalProperties": False,
+                                "properties": {
+                                    "index": {"type": "integer", "minimum": 0},
+                                    "data": {"type": "string", "contentEncoding": "base64"},
+                                },
+                            },
+                        },
+                        "next": {"type": ["integer", "null"], "minimum": 1},
                     },
                 },
                 "SiteLink": {

@@ -241,7 +241,8 @@ class Client:
         return self.http.request("GET", "/v1/log/key", signed=False).text.strip()
 
     def log_entries(self, start: int, end: int) -> list[tuple[int, bytes]]:
-        """``(index, entry bytes)`` for ``start <= index < end``, in pages of 1,000."""
+        """``(index, entry bytes)`` for ``start <= index < end``, following the server's pages
+        (at most 1,000 entries and a byte budget each)."""
         if not 0 <= start <= end:
             raise InvalidInput(f"no log range from {start} to {end}")
         out: list[tuple[int, bytes]] = []
@@ -253,6 +254,12 @@ class Client:
                 raise VerificationError(f"the log has no entry {start}")
             if [i for i, _ in page] != list(range(start, start + len(page))):
                 raise VerificationError("the log answered entries out of order")
+            # A page is bounded in bytes too: a short one names where the rest begins.
+            following = answer.get("next")
+            if following is not None and following != start + len(page):
+                raise VerificationError(
+                    f"the log's next cursor {following!r} is not the entry after the page"
+                )
             out.extend(page)
             start += len(page)
         return out

@@ -26,7 +26,10 @@ ENTRY_TYPES = frozenset(
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Now, to the millisecond: the precision of entry times, so that every time the
+    state keeps is exactly the time of the log entry that set it (``db check``)."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 def iso(moment: datetime) -> str:

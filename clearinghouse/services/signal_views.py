@@ -6,9 +6,10 @@ import json
 from typing import TYPE_CHECKING
 
 from clearinghouse.errors import InvalidInput, NotFound
+from clearinghouse.services import list_budget
 from clearinghouse.services.caller import Caller
 from clearinghouse.services.entries import iso
-from clearinghouse.store import Session
+from clearinghouse.store import Session, histories
 from clearinghouse.store import signals as rows
 from clearinghouse.store.log import entry_time
 
@@ -51,7 +52,7 @@ def signal_detail(ctx: Root, signal_id: int, caller: Caller) -> dict:
         state = rows.signal_states(session, [signal_id]).get(signal_id)
         if state is None:
             raise NotFound(f"no signal {signal_id}")
-        own = next(iter(rows.contributions_of(session, [signal_id], caller.member)), None)
+        own = next(iter(histories.contribution_records(session, [signal_id], caller.member)), None)
     out = describe(ctx, state)
     out["feedback"] = {"agree": state.agree, "disagree": state.disagree}
     out["your_contribution"] = None
@@ -99,18 +100,22 @@ def feed(ctx: Root, after: str | None, limit: int | None, caller: Caller) -> dic
         content_types = rows.content_types_of(session, ids)
         mine = {
             c.signal_id
-            for c in rows.contributions_of(session, ids, caller.member)
+            for c in histories.contribution_records(session, ids, caller.member)
             if c.status == "active"
         }
+        signals = []
+        for s in page:
+            if s.status == "retracted":
+                signals.append(
+                    {"signal_id": s.id, "signal_type": s.signal_type, "status": "retracted"}
+                )
+            else:
+                shown[s.id]["content_types"] = content_types.get(s.id, [])
+                shown[s.id]["is_mine"] = s.id in mine
+                signals.append(shown[s.id])
+        signals = list_budget.fit(signals, ctx.settings.max_list_bytes)
+        page = page[: len(signals)]
         moment = entry_time(session, page[-1].updated_index if page else None)
-    signals = []
-    for s in page:
-        if s.status == "retracted":
-            signals.append({"signal_id": s.id, "signal_type": s.signal_type, "status": "retracted"})
-        else:
-            shown[s.id]["content_types"] = content_types.get(s.id, [])
-            shown[s.id]["is_mine"] = s.id in mine
-            signals.append(shown[s.id])
     # An empty page keeps the caller's cursor: it resumes there when more changes come.
     nxt = f"{page[-1].updated_index}.{page[-1].id}" if page else (after or None)
     return {

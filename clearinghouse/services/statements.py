@@ -15,12 +15,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from clearinghouse.crypto import Envelope, VerifyKey, verify_envelope
+from clearinghouse.domain.transitions import Stamp
 from clearinghouse.errors import Forbidden, InvalidInput
 from clearinghouse.services import transparency
 from clearinghouse.services.caller import Caller
 from clearinghouse.services.entries import encode_entry
 from clearinghouse.services.log_writes import log_transaction
-from clearinghouse.services.statement_items import apply_items, validate_items
+from clearinghouse.services.statement_items import apply_items, parse_items
 from clearinghouse.store import membership
 from clearinghouse.store import signals as rows
 from clearinghouse.store.log import append_entries
@@ -55,15 +56,13 @@ def accept_statement(root: Root, kind: str, caller: Caller, body: bytes) -> dict
         earlier = rows.statement_by_digest(session, digest)
     if earlier is not None:
         return earlier.response
+    parsed = parse_items(root.registry, root.taxonomy, kind, statement.items)
     root.log_key.signing_key()  # loaded (or created) before the log lock is taken
     with log_transaction(root.db) as (session, now, index):
         # Checked again under the lock: two identical envelopes racing are stored once.
         earlier = rows.statement_by_digest(session, digest)
         if earlier is not None:
             return earlier.response
-        parsed = validate_items(
-            root.registry, root.taxonomy, session, kind, statement.member, statement.items
-        )
         entry = encode_entry(
             kind,
             now,
@@ -81,7 +80,8 @@ def accept_statement(root: Root, kind: str, caller: Caller, body: bytes) -> dict
             log_index=index,
             now=now,
         )
-        results = apply_items(session, kind, statement.member, statement_id, index, parsed, now)
+        stamp = Stamp(statement.member, statement_id, index, now)
+        results = apply_items(session, kind, stamp, parsed)
         response = {
             "statement_id": statement_id,
             "log_index": index,

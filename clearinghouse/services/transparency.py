@@ -9,12 +9,14 @@ import base64
 import os
 import tempfile
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from clearinghouse.config import ensure_data_dir
 from clearinghouse.crypto import SigningKey
 from clearinghouse.errors import ConfigError, InvalidInput
+from clearinghouse.services import list_budget
 from clearinghouse.store import Session, app_state
 from clearinghouse.store.log import SqlNodeReader, log_size, read_entries
 from clearinghouse.tlog.checkpoint import Checkpoint, sign_checkpoint
@@ -30,11 +32,14 @@ __all__ = [
     "checkpoint",
     "consistency",
     "entries",
+    "entry_size",
     "inclusion",
     "receipt",
 ]
 
 MAX_ENTRIES = 1_000
+_ENTRY_FRAME = len('{"index":,"data":""}')
+_READ_SLICE = 100  # entries read from the database at a time for one page
 VKEY_STATE = "log_vkey"
 
 
@@ -130,8 +135,11 @@ def receipt(log_key: LogKey, session: Session, index: int, size: int) -> dict:
     }
 
 
-def entries(db: Database, start: int, end: int) -> list[dict]:
-    """Entries ``start <= index < end`` (at most MAX_ENTRIES) as ``{"index", "data"}``."""
+def entries(db: Database, start: int, end: int, max_bytes: int) -> dict:
+    """Entries ``start <= index < end`` (at most MAX_ENTRIES, and at most ``max_bytes`` of
+    answer unless the first entry alone is larger) as ``{"entries": [{"index", "data"}],
+    "next"}``; ``next`` is the index to ask for from, when entries before ``end`` were
+    left out, else null."""
     with db.read() as session:
         size = log_size(session)
         if not 0 <= start < end or end - start > MAX_ENTRIES or start >= size:
@@ -139,8 +147,24 @@ def entries(db: Database, start: int, end: int) -> list[dict]:
                 f"start and end: need 0 <= start < end, start < {size} (the log size) "
                 f"and at most {MAX_ENTRIES} entries, got start={start}, end={end}"
             )
-        found = read_entries(session, start, min(end, size))
-    return [{"index": i, "data": base64.b64encode(d).decode()} for i, d in found]
+        stop = min(end, size)
+        shown = list_budget.fit(_served(session, start, stop), max_bytes, entry_size)
+    following = start + len(shown)
+    return {"entries": shown, "next": following if following < stop else None}
+
+
+def entry_size(entry: dict) -> int:
+    """``list_budget.encoded_size`` of an entry as served, without encoding it again:
+    base64 and decimal digits need no escapes."""
+    return _ENTRY_FRAME + len(str(entry["index"])) + len(entry["data"])
+
+
+def _served(session: Session, start: int, stop: int) -> Iterator[dict]:
+    """Entries as the answer shows them, read a slice at a time: large entries past the
+    byte budget are never loaded."""
+    for first in range(start, stop, _READ_SLICE):
+        for index, data in read_entries(session, first, min(stop, first + _READ_SLICE)):
+            yield {"index": index, "data": base64.b64encode(data).decode()}
 
 
 def inclusion(db: Database, index: int, tree_size: int) -> dict:

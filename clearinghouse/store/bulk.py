@@ -8,12 +8,20 @@ then to the driver in one call.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
-from sqlalchemy import LargeBinary, Table
+from sqlalchemy import JSON, LargeBinary, Table
 from sqlalchemy.orm import Session
 
-__all__ = ["bulk_insert"]
+__all__ = ["CHUNK", "bulk_insert", "chunks"]
+
+CHUNK = 900  # below SQLite's default limit of host parameters per statement
+
+
+def chunks(items: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
+    """``items`` in slices of at most ``size``: the keys of one IN list each."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def bulk_insert(
@@ -32,7 +40,9 @@ def bulk_insert(
         for name in columns
     ]
     if any(processors):
-        rows = list(zip(*_processed_columns(rows, processors), strict=True))
+        # None is NULL as it is, except in JSON columns, which bind it as JSON null.
+        keep_none = [not isinstance(table.c[name].type, JSON) for name in columns]
+        rows = list(zip(*_processed_columns(rows, processors, keep_none), strict=True))
     names = ", ".join(dialect.identifier_preparer.quote(c) for c in columns)
     target = f"{dialect.identifier_preparer.format_table(table)} ({names})"
     if dialect.name == "postgresql":
@@ -48,7 +58,9 @@ def bulk_insert(
     )
 
 
-def _processed_columns(rows: Sequence[Sequence], processors: list) -> list[list]:
+def _processed_columns(
+    rows: Sequence[Sequence], processors: list, keep_none: list[bool]
+) -> list[list]:
     """Columns of ``rows`` with each value bound; repeated hashable values bound once."""
     columns = [list(col) for col in zip(*rows, strict=True)]
     for i, process in enumerate(processors):
@@ -57,6 +69,9 @@ def _processed_columns(rows: Sequence[Sequence], processors: list) -> list[list]
         cache: dict = {}
         out = []
         for value in columns[i]:
+            if value is None and keep_none[i]:
+                out.append(None)
+                continue
             key = tuple(value) if isinstance(value, list) else value  # JSON label lists
             try:
                 bound = cache[key]

@@ -1,42 +1,32 @@
-"""Rows of signals, contributions, feedback and statements, read and written in bulk.
+"""Reads of signal states (for matches and the feed) and the statements table.
 
-Statements carry up to 10,000 items, so every function here takes many signals at once
-and issues a bounded number of statements (chunks of ``CHUNK`` keys per IN list).
+The write path of signals, contributions and feedback is ``store/histories.py``.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
-from clearinghouse.store.bulk import bulk_insert
+from clearinghouse.store.bulk import chunks
 from clearinghouse.store.models import Contribution, Feedback, Signal, Statement
 
 __all__ = [
-    "CHUNK",
     "SignalState",
+    "changes_since",
     "content_types_of",
-    "contributions_of",
     "feed_page",
-    "ids_by_digest",
-    "insert_signals",
-    "record_feedback",
+    "insert_statement",
+    "set_statement_response",
     "signal_states",
     "statement_by_digest",
 ]
-
-CHUNK = 900  # below SQLite's default limit of host parameters per statement
-
-
-def _chunks(items: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def statement_by_digest(session: Session, digest: bytes) -> Statement | None:
@@ -71,66 +61,10 @@ def set_statement_response(session: Session, statement_id: int, response: dict) 
     session.execute(update(Statement).where(Statement.id == statement_id).values(response=response))
 
 
-def ids_by_digest(session: Session, digests: Sequence[bytes]) -> dict[bytes, int]:
-    """The ids of the signals that exist among ``digests``."""
-    found: dict[bytes, int] = {}
-    conn = session.connection()
-    for chunk in _chunks(list(set(digests))):
-        query = select(Signal.digest, Signal.id).where(Signal.digest.in_(chunk))
-        found.update((digest, sid) for digest, sid in conn.execute(query))
-    return found
-
-
-SIGNAL_COLUMNS = (
-    "id",
-    "signal_type",
-    "value",
-    "digest",
-    "quality",
-    "status",
-    "first_seen",
-    "last_seen",
-    "updated_index",
-)
-
-
-def insert_signals(session: Session, rows: list[tuple]) -> dict[bytes, int]:
-    """Insert new signals, tuples of SIGNAL_COLUMNS without ``id``; return digest → id.
-
-    Ids are assigned here, after the largest in use: the caller holds the log lock, and
-    only statements (which take it) insert signals, so no two writers pick the same ids.
-    """
-    if not rows:
-        return {}
-    first = (session.scalar(select(func.max(Signal.id))) or 0) + 1
-    numbered = [(first + n, *row) for n, row in enumerate(rows)]
-    bulk_insert(session, Signal.__table__, SIGNAL_COLUMNS, numbered)
-    return {row[3]: row[0] for row in numbered}
-
-
-def touch_signals(session: Session, ids: Sequence[int], values: dict) -> None:
-    """Set the same column values on many signals."""
-    for chunk in _chunks(list(ids)):
-        session.execute(update(Signal).where(Signal.id.in_(chunk)).values(**values))
-
-
-def contributions_of(
-    session: Session, signal_ids: Sequence[int], member_id: str | None = None
-) -> list[Contribution]:
-    """Contributions to these signals (of one member when given), any status."""
-    out: list[Contribution] = []
-    for chunk in _chunks(list(signal_ids)):
-        query = select(Contribution).where(Contribution.signal_id.in_(chunk))
-        if member_id is not None:
-            query = query.where(Contribution.member_id == member_id)
-        out.extend(session.scalars(query))
-    return out
-
-
 def content_types_of(session: Session, signal_ids: Sequence[int]) -> dict[int, list[str]]:
     """The content types active contributions give each signal, sorted, without repeats."""
     found: dict[int, set[str]] = {}
-    for chunk in _chunks(list(signal_ids)):
+    for chunk in chunks(list(signal_ids)):
         query = select(Contribution.signal_id, Contribution.content_type).where(
             Contribution.signal_id.in_(chunk), Contribution.status == "active"
         )
@@ -139,66 +73,6 @@ def content_types_of(session: Session, signal_ids: Sequence[int]) -> dict[int, l
             if content_type:
                 types.add(content_type)
     return {i: sorted(types) for i, types in found.items()}
-
-
-CONTRIBUTION_COLUMNS = (
-    "signal_id",
-    "member_id",
-    "statement_id",
-    "labels",
-    "content_type",
-    "note",
-    "status",
-    "created_at",
-)
-
-
-def insert_contributions(session: Session, rows: list[tuple]) -> None:
-    """Insert contributions, tuples in CONTRIBUTION_COLUMNS order."""
-    bulk_insert(session, Contribution.__table__, CONTRIBUTION_COLUMNS, rows)
-
-
-def feedback_of(session: Session, signal_ids: Sequence[int]) -> list[Feedback]:
-    out: list[Feedback] = []
-    for chunk in _chunks(list(signal_ids)):
-        out.extend(session.scalars(select(Feedback).where(Feedback.signal_id.in_(chunk))))
-    return out
-
-
-def record_feedback(
-    session: Session,
-    member_id: str,
-    statement_id: int,
-    verdicts: Sequence[tuple[int, str, str]],
-    now: datetime,
-) -> list[bool]:
-    """Set the member's verdict ``(signal_id, verdict, reason)`` on each signal, replacing
-    an earlier one; return, per item, whether one was replaced."""
-    current = {
-        f.signal_id: f
-        for f in feedback_of(session, [sid for sid, _, _ in verdicts])
-        if f.member_id == member_id
-    }
-    replaced = []
-    for signal_id, verdict, reason in verdicts:
-        earlier = current.get(signal_id)
-        replaced.append(earlier is not None)
-        if earlier is None:
-            session.add(
-                Feedback(
-                    signal_id=signal_id,
-                    member_id=member_id,
-                    statement_id=statement_id,
-                    verdict=verdict,
-                    reason=reason,
-                    created_at=now,
-                )
-            )
-        else:
-            earlier.verdict, earlier.reason = verdict, reason
-            earlier.statement_id, earlier.created_at = statement_id, now
-    session.flush()
-    return replaced
 
 
 @dataclass(frozen=True)
@@ -234,7 +108,7 @@ def signal_states(session: Session, ids: Sequence[int]) -> dict[int, SignalState
     verdicts: dict[int, list[int]] = {}
     conn = session.connection()
     by_id, by_contribution, by_feedback = _state_queries()
-    for chunk in _chunks(sorted(set(ids))):
+    for chunk in chunks(sorted(set(ids))):
         params = {"ids": list(chunk)}
         for row in conn.execute(by_id, params):
             signals[row.id] = row

@@ -21,6 +21,7 @@ from clearinghouse.tlog.note import (
 from clearinghouse.tlog.proofs import consistency_proof, inclusion_proof, root
 from clearinghouse.tlog.verify import (
     RootMismatch,
+    frontier_from_consistency_proof,
     root_from_inclusion_proof,
     verify_consistency,
     verify_inclusion,
@@ -38,6 +39,7 @@ __all__ = [
     "RootMismatch",
     "append_nodes",
     "consistency_proof",
+    "frontier_from_consistency_proof",
     "frontier_keys",
     "inclusion_proof",
     "is_valid_key_name",

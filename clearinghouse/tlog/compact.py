@@ -10,14 +10,11 @@ when a batch is appended (``append_nodes``), after reading O(log n) existing one
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from hashlib import sha256
 
-from clearinghouse.tlog.hashing import EMPTY_ROOT, HASH_SIZE
+from clearinghouse.tlog.hashing import EMPTY_ROOT, HASH_SIZE, node_hash
 from clearinghouse.tlog.nodes import NodeKey, NodeReader, frontier_keys, read_nodes
 
 __all__ = ["CompactRange", "append_nodes"]
-
-_NODE = b"\x01"
 
 
 class CompactRange:
@@ -63,7 +60,7 @@ class CompactRange:
         # One merge per trailing zero bit of the new size.
         while not n & 1:
             right = hashes.pop()
-            hashes[-1] = sha256(_NODE + hashes[-1] + right).digest()
+            hashes[-1] = node_hash(hashes[-1], right)
             n >>= 1
 
     def extend(self, leaf_hashes: Iterable[bytes]) -> list[tuple[NodeKey, bytes]]:
@@ -82,7 +79,7 @@ class CompactRange:
             n, level = size, 0
             while not n & 1:
                 right = hashes.pop()
-                node = sha256(_NODE + hashes[-1] + right).digest()
+                node = node_hash(hashes[-1], right)
                 hashes[-1] = node
                 n >>= 1
                 level += 1
@@ -97,7 +94,7 @@ class CompactRange:
             return EMPTY_ROOT
         root = hashes[-1]
         for left in reversed(hashes[:-1]):
-            root = sha256(_NODE + left + root).digest()
+            root = node_hash(left, root)
         return root
 
     def __repr__(self) -> str:

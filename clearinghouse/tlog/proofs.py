@@ -8,15 +8,11 @@ byte for byte; the tests check them against the RFC's recursive definitions.
 
 from __future__ import annotations
 
-from hashlib import sha256
-
 from clearinghouse.errors import InvalidInput
-from clearinghouse.tlog.hashing import EMPTY_ROOT
+from clearinghouse.tlog.hashing import EMPTY_ROOT, node_hash
 from clearinghouse.tlog.nodes import NodeKey, NodeReader, frontier_keys, read_nodes
 
 __all__ = ["consistency_proof", "inclusion_proof", "root"]
-
-_NODE = b"\x01"
 
 # One step of a path: a stored node, or the complete nodes (highest level first) that an
 # ephemeral right-edge subtree is folded from.
@@ -102,5 +98,5 @@ def _fold(hashes: list[bytes]) -> bytes:
     """Hash complete subtrees (highest level first) into the root of the range they cover."""
     acc = hashes[-1]
     for left in reversed(hashes[:-1]):
-        acc = sha256(_NODE + left + acc).digest()
+        acc = node_hash(left, acc)
     return acc

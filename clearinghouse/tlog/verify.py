@@ -9,19 +9,17 @@ preconditions are ``InvalidInput``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from hashlib import sha256
 
 from clearinghouse.errors import InvalidInput, VerificationError
-from clearinghouse.tlog.hashing import EMPTY_ROOT, HASH_SIZE
+from clearinghouse.tlog.hashing import EMPTY_ROOT, HASH_SIZE, node_hash
 
 __all__ = [
     "RootMismatch",
+    "frontier_from_consistency_proof",
     "root_from_inclusion_proof",
     "verify_consistency",
     "verify_inclusion",
 ]
-
-_NODE = b"\x01"
 
 
 class RootMismatch(VerificationError):
@@ -53,12 +51,12 @@ def root_from_inclusion_proof(
         if sn == 0:
             raise VerificationError(f"inclusion proof has {len(proof)} hashes, too many")
         if fn & 1 or fn == sn:
-            r = sha256(_NODE + p + r).digest()
+            r = node_hash(p, r)
             while not fn & 1 and fn:
                 fn >>= 1
                 sn >>= 1
         else:
-            r = sha256(_NODE + r + p).digest()
+            r = node_hash(r, p)
         fn >>= 1
         sn >>= 1
     if sn:
@@ -101,37 +99,70 @@ def verify_consistency(
         if first == second and first_root != second_root:
             raise RootMismatch(first_root, second_root, "equal-size tree root")
         return
+    frontier, sr = _consistency_walk(first, second, first_root, proof)
+    fr = frontier[0]
+    for c in frontier[1:]:
+        fr = node_hash(c, fr)
+    if fr != first_root:
+        raise RootMismatch(first_root, fr, "first root")
+    if sr != second_root:
+        raise RootMismatch(second_root, sr, "second root")
+
+
+def frontier_from_consistency_proof(first: int, second: int, proof: Sequence[bytes]) -> list[bytes]:
+    """The frontier hashes (highest level first) of the first tree, read from a proof.
+
+    Requires 0 < first < second with ``first`` not a power of two (else InvalidInput: the
+    proof leaves that tree's one frontier hash, its root, out). The hashes folded into
+    the first root by the RFC 9162 walk are exactly its frontier. The result is
+    unchecked: verify the proof with the root of these hashes before trusting it.
+    """
+    if not 0 < first < second or first & (first - 1) == 0:
+        raise InvalidInput(f"no frontier of tree {first} in a proof to {second}")
+    frontier, _ = _consistency_walk(first, second, None, proof)
+    if len(frontier) != first.bit_count():
+        raise VerificationError("consistency proof does not hold the first tree's frontier")
+    return frontier[::-1]
+
+
+def _consistency_walk(
+    first: int, second: int, first_root: bytes | None, proof: Sequence[bytes]
+) -> tuple[list[bytes], bytes]:
+    """RFC 9162 §2.1.4.2 for 0 < first < second: the hashes folded into the first root
+    (its frontier, lowest level first) and the second root the proof implies.
+
+    ``first_root`` stands in for the proof's implicit first hash when ``first`` is a
+    power of two.
+    """
     if not proof:
         raise VerificationError("consistency proof is empty")
     for position, p in enumerate(proof):
         _check_element(p, position)
     path = list(proof)
-    if first & (first - 1) == 0:
+    if first & (first - 1) == 0 and first_root is not None:
         path.insert(0, first_root)  # the old tree is one complete subtree: its root
     fn, sn = first - 1, second - 1
     while fn & 1:
         fn >>= 1
         sn >>= 1
-    fr = sr = path[0]
+    sr = path[0]
+    frontier = [sr]
     for c in path[1:]:
         if sn == 0:
             raise VerificationError(f"consistency proof has {len(proof)} hashes, too many")
         if fn & 1 or fn == sn:
-            fr = sha256(_NODE + c + fr).digest()
-            sr = sha256(_NODE + c + sr).digest()
+            frontier.append(c)
+            sr = node_hash(c, sr)
             while not fn & 1 and fn:
                 fn >>= 1
                 sn >>= 1
         else:
-            sr = sha256(_NODE + sr + c).digest()
+            sr = node_hash(sr, c)
         fn >>= 1
         sn >>= 1
     if sn:
         raise VerificationError(f"consistency proof has {len(proof)} hashes, too few")
-    if fr != first_root:
-        raise RootMismatch(first_root, fr, "first root")
-    if sr != second_root:
-        raise RootMismatch(second_root, sr, "second root")
+    return frontier, sr
 
 
 def _check_hash(value: bytes, what: str) -> None:

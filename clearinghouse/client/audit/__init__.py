@@ -9,7 +9,7 @@ the log itself recorded, and the log's history against the last checkpoint verif
 from clearinghouse.client.audit.findings import MAX_PROBLEMS, AuditReport, LogSource, Problem
 from clearinghouse.client.audit.proofs import check_consistency, check_inclusion, recompute_root
 from clearinghouse.client.audit.state import SavedState, load_state
-from clearinghouse.client.audit.tree import TreeCheck, frontier_from_consistency_proof
+from clearinghouse.client.audit.tree import TreeCheck
 from clearinghouse.client.audit.verify import PAGE, verify_log
 
 __all__ = [
@@ -22,7 +22,6 @@ __all__ = [
     "TreeCheck",
     "check_consistency",
     "check_inclusion",
-    "frontier_from_consistency_proof",
     "load_state",
     "recompute_root",
     "verify_log",

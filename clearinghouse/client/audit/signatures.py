@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 
 from clearinghouse.client.audit.entries import SignatureJob
-from clearinghouse.crypto import VerifyKey
+from clearinghouse.crypto.bulk_verify import verify_signature
 from clearinghouse.errors import VerificationError
 
 __all__ = ["SignatureChecker", "failed_signatures"]
@@ -23,10 +23,9 @@ def failed_signatures(jobs: Sequence[SignatureJob]) -> list[SignatureJob]:
     """The jobs none of whose candidate signatures verifies."""
     failed = []
     for job in jobs:
-        key = VerifyKey(job.public_key)
         for sig in job.signatures:
             try:
-                key.verify(sig, job.message)
+                verify_signature(job.public_key, sig, job.message)
                 break
             except VerificationError:
                 continue

@@ -19,46 +19,19 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from clearinghouse.client.audit.findings import LogSource
-from clearinghouse.errors import VerificationError
-from clearinghouse.tlog import CompactRange, verify_consistency, verify_inclusion
+from clearinghouse.errors import InvalidInput, VerificationError
+from clearinghouse.tlog import (
+    CompactRange,
+    frontier_from_consistency_proof,
+    verify_consistency,
+    verify_inclusion,
+)
 
-__all__ = ["TreeCheck", "frontier_from_consistency_proof"]
+__all__ = ["TreeCheck"]
 
 
 def _is_power_of_two(n: int) -> bool:
     return n > 0 and n & (n - 1) == 0
-
-
-def frontier_from_consistency_proof(first: int, second: int, proof: Sequence[bytes]) -> list[bytes]:
-    """The frontier hashes (highest level first) of the first tree, read from a proof.
-
-    Requires 0 < first < second with ``first`` not a power of two (its proof leaves the
-    one frontier hash, the old root, out). The walk is that of RFC 9162 §2.1.4.2: the
-    hashes folded into the first root are exactly its frontier. The result is unchecked;
-    verify the proof with the root of these hashes before trusting it.
-    """
-    if not 0 < first < second or _is_power_of_two(first):
-        raise ValueError(f"no frontier of tree {first} in a proof to {second}")
-    if not proof:
-        raise VerificationError("consistency proof is empty")
-    fn, sn = first - 1, second - 1
-    while fn & 1:
-        fn >>= 1
-        sn >>= 1
-    frontier = [proof[0]]
-    for c in proof[1:]:
-        if sn == 0:
-            raise VerificationError("consistency proof has too many hashes")
-        if fn & 1 or fn == sn:
-            frontier.append(c)
-            while not fn & 1 and fn:
-                fn >>= 1
-                sn >>= 1
-        fn >>= 1
-        sn >>= 1
-    if len(frontier) != first.bit_count():
-        raise VerificationError("consistency proof does not hold the first tree's frontier")
-    return frontier[::-1]
 
 
 class TreeCheck:
@@ -152,7 +125,7 @@ class TreeCheck:
             frontier = frontier_from_consistency_proof(index, self.size, proof)
             candidate = CompactRange(index, frontier)
             verify_consistency(index, self.size, candidate.root(), self.root, proof)
-        except (ValueError, VerificationError) as exc:
+        except (InvalidInput, VerificationError) as exc:
             self.problem(
                 None,
                 "tree",

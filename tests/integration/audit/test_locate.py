@@ -8,9 +8,14 @@ import random
 
 import pytest
 
-from clearinghouse.client.audit import TreeCheck, frontier_from_consistency_proof
-from clearinghouse.errors import VerificationError
-from clearinghouse.tlog import CompactRange, MemoryNodeStore, leaf_hash
+from clearinghouse.client.audit import TreeCheck
+from clearinghouse.errors import InvalidInput, VerificationError
+from clearinghouse.tlog import (
+    CompactRange,
+    MemoryNodeStore,
+    frontier_from_consistency_proof,
+    leaf_hash,
+)
 
 
 def _leaves(n: int, salt: str = "") -> list[bytes]:
@@ -64,7 +69,7 @@ def test_frontier_read_from_a_consistency_proof_is_the_compact_range():
 
 
 def test_frontier_refuses_powers_of_two_and_short_proofs():
-    with pytest.raises(ValueError):
+    with pytest.raises(InvalidInput):
         frontier_from_consistency_proof(4, 9, [b"\0" * 32] * 3)
     with pytest.raises(VerificationError):
         frontier_from_consistency_proof(7, 9, [])

@@ -22,6 +22,7 @@ LAYER = {
     "signals": 2,
     "crypto": 2,
     "tlog": 3,  # signs checkpoints with crypto's keys
+    "domain": 3,  # the pure rules; store reads and writes its records
     "index": 4,
     "store": 4,
     "services": 5,

@@ -32,3 +32,23 @@ def test_node_is_not_the_leaf_of_its_children():
     a, b = leaf_hash(b"Hello"), leaf_hash(b"World")
     assert node_hash(a, b) != leaf_hash(a + b)
     assert node_hash(a, b) != node_hash(b, a)
+
+
+def test_the_domain_prefixes_live_in_the_hasher_alone():
+    # Proof building, proof checking, the compact range and the auditor all hash nodes
+    # through ``node_hash``: a second copy of the prefix could drift from the first.
+    import ast
+    from pathlib import Path
+
+    import clearinghouse
+
+    package = Path(clearinghouse.__file__).parent
+    modules = [*(package / "tlog").glob("*.py"), *(package / "client" / "audit").glob("*.py")]
+    offenders = []
+    for path in modules:
+        if path.name == "hashing.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Constant) and node.value in (b"\x00", b"\x01"):
+                offenders.append(f"{path.name}:{node.lineno}")
+    assert modules and offenders == []

@@ -1,0 +1,168 @@
+"""The domain's records in and out of the tables: the histories of the signals a
+statement touches, loaded in bulk, and the changes its items made, saved in bulk.
+
+Statements carry up to 10,000 items, so reads go by IN lists of ``bulk.CHUNK`` keys, inserts
+by ``bulk_insert`` (COPY on PostgreSQL) and updates by one executemany per kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.orm import Session
+
+from clearinghouse.domain import (
+    Change,
+    ContributionRecord,
+    FeedbackRecord,
+    SignalHistory,
+    SignalRecord,
+)
+from clearinghouse.store.bulk import bulk_insert, chunks
+from clearinghouse.store.models import Contribution, Feedback, Signal
+
+__all__ = [
+    "contribution_records",
+    "feedback_records",
+    "histories",
+    "next_signal_id",
+    "save_changes",
+    "signal_records",
+]
+
+SIGNAL_COLUMNS = SignalRecord._fields
+# The records say "member"; the tables, "member_id".
+CONTRIBUTION_COLUMNS = tuple(f.replace("member", "member_id") for f in ContributionRecord._fields)
+FEEDBACK_COLUMNS = tuple(f.replace("member", "member_id") for f in FeedbackRecord._fields)
+
+
+def _signal(row) -> SignalRecord:
+    return SignalRecord(*row)
+
+
+def _contribution(row) -> ContributionRecord:
+    signal_id, member, statement_id, labels, *rest = row
+    return ContributionRecord(signal_id, member, statement_id, tuple(labels), *rest)
+
+
+def signal_records(session: Session, digests: Sequence[bytes]) -> dict[bytes, SignalRecord]:
+    """The signals that exist among ``digests``, by digest."""
+    conn = session.connection()
+    columns = [Signal.__table__.c[name] for name in SIGNAL_COLUMNS]
+    found: dict[bytes, SignalRecord] = {}
+    for chunk in chunks(list(set(digests))):
+        for row in conn.execute(select(*columns).where(Signal.digest.in_(chunk))):
+            found[row.digest] = _signal(row)
+    return found
+
+
+def contribution_records(
+    session: Session, signal_ids: Sequence[int], member: str | None = None
+) -> list[ContributionRecord]:
+    """Contributions to these signals (of one member when given), any status."""
+    conn = session.connection()
+    columns = [Contribution.__table__.c[name] for name in CONTRIBUTION_COLUMNS]
+    out: list[ContributionRecord] = []
+    for chunk in chunks(list(signal_ids)):
+        query = select(*columns).where(Contribution.signal_id.in_(chunk))
+        if member is not None:
+            query = query.where(Contribution.member_id == member)
+        out.extend(_contribution(row) for row in conn.execute(query))
+    return out
+
+
+def feedback_records(session: Session, signal_ids: Sequence[int]) -> list[FeedbackRecord]:
+    """Every member's verdict on these signals."""
+    conn = session.connection()
+    columns = [Feedback.__table__.c[name] for name in FEEDBACK_COLUMNS]
+    out: list[FeedbackRecord] = []
+    for chunk in chunks(list(signal_ids)):
+        query = select(*columns).where(Feedback.signal_id.in_(chunk))
+        out.extend(FeedbackRecord(*row) for row in conn.execute(query))
+    return out
+
+
+def histories(
+    session: Session, digests: Sequence[bytes], *, with_feedback: bool = False
+) -> dict[bytes, SignalHistory]:
+    """The history of each signal among ``digests`` that exists (feedback only when
+    asked: submissions and retractions do not look at it)."""
+    signals = signal_records(session, digests)
+    by_id = {s.id: s for s in signals.values()}
+    contributions: dict[int, list[ContributionRecord]] = {}
+    for c in contribution_records(session, list(by_id)):
+        contributions.setdefault(c.signal_id, []).append(c)
+    verdicts: dict[int, list[FeedbackRecord]] = {}
+    if with_feedback:
+        for f in feedback_records(session, list(by_id)):
+            verdicts.setdefault(f.signal_id, []).append(f)
+    return {
+        digest: SignalHistory(s, tuple(contributions.get(s.id, ())), tuple(verdicts.get(s.id, ())))
+        for digest, s in signals.items()
+    }
+
+
+def next_signal_id(session: Session) -> int:
+    """The id the next new signal takes. The caller holds the log lock, and only
+    statements (which take it) insert signals, so no two writers pick the same ids."""
+    return (session.scalar(select(func.max(Signal.id))) or 0) + 1
+
+
+def save_changes(session: Session, changes: Iterable[Change]) -> None:
+    """Write the records the transitions returned: inserts in bulk; updates grouped by
+    the fields they set, and by value where a statement sets the same ones everywhere."""
+    inserts: dict[type, list] = {}
+    updates: dict[tuple[type, tuple[str, ...]], list] = {}
+    for record, new, fields in changes:
+        if new:
+            inserts.setdefault(type(record), []).append(record)
+        else:
+            updates.setdefault((type(record), fields), []).append(record)
+    for kind, model in MODELS.items():  # signals first: the others refer to them
+        if kind in inserts:
+            bulk_insert(session, model.__table__, COLUMNS[kind], inserts[kind])
+        for (of_kind, fields), records in updates.items():
+            if of_kind is kind:
+                _update(session, kind, fields, records)
+
+
+MODELS = {SignalRecord: Signal, ContributionRecord: Contribution, FeedbackRecord: Feedback}
+COLUMNS = {
+    SignalRecord: SIGNAL_COLUMNS,
+    ContributionRecord: CONTRIBUTION_COLUMNS,
+    FeedbackRecord: FEEDBACK_COLUMNS,
+}
+
+
+def _update(session: Session, kind: type, fields: tuple[str, ...], records: list) -> None:
+    table = MODELS[kind].__table__
+    conn = session.connection()
+    if kind is SignalRecord:
+        # A statement stamps its signals alike (a status, its time, its log index): one
+        # UPDATE per distinct set of values over IN lists beats one per signal.
+        groups: dict[tuple, list[int]] = {}
+        for r in records:
+            groups.setdefault(tuple(getattr(r, f) for f in fields), []).append(r.id)
+        for values, ids in groups.items():
+            for chunk in chunks(ids):
+                conn.execute(
+                    update(table)
+                    .where(table.c.id.in_(chunk))
+                    .values(dict(zip(fields, values, strict=True)))
+                )
+        return
+    statement = (
+        update(table)
+        .where(table.c.signal_id == bindparam("k_signal_id"))
+        .where(table.c.member_id == bindparam("k_member"))
+        .values({f: bindparam(f"v_{f}") for f in fields})
+    )
+    params = []
+    for r in records:
+        values = {f"v_{f}": getattr(r, f) for f in fields}
+        if "labels" in fields:
+            values["v_labels"] = list(r.labels)
+        values["k_signal_id"], values["k_member"] = r.signal_id, r.member
+        params.append(values)
+    conn.execute(statement, params)
