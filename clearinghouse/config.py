@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from clearinghouse.errors import ConfigError
+from clearinghouse.wire import MATCH_QUERIES_LIMIT
 
 __all__ = ["ENV_PREFIX", "Settings", "ensure_data_dir", "load_settings"]
 
@@ -129,7 +130,9 @@ class Settings:
     )
     max_body_bytes: int = _field(16 * 1024 * 1024, _int(1), "largest request body accepted")
     max_statement_items: int = _field(10_000, _int(1), "most items in one statement")
-    max_match_queries: int = _field(1_000, _int(1), "most queries in one match request")
+    max_match_queries: int = _field(
+        MATCH_QUERIES_LIMIT, _int(1), "most queries in one match request"
+    )
     max_list_bytes: int = _field(
         4 * 1024 * 1024, _int(4096), "byte ceiling of a list answer (log entries, feed)"
     )

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-__all__ = ["ENDPOINTS", "PAYLOAD_TYPES"]
+__all__ = [
+    "ENDPOINTS",
+    "FEED_PAGE_LIMIT",
+    "LOG_ENTRIES_LIMIT",
+    "MATCH_QUERIES_LIMIT",
+    "PAYLOAD_TYPES",
+    "VERDICTS",
+]
 
 PAYLOAD_TYPES = {
     "submission": "application/vnd.clearinghouse.submission+json",
     "retraction": "application/vnd.clearinghouse.retraction+json",
     "feedback": "application/vnd.clearinghouse.feedback+json",
 }
+VERDICTS = ("agree", "disagree")  # of a feedback item
+FEED_PAGE_LIMIT = 1_000  # signals per page of GET /v1/signals
+LOG_ENTRIES_LIMIT = 1_000  # entries per GET /v1/log/entries
+MATCH_QUERIES_LIMIT = 1_000  # queries per POST /v1/match by default (configurable)
 ENDPOINTS = {
     "submission": "/v1/submissions",
     "retraction": "/v1/retractions",

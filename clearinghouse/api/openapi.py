@@ -7,6 +7,7 @@ import functools
 from flask import Blueprint, jsonify
 
 from clearinghouse import __version__
+from clearinghouse.wire import MATCH_QUERIES_LIMIT
 
 bp = Blueprint("openapi", __name__)
 
@@ -245,7 +246,7 @@ def document() -> dict:
                     "type": "object",
                     "required": ["queries"],
                     "properties": {
-                        "queries": {"type": "array", "maxItems": 1000},
+                        "queries": {"type": "array", "maxItems": MATCH_QUERIES_LIMIT},
                         "dihedral": {"type": "boolean"},
                     },
                 },

@@ -1,11 +1,15 @@
-"""``clearinghouse db``: schema migrations."""
+"""``clearinghouse db``: schema migrations, and the state checked against (or rebuilt
+from) the log."""
 
 from __future__ import annotations
 
+import json
+
 import click
 
-from clearinghouse.cli.common import operator_root
-from clearinghouse.services import schema
+from clearinghouse.cli.common import emit, json_option, operator_root
+from clearinghouse.services import log_check, schema
+from clearinghouse.store.db import Database
 
 
 @click.group()
@@ -20,3 +24,47 @@ def upgrade(revision: str) -> None:
     root = operator_root(migrated=False)
     applied = schema.upgrade(root.settings, root.db, revision)
     click.echo(f"database at revision {applied}", err=True)
+
+
+@db.command("check")
+@json_option
+def check(as_json: bool) -> None:
+    """List every difference between the state tables and what the log implies; exit 1
+    when there is any."""
+    root = operator_root()
+    found = log_check.check(root)
+    if as_json:
+        for line in found:
+            click.echo(json.dumps({"difference": line}))
+    else:
+        for line in found:
+            click.echo(line)
+        click.echo(
+            f"{len(found)} difference(s) between the state and the log"
+            if found
+            else "the state is what the log implies",
+            err=True,
+        )
+    if found:
+        raise SystemExit(1)
+
+
+@db.command("rebuild")
+@click.option(
+    "--from-log",
+    "source",
+    required=True,
+    metavar="DATABASE_URL",
+    help="The database whose log to replay (only its log entries are read).",
+)
+@json_option
+def rebuild(source: str, as_json: bool) -> None:
+    """Write the state a log implies, log included, into the configured database, which
+    must be migrated and empty."""
+    root = operator_root()
+    source_db = Database(source)
+    try:
+        counts = log_check.rebuild(root, source_db)
+    finally:
+        source_db.dispose()
+    emit(counts, as_json)

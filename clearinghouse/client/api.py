@@ -23,12 +23,13 @@ from clearinghouse.client.http import SignedSession
 from clearinghouse.client.statements import ENDPOINTS, sign_statement
 from clearinghouse.crypto import Envelope, SigningKey, VerifyKey
 from clearinghouse.errors import InvalidInput, VerificationError
+from clearinghouse.wire import LOG_ENTRIES_LIMIT, MATCH_QUERIES_LIMIT
 
 __all__ = ["MAX_LOG_ENTRIES", "MAX_MATCH_QUERIES", "Client", "load_signing_key"]
 
 # Server defaults (DESIGN §5, §6): the client splits longer requests into several.
-MAX_MATCH_QUERIES = 1_000
-MAX_LOG_ENTRIES = 1_000
+MAX_MATCH_QUERIES = MATCH_QUERIES_LIMIT
+MAX_LOG_ENTRIES = LOG_ENTRIES_LIMIT
 
 Items = Sequence[Mapping[str, Any]]
 

@@ -16,7 +16,7 @@ from clearinghouse.client.hash_lines import signal_of
 from clearinghouse.crypto import Envelope, SigningKey, sign_envelope
 from clearinghouse.errors import InvalidInput
 from clearinghouse.signals import SignalError, default_registry
-from clearinghouse.wire import ENDPOINTS, PAYLOAD_TYPES
+from clearinghouse.wire import ENDPOINTS, PAYLOAD_TYPES, VERDICTS
 
 __all__ = [
     "ENDPOINTS",
@@ -34,7 +34,6 @@ __all__ = [
 
 # The server's default limit (CLEARINGHOUSE_MAX_STATEMENT_ITEMS); larger statements are refused.
 MAX_ITEMS = 10_000
-VERDICTS = ("agree", "disagree")
 
 
 def rfc3339(moment: datetime | str | None = None) -> str:

@@ -28,6 +28,7 @@ from clearinghouse.domain.records import (
     SignalHistory,
     SignalRecord,
 )
+from clearinghouse.wire import VERDICTS
 
 __all__ = [
     "NOT_A_CONTRIBUTOR",
@@ -45,7 +46,6 @@ __all__ = [
     "submit",
 ]
 
-VERDICTS = ("agree", "disagree")
 NO_SUCH_SIGNAL = "no such signal in the clearinghouse"
 NOT_A_CONTRIBUTOR = "member {member!r} has no contribution to this signal"
 

@@ -18,6 +18,7 @@ from functools import cache, cached_property
 import numpy as np
 
 __all__ = [
+    "OFFSETS_BYTES_PER_CODE",
     "Layout",
     "ProbePlan",
     "candidate_layouts",
@@ -33,8 +34,9 @@ PROBE_NS = 60.0
 CANDIDATE_NS = 35.0
 FLAT_NS_PER_CODE = 3.0
 FLAT_OVERHEAD_NS = 8_000.0
-# Direct-addressed offset tables may cost up to this many bytes per indexed code.
-OFFSETS_BYTES_PER_CODE = 16
+# Direct-addressed offset tables may cost up to this many bytes per indexed code (at
+# 10^7 PDQ codes the cheapest layout, 19/22/23-bit chunks, takes 21; 109 bytes in all).
+OFFSETS_BYTES_PER_CODE = 24
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,8 @@ def candidate_layouts(nbits: int) -> list[Layout]:
         (12, 13, 13, 13, 13),
         (16, 16, 16, 16),
         (21, 21, 22),
+        (20, 22, 22),
+        (19, 22, 23),
     ]
     return [Layout.from_widths(nbits, w * (nbits // 64)) for w in per_word]
 

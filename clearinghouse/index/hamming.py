@@ -28,8 +28,9 @@ __all__ = ["HammingIndex"]
 log = logging.getLogger(__name__)
 
 _NO_IDS = np.empty(0, np.int64)
-# Queries per task when a batch is spread over threads.
-_BATCH_SLICE = 128
+# Queries per task when a batch is spread over threads: small enough that a slice's
+# candidate codes (~5,000 per query at 10^7) stay in the core's L2 cache.
+_BATCH_SLICE = 16
 
 
 @dataclass(frozen=True)

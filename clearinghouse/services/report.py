@@ -1,9 +1,9 @@
 """The transparency report (DESIGN §13): signals by type, label family and month;
 submitted, corroborated, confirmed, disputed and retracted; members' activity.
 
-Aggregates come grouped from the database; the finished report is kept for CACHE_SECONDS
-per process, since at millions of signals its queries take a moment and it changes
-slowly. ``report_csv`` gives the same figures as one table.
+Aggregates come grouped from the database; the finished report is kept per process and
+rebuilt in the background once CACHE_SECONDS old, since at millions of signals its
+queries take seconds and it changes slowly. ``report_csv`` gives the same figures as one table.
 """
 
 from __future__ import annotations
@@ -28,16 +28,33 @@ _lock = threading.Lock()
 _cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # Database → (time, report)
 
 
+_refreshing: weakref.WeakSet = weakref.WeakSet()  # databases whose report is being rebuilt
+
+
 def report(db: Database, confirm_threshold: int, *, fresh: bool = False) -> dict:
-    """The report's figures (cached for CACHE_SECONDS unless ``fresh``)."""
+    """The report's figures. Only the first build (or ``fresh``) makes the caller wait;
+    after CACHE_SECONDS a reader gets the last report while a thread builds the next."""
     cached = _cache.get(db)
-    now = time.monotonic()
-    if not fresh and cached is not None and now - cached[0] < CACHE_SECONDS:
-        return cached[1]
-    with _lock:
+    if fresh or cached is None:
+        return _rebuild(db, confirm_threshold)
+    if time.monotonic() - cached[0] >= CACHE_SECONDS:
+        with _lock:
+            start = db not in _refreshing
+            _refreshing.add(db)
+        if start:
+            threading.Thread(
+                target=_rebuild, args=(db, confirm_threshold), name="report", daemon=True
+            ).start()
+    return cached[1]
+
+
+def _rebuild(db: Database, confirm_threshold: int) -> dict:
+    try:
         built = _build(db, confirm_threshold)
-        _cache[db] = (now, built)
-    return built
+        _cache[db] = (time.monotonic(), built)
+        return built
+    finally:
+        _refreshing.discard(db)
 
 
 def _build(db: Database, confirm_threshold: int) -> dict:

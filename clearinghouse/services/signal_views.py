@@ -12,13 +12,14 @@ from clearinghouse.services.entries import iso
 from clearinghouse.store import Session, histories
 from clearinghouse.store import signals as rows
 from clearinghouse.store.log import entry_time
+from clearinghouse.wire import FEED_PAGE_LIMIT
 
 if TYPE_CHECKING:
     from clearinghouse.bootstrap import Root
 
 __all__ = ["describe", "feed", "signal_detail"]
 
-FEED_LIMIT = 1_000
+FEED_LIMIT = FEED_PAGE_LIMIT
 
 
 def describe(ctx: Root, state: rows.SignalState) -> dict:

@@ -10,10 +10,10 @@ statement's log index (the change sequence the feed and the indexes follow).
 
 from __future__ import annotations
 
-import hashlib
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from clearinghouse import domain
+from clearinghouse.domain.log_state import signal_digest
 from clearinghouse.domain.transitions import VERDICTS, Stamp, new_signal_record
 from clearinghouse.signals.items import ItemErrors
 from clearinghouse.signals.items import parse_items as parse_signals
@@ -60,11 +60,6 @@ class FeedbackItem(NamedTuple):
 
 
 Item = SubmissionItem | RetractionItem | FeedbackItem
-
-
-def signal_digest(signal: Signal) -> bytes:
-    """The identity of a signal: SHA-256 of ``type:canonical value``."""
-    return hashlib.sha256(f"{signal.signal_type}:{signal.text}".encode()).digest()
 
 
 def parse_items(

@@ -22,6 +22,7 @@ from clearinghouse.store.log import SqlNodeReader, log_size, read_entries
 from clearinghouse.tlog.checkpoint import Checkpoint, sign_checkpoint
 from clearinghouse.tlog.note import NoteVerifier
 from clearinghouse.tlog.proofs import consistency_proof, inclusion_proof, root
+from clearinghouse.wire import LOG_ENTRIES_LIMIT
 
 if TYPE_CHECKING:
     from clearinghouse.store.db import Database
@@ -37,7 +38,7 @@ __all__ = [
     "receipt",
 ]
 
-MAX_ENTRIES = 1_000
+MAX_ENTRIES = LOG_ENTRIES_LIMIT
 _ENTRY_FRAME = len('{"index":,"data":""}')
 _READ_SLICE = 100  # entries read from the database at a time for one page
 VKEY_STATE = "log_vkey"

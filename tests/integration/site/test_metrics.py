@@ -81,3 +81,37 @@ def test_a_429_is_counted_as_a_rate_limit_refusal(context, metered):
         as_text=True
     )
     assert 'clearinghouse_rate_limited_total{route="/v1/test-429"} 1.0' in text
+
+
+def test_request_log_lines_are_json_without_hash_values(context, metered):
+    import json
+    import logging
+
+    lines: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            lines.append(record.getMessage())
+
+    log = logging.getLogger("clearinghouse.access")
+    handler, level = Keep(), log.level
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    try:
+        alice = add_member(context, metered, "alice")
+        value = random_pdq()
+        query = {"signal_type": "pdq", "value": value}
+        assert alice.request("GET", "/v1/match", query=query).status_code == 200
+        assert metered.get(f"/log?before=1&x={value}").status_code == 200
+        assert metered.get("/no/such/page").status_code == 404
+    finally:
+        log.removeHandler(handler)
+        log.setLevel(level)
+    records = [json.loads(line) for line in lines]
+    assert [(r["route"], r["status"], r["member"]) for r in records] == [
+        ("/v1/match", 200, "alice"),
+        ("/log", 200, None),
+        ("unmatched", 404, None),
+    ]
+    assert all(r["duration_ms"] >= 0 and r["method"] == "GET" for r in records)
+    assert not any(value in line or "before=" in line for line in lines)

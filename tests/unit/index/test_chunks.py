@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from clearinghouse.index.chunks import (
+    OFFSETS_BYTES_PER_CODE,
     Layout,
     candidate_layouts,
     choose_layout,
@@ -66,4 +67,7 @@ def test_layout_choice_respects_the_memory_budget() -> None:
     small = choose_layout(256, 1_000, 31)
     assert 4 * small.table_sizes().sum() <= 1 << 22
     large = choose_layout(256, 10_000_000, 31)
-    assert 4 * large.table_sizes().sum() <= 16 * 10_000_000
+    assert 4 * large.table_sizes().sum() <= OFFSETS_BYTES_PER_CODE * 10_000_000
+    # with the postings (4 bytes per chunk), codes (32) and ids (8): within 128 bytes/hash
+    per_hash = 4 * large.table_sizes().sum() / 10_000_000 + 4 * large.nchunks + 40
+    assert per_hash <= 128

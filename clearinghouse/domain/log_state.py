@@ -1,0 +1,200 @@
+"""The state the log implies: a fold of the same transitions the services apply, over
+the log's entries alone (``db rebuild --from-log`` writes it, ``db check`` compares it).
+
+Each entry type has one folding function in ``FOLD``; adding a type is one entry there.
+Statements are re-read from the envelopes the log holds verbatim; their signatures are
+the auditor's business (``audit verify``), not this fold's.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from clearinghouse.crypto import Envelope
+from clearinghouse.domain.records import SignalHistory
+from clearinghouse.domain.transitions import (
+    Refused,
+    Stamp,
+    feedback,
+    new_signal_record,
+    retract,
+    submit,
+)
+from clearinghouse.errors import ClearinghouseError
+from clearinghouse.signals.registry import SignalRegistry
+from clearinghouse.signals.types import Signal
+
+__all__ = [
+    "FOLD",
+    "KeyRecord",
+    "LogState",
+    "MemberRecord",
+    "StatementRecord",
+    "fold",
+    "signal_digest",
+]
+
+
+class MemberRecord(NamedTuple):
+    id: str
+    name: str
+    roles: tuple[str, ...]  # sorted
+    status: str
+    created_at: datetime
+
+
+class KeyRecord(NamedTuple):
+    key_id: str
+    member: str
+    public_key: bytes
+    status: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class StatementRecord(NamedTuple):
+    """A statement as accepted; in the fold its id is its log index."""
+
+    log_index: int
+    kind: str
+    member: str
+    key_id: str
+    envelope_digest: bytes
+    created_at: datetime
+    items: tuple[tuple[int, str], ...]  # (signal id, status) per item, as answered
+
+
+def signal_digest(signal: Signal) -> bytes:
+    """The identity of a signal: SHA-256 of ``type:canonical value``."""
+    return hashlib.sha256(f"{signal.signal_type}:{signal.text}".encode()).digest()
+
+
+@dataclass
+class LogState:
+    """Members, keys, signal histories and statements after some prefix of the log."""
+
+    members: dict[str, MemberRecord] = field(default_factory=dict)
+    keys: dict[str, KeyRecord] = field(default_factory=dict)
+    histories: dict[bytes, SignalHistory] = field(default_factory=dict)
+    statements: list[StatementRecord] = field(default_factory=list)
+    taxonomy_digest: str | None = None
+    size: int = 0
+    problems: list[str] = field(default_factory=list)  # entries the rules refuse
+
+    def next_signal_id(self) -> int:
+        return len(self.histories) + 1
+
+
+def fold(entries: Iterable[tuple[int, bytes]], registry: SignalRegistry) -> LogState:
+    """The state implied by ``entries`` (``(index, bytes)`` from index 0, in order)."""
+    state = LogState()
+    for index, data in entries:
+        if index != state.size:
+            raise ValueError(f"log entries must be dense from 0: got {index} after {state.size}")
+        entry = json.loads(data)
+        kind = entry.get("type")
+        step = FOLD.get(kind)
+        if step is None:
+            state.problems.append(f"entry {index}: unknown type {kind!r}")
+        else:
+            try:
+                step(state, index, _time(entry["time"]), entry, registry)
+            except (KeyError, TypeError, ValueError, ClearinghouseError) as exc:
+                state.problems.append(f"entry {index} ({kind}): cannot be applied: {exc!r}")
+        state.size += 1
+    return state
+
+
+def _time(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _member_added(state: LogState, index: int, now: datetime, e: dict, _r) -> None:
+    state.members[e["member"]] = MemberRecord(
+        e["member"], e["name"], tuple(sorted(e["roles"])), "active", now
+    )
+    _key_added(state, index, now, e, _r)
+
+
+def _member_status(status: str) -> Callable:
+    def step(state: LogState, index: int, now: datetime, e: dict, _r) -> None:
+        state.members[e["member"]] = state.members[e["member"]]._replace(status=status)
+
+    return step
+
+
+def _member_roles_changed(state: LogState, index: int, now: datetime, e: dict, _r) -> None:
+    member = state.members[e["member"]]
+    state.members[e["member"]] = member._replace(roles=tuple(sorted(e["roles"])))
+
+
+def _key_added(state: LogState, index: int, now: datetime, e: dict, _r) -> None:
+    raw = base64.b64decode(e["public_key"])
+    state.keys[e["key_id"]] = KeyRecord(e["key_id"], e["member"], raw, "active", now, None)
+
+
+def _key_revoked(state: LogState, index: int, now: datetime, e: dict, _r) -> None:
+    key = state.keys[e["key_id"]]
+    state.keys[e["key_id"]] = key._replace(status="revoked", revoked_at=now)
+
+
+def _taxonomy(state: LogState, index: int, now: datetime, e: dict, _r) -> None:
+    state.taxonomy_digest = e["digest"]
+
+
+def _statement(state: LogState, index: int, now: datetime, e: dict, registry) -> None:
+    kind = e["type"]
+    envelope = Envelope.from_dict(e["envelope"])
+    items = json.loads(envelope.payload)["items"]
+    stamp = Stamp(e["member"], index, index, now)
+    answered: list[tuple[int, str]] = []
+    for n, item in enumerate(items):
+        parse = registry.parse if kind == "submission" else registry.parse_reference
+        signal = parse(item["signal_type"], item["value"], item.get("quality"))
+        digest = signal_digest(signal)
+        history = state.histories.get(digest, SignalHistory(None))
+        try:
+            if kind == "submission":
+                new = None
+                if history.signal is None:
+                    new = new_signal_record(
+                        state.next_signal_id(), signal.signal_type, signal.text, digest,
+                        signal.quality, stamp,
+                    )  # fmt: skip
+                outcome = submit(
+                    history, stamp, new_signal=new, labels=tuple(item["labels"]),
+                    content_type=item.get("content_type"), note=item.get("note"),
+                )  # fmt: skip
+            elif kind == "retraction":
+                outcome = retract(history, stamp)
+            else:
+                outcome = feedback(history, stamp, verdict=item["verdict"], reason=item["reason"])
+        except Refused as refused:
+            state.problems.append(f"entry {index} item {n}: refused by the rules: {refused}")
+            continue
+        state.histories[digest] = outcome.after
+        answered.append((outcome.after.signal.id, outcome.status))
+    digest = bytes.fromhex(envelope.digest())
+    state.statements.append(
+        StatementRecord(index, kind, e["member"], e["key_id"], digest, now, tuple(answered))
+    )
+
+
+FOLD: dict[str, Callable[[LogState, int, datetime, dict, Any], None]] = {
+    "member_added": _member_added,
+    "member_suspended": _member_status("suspended"),
+    "member_unsuspended": _member_status("active"),
+    "member_roles_changed": _member_roles_changed,
+    "key_added": _key_added,
+    "key_revoked": _key_revoked,
+    "taxonomy": _taxonomy,
+    "submission": _statement,
+    "retraction": _statement,
+    "feedback": _statement,
+}

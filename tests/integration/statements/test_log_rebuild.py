@@ -1,0 +1,146 @@
+"""The log rebuilds the state: ``db check`` finds nothing to report after a busy log,
+``db rebuild --from-log`` into an empty database yields the same state, and rows edited
+or deleted behind the service's back are reported, never a 500."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import create_engine, delete, text, update
+from support import add_member, pdq_item, random_pdq
+
+from clearinghouse.bootstrap import bootstrap
+from clearinghouse.cli.main import build_cli
+from clearinghouse.services import log_check, members
+from clearinghouse.store import migrate, state_tables
+from clearinghouse.store.models import Contribution, Signal
+
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+THREAT = "behaviour:imminent-credible-threat"
+
+
+def _busy_log(context, client) -> dict:
+    """Submit, corroborate, dispute, retract (one of two, then the last), resubmit, give
+    feedback twice, rotate a key and suspend a member."""
+    alpha = add_member(context, client, "alpha")
+    bravo = add_member(context, client, "bravo")
+    charlie = add_member(context, client, "charlie", roles="submitter,matcher")
+    shared, alone = random_pdq(), random_pdq()
+    md5 = {"signal_type": "md5", "value": "ab" * 16, "content_type": "video/mp4",
+           "labels": [THREAT], "note": "from a channel"}  # fmt: skip
+    steps = [
+        alpha.state("submission", [pdq_item(shared), pdq_item(alone), md5]),
+        bravo.state("submission", [pdq_item(shared, labels=[THREAT])]),
+        alpha.state("submission", [pdq_item(shared, labels=[THREAT])]),  # labels merged
+        charlie.state("feedback", [{"signal_type": "pdq", "value": shared,
+                                    "verdict": "disagree", "reason": "news"}]),
+        bravo.state("feedback", [{"signal_type": "pdq", "value": shared,
+                                  "verdict": "agree", "reason": "seen it"}]),
+        charlie.state("feedback", [{"signal_type": "pdq", "value": shared,
+                                    "verdict": "agree", "reason": "changed my mind"}]),
+        alpha.state("retraction", [{"signal_type": "pdq", "value": shared, "reason": "x"}]),
+        alpha.state("retraction", [{"signal_type": "pdq", "value": alone, "reason": "x"}]),
+        alpha.state("submission", [pdq_item(alone)]),  # back after its retraction
+        bravo.state("retraction", [{"signal_type": "pdq", "value": shared, "reason": "y"}]),
+    ]  # fmt: skip
+    for answer in steps:
+        assert answer.status_code == 201, answer.json
+    spare = type(alpha.key).generate()
+    members.add_key(context.db, "alpha", spare.verify_key)
+    members.revoke_key(context.db, "alpha", alpha.key.key_id)
+    alpha.key = spare
+    assert alpha.state("submission", [pdq_item(random_pdq())]).status_code == 201
+    members.suspend_member(context.db, "charlie")
+    return {"shared": shared, "alone": alone, "alpha": alpha}
+
+
+@pytest.fixture
+def empty_database(_template_db, tmp_path):
+    """A second migrated, empty database of the same kind."""
+    if not PG_URL:
+        yield f"sqlite:///{tmp_path / 'rebuilt.db'}"
+        return
+    base, _, _ = PG_URL.rpartition("/")
+    name = f"rebuild_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _comparable(root):
+    with root.db.read() as session:
+        s = state_tables.read_state(session)
+    return (s.members, s.keys, s.signals, s.contributions, s.feedback, s.statements,
+            s.taxonomy_digest)  # fmt: skip
+
+
+def test_a_busy_log_implies_the_state_and_rebuilds_it(context, client, settings, empty_database):
+    _busy_log(context, client)
+    assert log_check.check(context) == []
+
+    migrate.upgrade(empty_database)
+    target = bootstrap(settings.replace(database_url=empty_database))
+    try:
+        counts = log_check.rebuild(target, context.db)
+        assert counts["statements"] == 11 and counts["members"] == 3
+        assert log_check.check(target) == []
+        assert _comparable(target) == _comparable(context)
+        with pytest.raises(Exception, match="not empty"):
+            log_check.rebuild(target, context.db)
+    finally:
+        target.close()
+
+
+def test_db_check_and_rebuild_commands(context, client, settings, empty_database, monkeypatch):
+    _busy_log(context, client)
+    runner = CliRunner()
+    monkeypatch.setenv("CLEARINGHOUSE_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("CLEARINGHOUSE_DATABASE_URL", settings.effective_database_url)
+    clean = runner.invoke(build_cli(), ["db", "check"])
+    assert clean.exit_code == 0, clean.output
+    migrate.upgrade(empty_database)
+    monkeypatch.setenv("CLEARINGHOUSE_DATABASE_URL", empty_database)
+    built = runner.invoke(
+        build_cli(), ["db", "rebuild", "--from-log", settings.effective_database_url, "--json"]
+    )
+    assert built.exit_code == 0, built.output
+    assert runner.invoke(build_cli(), ["db", "check"]).exit_code == 0
+
+
+def test_rows_changed_behind_the_back_are_reported_and_never_a_500(context, client):
+    log = _busy_log(context, client)
+    alpha = log["alpha"]
+    engine = create_engine(context.db.url)
+    try:
+        with engine.begin() as conn:
+            if engine.dialect.name == "postgresql":
+                conn.execute(text("SET LOCAL session_replication_role = replica"))
+            md5_id = conn.execute(text("SELECT id FROM signals WHERE signal_type = 'md5'")).scalar()
+            conn.execute(delete(Contribution).where(Contribution.signal_id == md5_id))
+            alone = conn.execute(
+                text("SELECT id FROM signals WHERE value = :v"), {"v": log["alone"]}
+            ).scalar()
+            conn.execute(update(Signal).where(Signal.id == alone).values(status="retracted"))
+    finally:
+        engine.dispose()
+
+    found = log_check.check(context)
+    assert any(line.startswith(f"contribution {md5_id}/alpha: missing") for line in found)
+    assert any(line.startswith(f"signal {alone}: status is 'retracted'") for line in found)
+    assert len(found) == 2, found
+
+    for path in (f"/v1/signals/{md5_id}", f"/v1/signals/{alone}", "/v1/signals"):
+        assert alpha.request("GET", path).status_code < 500
+    lookup = alpha.request("GET", f"/v1/match?signal_type=md5&value={'ab' * 16}")
+    assert lookup.status_code < 500
+    again = alpha.state("retraction", [{"signal_type": "md5", "value": "ab" * 16, "reason": "z"}])
+    assert again.status_code < 500
