@@ -36,7 +36,9 @@ test: lint
 walkthrough: $(STAMP)
 	$(BIN)/python scripts/walkthrough.py
 
+# match_wrk drives the server with wrk (Debian package), installed here when missing.
 bench: $(STAMP)
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python benchmarks/run_all.py
 
 format: $(STAMP)

@@ -37,23 +37,25 @@ def running_server(
     port = _free_port()
     command = [sys.executable, "-m", "clearinghouse.cli", "serve", "--port", str(port),
                "--workers", str(workers), "--threads", str(threads)]  # fmt: skip
-    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + ready_timeout
-        while True:
-            if proc.poll() is not None:
-                raise SystemExit(f"server exited: {proc.stderr.read().decode()[-1000:]}")
-            try:
-                if requests.get(base + "/readyz", timeout=5).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit("server did not become ready")
-            time.sleep(0.2)
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        proc.stderr.close()
+    # The server's stderr goes to a file: a pipe nobody reads fills up and stalls it.
+    with open(data_dir / "server.err", "w+b") as errlog:
+        proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=errlog)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + ready_timeout
+            while True:
+                if proc.poll() is not None:
+                    errlog.seek(0)
+                    raise SystemExit(f"server exited: {errlog.read().decode()[-1000:]}")
+                try:
+                    if requests.get(base + "/readyz", timeout=5).status_code == 200:
+                        break
+                except requests.RequestException:
+                    pass
+                if time.monotonic() > deadline:
+                    raise SystemExit("server did not become ready")
+                time.sleep(0.2)
+            yield base
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)

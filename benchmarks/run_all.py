@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["hashing", "ingest", "matching", "match_http", "tlog", "audit", "site"]
+ORDER = ["hashing", "ingest", "matching", "match_http", "match_wrk", "tlog", "audit", "site"]
 
 
 def main() -> int:

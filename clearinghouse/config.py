@@ -133,6 +133,7 @@ class Settings:
     max_match_queries: int = _field(
         MATCH_QUERIES_LIMIT, _int(1), "most queries in one match request"
     )
+    max_matches_per_query: int = _field(100, _int(1), "most matches answered per query")
     max_list_bytes: int = _field(
         4 * 1024 * 1024, _int(4096), "byte ceiling of a list answer (log entries, feed)"
     )
@@ -140,6 +141,7 @@ class Settings:
     signature_max_skew: int = _field(300, _int(1, 3600), "allowed clock skew of created, seconds")
     pdq_min_quality: int = _field(50, _int(0, 100), "lowest PDQ quality accepted")
     vpdq_max_frames: int = _field(10_000, _int(1), "most frames in one vPDQ value")
+    vpdq_max_query_frames: int = _field(1_000, _int(1), "most frames in one vPDQ lookup")
     vpdq_query_match_pct: float = _field(80.0, _float_pos, "share of query frames that must match")
     vpdq_index_match_pct: float = _field(0.0, float, "share of indexed frames that must match")
     max_distance_ceilings: tuple[tuple[str, int], ...] = _field(

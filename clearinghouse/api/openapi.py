@@ -86,6 +86,67 @@ _SIGNAL = {
     },
 }
 
+_MATCH = {
+    "type": "object",
+    "description": "a live signal's state and its distance from the query",
+    "required": [
+        "signal_id",
+        "signal_type",
+        "value",
+        "status",
+        "labels",
+        "contributors",
+        "confirmed",
+        "disputed",
+        "first_seen",
+        "last_seen",
+        "distance",
+    ],
+    "properties": {
+        **{k: v for k, v in _SIGNAL["properties"].items() if k not in ("content_types", "is_mine")},
+        "distance": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Hamming distance; 0 for exact types; for vpdq the share (%) "
+            "of query frames that matched no frame",
+        },
+    },
+}
+
+_MATCH_RESULTS = {
+    "type": "object",
+    "required": ["results"],
+    "properties": {
+        "results": {
+            "type": "array",
+            "description": "one result per query, in query order",
+            "items": {
+                "type": "object",
+                "required": ["matches"],
+                "properties": {
+                    "matches": {
+                        "type": "array",
+                        "items": _MATCH,
+                        "description": "at most CLEARINGHOUSE_MAX_MATCHES_PER_QUERY, "
+                        "nearest first (distance, then signal_id)",
+                    },
+                    "truncated": {
+                        "type": "boolean",
+                        "const": True,
+                        "description": "present when more signals were within max_distance",
+                    },
+                    "total": {
+                        "type": "integer",
+                        "minimum": 0,
+                        "description": "present with truncated: how many were within "
+                        "max_distance (with dihedral, the largest count of one form)",
+                    },
+                },
+            },
+        }
+    },
+}
+
 _SIGNAL_PAGE = {
     "type": "object",
     "required": ["signals", "next", "checkpoint_time"],
@@ -155,12 +216,14 @@ def document() -> dict:
                     "matcher",
                     "results in query order",
                     body="MatchRequest",
+                    answer="MatchResults",
                 ),
                 "get": _op(
                     "Look up one hash",
                     "matcher",
                     "one result",
                     params=("signal_type", "value", "max_distance", "dihedral"),
+                    answer="MatchResults",
                 ),
             },
             "/v1/labels": {
@@ -293,6 +356,7 @@ def document() -> dict:
                     },
                 },
                 "SignalPage": _SIGNAL_PAGE,
+                "MatchResults": _MATCH_RESULTS,
                 "PublicKey": {
                     "type": "object",
                     "required": ["public_key"],

@@ -20,7 +20,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from clearinghouse.errors import InvalidInput
-from clearinghouse.index import ExactIndex, HammingIndex, SnapshotBusy, SnapshotError, VpdqIndex
+from clearinghouse.index import (
+    ExactIndex,
+    HammingIndex,
+    Matches,
+    SnapshotBusy,
+    SnapshotError,
+    VpdqIndex,
+)
 from clearinghouse.services.signal_views import describe_many
 from clearinghouse.signals.dihedral import dihedral_variants
 from clearinghouse.signals.items import ItemErrors
@@ -196,23 +203,27 @@ class Matcher:
 
     # -- lookups ------------------------------------------------------------------------
 
-    def search_many(self, queries: list[Query]) -> list[list[tuple[int, int]]]:
-        """``search`` for each query; queries of one type and distance go to the index as
-        one batch, which spreads them over the cores."""
-        out: list[list[tuple[int, int]]] = [[] for _ in queries]
+    def search_many(self, queries: list[Query], limit: int | None = None) -> list[Matches]:
+        """The ``limit`` nearest matches of each query and their total count; queries of
+        one type and distance go to the index as one batch, which spreads them over the
+        cores."""
+        out: list[Matches] = [_NO_MATCHES] * len(queries)
         groups: dict[tuple[str, int], list[int]] = {}
         for n, q in enumerate(queries):
             groups.setdefault((q.signal.signal_type, q.max_distance), []).append(n)
         for (signal_type, max_distance), members in groups.items():
             values = [_index_value(queries[n].signal) for n in members]
-            hits = self.indexes[signal_type].search_many(values, max_distance)
+            hits = self.indexes[signal_type].search_many(values, max_distance, limit=limit)
             for n, found in zip(members, hits, strict=True):
-                out[n] = found.pairs()
+                out[n] = found
         return out
 
     def search(self, query: Query) -> list[tuple[int, int]]:
         """``(signal_id, distance)`` of every indexed signal within the query's distance."""
-        return self.search_many([query])[0]
+        return self.search_many([query])[0].pairs()
+
+
+_NO_MATCHES = Matches(np.empty(0, np.int64), np.empty(0, np.int32), 0)
 
 
 def _index_value(signal: Signal) -> object:
@@ -250,6 +261,11 @@ def _parse_query(ctx: Root, item: Any) -> Query:
     registry = ctx.registry
     signal = registry.parse_reference(item["signal_type"], item["value"], item.get("quality"))
     max_distance = registry.resolve_max_distance(item["signal_type"], item.get("max_distance"))
+    if signal.signal_type == "vpdq":
+        frames, most = len(signal.to_bytes()) // 32, ctx.settings.vpdq_max_query_frames
+        if frames > most:
+            reason = f"{frames} frames; at most {most} per vPDQ query"
+            raise InvalidInput(f"value: {reason}", errors=[{"field": "value", "reason": reason}])
     return Query(signal, max_distance)
 
 
@@ -267,24 +283,37 @@ def match(ctx: Root, matcher: Matcher, queries: list[Query], dihedral: bool) -> 
             ]
         variants.extend(forms)
         owners.extend([n] * len(forms))
+    limit = ctx.settings.max_matches_per_query
     found: list[dict[int, int]] = [{} for _ in queries]
-    for n, hits in zip(owners, matcher.search_many(variants), strict=True):
+    totals = [0] * len(queries)  # matches within the distance, kept or not
+    cut = [False] * len(queries)  # some form of the query had more than the limit
+    for n, hits in zip(owners, matcher.search_many(variants, limit), strict=True):
         best = found[n]
-        for sid, dist in hits:
+        for sid, dist in hits.pairs():
             if sid not in best or dist < best[sid]:
                 best[sid] = dist
-    ids = sorted({sid for best in found for sid in best})
+        totals[n] = max(totals[n], hits.total)
+        cut[n] = cut[n] or hits.truncated
+    kept = [sorted(best.items(), key=lambda kv: (kv[1], kv[0]))[:limit] for best in found]
+    ids = sorted({sid for pairs in kept for sid, _ in pairs})
     with ctx.db.read() as session:
         shown = describe_many(ctx, session, ids) if ids else {}
     matcher.counters["requests"] += 1
     matcher.counters["queries"] += len(queries)
     matcher.counters["queries_with_matches"] += sum(1 for best in found if best)
     results = []
-    for best in found:
-        matches = [
-            {**shown[sid], "distance": dist}
-            for sid, dist in sorted(best.items(), key=lambda kv: (kv[1], kv[0]))
-            if sid in shown and shown[sid]["status"] == "active"
-        ]
-        results.append({"matches": matches})
+    for n, pairs in enumerate(kept):
+        result: dict = {
+            "matches": [
+                {**shown[sid], "distance": dist}
+                for sid, dist in pairs
+                if sid in shown and shown[sid]["status"] == "active"
+            ]
+        }
+        if cut[n] or len(found[n]) > limit:
+            # Exact for one form; with dihedral forms that were cut, the largest count
+            # of a single form (a lower bound on the distinct signals of all eight).
+            result["truncated"] = True
+            result["total"] = max(totals[n], len(found[n]))
+        results.append(result)
     return {"results": results}
