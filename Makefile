@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 export CLEARINGHOUSE_DATA_DIR ?= ./var
 
-.PHONY: install run test test-sqlite test-postgres lint format bench clean
+.PHONY: install run test test-sqlite test-postgres lint format bench walkthrough clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,7 @@ install: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/clearinghouse db upgrade
-	@echo "Clearinghouse: http://$(HOST):$(PORT)/  (health: http://$(HOST):$(PORT)/healthz)"
+	@echo "Clearinghouse on http://$(HOST):$(PORT)  (GET /healthz, GET /v1/openapi.json; another port: PORT=8081 make run)"
 	$(BIN)/clearinghouse serve --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)
@@ -31,6 +31,10 @@ lint: $(STAMP)
 # The whole suite on SQLite, then again on a fresh PostgreSQL database.
 test: lint
 	$(BIN)/python scripts/run_tests.py
+
+# The README's walkthrough, run as written against a throwaway server, as a transcript.
+walkthrough: $(STAMP)
+	$(BIN)/python scripts/walkthrough.py
 
 # match_wrk drives the server with wrk (Debian package), installed here when missing.
 bench: $(STAMP)

@@ -31,7 +31,7 @@ class MissingExtra(Exception):
     def __init__(self, extra: str, package: str) -> None:
         super().__init__(
             f"this command needs the {extra} install ({package} is missing): "
-            f"pip install 'clearinghouse[{extra}]'"
+            f"pip install '/path/to/clearinghouse[{extra}]' (the repository checkout)"
         )
         self.extra = extra
 

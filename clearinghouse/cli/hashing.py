@@ -1,10 +1,11 @@
 """``clearinghouse hash``: hash files locally, one JSON line per signal on stdout.
 
 The media never leaves the machine: this command only reads files and prints hashes.
-Files are hashed in parallel worker processes; results are printed in the order the
-paths were given. A file that cannot be hashed becomes a ``{"path", "error"}`` line and
-the rest go on; the exit status is 1 if any file failed. The progress bar goes to stderr,
-never stdout, so the output can be piped straight into ``clearinghouse submit``.
+Files are hashed in parallel worker processes (a handful in this one); results are
+printed in the order the paths were given. A file that cannot be hashed becomes a
+``{"path", "error"}`` line and the rest go on; the exit status is 1 if any file failed.
+The progress bar goes to stderr, never stdout, so the output can be piped straight into
+``clearinghouse submit``.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ __all__ = ["hash_cmd"]
 _TYPES = ("pdq", "phash", "dhash", "ahash", "whash", "vpdq", "md5", "sha256")
 _PROGRESS_MIN_FILES = 6  # below this a bar is noise
 _CHUNK = 4  # files per task: fewer round trips, still balanced across workers
+_POOL_MIN_FILES = 8  # below this, files are hashed in this process
 
 
 @click.command("hash")
@@ -121,8 +123,9 @@ def _expand(paths: tuple[Path, ...], recursive: bool) -> Iterator[Path]:
 def _hash_all(
     files: list[Path], options: Any, jobs: int
 ) -> Iterator[tuple[Path, list[dict[str, Any]], str | None]]:
-    """``(path, records, error)`` per file, in order; in worker processes unless just one file."""
-    if len(files) < 2:
+    """``(path, records, error)`` per file, in order; in worker processes for larger sets."""
+    if jobs == 1 or len(files) < _POOL_MIN_FILES:
+        # Starting worker processes costs more than hashing a handful of files here.
         for path in files:
             yield _hash_one(path, options)
         return

@@ -74,9 +74,22 @@ def get_cmd(signal_id: int, server: str, member: str, key_path: str, as_json: bo
         click.echo(json.dumps(signal))
         return
     for name, value in signal.items():
-        if isinstance(value, dict | list):
-            value = json.dumps(value)
-        click.echo(f"{name}: {value}")
+        click.echo(f"{name}: {_text(value)}")
+
+
+def _text(value: Any) -> str:
+    """A field for people: true/false, labels as `label×count`, nested fields inline."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "none"
+    if isinstance(value, dict):
+        if value and all(isinstance(v, int) and not isinstance(v, bool) for v in value.values()):
+            return ", ".join(f"{k}×{v}" for k, v in value.items())
+        return ", ".join(f"{k}={_text(v)}" for k, v in value.items()) or "none"
+    if isinstance(value, list):
+        return ", ".join(_text(v) for v in value) or "none"
+    return str(value)
 
 
 @signals.command("feed")

@@ -23,19 +23,31 @@ __all__ = ["build_cli", "cli", "main"]
 _SECTIONS = (
     ("Member commands (talk to a server: --server/CLEARINGHOUSE_URL, --member, --key)",
      ("submit", "retract", "feedback", "match", "labels", "signals", "export", "audit", "site")),
-    ("Operator commands (work on the database directly: CLEARINGHOUSE_DATABASE_URL, "
-     "default SQLite in $CLEARINGHOUSE_DATA_DIR, ./var)",
+    ("Operator commands (work on the database directly: {database})",
      ("serve", "db", "members", "keys")),
     ("Local commands (no server, no database)", ("keygen", "hash", "demo")),
 )  # fmt: skip
 
 
 class _Group(click.Group):
-    """Sections in ``--help``; project errors as one line and exit status 1."""
+    """Lazily loaded commands, sections in ``--help``, project errors as one line and exit
+    status 1."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(name for name in _WHERE if self.get_command(ctx, name) is not None)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in self.commands and name in _WHERE:
+            command = _load(name)
+            if command is not None:
+                self.add_command(command, name)
+        return self.commands.get(name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        self.list_commands(ctx)  # loads them all, for their help lines
         listed: set[str] = set()
         for title, names in _SECTIONS:
+            title = title.format(database=_database_here())
             rows = [
                 (name, self.commands[name].get_short_help_str(60))
                 for name in names
@@ -61,6 +73,8 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except ClearinghouseError as exc:
             _report(exc, as_json)
+        except BrokenPipeError:
+            raise  # the reader of our output went away: click exits quietly
         except OSError as exc:  # a file or port the user named
             _report(_os_error(exc), as_json)
         except MissingExtra as exc:
@@ -73,6 +87,20 @@ class _Group(click.Group):
                 raise
             _report(ClearinghouseError(str(missing)), as_json)
         sys.exit(1)
+
+
+def _database_here() -> str:
+    """Where operator commands run from here would find the database."""
+    try:
+        from clearinghouse.config import load_settings
+
+        settings = load_settings()
+    except ClearinghouseError as exc:
+        return f"settings not valid here: {exc.detail}"
+    url = settings.effective_database_url
+    if settings.is_sqlite:
+        return f"here {url.split(':///', 1)[-1]}; set CLEARINGHOUSE_DATA_DIR to change"
+    return "CLEARINGHOUSE_DATABASE_URL"
 
 
 def _os_error(exc: OSError) -> ClearinghouseError:
@@ -143,9 +171,10 @@ def cli() -> None:
     """
 
 
-# (command name, module, attribute). Member, audit and local commands need only the base
-# install; when the server's (or hashing) dependencies of another are missing, it is
-# registered as a command that says which extra to install (DESIGN §12).
+# (command name, module, attribute), each imported only when run (or listed by --help),
+# so a member command never pays for the server's imports. Member, audit and local
+# commands need only the base install; when the server's (or hashing) dependencies of
+# another are missing, it stands in as a command that says which extra to install.
 COMMANDS = (
     ("serve", "clearinghouse.cli.serve", "serve"),
     ("db", "clearinghouse.cli.db", "db"),
@@ -164,23 +193,24 @@ COMMANDS = (
     ("demo", "clearinghouse.cli.demo", "demo"),
     ("site", "clearinghouse.cli.site", "site"),
 )
+_WHERE = {name: (module, attribute) for name, module, attribute in COMMANDS}
+
+
+def _load(name: str) -> click.Command | None:
+    module, attribute = _WHERE[name]
+    try:
+        return getattr(importlib.import_module(module), attribute)
+    except ModuleNotFoundError as exc:
+        if exc.name == module:  # a command that is not part of this installation
+            return None
+        missing = missing_extra(exc)
+        if missing is None:
+            raise
+        return _needs_extra(name, missing)
 
 
 def build_cli() -> click.Group:
-    """The command group with every command registered (idempotent)."""
-    if cli.commands:
-        return cli
-    for name, module, attribute in COMMANDS:
-        try:
-            command = getattr(importlib.import_module(module), attribute)
-        except ModuleNotFoundError as exc:
-            if exc.name == module:  # a command that has not landed (yet)
-                continue
-            missing = missing_extra(exc)
-            if missing is None:
-                raise
-            command = _needs_extra(name, missing)
-        cli.add_command(command, name)
+    """The command group (idempotent); commands are loaded when first needed."""
     return cli
 
 
@@ -194,10 +224,18 @@ def _needs_extra(name: str, missing: MissingExtra) -> click.Command:
         name,
         callback=run,
         params=[click.Argument(["args"], nargs=-1, type=click.UNPROCESSED)],
-        help=f"(needs pip install 'clearinghouse[{missing.extra}]')",
+        help=f"(needs the [{missing.extra}] install of the repository checkout)",
         context_settings={"ignore_unknown_options": True, "help_option_names": []},
     )
 
 
 def main() -> None:
-    build_cli()(prog_name="clearinghouse")
+    try:
+        build_cli()(prog_name="clearinghouse")
+    except BrokenPipeError:
+        # The reader went away (`clearinghouse labels | head`): not an error of ours.
+        # Point stdout at devnull so the interpreter's final flush cannot fail again.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import json
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,9 @@ from typing import Any
 import click
 
 from clearinghouse.cli.connection import apply_options, connection_options, make_client
+from clearinghouse.cli.holdings import by_matches, key_of, matched, signals_by_id
 from clearinghouse.cli.lookup import SIGNAL_TYPES, one_signal
+from clearinghouse.cli.statement_files import file_options, send_file, warn
 from clearinghouse.client import (
     MAX_ITEMS,
     Client,
@@ -31,8 +32,7 @@ from clearinghouse.client import (
     retraction_item,
     submission_item,
 )
-from clearinghouse.client.bulk import Plan
-from clearinghouse.errors import ClearinghouseError, InvalidInput
+from clearinghouse.errors import InvalidInput
 
 __all__ = ["feedback_cmd", "retract_cmd", "submit_cmd"]
 
@@ -41,122 +41,6 @@ def member_options(command: Callable) -> Callable:
     """--server, --member, --key (or their environment variables) and --json."""
     json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON lines.")
     return apply_options(command, [*connection_options(), json_option])
-
-
-def _file_options(command: Callable) -> Callable:
-    options = [
-        click.option(
-            "--skip-invalid",
-            is_flag=True,
-            help="Send the valid lines and report the bad ones (default: send nothing).",
-        ),
-        click.option(
-            "--dry-run",
-            is_flag=True,
-            help="Check the file and say what would be sent; send nothing.",
-        ),
-        click.option(
-            "--progress/--no-progress",
-            default=None,
-            help="Progress bar on stderr (default: when stderr is a terminal).",
-        ),
-    ]
-    return apply_options(command, options)
-
-
-def _warn(message: str) -> None:
-    click.echo(f"warning: {message}", err=True)
-
-
-def _plan_text(plan: Plan, dry_run: bool) -> list[str]:
-    verb = "would send" if dry_run else "to send"
-    lines = [
-        f"checked {plan.lines} line(s): {plan.items} item(s) from {plan.item_lines} line(s) {verb}"
-    ]
-    if plan.acknowledged_lines:
-        lines.append(f"lines 1–{plan.acknowledged_lines} were already acknowledged")
-    if plan.below_quality:
-        lines.append(
-            f"skipped {len(plan.below_quality)} PDQ hash(es) below the minimum quality "
-            f"(lines {_ranges(plan.below_quality)})"
-        )
-    if plan.unhashed:
-        lines.append(f"skipped {len(plan.unhashed)} file(s) `hash` could not read")
-    for bad in plan.invalid:
-        lines.append(f"skipped line {bad['line']}: {bad['reason']}")
-    return lines
-
-
-def _ranges(numbers: list[int], limit: int = 20) -> str:
-    text = ", ".join(str(n) for n in numbers[:limit])
-    return text + (f" and {len(numbers) - limit} more" if len(numbers) > limit else "")
-
-
-def _send_file(sender: StatementFile, dry_run: bool, as_json: bool, progress: bool | None) -> None:
-    """Check the whole file, then (unless ``dry_run``) send it, one line per statement."""
-    from tqdm import tqdm
-
-    plan = sender.check()
-    if as_json:
-        click.echo(json.dumps({"plan": _plan_record(plan), "dry_run": dry_run}))
-    else:
-        for line in _plan_text(plan, dry_run):
-            click.echo(line, err=not dry_run)
-    if dry_run:
-        return
-    show = sys.stderr.isatty() if progress is None else progress
-    sent, counts, items = 0, {}, 0
-    try:
-        with tqdm(total=plan.lines, unit="line", file=sys.stderr, disable=not show) as bar:
-            for outcome in sender.run(progress=bar.update):
-                ack = outcome.ack
-                sent, items = sent + 1, items + ack.items
-                for status, n in ack.counts.items():
-                    counts[status] = counts.get(status, 0) + n
-                if as_json:
-                    click.echo(json.dumps(_ack_record(ack, outcome.resent)))
-    except ClearinghouseError as exc:
-        exc.hints = [*getattr(exc, "hints", []), _acknowledged_text(sender)]
-        raise
-    if not as_json:
-        tally = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "nothing"
-        click.echo(f"sent {sent} statement(s) of {items} item(s): {tally}")
-        click.echo(f"journal: {sender.journal.path}")
-
-
-def _plan_record(plan: Plan) -> dict[str, Any]:
-    return {
-        "lines": plan.lines,
-        "items": plan.items,
-        "already_acknowledged_lines": plan.acknowledged_lines,
-        "below_quality_lines": plan.below_quality,
-        "unhashed_lines": plan.unhashed,
-        "invalid": plan.invalid,
-    }
-
-
-def _ack_record(ack, resent: bool) -> dict[str, Any]:
-    return {
-        "statement_id": ack.statement_id,
-        "log_index": ack.log_index,
-        "first_line": ack.first_line,
-        "last_line": ack.last_line,
-        "items": ack.items,
-        **ack.counts,
-        "resent": resent,
-    }
-
-
-def _acknowledged_text(sender: StatementFile) -> str:
-    """Exactly what the server holds from this file, for the error of a refused statement."""
-    done = sender.journal.acknowledged
-    if not done:
-        return "nothing from this file was acknowledged; fix the cause and re-run"
-    ids = ", ".join(str(a.statement_id) for a in done[-5:])
-    return (
-        f"lines 1–{done[-1].last_line} were acknowledged ({len(done)} statement(s), last "
-        f"{ids}); nothing after line {done[-1].last_line} was stored; re-run to send the rest"
-    )
 
 
 def _labels_of(client: Client, dry_run: bool) -> frozenset[str] | None:
@@ -170,7 +54,7 @@ def _labels_of(client: Client, dry_run: bool) -> frozenset[str] | None:
             raise
         from clearinghouse.signals import default_taxonomy
 
-        _warn("server unreachable: labels checked against the default taxonomy")
+        warn("server unreachable: labels checked against the default taxonomy")
         return frozenset(default_taxonomy().labels)
 
 
@@ -191,7 +75,7 @@ def _labels_of(client: Client, dry_run: bool) -> frozenset[str] | None:
     show_default=True,
     help="Items per statement.",
 )
-@_file_options
+@file_options
 @member_options
 def submit_cmd(
     file,
@@ -234,9 +118,9 @@ def submit_cmd(
             options=options,
             batch_size=batch_size,
             skip_invalid=skip_invalid,
-            warn=_warn,
+            warn=warn,
         )
-        _send_file(sender, dry_run, as_json, progress)
+        send_file(sender, dry_run, as_json, progress)
 
 
 def _sources(file: Path | None, value: str | None, signal_type: str | None, ids: tuple) -> Any:
@@ -245,28 +129,6 @@ def _sources(file: Path | None, value: str | None, signal_type: str | None, ids:
     if given != 1:
         raise click.UsageError("give one of FILE, --value with --type, or --signal-id")
     return one
-
-
-def _signals_by_id(client: Client, ids: tuple[int, ...]) -> list[dict[str, Any]]:
-    """The signals behind ``--signal-id``s, as the server shows them."""
-    out = []
-    for signal_id in dict.fromkeys(ids):
-        try:
-            signal = client.signal(signal_id)
-        except NotFoundProblem:
-            raise InvalidInput(f"--signal-id: no signal {signal_id}") from None
-        out.append({"signal_type": signal["signal_type"], "value": signal["value"]})
-    return out
-
-
-def _by_matches(record: dict, make: Callable[[dict], dict]) -> list[dict] | None:
-    """The items of a ``match --json`` line: one per matched signal."""
-    if "matches" not in record:
-        return None
-    matches = record["matches"]
-    if not isinstance(matches, list):
-        raise InvalidInput("matches: expected a list")
-    return [make(m) for m in matches if isinstance(m, dict)]
 
 
 def _send_or_show(
@@ -313,7 +175,7 @@ _signal_id_option = click.option(
 @click.option("--type", "signal_type", type=click.Choice(SIGNAL_TYPES), default=None)
 @_signal_id_option
 @click.option("--reason", required=True, help="Why the hashes are withdrawn.")
-@_file_options
+@file_options
 @member_options
 def retract_cmd(
     file,
@@ -338,12 +200,12 @@ def retract_cmd(
     make = functools.partial(retraction_item, reason=reason)
     with make_client(server, member, key_path) as client:
         if file is None:
-            signals = [one] if one is not None else _signals_by_id(client, signal_ids)
+            signals = [one] if one is not None else signals_by_id(client, signal_ids)
             _send_or_show(client, "retraction", [make(s) for s in signals], dry_run, as_json)
             return
 
         def make_items(record: dict) -> list[dict]:
-            found = _by_matches(record, make)
+            found = by_matches(record, make)
             return [make(record)] if found is None else found
 
         sender = StatementFile(
@@ -353,9 +215,9 @@ def retract_cmd(
             make_items,
             options={"reason": reason},
             skip_invalid=skip_invalid,
-            warn=_warn,
+            warn=warn,
         )
-        _send_file(sender, dry_run, as_json, progress)
+        send_file(sender, dry_run, as_json, progress)
 
 
 @click.command("feedback")
@@ -367,7 +229,7 @@ def retract_cmd(
 @_signal_id_option
 @click.option("--verdict", type=click.Choice(("agree", "disagree")), required=True)
 @click.option("--reason", required=True, help="Why you agree or disagree.")
-@_file_options
+@file_options
 @member_options
 def feedback_cmd(
     file,
@@ -395,11 +257,11 @@ def feedback_cmd(
     with make_client(server, member, key_path) as client:
         if file is None:
             if one is not None:
-                signals = _matched(client, [one]).get(_key(one)) or []
+                signals = matched(client, [one]).get(key_of(one)) or []
                 if not signals:
                     raise InvalidInput(f"--value: no signal matches this {one['signal_type']} hash")
             else:
-                signals = _signals_by_id(client, signal_ids)
+                signals = signals_by_id(client, signal_ids)
             _send_or_show(client, "feedback", [make(s) for s in signals], dry_run, as_json)
             return
         held = [
@@ -407,13 +269,13 @@ def feedback_cmd(
             for line in read_hash_lines(file)
             if line.record is not None and "matches" not in line.record
         ]
-        matched = _matched(client, held)
+        found_for = matched(client, held)
 
         def make_items(record: dict) -> list[dict]:
-            found = _by_matches(record, make)
+            found = by_matches(record, make)
             if found is not None:
                 return found
-            signals = matched.get(_key(record))
+            signals = found_for.get(key_of(record))
             if not signals:
                 raise InvalidInput("no signal matches this hash")
             return [make(s) for s in signals]
@@ -425,34 +287,6 @@ def feedback_cmd(
             make_items,
             options={"verdict": verdict, "reason": reason},
             skip_invalid=skip_invalid,
-            warn=_warn,
+            warn=warn,
         )
-        _send_file(sender, dry_run, as_json, progress)
-
-
-def _key(record: dict) -> tuple[str, str]:
-    return str(record.get("signal_type")), json.dumps(record.get("value"), sort_keys=True)
-
-
-def _matched(client: Client, records: list[dict]) -> dict[tuple[str, str], list[dict]]:
-    """The signals each held hash matches (a stored value matches itself at distance 0)."""
-    from clearinghouse.signals import default_registry
-
-    registry = default_registry()
-    queries, keys = [], []
-    for record in records:
-        key = _key(record)
-        try:
-            registry.parse_reference(record.get("signal_type"), record.get("value"))
-        except InvalidInput:
-            continue  # named as a bad line when the file is checked
-        if key not in keys:
-            keys.append(key)
-            queries.append({"signal_type": record["signal_type"], "value": record["value"]})
-    if not queries:
-        return {}
-    results = client.match(queries)
-    return {
-        key: [{"signal_type": m["signal_type"], "value": m["value"]} for m in r.get("matches", [])]
-        for key, r in zip(keys, results, strict=True)
-    }
+        send_file(sender, dry_run, as_json, progress)

@@ -94,7 +94,9 @@ def test_light_install_has_no_server_dependencies_and_says_what_operators_need(
     assert serve.returncode == 1
     (message,) = serve.stderr.strip().splitlines()
     assert message.startswith("error: this command needs the server install (")
-    assert message.endswith("pip install 'clearinghouse[server]'")
+    assert message.endswith(
+        "pip install '/path/to/clearinghouse[server]' (the repository checkout)"
+    )
     keygen = _run(light_venv, "clearinghouse", "keygen", "member", "--dir", str(tmp_path))
     assert keygen.returncode == 0, keygen.stderr
     assert (tmp_path / "member.key").stat().st_mode & 0o777 == 0o600

@@ -84,3 +84,21 @@ def test_member_must_be_the_owner_of_the_key(cli, acme, globex, tmp_path):
         refused = cli(*args, as_=wrong)
         assert refused.exit_code == 1
         assert f"key {acme.key.key_id} belongs to member 'acme'" in refused.stderr
+
+
+def test_help_says_what_talks_to_a_server_and_where_the_database_is(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from clearinghouse.cli.main import build_cli
+
+    monkeypatch.chdir(tmp_path)
+    env = {"CLEARINGHOUSE_DATA_DIR": None, "CLEARINGHOUSE_DATABASE_URL": None}
+    result = CliRunner().invoke(build_cli(), ["--help"], env=env)
+    assert result.exit_code == 0
+    sections = result.output.split("\n\n")
+    server = next(s for s in sections if s.startswith("Member commands (talk to a server"))
+    local = next(s for s in sections if s.startswith("Operator commands"))
+    assert all(f"  {name} " in server for name in ("submit", "match", "labels", "signals"))
+    assert all(f"  {name} " in local for name in ("serve", "db", "members", "keys"))
+    assert str(tmp_path / "var" / "clearinghouse.db") in local
+    assert not (tmp_path / "var").exists()

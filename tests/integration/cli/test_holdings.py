@@ -72,6 +72,18 @@ def test_match_json_lines_and_signal_ids_are_accepted(cli, globex, tmp_path):
     assert missing.exit_code == 1 and "no signal 999999" in missing.stderr
 
 
+def test_signals_mine_and_feed(cli, globex, tmp_path):
+    mine = [secrets.token_hex(32) for _ in range(2)]
+    _submit(cli, tmp_path, mine)
+    _submit(cli, tmp_path, [secrets.token_hex(32)], name="theirs.jsonl", as_=globex)
+    feed = cli("signals", "feed", "--limit", "1")
+    assert feed.exit_code == 0, feed.output
+    assert len(feed.stdout.splitlines()) == 3 and "next cursor:" in feed.stderr
+    listed = cli("signals", "mine", "--json")
+    assert listed.exit_code == 0, listed.output
+    assert sorted(s["value"] for s in json_lines(listed.stdout)) == sorted(mine)
+
+
 def test_labels_lists_every_family(cli):
     text = cli("labels")
     assert text.exit_code == 0, text.output
@@ -81,3 +93,23 @@ def test_labels_lists_every_family(cli):
     assert any(n.startswith("incident:") for n in names)
     as_json = json_lines(cli("labels", "--json").stdout)
     assert {"label", "family", "description"} <= set(as_json[0])
+
+
+def test_retract_and_feedback_repeated_answer_unchanged(cli, globex, tmp_path):
+    stored = secrets.token_hex(32)
+    _submit(cli, tmp_path, [stored])
+    _submit(cli, tmp_path, [stored], name="theirs.jsonl", as_=globex)
+    [signal] = json_lines(cli("signals", "feed", "--json").stdout)
+    # Other reasons make other envelopes: a repeat, not the same statement sent twice.
+    for reason in ("seen it", "seen it again"):
+        agree = cli("feedback", "--signal-id", signal["signal_id"], "--verdict", "agree",
+                    "--reason", reason, "--json", as_=globex)  # fmt: skip
+        assert agree.exit_code == 0, agree.output
+    assert json.loads(agree.stdout)["items"][0]["status"] == "unchanged"
+    retract = ("retract", "--value", stored, "--type", "pdq", "--reason")
+    first = cli(*retract, "re-reviewed", "--json")
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.stdout)["items"][0]["status"] == "contribution_retracted"
+    again = cli(*retract, "re-reviewed twice")
+    assert again.exit_code == 0, again.output
+    assert again.stdout.endswith(": 1 unchanged\n")

@@ -73,7 +73,7 @@ def test_every_bad_line_is_named_before_anything_is_sent(cli, context, tmp_path)
     dry = cli("submit", hashes, "--label", LABEL, "--skip-invalid", "--dry-run")
     assert dry.exit_code == 0, dry.output
     assert "2 item(s) from 2 line(s) would send" in dry.stdout
-    assert "skipped 1 PDQ hash(es) below the minimum quality (lines 8)" in dry.stdout
+    assert "skipped 1 PDQ hash(es) below the minimum quality (line 8)" in dry.stdout
     assert _log_size(context) == before
 
     sent = cli("submit", hashes, "--label", LABEL, "--skip-invalid", "--json")
