@@ -47,6 +47,7 @@ STATEMENT_ENDPOINTS = {
 }
 BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 PUBLISH_SECONDS = 1.0  # how often a worker republishes its index gauges
+SCRAPE_READY_WAIT = 5.0  # how long a scrape waits for a worker still loading its indexes
 
 
 class Metrics:
@@ -167,8 +168,13 @@ def scrape():
     if not hmac.compare_digest(sent.encode(), f"Bearer {token}".encode()):
         raise AuthenticationError("a scrape needs the metrics bearer token")
     metrics = current_root_metrics()
+    matcher = getattr(root, "_matcher", None)
+    if matcher is not None and matcher.ready.wait(SCRAPE_READY_WAIT):
+        # The answering worker speaks for the indexes: bring it to the log head first,
+        # so a scrape never reports a worker that has not polled yet as lagging.
+        matcher.catch_up()
     if metrics is not None:
-        metrics.publish_indexes(getattr(root, "_matcher", None), force=True)
+        metrics.publish_indexes(matcher, force=True)
     return Response(exposition(root.db, metrics), mimetype=CONTENT_TYPE_LATEST)
 
 
