@@ -4,6 +4,7 @@ from __future__ import annotations
 
 __all__ = [
     "ENDPOINTS",
+    "EXCHANGE_NAMES",
     "FEED_PAGE_LIMIT",
     "LOG_ENTRIES_LIMIT",
     "MATCH_QUERIES_LIMIT",
@@ -25,3 +26,6 @@ ENDPOINTS = {
     "retraction": "/v1/retractions",
     "feedback": "/v1/feedback",
 }
+# Our signal types under the names python-threatexchange gives them (SignalType.get_name()):
+# it knows file digests only as video digests.
+EXCHANGE_NAMES = {"pdq": "pdq", "md5": "video_md5", "sha256": "video_sha256", "vpdq": "vpdq"}

@@ -18,8 +18,9 @@ import click
 
 from clearinghouse.cli.connection import apply_options, connection_options, make_client
 from clearinghouse.client import Client
-from clearinghouse.client.hash_lines import CSV_HEADER, EXCHANGE_NAMES
+from clearinghouse.client.hash_lines import CSV_HEADER
 from clearinghouse.errors import VerificationError
+from clearinghouse.wire import EXCHANGE_NAMES
 
 __all__ = ["export_cmd", "labels_cmd", "signals"]
 
@@ -165,8 +166,9 @@ def export_cmd(
 ) -> None:
     """[server] Write the signal list (your member's view) to stdout.
 
-    CSV rows name types as python-threatexchange does (md5 as video_md5); vPDQ signals,
-    which that CSV cannot hold, are left out and counted on stderr.
+    CSV rows name types as python-threatexchange does (md5 as video_md5, sha256 as
+    video_sha256); vPDQ signals, which that CSV cannot hold, are left out and counted on
+    stderr.
     """
     del as_json  # both formats are machine-readable already
     with make_client(server, member, key_path) as client:

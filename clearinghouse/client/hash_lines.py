@@ -27,13 +27,13 @@ from pathlib import Path
 from typing import Any
 
 from clearinghouse.errors import InvalidInput
+from clearinghouse.wire import EXCHANGE_NAMES
 
-__all__ = ["CSV_HEADER", "EXCHANGE_NAMES", "HashLine", "read_hash_lines", "signal_of"]
+__all__ = ["CSV_HEADER", "HashLine", "read_hash_lines", "signal_of"]
 
 CSV_HEADER = ("signal_type", "signal_str", "collab", "category", "tags")
-# Our signal types under the names python-threatexchange gives them, where they differ.
-EXCHANGE_NAMES = {"md5": "video_md5"}
-_FROM_EXCHANGE = {"video_md5": "md5", "photo_md5": "md5", "md5": "md5"}
+# Names python-threatexchange gives our types, read back (and photo_md5, which it also has).
+_FROM_EXCHANGE = {name: ours for ours, name in EXCHANGE_NAMES.items()} | {"photo_md5": "md5"}
 
 
 @dataclass(frozen=True)

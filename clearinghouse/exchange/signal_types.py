@@ -10,10 +10,10 @@ video with it. A type the running library lacks is skipped, never an error.
 import json
 import typing as t
 
+from clearinghouse.wire import EXCHANGE_NAMES as LIBRARY_NAMES  # ours → get_name()
+
 __all__ = ["LIBRARY_NAMES", "from_library", "to_library"]
 
-# clearinghouse type → library SignalType.get_name()
-LIBRARY_NAMES = {"pdq": "pdq", "md5": "video_md5", "sha256": "video_sha256", "vpdq": "vpdq"}
 _OURS = {lib: ours for ours, lib in LIBRARY_NAMES.items()}
 
 

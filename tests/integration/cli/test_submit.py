@@ -127,7 +127,7 @@ def test_csv_and_type_value_lines(cli, context, globex, tmp_path):
     rows = exported.stdout.splitlines()
     assert rows[0] == "signal_type,signal_str,collab,category,tags"
     assert f"video_md5,{md5},clearinghouse,INVESTIGATION_SEED,{LABEL}" in rows
-    assert f"sha256,{sha},clearinghouse,INVESTIGATION_SEED,{LABEL}" in rows
+    assert f"video_sha256,{sha},clearinghouse,INVESTIGATION_SEED,{LABEL}" in rows
     dataset = tmp_path / "dataset.csv"
     dataset.write_text(exported.stdout)
     # The CSV carries no PDQ quality: those rows are named, the rest sent with their tags.

@@ -7,6 +7,7 @@ import pytest
 from clearinghouse.client.hash_lines import read_hash_lines
 
 MD5 = "0123456789abcdef0123456789abcdef"
+SHA256 = MD5 * 2
 
 
 def _read(tmp_path, text: str):
@@ -26,12 +27,14 @@ def test_json_lines_with_unhashed_files_and_blanks(tmp_path):
 def test_threatexchange_csv(tmp_path):
     text = ("signal_type,signal_str,collab,category,tags\n"
             f"video_md5,{MD5},c,POSITIVE_CLASS,behaviour:attacker-manifesto free-text\n"
-            "pdq,abc,c,INVESTIGATION_SEED,\n")  # fmt: skip
-    header, first, second = _read(tmp_path, text)
+            "pdq,abc,c,INVESTIGATION_SEED,\n"
+            f"video_sha256,{SHA256},c,POSITIVE_CLASS,\n")  # fmt: skip
+    header, first, second, third = _read(tmp_path, text)
     assert header.record is None and header.error is None
     assert first.record == {"signal_type": "md5", "value": MD5,
                             "labels": ["behaviour:attacker-manifesto"]}  # fmt: skip
     assert second.record == {"signal_type": "pdq", "value": "abc"}
+    assert third.record == {"signal_type": "sha256", "value": SHA256}
 
 
 def test_type_value_lines(tmp_path):
