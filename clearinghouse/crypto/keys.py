@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
     Ed25519PublicKey,
 )
+from nacl.bindings import crypto_core_ed25519_is_valid_point
 
 from clearinghouse.errors import InvalidInput, VerificationError
 
@@ -40,7 +41,7 @@ class VerifyKey:
 
     @classmethod
     def from_pem(cls, data: bytes | str) -> VerifyKey:
-        """Load a SubjectPublicKeyInfo PEM; anything else is InvalidInput."""
+        """Load a SubjectPublicKeyInfo PEM of a usable key; anything else is InvalidInput."""
         if isinstance(data, str):
             data = data.encode()
         try:
@@ -49,7 +50,12 @@ class VerifyKey:
             raise InvalidInput(f"not a PEM public key: {exc}") from None
         if not isinstance(key, Ed25519PublicKey):
             raise InvalidInput("the public key is not an Ed25519 key")
-        return cls(key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))
+        raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        # A key of small or mixed order (or a non-canonical encoding) lets signatures be
+        # made without a private key; a generated key is always in the prime-order group.
+        if not crypto_core_ed25519_is_valid_point(raw):
+            raise InvalidInput("the public key is not a point of the Ed25519 prime-order group")
+        return cls(raw)
 
     @property
     def key_id(self) -> str:

@@ -1,6 +1,7 @@
 """Self-service keys: a member adds and revokes its own keys; both are logged, and a
 revoked key is refused at once."""
 
+import base64
 import json
 import time
 
@@ -117,4 +118,34 @@ def test_a_key_without_any_proof_is_refused(context, client):
     body = json.dumps({"public_key": new.verify_key.to_pem().decode()}).encode()
     r = a.request("POST", "/v1/keys", body=body)
     assert r.status_code == 400 and "proof" in r.json["detail"]
+    assert _types(context) == before
+
+
+# Small-order points (the identity, a point of order 8) and a non-canonical identity: a
+# signature with R = identity and S = 0 verifies for any message under such a key, so a
+# possession proof means nothing unless the key itself is refused.
+WEAK_KEYS = {
+    "identity": "01" + "00" * 31,
+    "order 8": "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+    "identity, non-canonical": "ee" + "ff" * 30 + "7f",
+}
+
+
+@pytest.mark.parametrize("raw_hex", WEAK_KEYS.values(), ids=WEAK_KEYS.keys())
+def test_a_weak_public_key_is_refused_even_with_a_proof_that_verifies(context, client, raw_hex):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    a = add_member(context, client, "alpha")
+    raw = bytes.fromhex(raw_hex)
+    pem = Ed25519PublicKey.from_public_bytes(raw).public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    forged = base64.b64encode(bytes.fromhex("01" + "00" * 63)).decode()  # R = identity, S = 0
+    created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    body = json.dumps({"public_key": pem.decode(), "proof": {"created": created, "sig": forged}})
+    before = _types(context)
+    r = a.request("POST", "/v1/keys", body=body.encode())
+    assert r.status_code == 400, r.json
+    assert "prime-order group" in r.json["detail"]
     assert _types(context) == before
