@@ -106,7 +106,14 @@ def report_page():
          for what in ("submitted", "corroborated", "retracted")],
         "Contributions submitted, corroborated and retracted by month",
     )  # fmt: skip
-    return _page("report.html", page="report", r=figures, charts=[by_type, over_time])
+    families = figures["label_families_by_month"]
+    by_family = bar_chart(
+        months,
+        [(family, [by_month.get(m, 0) for m in months]) for family, by_month in families.items()],
+        "Active contributions by label family and month contributed",
+    )
+    charts = [by_type, by_family, over_time]
+    return _page("report.html", page="report", r=figures, charts=charts)
 
 
 @bp.get("/report.csv")

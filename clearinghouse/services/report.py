@@ -71,12 +71,12 @@ def _build(db: Database, confirm_threshold: int) -> dict:
     for t, m, n in by_type:
         type_month[t][m] = n
     labels: dict[str, int] = {}
-    families: dict[str, int] = {}
-    for text, n in label_sets:
+    family_month: dict[str, dict[str, int]] = {}
+    for text, month, n in label_sets:
         for label in json.loads(text) if text else []:
             labels[label] = labels.get(label, 0) + n
-            family = label.split(":", 1)[0]
-            families[family] = families.get(family, 0) + n
+            family = family_month.setdefault(label.split(":", 1)[0], dict.fromkeys(months, 0))
+            family[month] = family.get(month, 0) + n
     activity = {m: {"submitted": 0, "corroborated": 0, "retracted": 0} for m in months}
     for month, submitted, corroborating, retracted in contributions:
         activity.setdefault(month, {}).update(
@@ -88,7 +88,10 @@ def _build(db: Database, confirm_threshold: int) -> dict:
         "types": types,
         "signals_by_type_month": type_month,
         "type_totals": {t: sum(type_month[t].values()) for t in types},
-        "label_families": dict(sorted(families.items())),
+        "label_families": {
+            f: sum(by_month.values()) for f, by_month in sorted(family_month.items())
+        },
+        "label_families_by_month": dict(sorted(family_month.items())),
         "labels": dict(sorted(labels.items(), key=lambda kv: (-kv[1], kv[0]))),
         "activity": dict(sorted(activity.items())),
         "feedback": dict(sorted(verdicts.items())),
@@ -108,8 +111,9 @@ def report_csv(figures: dict) -> str:
     for t, by_month in figures["signals_by_type_month"].items():
         for month, n in by_month.items():
             writer.writerow(["signals_by_type", t, month, n])
-    for family, n in figures["label_families"].items():
-        writer.writerow(["label_family", family, "", n])
+    for family, by_month in figures["label_families_by_month"].items():
+        for month, n in by_month.items():
+            writer.writerow(["label_family", family, month, n])
     for label, n in figures["labels"].items():
         writer.writerow(["label", label, "", n])
     for month, counts in figures["activity"].items():

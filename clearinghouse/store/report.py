@@ -66,13 +66,17 @@ def feedback_by_month(session: Session) -> list[tuple[str, int, int]]:
     return sorted((m, int(a or 0), n - int(a or 0)) for m, a, n in rows)
 
 
-def label_sets(session: Session) -> list[tuple[str, int]]:
-    """``(labels as stored JSON text, count)`` of active contributions; few distinct sets."""
+def label_sets(session: Session) -> list[tuple[str, str, int]]:
+    """``(labels as stored JSON text, month contributed, count)`` of active contributions;
+    few distinct sets a month."""
     text = cast(Contribution.labels, String)
+    month = _month(session, Contribution.created_at)
     rows = session.execute(
-        select(text, func.count()).where(Contribution.status == "active").group_by(text)
+        select(text, month, func.count())
+        .where(Contribution.status == "active")
+        .group_by(text, month)
     )
-    return [(t, n) for t, n in rows]
+    return [(t, m, n) for t, m, n in rows]
 
 
 def signal_states_count(session: Session, confirm_threshold: int) -> dict[str, int]:

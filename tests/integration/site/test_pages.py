@@ -77,6 +77,8 @@ def test_report_counts_what_happened(client, populated, context):
     assert sum(a["corroborated"] for a in activity) == 1
     assert sum(a["retracted"] for a in activity) == 1
     assert figures["label_families"] == {"behaviour": 3}
+    (by_month,) = figures["label_families_by_month"].values()
+    assert set(by_month) == set(figures["months"]) and sum(by_month.values()) == 3
     members = {m["member"]: m for m in figures["members"]}
     assert (members["alice"]["contributions"], members["alice"]["retracted"]) == (3, 1)
     assert members["bob"]["feedback"] == 1
@@ -88,3 +90,7 @@ def test_report_counts_what_happened(client, populated, context):
     now = {r["key"]: int(r["count"]) for r in table if r["section"] == "signals_now"}
     assert now == figures["states"]
     assert sum(int(r["count"]) for r in table if r["section"] == "signals_by_type") == 3
+    families = [r for r in table if r["section"] == "label_family"]
+    assert {r["month"] for r in families} == set(figures["months"])
+    assert sum(int(r["count"]) for r in families) == 3
+    assert "Label families by month contributed" in page
