@@ -3,8 +3,10 @@ named by TEST_DATABASE_URL), settings, service context, app and client."""
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -73,3 +75,22 @@ def app(context):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def server(app):
+    """The app served on 127.0.0.1 on a free port (a threaded WSGI server in this
+    process); yields its base URL, for the SDK and the audit to talk HTTP to."""
+    from werkzeug.serving import make_server
+
+    # Tests assert on what commands print; request logs belong to the server, not to them.
+    quiet = logging.getLogger("werkzeug")
+    level, quiet.level = quiet.level, logging.WARNING
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+    thread.join()
+    httpd.server_close()
+    quiet.setLevel(level)

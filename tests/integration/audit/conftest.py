@@ -7,28 +7,14 @@ test writes to the same database behind the server's back to play the lying oper
 from __future__ import annotations
 
 import json
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from support import add_member
-from werkzeug.serving import make_server
 
 from clearinghouse.cli.audit import audit
-
-
-@pytest.fixture
-def server(app):
-    """The app served on 127.0.0.1 on a free port; yields its base URL."""
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join()
-    httpd.server_close()
 
 
 @dataclass

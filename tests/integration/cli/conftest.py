@@ -7,8 +7,6 @@ process; the commands run through ``CliRunner`` with the member's environment.
 from __future__ import annotations
 
 import json
-import logging
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,19 +28,8 @@ class Member:
 
 
 @pytest.fixture
-def server_url(app):
-    from werkzeug.serving import make_server
-
-    # The commands' stderr is asserted on; request logs belong to the server, not to them.
-    quiet = logging.getLogger("werkzeug")
-    level, quiet.level = quiet.level, logging.WARNING
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
-    quiet.setLevel(level)
+def server_url(server):
+    return server
 
 
 @pytest.fixture

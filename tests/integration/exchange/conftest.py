@@ -2,26 +2,11 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from support import add_member
-from werkzeug.serving import make_server
 
 from clearinghouse.client import Client
 from clearinghouse.exchange import ClearinghouseCollabConfig, ClearinghouseSignalExchangeAPI
-
-
-@pytest.fixture
-def server(app):
-    """The app served on 127.0.0.1 on a free port; yields its base URL."""
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join()
-    httpd.server_close()
 
 
 @pytest.fixture
