@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from clearinghouse.errors import InvalidInput, NotFound
 from clearinghouse.services import list_budget
 from clearinghouse.services.caller import Caller
-from clearinghouse.services.entries import iso
+from clearinghouse.services.log_entries import iso
 from clearinghouse.store import Session, histories
 from clearinghouse.store import signals as rows
 from clearinghouse.store.log import entry_time
