@@ -17,7 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from clearinghouse.errors import ConfigError
-from clearinghouse.wire import MATCH_QUERIES_LIMIT
+from clearinghouse.wire import (
+    MATCH_QUERIES_LIMIT,
+    STATEMENT_ITEMS_LIMIT,
+    VPDQ_FRAMES_LIMIT,
+    VPDQ_QUERY_FRAMES_LIMIT,
+)
 
 __all__ = ["ENV_PREFIX", "Settings", "ensure_data_dir", "load_settings"]
 
@@ -140,7 +145,7 @@ class Settings:
         1 << 20, _int(1024), "slots of the embedded replay cache file (24 bytes each)"
     )
     max_body_bytes: int = _field(16 * 1024 * 1024, _int(1), "largest request body accepted")
-    max_statement_items: int = _field(10_000, _int(1), "most items in one statement")
+    max_statement_items: int = _field(STATEMENT_ITEMS_LIMIT, _int(1), "most items in one statement")
     max_match_queries: int = _field(
         MATCH_QUERIES_LIMIT, _int(1), "most queries in one match request"
     )
@@ -151,8 +156,10 @@ class Settings:
     confirm_threshold: int = _field(2, _int(1), "distinct members that confirm a signal")
     signature_max_skew: int = _field(300, _int(1, 3600), "allowed clock skew of created, seconds")
     pdq_min_quality: int = _field(50, _int(0, 100), "lowest PDQ quality accepted")
-    vpdq_max_frames: int = _field(10_000, _int(1), "most frames in one vPDQ value")
-    vpdq_max_query_frames: int = _field(1_000, _int(1), "most frames in one vPDQ lookup")
+    vpdq_max_frames: int = _field(VPDQ_FRAMES_LIMIT, _int(1), "most frames in one vPDQ value")
+    vpdq_max_query_frames: int = _field(
+        VPDQ_QUERY_FRAMES_LIMIT, _int(1), "most frames in one vPDQ lookup"
+    )
     vpdq_query_match_pct: float = _field(80.0, _float_pos, "share of query frames that must match")
     vpdq_index_match_pct: float = _field(0.0, float, "share of indexed frames that must match")
     max_distance_ceilings: tuple[tuple[str, int], ...] = _field(

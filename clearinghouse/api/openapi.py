@@ -1,8 +1,8 @@
 """``GET /v1/openapi.json``: the API described for tooling (public, DESIGN §4.1).
 
-Every operation's parameters, request body and answers are described with JSON Schema:
-requests as strictly as the server reads them (no unknown fields), answers with every
-field they always carry. A Schemathesis test checks every answer against this document.
+Every operation's parameters, request body and answers are described with JSON Schema
+(the schemas are ``api/openapi_schemas.py``). A Schemathesis test checks every answer
+against this document.
 """
 
 from __future__ import annotations
@@ -12,51 +12,32 @@ import functools
 from flask import Blueprint, jsonify
 
 from clearinghouse import __version__
+from clearinghouse.api.openapi_schemas import INT, STR, ref, schemas
+from clearinghouse.wire import FEED_PAGE_LIMIT, KEY_ID, MATCH_QUERIES_LIMIT
 
 bp = Blueprint("openapi", __name__)
 
 _SIGNED = [{"httpMessageSignature": []}]
 _PROBLEM = {"$ref": "#/components/responses/Problem"}
-MAX_ID = 2**63 - 1
 
-
-def _ref(name: str) -> dict:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _obj(required: dict, optional: dict | None = None, *, closed: bool = False) -> dict:
-    """An object schema; ``closed`` refuses other fields (request bodies)."""
-    schema: dict = {
-        "type": "object",
-        "required": list(required),
-        "properties": {**required, **(optional or {})},
-    }
-    if closed:
-        schema["additionalProperties"] = False
-    return schema
-
-
-_INT = {"type": "integer", "minimum": 0, "maximum": MAX_ID}
-_STR = {"type": "string"}
-_TIME = {"type": "string", "description": "RFC 3339 UTC time"}
 
 # Query and path parameters, by name.
 _PARAMS = {
-    "signal_id": ("path", {**_INT}),
-    "key_id": ("path", {"type": "string", "pattern": "^[0-9a-f]{32}$"}),
+    "signal_id": ("path", {**INT}),
+    "key_id": ("path", {"type": "string", "pattern": f"^{KEY_ID.pattern}$"}),
     "after": ("query", {"type": "string", "description": "a cursor from `next`"}),
-    "limit": ("query", {"type": "integer", "minimum": 1, "maximum": 1000}),
-    "signal_type": ("query", _STR),
-    "value": ("query", _STR),
+    "limit": ("query", {"type": "integer", "minimum": 1, "maximum": FEED_PAGE_LIMIT}),
+    "signal_type": ("query", STR),
+    "value": ("query", STR),
     "max_distance": ("query", {"type": "integer", "minimum": 0}),
     "dihedral": ("query", {"type": "boolean"}),
     "force": ("query", {"type": "boolean"}),
-    "start": ("query", _INT),
-    "end": ("query", _INT),
-    "index": ("query", _INT),
-    "tree_size": ("query", _INT),
-    "first": ("query", _INT),
-    "second": ("query", _INT),
+    "start": ("query", INT),
+    "end": ("query", INT),
+    "index": ("query", INT),
+    "tree_size": ("query", INT),
+    "first": ("query", INT),
+    "second": ("query", INT),
 }
 _REQUIRED_QUERY = {"start", "end", "index", "tree_size", "first", "second", "signal_type", "value"}
 
@@ -72,7 +53,7 @@ def _op(
     required: frozenset[str] | set[str] = frozenset(_REQUIRED_QUERY),
 ) -> dict:
     """One operation: its summary, the role it needs, parameters and answers."""
-    content = {"application/json": {"schema": _ref(answer)}} if isinstance(answer, str) else answer
+    content = {"application/json": {"schema": ref(answer)}} if isinstance(answer, str) else answer
     op: dict = {
         "summary": summary,
         "responses": {
@@ -98,194 +79,12 @@ def _op(
     if body:
         op["requestBody"] = {
             "required": True,
-            "content": {"application/json": {"schema": _ref(body)}},
+            "content": {"application/json": {"schema": ref(body)}},
         }
     return op
 
 
 _TEXT = {"text/plain": {"schema": {"type": "string"}}}
-
-
-def _schemas() -> dict:
-    frame = _obj(
-        {"pdq": _STR, "quality": {"type": "integer"}, "timestamp": {"type": "number"}},
-        closed=True,
-    )
-    value = {"oneOf": [_STR, {"type": "array", "items": frame}]}
-    signal_fields = {
-        "signal_id": _INT,
-        "signal_type": _STR,
-        "value": value,
-        "status": {"type": "string", "enum": ["active", "retracted"]},
-        "labels": {"type": "object", "additionalProperties": {"type": "integer"}},
-        "contributors": {"type": "integer", "minimum": 0},
-        "confirmed": {"type": "boolean"},
-        "disputed": {"type": "boolean"},
-        "first_seen": _TIME,
-        "last_seen": _TIME,
-    }
-    signal = _obj(
-        signal_fields,
-        {
-            "quality": {"type": "integer"},
-            "content_types": {
-                "type": "array",
-                "items": _STR,
-                "description": "the content types of the active contributions, sorted",
-            },
-            "is_mine": {
-                "type": "boolean",
-                "description": "whether the caller has an active contribution to it",
-            },
-        },
-    )
-    proof = _obj({"index": _INT, "tree_size": _INT, "hashes": {"type": "array", "items": _STR}})
-    return {
-        "Problem": _obj(
-            {"type": _STR, "title": _STR, "status": {"type": "integer"}, "detail": _STR},
-            {
-                "instance": {"type": ["string", "null"]},
-                "errors": {"type": "array", "items": {"type": "object"}},
-            },
-        ),
-        "Envelope": _obj(
-            {
-                "payloadType": _STR,
-                "payload": {"type": "string", "description": "base64 of the payload bytes"},
-                "signatures": {
-                    "type": "array",
-                    "minItems": 1,
-                    "maxItems": 1,
-                    "items": _obj({"keyid": _STR, "sig": _STR}, closed=True),
-                },
-            },
-            closed=True,
-        ),
-        "StatementReceipt": _obj(
-            {
-                "statement_id": _INT,
-                "log_index": _INT,
-                "items": {
-                    "type": "array",
-                    "items": _obj({"signal_id": _INT, "status": _STR}),
-                },
-                "checkpoint": {"type": "string", "description": "C2SP signed checkpoint"},
-                "inclusion_proof": proof,
-            }
-        ),
-        "Signal": signal,
-        "Tombstone": _obj(
-            {"signal_id": _INT, "signal_type": _STR, "status": {"const": "retracted"}}
-        ),
-        "SignalFeed": _obj(
-            {
-                "signals": {"type": "array", "items": {"anyOf": [signal, _ref("Tombstone")]}},
-                "next": {
-                    "type": ["string", "null"],
-                    "description": "the cursor to pass as `after` for the next page; an empty "
-                    "page keeps the caller's cursor",
-                },
-                "checkpoint_time": {
-                    "type": ["string", "null"],
-                    "description": "the time of the log entry `next` stands at, or of the "
-                    "latest entry once caught up; null for an empty log",
-                },
-            }
-        ),
-        "Labels": _obj(
-            {
-                "families": {
-                    "type": "array",
-                    "items": _obj({"family": _STR, "description": _STR}),
-                },
-                "labels": {
-                    "type": "array",
-                    "items": _obj({"label": _STR, "family": _STR, "description": _STR}),
-                },
-            }
-        ),
-        "Me": _obj({"member": _STR, "key_id": _STR, "roles": {"type": "array", "items": _STR}}),
-        "SignalDetail": {
-            "allOf": [
-                signal,
-                _obj(
-                    {
-                        "feedback": _obj(
-                            {"agree": {"type": "integer"}, "disagree": {"type": "integer"}}
-                        ),
-                        "your_contribution": {"type": ["object", "null"]},
-                    }
-                ),
-            ]
-        },
-        "MatchRequest": _obj(
-            {
-                "queries": {
-                    "type": "array",
-                    "minItems": 1,
-                    "maxItems": 1000,
-                    "items": _obj(
-                        {"signal_type": _STR, "value": value},
-                        {"quality": {"type": "integer"}, "max_distance": {"type": "integer"}},
-                        closed=True,
-                    ),
-                }
-            },
-            {"dihedral": {"type": "boolean"}},
-            closed=True,
-        ),
-        "MatchResults": _obj(
-            {
-                "results": {
-                    "type": "array",
-                    "items": _obj(
-                        {
-                            "matches": {
-                                "type": "array",
-                                "items": {
-                                    "allOf": [signal, _obj({"distance": {"type": "number"}})]
-                                },
-                            }
-                        }
-                    ),
-                }
-            }
-        ),
-        "PublicKey": _obj(
-            {
-                "public_key": {"type": "string", "description": "SPKI PEM, Ed25519"},
-                "proof": _obj(
-                    {"created": _TIME, "sig": {"type": "string", "description": "base64"}},
-                    closed=True,
-                ),
-            },
-            closed=True,
-        ),
-        "KeyAdded": _obj({"member": _STR, "key_id": _STR}),
-        "KeyRevoked": _obj({"member": _STR, "key_id": _STR, "status": {"const": "revoked"}}),
-        "LogEntries": _obj(
-            {
-                "entries": {
-                    "type": "array",
-                    "maxItems": 1000,
-                    "description": "at most 1,000 entries and CLEARINGHOUSE_MAX_LIST_BYTES of "
-                    "JSON (the first entry is always served)",
-                    "items": _obj({"index": _INT, "data": {"type": "string"}}),
-                },
-                "next": {
-                    "type": ["integer", "null"],
-                    "description": "the index to continue from when entries before end were "
-                    "left out, else null",
-                },
-            }
-        ),
-        "InclusionProof": proof,
-        "ConsistencyProof": _obj(
-            {"first": _INT, "second": _INT, "hashes": {"type": "array", "items": _STR}}
-        ),
-        "Health": _obj({"status": _STR}),
-        "Ready": _obj({"status": _STR, "checks": {"type": "object"}}),
-    }
 
 
 @functools.cache
@@ -331,7 +130,10 @@ def document() -> dict:
             },
             "/v1/match": {
                 "post": _op(
-                    "Look up up to 1,000 hashes", "matcher", "MatchResults", body="MatchRequest"
+                    f"Look up up to {MATCH_QUERIES_LIMIT:,} hashes",
+                    "matcher",
+                    "MatchResults",
+                    body="MatchRequest",
                 ),
                 "get": _op(
                     "Look up one hash",
@@ -403,11 +205,11 @@ def document() -> dict:
             "responses": {
                 "Problem": {
                     "description": "RFC 9457 problem",
-                    "content": {"application/problem+json": {"schema": _ref("Problem")}},
+                    "content": {"application/problem+json": {"schema": ref("Problem")}},
                 }
             },
             "schemas": {
-                **_schemas(),
+                **schemas(),
                 "SiteLink": {
                     "type": "object",
                     "required": ["url", "expires_in", "member"],
@@ -439,7 +241,7 @@ def _html(summary: str, params: tuple[str, ...] = ()) -> dict:
                 "description": "an error page; problem+json for a path no page matches",
                 "content": {
                     **page["content"],
-                    "application/problem+json": {"schema": _ref("Problem")},
+                    "application/problem+json": {"schema": ref("Problem")},
                 },
             },
         },

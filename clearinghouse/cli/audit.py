@@ -8,8 +8,6 @@ server as an auditor member (``--server``, ``--member``, ``--key``, or the
 
 from __future__ import annotations
 
-import base64
-import binascii
 import functools
 import json
 import os
@@ -29,6 +27,7 @@ from clearinghouse.client.audit import (
     verify_log,
 )
 from clearinghouse.errors import ClearinghouseError
+from clearinghouse.wire import b64decode
 
 __all__ = ["audit"]
 
@@ -230,8 +229,8 @@ def _pinned(state_path: str | None) -> str | None:
 
 def _root(text: str) -> bytes:
     try:
-        root = base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
+        root = b64decode(text)
+    except ValueError:
         root = b""
     if len(root) != 32:
         raise click.BadParameter("not base64 of a 32-byte root", param_hint="--first-root")

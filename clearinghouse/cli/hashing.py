@@ -23,9 +23,11 @@ from typing import Any
 
 import click
 
+from clearinghouse.wire import SIGNAL_TYPES
+
 __all__ = ["hash_cmd"]
 
-_TYPES = ("pdq", "phash", "dhash", "ahash", "whash", "vpdq", "md5", "sha256")
+_TYPES = SIGNAL_TYPES
 _PROGRESS_MIN_FILES = 6  # below this a bar is noise
 _CHUNK = 4  # files per task: fewer round trips, still balanced across workers
 _POOL_MIN_FILES = 8  # below this, files are hashed in this process

@@ -20,7 +20,7 @@ from clearinghouse.cli.connection import apply_options, connection_options, make
 from clearinghouse.client import Client
 from clearinghouse.client.hash_lines import CSV_HEADER
 from clearinghouse.errors import VerificationError
-from clearinghouse.wire import EXCHANGE_NAMES
+from clearinghouse.wire import EXCHANGE_NAMES, FEED_PAGE_LIMIT
 
 __all__ = ["export_cmd", "labels_cmd", "signals"]
 
@@ -96,7 +96,10 @@ def _text(value: Any) -> str:
 @signals.command("feed")
 @click.option("--after", default=None, metavar="CURSOR", help="Resume after this cursor.")
 @click.option(
-    "--limit", type=click.IntRange(1, 1000), default=None, help="Signals per page (server max)."
+    "--limit",
+    type=click.IntRange(1, FEED_PAGE_LIMIT),
+    default=None,
+    help="Signals per page (server max).",
 )
 @_member_options
 def feed_cmd(

@@ -15,11 +15,9 @@ from typing import Any
 import click
 
 from clearinghouse.cli.connection import apply_options, connection_options, make_client
+from clearinghouse.wire import MATCH_QUERIES_LIMIT, SIGNAL_TYPES
 
 __all__ = ["SIGNAL_TYPES", "match_cmd", "one_signal"]
-
-SIGNAL_TYPES = ("pdq", "phash", "dhash", "ahash", "whash", "vpdq", "md5", "sha256")
-_MATCH_BATCH = 1_000
 
 
 def _member_options(command: Callable) -> Callable:
@@ -80,8 +78,8 @@ def match_cmd(
         raise click.UsageError("give either PATHs or --value with --type")
     records = [one] if one is not None else list(_hash_paths(paths, types_text))
     with make_client(server, member, key_path) as client:
-        for start in range(0, len(records), _MATCH_BATCH):
-            batch = records[start : start + _MATCH_BATCH]
+        for start in range(0, len(records), MATCH_QUERIES_LIMIT):
+            batch = records[start : start + MATCH_QUERIES_LIMIT]
             queries = [_query(r, max_distance) for r in batch]
             results = client.match(queries, dihedral=dihedral)
             for record, result in zip(batch, results, strict=True):

@@ -19,7 +19,7 @@ import click
 
 from clearinghouse.cli.connection import apply_options, connection_options, make_client
 from clearinghouse.cli.holdings import by_matches, key_of, matched, signals_by_id
-from clearinghouse.cli.lookup import SIGNAL_TYPES, one_signal
+from clearinghouse.cli.lookup import one_signal
 from clearinghouse.cli.statement_files import file_options, send_file, warn
 from clearinghouse.client import (
     MAX_ITEMS,
@@ -33,6 +33,7 @@ from clearinghouse.client import (
     submission_item,
 )
 from clearinghouse.errors import InvalidInput
+from clearinghouse.wire import SIGNAL_TYPES, VERDICTS
 
 __all__ = ["feedback_cmd", "retract_cmd", "submit_cmd"]
 
@@ -227,7 +228,7 @@ def retract_cmd(
 @click.option("--value", default=None, help="One hash instead of a FILE.")
 @click.option("--type", "signal_type", type=click.Choice(SIGNAL_TYPES), default=None)
 @_signal_id_option
-@click.option("--verdict", type=click.Choice(("agree", "disagree")), required=True)
+@click.option("--verdict", type=click.Choice(VERDICTS), required=True)
 @click.option("--reason", required=True, help="Why you agree or disagree.")
 @file_options
 @member_options

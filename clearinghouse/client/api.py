@@ -8,8 +8,6 @@ errors are the typed problems of ``client.errors``.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -23,7 +21,7 @@ from clearinghouse.client.http import SignedSession
 from clearinghouse.client.statements import ENDPOINTS, sign_statement
 from clearinghouse.crypto import Envelope, SigningKey, prove_possession
 from clearinghouse.errors import InvalidInput, VerificationError
-from clearinghouse.wire import LOG_ENTRIES_LIMIT, MATCH_QUERIES_LIMIT
+from clearinghouse.wire import LOG_ENTRIES_LIMIT, MATCH_QUERIES_LIMIT, b64decode
 
 __all__ = ["MAX_LOG_ENTRIES", "MAX_MATCH_QUERIES", "Client", "load_signing_key"]
 
@@ -306,6 +304,6 @@ def _json_bytes(data: Any) -> bytes:
 
 def _b64(text: Any, what: str) -> bytes:
     try:
-        return base64.b64decode(text, validate=True)
-    except (binascii.Error, TypeError, ValueError):
+        return b64decode(text)
+    except (TypeError, ValueError):
         raise VerificationError(f"the server sent a malformed base64 {what}") from None

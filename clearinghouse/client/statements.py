@@ -16,7 +16,7 @@ from clearinghouse.client.hash_lines import signal_of
 from clearinghouse.crypto import Envelope, SigningKey, sign_envelope
 from clearinghouse.errors import InvalidInput
 from clearinghouse.signals import SignalError, default_registry
-from clearinghouse.wire import ENDPOINTS, PAYLOAD_TYPES, VERDICTS
+from clearinghouse.wire import ENDPOINTS, PAYLOAD_TYPES, STATEMENT_ITEMS_LIMIT, VERDICTS
 
 __all__ = [
     "ENDPOINTS",
@@ -33,7 +33,7 @@ __all__ = [
 ]
 
 # The server's default limit (CLEARINGHOUSE_MAX_STATEMENT_ITEMS); larger statements are refused.
-MAX_ITEMS = 10_000
+MAX_ITEMS = STATEMENT_ITEMS_LIMIT
 
 
 def rfc3339(moment: datetime | str | None = None) -> str:

@@ -12,8 +12,6 @@ As DSSE requires, both the standard and the URL-safe base64 alphabet are accepte
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import json
 from collections.abc import Callable
@@ -28,6 +26,7 @@ from clearinghouse.errors import (
     VerificationError,
 )
 from clearinghouse.ijson import read_json
+from clearinghouse.wire import b64decode, b64encode
 
 __all__ = ["MAX_SIGNATURES", "Envelope", "pae", "sign_envelope", "verify_envelope"]
 
@@ -100,10 +99,9 @@ class Envelope:
         """The JSON object form, with standard padded base64."""
         return {
             "payloadType": self.payload_type,
-            "payload": base64.b64encode(self.payload).decode("ascii"),
+            "payload": b64encode(self.payload),
             "signatures": [
-                {"keyid": keyid, "sig": base64.b64encode(sig).decode("ascii")}
-                for keyid, sig in self.signatures
+                {"keyid": keyid, "sig": b64encode(sig)} for keyid, sig in self.signatures
             ],
         }
 
@@ -193,10 +191,10 @@ def _b64decode(text: str, field_name: str) -> bytes:
         raise _invalid(field_name, "not valid base64")
     text += "=" * (-len(text) % 4)
     try:
-        data = base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
+        data = b64decode(text)
+    except ValueError:
         raise _invalid(field_name, "not valid base64") from None
     # Reject non-canonical trailing bits, so one byte string has one spelling per alphabet.
-    if base64.b64encode(data).decode("ascii").rstrip("=") != text.rstrip("="):
+    if b64encode(data).rstrip("=") != text.rstrip("="):
         raise _invalid(field_name, "not canonical base64")
     return data

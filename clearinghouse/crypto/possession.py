@@ -12,13 +12,12 @@ JSON form sent with ``POST /v1/keys`` is ``{"created": "...", "sig": base64}``.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from datetime import UTC, datetime
 
 from clearinghouse.crypto.keys import SigningKey, VerifyKey
 from clearinghouse.errors import InvalidInput, VerificationError
+from clearinghouse.wire import b64decode, b64encode
 
 __all__ = ["DOMAIN", "possession_message", "prove_possession", "verify_possession"]
 
@@ -29,7 +28,7 @@ _B64 = re.compile(r"[A-Za-z0-9+/]{86}==")
 
 def possession_message(member: str, public_key: VerifyKey, created: str) -> bytes:
     """The bytes a possession proof signs."""
-    raw = base64.b64encode(public_key.raw)
+    raw = b64encode(public_key.raw).encode("ascii")
     return b"\n".join([DOMAIN, member.encode(), raw, created.encode(), b""])
 
 
@@ -38,7 +37,7 @@ def prove_possession(key: SigningKey, member: str, *, now: float | None = None) 
     moment = datetime.now(UTC) if now is None else datetime.fromtimestamp(now, UTC)
     created = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
     sig = key.sign(possession_message(member, key.verify_key, created))
-    return {"created": created, "sig": base64.b64encode(sig).decode("ascii")}
+    return {"created": created, "sig": b64encode(sig)}
 
 
 def verify_possession(
@@ -59,8 +58,8 @@ def verify_possession(
     if not isinstance(sig, str) or not _B64.fullmatch(sig):
         raise InvalidInput("proof.sig: expected the base64 of a 64-byte Ed25519 signature")
     try:
-        signature = base64.b64decode(sig, validate=True)
-    except binascii.Error:
+        signature = b64decode(sig)
+    except ValueError:
         raise InvalidInput("proof.sig: not base64") from None
     try:
         public_key.verify(signature, possession_message(member, public_key, created))

@@ -8,7 +8,6 @@ the auditor's business (``audit verify``), not this fold's.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 from collections.abc import Callable, Iterable
@@ -29,6 +28,7 @@ from clearinghouse.domain.transitions import (
 from clearinghouse.errors import ClearinghouseError
 from clearinghouse.signals.registry import SignalRegistry
 from clearinghouse.signals.types import Signal
+from clearinghouse.wire import b64decode, parse_time
 
 __all__ = [
     "FOLD",
@@ -104,15 +104,11 @@ def fold(entries: Iterable[tuple[int, bytes]], registry: SignalRegistry) -> LogS
             state.problems.append(f"entry {index}: unknown type {kind!r}")
         else:
             try:
-                step(state, index, _time(entry["time"]), entry, registry)
+                step(state, index, parse_time(entry["time"]), entry, registry)
             except (KeyError, TypeError, ValueError, ClearinghouseError) as exc:
                 state.problems.append(f"entry {index} ({kind}): cannot be applied: {exc!r}")
         state.size += 1
     return state
-
-
-def _time(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def _member_added(state: LogState, index: int, now: datetime, e: dict, _r) -> None:
@@ -135,7 +131,7 @@ def _member_roles_changed(state: LogState, index: int, now: datetime, e: dict, _
 
 
 def _key_added(state: LogState, index: int, now: datetime, e: dict, _r) -> None:
-    raw = base64.b64decode(e["public_key"])
+    raw = b64decode(e["public_key"])
     state.keys[e["key_id"]] = KeyRecord(e["key_id"], e["member"], raw, "active", now, None)
 
 

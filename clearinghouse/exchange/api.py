@@ -21,6 +21,7 @@ from clearinghouse.exchange.collab import ClearinghouseCollabConfig, Clearinghou
 from clearinghouse.exchange.feed import parse_page
 from clearinghouse.exchange.records import ClearinghouseCheckpoint, ClearinghouseSignalMetadata
 from clearinghouse.tlog import Checkpoint, verify_consistency
+from clearinghouse.wire import FEED_PAGE_LIMIT
 
 __all__ = ["ClearinghouseSignalExchangeAPI"]
 
@@ -28,7 +29,7 @@ log = logging.getLogger(__name__)
 
 Delta = fetch_state.FetchDelta[int, ClearinghouseSignalMetadata, ClearinghouseCheckpoint]
 
-PAGE_SIZE = 1_000
+PAGE_SIZE = FEED_PAGE_LIMIT  # the most the server serves per page
 
 
 class ClearinghouseSignalExchangeAPI(

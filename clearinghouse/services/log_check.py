@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from clearinghouse.domain.log_state import LogState, fold
@@ -15,6 +14,7 @@ from clearinghouse.services import transparency
 from clearinghouse.services.log_writes import log_transaction
 from clearinghouse.store import state_tables
 from clearinghouse.store.log import append_entries, log_size, read_entries
+from clearinghouse.wire import parse_time
 
 if TYPE_CHECKING:
     from clearinghouse.bootstrap import Root
@@ -105,12 +105,12 @@ def rebuild(root: Root, source: Database) -> dict:
         for _, data in _entries(source):
             entry = json.loads(data)
             if batch and entry["time"] != batch_time:
-                append_entries(session, batch, _time(batch_time))
+                append_entries(session, batch, parse_time(batch_time))
                 batch = []
             batch_time = entry["time"]
             batch.append((entry["type"], data))
         if batch:
-            append_entries(session, batch, _time(batch_time))
+            append_entries(session, batch, parse_time(batch_time))
         histories = state.histories.values()
         ids = state_tables.write_state(
             session,
@@ -138,7 +138,3 @@ def rebuild(root: Root, source: Database) -> dict:
         "statements": len(state.statements),
         "signals": len(state.histories),
     }
-
-
-def _time(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))

@@ -7,9 +7,9 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from clearinghouse.services.log_entries import utcnow
 from clearinghouse.store import Session
 from clearinghouse.store.log import log_size
+from clearinghouse.wire import utcnow
 
 if TYPE_CHECKING:
     from clearinghouse.store.db import Database

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import re
 import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -11,11 +9,12 @@ from typing import TYPE_CHECKING
 from clearinghouse.crypto.keys import VerifyKey
 from clearinghouse.crypto.possession import verify_possession
 from clearinghouse.errors import Conflict, InvalidInput, NotFound
-from clearinghouse.services.log_entries import encode_entry, iso
+from clearinghouse.services.log_entries import encode_entry
 from clearinghouse.services.log_writes import log_transaction
 from clearinghouse.store import Session, membership
 from clearinghouse.store.log import append_entries
 from clearinghouse.store.models import Member
+from clearinghouse.wire import MEMBER_ID, ROLES, b64encode, iso
 
 if TYPE_CHECKING:
     from clearinghouse.store.db import Database
@@ -31,9 +30,6 @@ __all__ = [
     "suspend_member",
     "unsuspend_member",
 ]
-
-ROLES = ("submitter", "matcher", "auditor")
-MEMBER_ID = re.compile(r"[a-z0-9][a-z0-9-]{1,62}")  # always fullmatch: "$" allows a "\n"
 
 
 def parse_roles(roles: str | Iterable[str]) -> list[str]:
@@ -70,7 +66,7 @@ def add_member(
             name=name.strip(),
             roles=role_list,
             key_id=key.key_id,
-            public_key=_b64(key.raw),
+            public_key=b64encode(key.raw),
         )
         append_entries(session, [("member_added", entry)], now)
     return {"member": member_id, "key_id": key.key_id}
@@ -139,7 +135,12 @@ def add_key(db: Database, member_id: str, key: VerifyKey, *, by: str = "operator
         _refuse_known_key(session, key)
         membership.insert_key(session, member_id, key.key_id, key.raw, now)
         entry = encode_entry(
-            "key_added", now, member=member_id, key_id=key.key_id, public_key=_b64(key.raw), by=by
+            "key_added",
+            now,
+            member=member_id,
+            key_id=key.key_id,
+            public_key=b64encode(key.raw),
+            by=by,
         )
         append_entries(session, [("key_added", entry)], now)
     return {"member": member_id, "key_id": key.key_id}
@@ -193,7 +194,3 @@ def _member(session: Session, member_id: str) -> Member:
 def _refuse_known_key(session: Session, key: VerifyKey) -> None:
     if membership.get_key(session, key.key_id) is not None:
         raise Conflict(f"key {key.key_id} is already registered")
-
-
-def _b64(raw: bytes) -> str:
-    return base64.b64encode(raw).decode()

@@ -9,18 +9,15 @@ from typing import TYPE_CHECKING
 from clearinghouse.errors import InvalidInput, NotFound
 from clearinghouse.services import list_budget
 from clearinghouse.services.caller import Caller
-from clearinghouse.services.log_entries import iso
 from clearinghouse.store import Session, histories
 from clearinghouse.store import signal_reads as rows
 from clearinghouse.store.log import entry_time
-from clearinghouse.wire import FEED_PAGE_LIMIT
+from clearinghouse.wire import FEED_PAGE_LIMIT, iso
 
 if TYPE_CHECKING:
     from clearinghouse.bootstrap import Root
 
 __all__ = ["describe", "feed", "signal_detail"]
-
-FEED_LIMIT = FEED_PAGE_LIMIT
 
 
 def describe(ctx: Root, state: rows.SignalState) -> dict:
@@ -91,9 +88,9 @@ def feed(ctx: Root, after: str | None, limit: int | None, caller: Caller) -> dic
     entry its ``next`` cursor stands at — or, once caught up, of the latest entry — so it
     never goes backwards from one page to the next.
     """
-    limit = FEED_LIMIT if limit is None else limit
-    if not 1 <= limit <= FEED_LIMIT:
-        raise InvalidInput(f"limit: expected 1 to {FEED_LIMIT}, got {limit}")
+    limit = FEED_PAGE_LIMIT if limit is None else limit
+    if not 1 <= limit <= FEED_PAGE_LIMIT:
+        raise InvalidInput(f"limit: expected 1 to {FEED_PAGE_LIMIT}, got {limit}")
     cursor = parse_cursor(after)
     with ctx.db.read() as session:
         page = rows.feed_page(session, cursor, limit)

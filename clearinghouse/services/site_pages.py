@@ -8,20 +8,18 @@ with the auditor or matcher role.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from clearinghouse.errors import Forbidden, InvalidInput, NotFound
 from clearinghouse.services import transparency
-from clearinghouse.services.log_entries import iso
 from clearinghouse.store import Session, membership
 from clearinghouse.store import site_pages as rows
 from clearinghouse.store.log import SqlNodeReader, log_size
 from clearinghouse.tlog.hashing import leaf_hash
 from clearinghouse.tlog.proofs import inclusion_proof
+from clearinghouse.wire import b64decode, b64encode, iso
 
 if TYPE_CHECKING:
     from clearinghouse.services.transparency import LogKey
@@ -191,8 +189,8 @@ def _entries(session: Session, start: int, end: int, size: int, viewer: Viewer) 
         shown = describe_entry(row.data, viewer)
         shown.update(
             index=row.index,
-            leaf_hash=_b64(leaf_hash(row.data)),
-            proof=[_b64(h) for h in inclusion_proof(row.index, size, known)],
+            leaf_hash=b64encode(leaf_hash(row.data)),
+            proof=[b64encode(h) for h in inclusion_proof(row.index, size, known)],
         )
         out.append(shown)
     return out
@@ -226,8 +224,8 @@ def describe_entry(data: bytes, viewer: Viewer) -> dict:
 
 def _payload(envelope: dict) -> dict:
     try:
-        payload = json.loads(base64.b64decode(envelope.get("payload", ""), validate=True))
-    except (binascii.Error, ValueError, TypeError):
+        payload = json.loads(b64decode(envelope.get("payload", "")))
+    except (ValueError, TypeError):
         return {}
     return payload if isinstance(payload, dict) else {}
 
@@ -248,7 +246,3 @@ def _item(item: dict, viewer: Viewer) -> dict:
                 value = item[key]
                 out[key] = value if isinstance(value, str) else json.dumps(value)
     return out
-
-
-def _b64(raw: bytes) -> str:
-    return base64.b64encode(raw).decode()

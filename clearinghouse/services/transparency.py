@@ -5,7 +5,6 @@ service instead of quietly starting a new identity."""
 
 from __future__ import annotations
 
-import base64
 import os
 import stat
 import tempfile
@@ -23,13 +22,12 @@ from clearinghouse.store.log import SqlNodeReader, log_size, read_entries
 from clearinghouse.tlog.checkpoint import Checkpoint, sign_checkpoint
 from clearinghouse.tlog.note import NoteVerifier
 from clearinghouse.tlog.proofs import consistency_proof, inclusion_proof, root
-from clearinghouse.wire import LOG_ENTRIES_LIMIT
+from clearinghouse.wire import LOG_ENTRIES_LIMIT, b64encode
 
 if TYPE_CHECKING:
     from clearinghouse.store.db import Database
 
 __all__ = [
-    "MAX_ENTRIES",
     "LogKey",
     "checkpoint",
     "consistency",
@@ -39,7 +37,6 @@ __all__ = [
     "receipt",
 ]
 
-MAX_ENTRIES = LOG_ENTRIES_LIMIT
 _ENTRY_FRAME = len('{"index":,"data":""}')
 _READ_SLICE = 100  # entries read from the database at a time for one page
 VKEY_STATE = "log_vkey"
@@ -144,21 +141,25 @@ def receipt(log_key: LogKey, session: Session, index: int, size: int) -> dict:
     hashes = inclusion_proof(index, size, SqlNodeReader(session))
     return {
         "checkpoint": checkpoint(log_key, session, size),
-        "inclusion_proof": {"index": index, "tree_size": size, "hashes": _b64(hashes)},
+        "inclusion_proof": {
+            "index": index,
+            "tree_size": size,
+            "hashes": [b64encode(h) for h in hashes],
+        },
     }
 
 
 def entries(db: Database, start: int, end: int, max_bytes: int) -> dict:
-    """Entries ``start <= index < end`` (at most MAX_ENTRIES, and at most ``max_bytes`` of
+    """Entries ``start <= index < end`` (at most LOG_ENTRIES_LIMIT, and at most ``max_bytes`` of
     answer unless the first entry alone is larger) as ``{"entries": [{"index", "data"}],
     "next"}``; ``next`` is the index to ask for from, when entries before ``end`` were
     left out, else null."""
     with db.read() as session:
         size = log_size(session)
-        if not 0 <= start < end or end - start > MAX_ENTRIES or start >= size:
+        if not 0 <= start < end or end - start > LOG_ENTRIES_LIMIT or start >= size:
             raise InvalidInput(
                 f"start and end: need 0 <= start < end, start < {size} (the log size) "
-                f"and at most {MAX_ENTRIES} entries, got start={start}, end={end}"
+                f"and at most {LOG_ENTRIES_LIMIT} entries, got start={start}, end={end}"
             )
         stop = min(end, size)
         shown = list_budget.fit(_served(session, start, stop), max_bytes, entry_size)
@@ -177,7 +178,7 @@ def _served(session: Session, start: int, stop: int) -> Iterator[dict]:
     byte budget are never loaded."""
     for first in range(start, stop, _READ_SLICE):
         for index, data in read_entries(session, first, min(stop, first + _READ_SLICE)):
-            yield {"index": index, "data": base64.b64encode(data).decode()}
+            yield {"index": index, "data": b64encode(data)}
 
 
 def inclusion(db: Database, index: int, tree_size: int) -> dict:
@@ -190,7 +191,7 @@ def inclusion(db: Database, index: int, tree_size: int) -> dict:
                 f"got index={index}, tree_size={tree_size}"
             )
         hashes = inclusion_proof(index, tree_size, SqlNodeReader(session))
-    return {"index": index, "tree_size": tree_size, "hashes": _b64(hashes)}
+    return {"index": index, "tree_size": tree_size, "hashes": [b64encode(h) for h in hashes]}
 
 
 def consistency(db: Database, first: int, second: int) -> dict:
@@ -203,8 +204,4 @@ def consistency(db: Database, first: int, second: int) -> dict:
                 f"got first={first}, second={second}"
             )
         hashes = consistency_proof(first, second, SqlNodeReader(session))
-    return {"first": first, "second": second, "hashes": _b64(hashes)}
-
-
-def _b64(hashes: list[bytes]) -> list[str]:
-    return [base64.b64encode(h).decode() for h in hashes]
+    return {"first": first, "second": second, "hashes": [b64encode(h) for h in hashes]}

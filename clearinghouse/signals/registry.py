@@ -15,6 +15,7 @@ from clearinghouse.errors import ConfigError
 from clearinghouse.signals.errors import SignalError
 from clearinghouse.signals.hexcodes import parse_hex
 from clearinghouse.signals.types import ExactType, HammingType, Signal, SignalType, VpdqType
+from clearinghouse.wire import VPDQ_FRAMES_LIMIT
 
 __all__ = [
     "DEFAULT_MAX_DISTANCES",
@@ -101,7 +102,7 @@ def build_registry(
     pdq_min_quality: int = 50,
     max_distance_defaults: Mapping[str, int] | None = None,
     max_distance_ceilings: Mapping[str, int] | None = None,
-    vpdq_max_frames: int = 10_000,
+    vpdq_max_frames: int = VPDQ_FRAMES_LIMIT,
     vpdq_query_match_pct: float = 80.0,
     vpdq_index_match_pct: float = 0.0,
 ) -> SignalRegistry:

@@ -19,6 +19,7 @@ from clearinghouse.signals.vpdq import (
     frames_text,
     parse_frames,
 )
+from clearinghouse.wire import VPDQ_FRAMES_LIMIT
 
 __all__ = ["ExactType", "HammingType", "Signal", "SignalType", "VpdqType"]
 
@@ -145,7 +146,7 @@ class VpdqType(SignalType):
     """A video as a list of PDQ frame hashes; ``max_distance`` bounds each frame's distance."""
 
     min_quality: int = 50
-    max_frames: int = 10_000
+    max_frames: int = VPDQ_FRAMES_LIMIT
     query_match_pct: float = 80.0
     index_match_pct: float = 0.0
 

@@ -7,8 +7,6 @@ log's key name is its origin. Parsing is strict, so one checkpoint has one encod
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -17,6 +15,7 @@ from clearinghouse.crypto.keys import SigningKey
 from clearinghouse.errors import VerificationError
 from clearinghouse.tlog.hashing import HASH_SIZE
 from clearinghouse.tlog.note import NoteVerifier, open_note, sign_note
+from clearinghouse.wire import b64decode, b64encode
 
 __all__ = ["Checkpoint", "open_checkpoint", "sign_checkpoint"]
 
@@ -46,7 +45,7 @@ class Checkpoint:
 
     def to_body(self) -> str:
         """The note text: origin, size, base64 root and extension lines, each with "\\n"."""
-        lines = [self.origin, str(self.size), base64.b64encode(self.root_hash).decode()]
+        lines = [self.origin, str(self.size), b64encode(self.root_hash)]
         return "".join(line + "\n" for line in (*lines, *self.extensions))
 
     @classmethod
@@ -65,10 +64,10 @@ class Checkpoint:
         if not _DECIMAL.fullmatch(size_text) or int(size_text) > _MAX_SIZE:
             raise VerificationError(f"malformed checkpoint: bad tree size {size_text!r}")
         try:
-            root_hash = base64.b64decode(root_text, validate=True)
-        except (binascii.Error, ValueError):
+            root_hash = b64decode(root_text)
+        except ValueError:
             root_hash = b""
-        if len(root_hash) != HASH_SIZE or base64.b64encode(root_hash).decode() != root_text:
+        if len(root_hash) != HASH_SIZE or b64encode(root_hash) != root_text:
             raise VerificationError("malformed checkpoint: root hash is not base64 of 32 bytes")
         if any(not line for line in extensions):
             raise VerificationError("malformed checkpoint: empty extension line")

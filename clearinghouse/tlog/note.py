@@ -10,8 +10,6 @@ made here open there and the other way round.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -19,6 +17,7 @@ from hashlib import sha256
 
 from clearinghouse.crypto.keys import SigningKey, VerifyKey
 from clearinghouse.errors import InvalidInput, VerificationError
+from clearinghouse.wire import b64decode, b64encode
 
 __all__ = [
     "ALG_ED25519",
@@ -82,7 +81,7 @@ class NoteVerifier:
     @property
     def vkey(self) -> str:
         """The published form: ``<name>+<hex key hash>+<base64(0x01 || key)>``."""
-        key = base64.b64encode(bytes([ALG_ED25519]) + self.verify_key.raw).decode()
+        key = b64encode(bytes([ALG_ED25519]) + self.verify_key.raw)
         return f"{self.name}+{self.key_hash:08x}+{key}"
 
 
@@ -96,7 +95,7 @@ def sign_note(text: str, name: str, signing_key: SigningKey) -> str:
         raise ValueError(f"invalid note key name {name!r}: empty, or has a space or '+'")
     key_hash = note_key_hash(name, signing_key.verify_key.raw)
     signature = signing_key.sign(text.encode())
-    encoded = base64.b64encode(key_hash.to_bytes(4, "big") + signature).decode()
+    encoded = b64encode(key_hash.to_bytes(4, "big") + signature)
     return f"{text}\n{_SIG_PREFIX}{name} {encoded}\n"
 
 
@@ -169,6 +168,6 @@ def _b64decode(value: str) -> bytes | None:
     if not value:
         return None
     try:
-        return base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError):
+        return b64decode(value)
+    except ValueError:
         return None

@@ -12,8 +12,6 @@ never with the number of entries.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import re
 from collections.abc import Callable
@@ -22,31 +20,22 @@ from typing import Any
 
 import rfc8785
 
-from clearinghouse.client.statements import PAYLOAD_TYPES
 from clearinghouse.crypto import Envelope
 from clearinghouse.crypto.keys import key_id_of
 from clearinghouse.errors import ClearinghouseError
+from clearinghouse.wire import (
+    ENTRY_TYPES,
+    MEMBER_ID,
+    PAYLOAD_TYPES,
+    ROLES,
+    STATEMENT_ROLES,
+    b64decode,
+)
 
 __all__ = ["ENTRY_TYPES", "EntryChecker", "SignatureJob"]
 
-ENTRY_TYPES = frozenset(
-    {
-        "member_added",
-        "member_suspended",
-        "member_unsuspended",
-        "member_roles_changed",
-        "key_added",
-        "key_revoked",
-        "taxonomy",
-        *PAYLOAD_TYPES,
-    }
-)
-ROLES = frozenset({"submitter", "matcher", "auditor"})
-# The role the server requires to accept each kind of statement (DESIGN §4.2).
-STATEMENT_ROLES = {"submission": "submitter", "retraction": "submitter", "feedback": "matcher"}
-MEMBER_ID = re.compile(r"[a-z0-9][a-z0-9-]{1,62}")
-KEY_ID = re.compile(r"[0-9a-f]{32}")
-# The one spelling the server writes (``services.log_entries.iso``): fixed width, so the
+_ROLES = frozenset(ROLES)
+# The one spelling the server writes (``wire.iso``): fixed width, so the
 # text order is the time order.
 TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z")
 
@@ -142,8 +131,8 @@ class EntryChecker:
         if not isinstance(entry.get("name"), str) or not entry["name"].strip():
             self.problem(index, "member", "name is missing or empty")
         roles = entry.get("roles")
-        if not isinstance(roles, list) or not roles or not set(roles) <= ROLES:
-            self.problem(index, "member", f"roles {roles!r} are not a subset of {sorted(ROLES)}")
+        if not isinstance(roles, list) or not roles or not set(roles) <= _ROLES:
+            self.problem(index, "member", f"roles {roles!r} are not a subset of {sorted(_ROLES)}")
             roles = []
         self.members[member] = _Member(frozenset(roles), index)
         self._add_key(index, member, entry)
@@ -171,8 +160,8 @@ class EntryChecker:
         if member is None:
             return
         roles = entry.get("roles")
-        if not isinstance(roles, list) or not roles or not set(roles) <= ROLES:
-            self.problem(index, "member", f"roles {roles!r} are not a subset of {sorted(ROLES)}")
+        if not isinstance(roles, list) or not roles or not set(roles) <= _ROLES:
+            self.problem(index, "member", f"roles {roles!r} are not a subset of {sorted(_ROLES)}")
             return
         member.roles = frozenset(roles)
 
@@ -293,6 +282,6 @@ def _canonical(entry: Any) -> bytes | None:
 
 def _b64(text: str) -> bytes | None:
     try:
-        return base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
+        return b64decode(text)
+    except ValueError:
         return None

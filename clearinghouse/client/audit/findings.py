@@ -8,9 +8,10 @@ cannot make the auditor's memory grow with the log.
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+from clearinghouse.wire import b64encode
 
 __all__ = ["MAX_PROBLEMS", "AuditReport", "LogSource", "Problem"]
 
@@ -89,7 +90,7 @@ class AuditReport:
             "ok": self.ok,
             "origin": self.origin,
             "size": self.size,
-            "root": None if self.root is None else base64.b64encode(self.root).decode(),
+            "root": None if self.root is None else b64encode(self.root),
             "checked": self.checked,
             "statements": self.statements,
             "carried": self.carried,
@@ -101,7 +102,7 @@ class AuditReport:
 
     def summary(self) -> str:
         """One line for a successful run."""
-        root = "" if self.root is None else base64.b64encode(self.root).decode()
+        root = "" if self.root is None else b64encode(self.root)
         since = (
             f"; consistent with the checkpoint saved at size {self.previous_size}"
             if self.previous_size

@@ -7,7 +7,6 @@ Any failure is VerificationError; a success returns what was checked.
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 from clearinghouse.client.audit.findings import LogSource
@@ -20,10 +19,9 @@ from clearinghouse.tlog import (
     verify_consistency,
     verify_inclusion,
 )
+from clearinghouse.wire import LOG_ENTRIES_LIMIT, b64encode
 
 __all__ = ["check_consistency", "check_inclusion", "recompute_root"]
-
-_PAGE = 1_000
 
 
 def check_inclusion(
@@ -69,11 +67,11 @@ def check_inclusion(
     return {
         "index": index,
         "tree_size": size,
-        "leaf_hash": _b64(leaf),
+        "leaf_hash": b64encode(leaf),
         "checkpoint": {
             "origin": checkpoint.origin,
             "size": checkpoint.size,
-            "root": _b64(checkpoint.root_hash),
+            "root": b64encode(checkpoint.root_hash),
         },
         "log_key": vkey,
         "warnings": warnings,
@@ -137,12 +135,12 @@ def check_consistency(
     return {
         "first": first,
         "second": second,
-        "first_root": _b64(first_root),
-        "second_root": _b64(second_root),
+        "first_root": b64encode(first_root),
+        "second_root": b64encode(second_root),
         "checkpoint": {
             "origin": checkpoint.origin,
             "size": checkpoint.size,
-            "root": _b64(checkpoint.root_hash),
+            "root": b64encode(checkpoint.root_hash),
         },
         "log_key": vkey,
         "warnings": warnings,
@@ -157,7 +155,7 @@ def recompute_root(source: LogSource, sizes: list[int]) -> dict[int, bytes]:
     for size in wanted:
         while tree.size < size:
             start = tree.size
-            end = min(size, start + _PAGE)
+            end = min(size, start + LOG_ENTRIES_LIMIT)
             served = source.log_entries(start, end)
             if [i for i, _ in served] != list(range(start, end)):
                 raise VerificationError(f"the server does not serve entries {start} to {end}")
@@ -165,7 +163,3 @@ def recompute_root(source: LogSource, sizes: list[int]) -> dict[int, bytes]:
                 tree.append(leaf_hash(data))
         roots[size] = tree.root()
     return roots
-
-
-def _b64(value: bytes) -> str:
-    return base64.b64encode(value).decode()

@@ -11,8 +11,6 @@ between leaves a sidecar that is noticed and ignored, never trusted.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import json
 import os
@@ -24,6 +22,7 @@ from typing import BinaryIO
 
 from clearinghouse.errors import InvalidInput
 from clearinghouse.tlog import HASH_SIZE
+from clearinghouse.wire import b64decode, b64encode
 
 __all__ = ["LeafWriter", "SavedLeaves", "SavedState", "load_state", "save_state"]
 
@@ -120,7 +119,7 @@ def load_state(path: str | os.PathLike[str]) -> SavedState:
         data = json.loads(raw)
         if data.get("format") != FORMAT:
             raise ValueError("unknown format")
-        root = base64.b64decode(data["root"], validate=True)
+        root = b64decode(data["root"])
         size = data["size"]
         if not isinstance(size, int) or size < 0 or len(root) != HASH_SIZE:
             raise ValueError("bad size or root")
@@ -133,7 +132,7 @@ def load_state(path: str | os.PathLike[str]) -> SavedState:
             root=root,
             leaves_sha256=leaves.get("sha256"),
         )
-    except (ValueError, KeyError, TypeError, AttributeError, binascii.Error) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise InvalidInput(f"the audit state {path} is damaged ({exc}); move it aside") from None
 
 
@@ -147,7 +146,7 @@ def save_state(
         "vkey": vkey,
         "checkpoint": checkpoint,
         "size": size,
-        "root": base64.b64encode(root).decode(),
+        "root": b64encode(root),
         "leaves": {"file": _leaves_path(path).name, "count": leaves.count, "sha256": digest},
         "saved": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
     }

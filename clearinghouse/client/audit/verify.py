@@ -14,7 +14,6 @@ next run still compares against the last checkpoint known to be good.
 
 from __future__ import annotations
 
-import base64
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -29,10 +28,11 @@ from clearinghouse.client.audit.tree import TreeCheck
 from clearinghouse.client.audit.trust import choose_log_key, signed_checkpoint
 from clearinghouse.errors import InvalidInput, VerificationError
 from clearinghouse.tlog import CompactRange, leaf_hash, verify_consistency
+from clearinghouse.wire import LOG_ENTRIES_LIMIT, b64encode
 
 __all__ = ["PAGE", "verify_log"]
 
-PAGE = 1_000
+PAGE = LOG_ENTRIES_LIMIT  # entries fetched per request
 # Entries that differ from the previous run are named one by one up to this many; a
 # rewrite of a long stretch is then summed up in one line.
 _NAMED_CHANGES = 10
@@ -235,14 +235,10 @@ def _stream(
         report.add(
             None,
             "root",
-            f"the entries served hash to root {_b64(mine.root())}, not the signed "
-            f"{_b64(report.root)}",
+            f"the entries served hash to root {b64encode(mine.root())}, not the signed "
+            f"{b64encode(report.root)}",
         )
     return complete
-
-
-def _b64(value: bytes) -> str:
-    return base64.b64encode(value).decode()
 
 
 def _in_order(entries: list[tuple[int, bytes]], start: int) -> list[tuple[int, bytes]]:

@@ -20,10 +20,11 @@ from clearinghouse.signals.hashing.images import (
     image_hashes,
 )
 from clearinghouse.signals.hashing.sniff import HEAD_BYTES, sniff
+from clearinghouse.wire import SIGNAL_TYPES, VPDQ_FRAMES_LIMIT
 
 __all__ = ["ALL_TYPES", "HashOptions", "hash_file", "types_for_kind"]
 
-ALL_TYPES = ("pdq", *IMAGEHASH_TYPES, "vpdq", "md5", "sha256")
+ALL_TYPES = SIGNAL_TYPES  # a file can be hashed as every signal type
 _DIGESTS = ("md5", "sha256")
 _BY_KIND = {
     "image": frozenset(("pdq", *IMAGEHASH_TYPES, *_DIGESTS)),
@@ -40,7 +41,7 @@ class HashOptions:
     max_pixels: int = DEFAULT_MAX_PIXELS
     draft_min_side: int | None = None  # reduced-size JPEG decoding; off by default
     seconds_per_hash: float = 1.0
-    vpdq_max_frames: int = 10_000
+    vpdq_max_frames: int = VPDQ_FRAMES_LIMIT
 
 
 def types_for_kind(kind: str) -> frozenset[str]:

@@ -15,6 +15,7 @@ from pathlib import Path
 from clearinghouse.signals.hashing.errors import HashingError
 from clearinghouse.signals.hashing.pdq import pdq_hash
 from clearinghouse.signals.vpdq import VpdqFrame
+from clearinghouse.wire import VPDQ_FRAMES_LIMIT
 
 __all__ = ["hash_video"]
 
@@ -23,7 +24,7 @@ def hash_video(
     path: str | Path,
     *,
     seconds_per_hash: float = 1.0,
-    max_frames: int = 10_000,
+    max_frames: int = VPDQ_FRAMES_LIMIT,
 ) -> list[VpdqFrame]:
     """The vPDQ frames of a video file; raise HashingError if it cannot be decoded."""
     import av  # PyAV loads FFmpeg's libraries: only when a video is hashed

@@ -5,8 +5,8 @@ from __future__ import annotations
 import rfc8785
 
 from clearinghouse.domain.log_state import FOLD, fold
-from clearinghouse.services.log_entries import ENTRY_TYPES
 from clearinghouse.signals.registry import default_registry
+from clearinghouse.wire import ENTRY_TYPES
 
 
 def test_every_entry_type_has_a_fold_step():
