@@ -23,7 +23,7 @@ from clearinghouse.signals.registry import SignalRegistry, build_registry
 from clearinghouse.signals.taxonomy import Taxonomy, load_taxonomy
 from clearinghouse.store.db import Database
 
-__all__ = ["Root", "bootstrap"]
+__all__ = ["Root", "bootstrap", "build_matcher"]
 
 REPLAY_FILE = "replay.table"  # in the data directory
 

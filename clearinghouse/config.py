@@ -24,7 +24,7 @@ from clearinghouse.wire import (
     VPDQ_QUERY_FRAMES_LIMIT,
 )
 
-__all__ = ["ENV_PREFIX", "Settings", "ensure_data_dir", "load_settings"]
+__all__ = ["ENV_PREFIX", "Settings", "ensure_data_dir", "load_settings", "settings_fields"]
 
 ENV_PREFIX = "CLEARINGHOUSE_"
 

@@ -8,6 +8,8 @@ from clearinghouse.api.auth import caller, signed
 from clearinghouse.api.root import current_root
 from clearinghouse.services import taxonomy
 
+__all__ = ["bp"]
+
 bp = Blueprint("discovery", __name__)
 
 

@@ -8,6 +8,8 @@ from clearinghouse.api.root import current_root
 from clearinghouse.errors import ServiceUnavailable
 from clearinghouse.services import health
 
+__all__ = ["bp"]
+
 bp = Blueprint("health", __name__)
 
 

@@ -11,6 +11,8 @@ from clearinghouse.crypto import VerifyKey
 from clearinghouse.errors import InvalidInput
 from clearinghouse.services import members
 
+__all__ = ["bp"]
+
 bp = Blueprint("keys", __name__)
 
 

@@ -9,6 +9,8 @@ from clearinghouse.api.params import int_arg
 from clearinghouse.api.root import current_root
 from clearinghouse.services import transparency
 
+__all__ = ["bp"]
+
 bp = Blueprint("log", __name__)
 
 

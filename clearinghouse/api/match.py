@@ -11,6 +11,8 @@ from clearinghouse.api.root import current_root
 from clearinghouse.errors import InvalidInput, ServiceUnavailable
 from clearinghouse.services import matching
 
+__all__ = ["bp"]
+
 bp = Blueprint("match", __name__)
 READY_WAIT = 30.0
 MATCH_FIELDS = frozenset({"queries", "dihedral"})

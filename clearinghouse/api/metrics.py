@@ -35,7 +35,16 @@ from clearinghouse.api.root import current_root
 from clearinghouse.errors import AuthenticationError, NotFound
 from clearinghouse.services import operations
 
-__all__ = ["Metrics", "bp", "count_lookups", "exposition", "init_metrics"]
+__all__ = [
+    "LogCollector",
+    "Metrics",
+    "bp",
+    "count_lookups",
+    "current_root_metrics",
+    "exposition",
+    "init_metrics",
+    "scrape",
+]
 
 access_log = logging.getLogger("clearinghouse.access")
 bp = Blueprint("metrics", __name__)

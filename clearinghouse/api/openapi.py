@@ -15,6 +15,8 @@ from clearinghouse import __version__
 from clearinghouse.api.openapi_schemas import INT, STR, ref, schemas
 from clearinghouse.wire import FEED_PAGE_LIMIT, KEY_ID, MATCH_QUERIES_LIMIT
 
+__all__ = ["bp", "document"]
+
 bp = Blueprint("openapi", __name__)
 
 _SIGNED = [{"httpMessageSignature": []}]

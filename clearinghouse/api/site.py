@@ -12,6 +12,8 @@ from clearinghouse.api.root import current_root
 from clearinghouse.api.site_charts import bar_chart
 from clearinghouse.services import report, site_pages, site_sessions, transparency
 
+__all__ = ["SESSION_COOKIE", "bp", "render_error", "secure_headers"]
+
 SITE_DIR = Path(__file__).resolve().parents[1] / "site"  # templates and static files
 SESSION_COOKIE = "clearinghouse_session"
 

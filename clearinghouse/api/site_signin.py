@@ -11,6 +11,8 @@ from clearinghouse.api.site import SESSION_COOKIE, secure_headers
 from clearinghouse.errors import InvalidInput
 from clearinghouse.services import site_sessions
 
+__all__ = ["pages", "v1"]
+
 v1 = Blueprint("site_login", __name__)
 pages = Blueprint("site_signin", __name__)
 

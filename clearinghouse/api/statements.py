@@ -9,6 +9,8 @@ from clearinghouse.api.params import int_arg
 from clearinghouse.api.root import current_root
 from clearinghouse.services import signal_views, statements
 
+__all__ = ["bp"]
+
 bp = Blueprint("statements", __name__)
 
 

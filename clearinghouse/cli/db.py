@@ -11,6 +11,8 @@ from clearinghouse.cli.common import emit, json_option, operator_root
 from clearinghouse.services import log_check, schema
 from clearinghouse.store.db import Database
 
+__all__ = ["db"]
+
 
 @click.group()
 def db() -> None:

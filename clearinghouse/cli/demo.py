@@ -20,7 +20,7 @@ from pathlib import Path
 
 import click
 
-__all__ = ["demo"]
+__all__ = ["Tour", "demo"]
 
 LABEL = "behaviour:glorification-of-terrorist-acts"
 _MEMBERS = {"acme": "submitter,matcher,auditor", "globex": "submitter,matcher",

@@ -21,7 +21,7 @@ from gunicorn.workers.gthread import ThreadWorker
 
 from clearinghouse.config import Settings
 
-__all__ = ["ACCESS_LOG_FORMAT", "GunicornApp", "ProblemThreadWorker"]
+__all__ = ["ACCESS_LOG_FORMAT", "GunicornApp", "ProblemThreadWorker", "problem_for"]
 
 # As gunicorn's default, with the path alone (%(U)s) for the request line, and no referrer.
 ACCESS_LOG_FORMAT = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(a)s"'

@@ -11,6 +11,8 @@ from clearinghouse.cli.common import emit, json_option, operator_root
 from clearinghouse.crypto.keys import SigningKey, VerifyKey
 from clearinghouse.errors import Conflict, InvalidInput
 
+__all__ = ["keygen", "keys", "read_public_key"]
+
 
 @click.command()
 @click.argument("name")

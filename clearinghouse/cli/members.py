@@ -12,6 +12,8 @@ from clearinghouse.cli.common import emit, json_option, operator_root
 from clearinghouse.cli.keys import read_public_key
 from clearinghouse.services import members as member_service
 
+__all__ = ["members"]
+
 
 @click.group()
 def members() -> None:

@@ -12,6 +12,8 @@ from clearinghouse.config import Settings, load_settings
 from clearinghouse.errors import ConfigError
 from clearinghouse.services import schema, taxonomy
 
+__all__ = ["check_port_free", "prepare", "serve"]
+
 
 def prepare(settings: Settings) -> None:
     """Before workers fork: the database must answer and the log key must exist, so no

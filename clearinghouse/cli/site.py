@@ -9,6 +9,8 @@ import click
 from clearinghouse.cli.connection import apply_options, connection_options
 from clearinghouse.errors import InvalidInput
 
+__all__ = ["site"]
+
 
 @click.group()
 def site() -> None:

@@ -35,7 +35,7 @@ from clearinghouse.client import (
 from clearinghouse.errors import InvalidInput
 from clearinghouse.wire import SIGNAL_TYPES, VERDICTS
 
-__all__ = ["feedback_cmd", "retract_cmd", "submit_cmd"]
+__all__ = ["feedback_cmd", "member_options", "retract_cmd", "submit_cmd"]
 
 
 def member_options(command: Callable) -> Callable:

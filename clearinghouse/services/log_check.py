@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from clearinghouse.signals.registry import SignalRegistry
     from clearinghouse.store.db import Database
 
-__all__ = ["check", "rebuild"]
+__all__ = ["check", "implied", "rebuild"]
 
 PAGE = 1_000
 

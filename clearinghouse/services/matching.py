@@ -38,7 +38,7 @@ from clearinghouse.store import signal_reads as rows
 if TYPE_CHECKING:
     from clearinghouse.bootstrap import Root
 
-__all__ = ["Matcher", "match"]
+__all__ = ["Matcher", "Query", "match", "parse_queries"]
 
 log = logging.getLogger("clearinghouse.matching")
 PAGE = 50_000

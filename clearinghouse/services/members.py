@@ -20,12 +20,12 @@ if TYPE_CHECKING:
     from clearinghouse.store.db import Database
 
 __all__ = [
-    "ROLES",
     "add_key",
     "add_member",
     "add_proven_key",
     "change_roles",
     "list_members",
+    "parse_roles",
     "revoke_key",
     "suspend_member",
     "unsuspend_member",

@@ -17,7 +17,7 @@ from clearinghouse.wire import FEED_PAGE_LIMIT, iso
 if TYPE_CHECKING:
     from clearinghouse.bootstrap import Root
 
-__all__ = ["describe", "feed", "signal_detail"]
+__all__ = ["describe", "describe_many", "feed", "parse_cursor", "signal_detail"]
 
 
 def describe(ctx: Root, state: rows.SignalState) -> dict:

@@ -25,7 +25,16 @@ if TYPE_CHECKING:
     from clearinghouse.services.transparency import LogKey
     from clearinghouse.store.db import Database
 
-__all__ = ["PAGE_SIZE", "Viewer", "entry_page", "home", "log_page", "members_page", "signal_page"]
+__all__ = [
+    "PAGE_SIZE",
+    "Viewer",
+    "describe_entry",
+    "entry_page",
+    "home",
+    "log_page",
+    "members_page",
+    "signal_page",
+]
 
 PAGE_SIZE = 25
 SEEING_ROLES = frozenset({"auditor", "matcher"})

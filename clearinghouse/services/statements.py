@@ -30,7 +30,7 @@ from clearinghouse.wire import PAYLOAD_TYPES
 if TYPE_CHECKING:
     from clearinghouse.bootstrap import Root
 
-__all__ = ["KINDS", "PAYLOAD_TYPES", "accept_statement"]
+__all__ = ["KINDS", "PAYLOAD_TYPES", "Statement", "accept_statement"]
 
 KINDS = tuple(PAYLOAD_TYPES)
 PAYLOAD_FIELDS = {"member", "created", "items"}

@@ -24,7 +24,7 @@ from clearinghouse.store.models import (
     Statement,
 )
 
-__all__ = ["StoredState", "is_empty", "read_state", "write_state"]
+__all__ = ["StoredState", "is_empty", "read_state", "set_responses", "write_state"]
 
 TAXONOMY_STATE = "taxonomy_digest"
 

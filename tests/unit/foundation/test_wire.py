@@ -38,9 +38,7 @@ def test_no_module_keeps_its_own_copy_of_a_wire_limit():
         (rel, node.value)
         for rel, tree in _modules()
         for node in ast.walk(tree)
-        if isinstance(node, ast.Constant)
-        and type(node.value) is int
-        and node.value in LIMITS
+        if isinstance(node, ast.Constant) and type(node.value) is int and node.value in LIMITS
     }
     assert found - UNRELATED_LIMIT_LITERALS == set()
 
