@@ -126,8 +126,7 @@ _json = st.recursive(
     | st.integers(min_value=-(2**60), max_value=2**60)
     | st.floats(allow_nan=False, allow_infinity=False)
     | _text,
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(_text, children, max_size=4),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(_text, children, max_size=4),
     max_leaves=20,
 )
 _pieces = st.sampled_from(
