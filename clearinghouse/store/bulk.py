@@ -61,24 +61,20 @@ def bulk_insert(
 def _processed_columns(
     rows: Sequence[Sequence], processors: list, keep_none: list[bool]
 ) -> list[list]:
-    """Columns of ``rows`` with each value bound; repeated hashable values bound once."""
+    """Columns of ``rows`` with each value bound; each distinct value bound once (a
+    statement stamps its rows alike: one time, one label list, one status)."""
     columns = [list(col) for col in zip(*rows, strict=True)]
     for i, process in enumerate(processors):
         if process is None:
             continue
-        cache: dict = {}
-        out = []
-        for value in columns[i]:
-            if value is None and keep_none[i]:
-                out.append(None)
-                continue
-            key = tuple(value) if isinstance(value, list) else value  # JSON label lists
-            try:
-                bound = cache[key]
-            except KeyError:
-                bound = cache[key] = process(value)
-            except TypeError:  # unhashable otherwise: bind every time
-                bound = process(value)
-            out.append(bound)
-        columns[i] = out
+        column = columns[i]
+        try:
+            distinct = dict.fromkeys(column)
+        except TypeError:  # unhashable values (JSON lists): bind every one
+            columns[i] = [
+                None if value is None and keep_none[i] else process(value) for value in column
+            ]
+            continue
+        bound = {v: None if v is None and keep_none[i] else process(v) for v in distinct}
+        columns[i] = list(map(bound.__getitem__, column))
     return columns

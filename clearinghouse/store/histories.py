@@ -8,6 +8,7 @@ by ``bulk_insert`` (COPY on PostgreSQL) and updates by one executemany per kind.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from operator import attrgetter
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
@@ -31,6 +32,9 @@ __all__ = [
     "signal_records",
 ]
 
+# One expanding parameter for the IN lists: the keys go to the driver as they are, with
+# no per-key literal coercion and one cached statement for every chunk.
+_KEYS = bindparam("keys", expanding=True)
 SIGNAL_COLUMNS = SignalRecord._fields
 # The records say "member"; the tables, "member_id".
 CONTRIBUTION_COLUMNS = tuple(f.replace("member", "member_id") for f in ContributionRecord._fields)
@@ -49,12 +53,26 @@ def _contribution(row) -> ContributionRecord:
 def signal_records(session: Session, digests: Sequence[bytes]) -> dict[bytes, SignalRecord]:
     """The signals that exist among ``digests``, by digest."""
     conn = session.connection()
+    ids = _existing_ids(session, digests)
     columns = [Signal.__table__.c[name] for name in SIGNAL_COLUMNS]
+    query = select(*columns).where(Signal.id.in_(_KEYS))
     found: dict[bytes, SignalRecord] = {}
-    for chunk in chunks(list(set(digests))):
-        for row in conn.execute(select(*columns).where(Signal.digest.in_(chunk))):
+    for chunk in chunks(ids):
+        for row in conn.execute(query, {"keys": chunk}).all():
             found[row.digest] = _signal(row)
     return found
+
+
+def _existing_ids(session: Session, digests: Sequence[bytes]) -> list[int]:
+    """The ids of the signals among ``digests``. Straight to the driver: bytes need no
+    binding, and most digests of a statement of new items find nothing."""
+    conn = session.connection()
+    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    ids: list[int] = []
+    for chunk in chunks(list(set(digests))):
+        query = f"SELECT id FROM signals WHERE digest IN ({', '.join([marker] * len(chunk))})"
+        ids.extend(row[0] for row in conn.exec_driver_sql(query, tuple(chunk)))
+    return ids
 
 
 def contribution_records(
@@ -64,11 +82,11 @@ def contribution_records(
     conn = session.connection()
     columns = [Contribution.__table__.c[name] for name in CONTRIBUTION_COLUMNS]
     out: list[ContributionRecord] = []
+    query = select(*columns).where(Contribution.signal_id.in_(_KEYS))
+    if member is not None:
+        query = query.where(Contribution.member_id == member)
     for chunk in chunks(list(signal_ids)):
-        query = select(*columns).where(Contribution.signal_id.in_(chunk))
-        if member is not None:
-            query = query.where(Contribution.member_id == member)
-        out.extend(_contribution(row) for row in conn.execute(query))
+        out.extend(_contribution(row) for row in conn.execute(query, {"keys": chunk}).all())
     return out
 
 
@@ -77,9 +95,9 @@ def feedback_records(session: Session, signal_ids: Sequence[int]) -> list[Feedba
     conn = session.connection()
     columns = [Feedback.__table__.c[name] for name in FEEDBACK_COLUMNS]
     out: list[FeedbackRecord] = []
+    query = select(*columns).where(Feedback.signal_id.in_(_KEYS))
     for chunk in chunks(list(signal_ids)):
-        query = select(*columns).where(Feedback.signal_id.in_(chunk))
-        out.extend(FeedbackRecord(*row) for row in conn.execute(query))
+        out.extend(FeedbackRecord(*row) for row in conn.execute(query, {"keys": chunk}).all())
     return out
 
 
@@ -142,15 +160,17 @@ def _update(session: Session, kind: type, fields: tuple[str, ...], records: list
         # A statement stamps its signals alike (a status, its time, its log index): one
         # UPDATE per distinct set of values over IN lists beats one per signal.
         groups: dict[tuple, list[int]] = {}
+        values_of = attrgetter(*fields) if len(fields) > 1 else lambda r: (getattr(r, fields[0]),)
         for r in records:
-            groups.setdefault(tuple(getattr(r, f) for f in fields), []).append(r.id)
+            groups.setdefault(values_of(r), []).append(r.id)
         for values, ids in groups.items():
+            statement = (
+                update(table)
+                .where(table.c.id.in_(_KEYS))
+                .values(dict(zip(fields, values, strict=True)))
+            )
             for chunk in chunks(ids):
-                conn.execute(
-                    update(table)
-                    .where(table.c.id.in_(chunk))
-                    .values(dict(zip(fields, values, strict=True)))
-                )
+                conn.execute(statement, {"keys": chunk})
         return
     statement = (
         update(table)
