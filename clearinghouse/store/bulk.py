@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import JSON, LargeBinary, Table
+from sqlalchemy import JSON, ColumnElement, LargeBinary, Table, any_, bindparam
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
-__all__ = ["CHUNK", "bulk_insert", "chunks"]
+__all__ = ["CHUNK", "bulk_insert", "chunks", "key_chunks", "matches_keys"]
 
 CHUNK = 900  # below SQLite's default limit of host parameters per statement
 
@@ -22,6 +24,23 @@ def chunks(items: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
     """``items`` in slices of at most ``size``: the keys of one IN list each."""
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def matches_keys(column: ColumnElement, dialect: Dialect) -> ColumnElement[bool]:
+    """``column`` is one of the keys bound as ``keys`` (one chunk of ``key_chunks``): one
+    array parameter on PostgreSQL, an IN list elsewhere. Either way the statement is
+    compiled once and the keys go to the driver without a per-key literal."""
+    if dialect.name == "postgresql":
+        return column == any_(bindparam("keys", type_=ARRAY(column.type)))
+    return column.in_(bindparam("keys", expanding=True))
+
+
+def key_chunks(keys: Sequence, dialect: Dialect) -> Iterable[Sequence]:
+    """``keys`` in the chunks ``matches_keys`` takes: all at once as one PostgreSQL array
+    (one round trip, one plan), IN lists of ``CHUNK`` elsewhere."""
+    if dialect.name == "postgresql":
+        return [list(keys)] if keys else []
+    return chunks(keys)
 
 
 def bulk_insert(

@@ -1,7 +1,7 @@
 """The domain's records in and out of the tables: the histories of the signals a
 statement touches, loaded in bulk, and the changes its items made, saved in bulk.
 
-Statements carry up to 10,000 items, so reads go by IN lists of ``bulk.CHUNK`` keys, inserts
+Statements carry up to 10,000 items, so reads go by key lists (``bulk.key_chunks``), inserts
 by ``bulk_insert`` (COPY on PostgreSQL) and updates by one executemany per kind.
 """
 
@@ -20,7 +20,7 @@ from clearinghouse.domain import (
     SignalHistory,
     SignalRecord,
 )
-from clearinghouse.store.bulk import bulk_insert, chunks
+from clearinghouse.store.bulk import bulk_insert, chunks, key_chunks, matches_keys
 from clearinghouse.store.models import Contribution, Feedback, Signal
 
 __all__ = [
@@ -32,9 +32,6 @@ __all__ = [
     "signal_records",
 ]
 
-# One expanding parameter for the IN lists: the keys go to the driver as they are, with
-# no per-key literal coercion and one cached statement for every chunk.
-_KEYS = bindparam("keys", expanding=True)
 SIGNAL_COLUMNS = SignalRecord._fields
 # The records say "member"; the tables, "member_id".
 CONTRIBUTION_COLUMNS = tuple(f.replace("member", "member_id") for f in ContributionRecord._fields)
@@ -55,9 +52,9 @@ def signal_records(session: Session, digests: Sequence[bytes]) -> dict[bytes, Si
     conn = session.connection()
     ids = _existing_ids(session, digests)
     columns = [Signal.__table__.c[name] for name in SIGNAL_COLUMNS]
-    query = select(*columns).where(Signal.id.in_(_KEYS))
+    query = select(*columns).where(matches_keys(Signal.__table__.c.id, conn.dialect))
     found: dict[bytes, SignalRecord] = {}
-    for chunk in chunks(ids):
+    for chunk in key_chunks(ids, conn.dialect):
         for row in conn.execute(query, {"keys": chunk}).all():
             found[row.digest] = _signal(row)
     return found
@@ -67,10 +64,13 @@ def _existing_ids(session: Session, digests: Sequence[bytes]) -> list[int]:
     """The ids of the signals among ``digests``. Straight to the driver: bytes need no
     binding, and most digests of a statement of new items find nothing."""
     conn = session.connection()
-    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    unique = list(set(digests))
+    if conn.dialect.name == "postgresql":  # one array of them (bytea[]), one round trip
+        query = "SELECT id FROM signals WHERE digest = ANY(%s)"
+        return [row[0] for row in conn.exec_driver_sql(query, (unique,))] if unique else []
     ids: list[int] = []
-    for chunk in chunks(list(set(digests))):
-        query = f"SELECT id FROM signals WHERE digest IN ({', '.join([marker] * len(chunk))})"
+    for chunk in chunks(unique):
+        query = f"SELECT id FROM signals WHERE digest IN ({', '.join(['?'] * len(chunk))})"
         ids.extend(row[0] for row in conn.exec_driver_sql(query, tuple(chunk)))
     return ids
 
@@ -82,10 +82,10 @@ def contribution_records(
     conn = session.connection()
     columns = [Contribution.__table__.c[name] for name in CONTRIBUTION_COLUMNS]
     out: list[ContributionRecord] = []
-    query = select(*columns).where(Contribution.signal_id.in_(_KEYS))
+    query = select(*columns).where(matches_keys(Contribution.__table__.c.signal_id, conn.dialect))
     if member is not None:
         query = query.where(Contribution.member_id == member)
-    for chunk in chunks(list(signal_ids)):
+    for chunk in key_chunks(list(signal_ids), conn.dialect):
         out.extend(_contribution(row) for row in conn.execute(query, {"keys": chunk}).all())
     return out
 
@@ -95,8 +95,8 @@ def feedback_records(session: Session, signal_ids: Sequence[int]) -> list[Feedba
     conn = session.connection()
     columns = [Feedback.__table__.c[name] for name in FEEDBACK_COLUMNS]
     out: list[FeedbackRecord] = []
-    query = select(*columns).where(Feedback.signal_id.in_(_KEYS))
-    for chunk in chunks(list(signal_ids)):
+    query = select(*columns).where(matches_keys(Feedback.__table__.c.signal_id, conn.dialect))
+    for chunk in key_chunks(list(signal_ids), conn.dialect):
         out.extend(FeedbackRecord(*row) for row in conn.execute(query, {"keys": chunk}).all())
     return out
 
@@ -166,10 +166,10 @@ def _update(session: Session, kind: type, fields: tuple[str, ...], records: list
         for values, ids in groups.items():
             statement = (
                 update(table)
-                .where(table.c.id.in_(_KEYS))
+                .where(matches_keys(table.c.id, conn.dialect))
                 .values(dict(zip(fields, values, strict=True)))
             )
-            for chunk in chunks(ids):
+            for chunk in key_chunks(ids, conn.dialect):
                 conn.execute(statement, {"keys": chunk})
         return
     statement = (
