@@ -37,8 +37,8 @@ from clearinghouse.config import load_settings
 from clearinghouse.crypto import SigningKey
 from clearinghouse.services import members, schema
 from clearinghouse.store.bulk import bulk_insert
+from clearinghouse.store.histories import SIGNAL_COLUMNS
 from clearinghouse.store.models import Signal
-from clearinghouse.store.signals import SIGNAL_COLUMNS
 
 
 def populate(ctx: Root, n: int, rng: np.random.Generator) -> np.ndarray:
