@@ -44,7 +44,7 @@ from clearinghouse.bootstrap import Root, bootstrap
 from clearinghouse.config import load_settings
 from clearinghouse.crypto import SigningKey, sign_envelope
 from clearinghouse.services import members
-from clearinghouse.services.entries import iso, utcnow
+from clearinghouse.services.log_entries import iso, utcnow
 from clearinghouse.store import migrate
 from clearinghouse.store.log import append_entries, log_size, read_entries
 from clearinghouse.tlog import CompactRange, leaf_hash

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from clearinghouse.services.entries import utcnow
+from clearinghouse.services.log_entries import utcnow
 from clearinghouse.store import Session
 from clearinghouse.store.log import log_size
 

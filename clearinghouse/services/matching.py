@@ -36,7 +36,7 @@ from clearinghouse.services.signal_states import SignalStates
 from clearinghouse.signals.dihedral import dihedral_variants
 from clearinghouse.signals.items import ItemErrors
 from clearinghouse.signals.types import Signal
-from clearinghouse.store import signals as rows
+from clearinghouse.store import signal_reads as rows
 
 if TYPE_CHECKING:
     from clearinghouse.bootstrap import Root

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 from clearinghouse.errors import InvalidInput, NotFound
 from clearinghouse.services import list_budget
 from clearinghouse.services.caller import Caller
-from clearinghouse.services.entries import iso
+from clearinghouse.services.log_entries import iso
 from clearinghouse.store import Session, histories
-from clearinghouse.store import signals as rows
+from clearinghouse.store import signal_reads as rows
 from clearinghouse.store.log import entry_time
 from clearinghouse.wire import FEED_PAGE_LIMIT
 

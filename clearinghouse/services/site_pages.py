@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from clearinghouse.errors import Forbidden, InvalidInput, NotFound
 from clearinghouse.services import transparency
-from clearinghouse.services.entries import iso
+from clearinghouse.services.log_entries import iso
 from clearinghouse.store import Session, membership
 from clearinghouse.store import site_pages as rows
 from clearinghouse.store.log import SqlNodeReader, log_size

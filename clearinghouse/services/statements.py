@@ -19,11 +19,11 @@ from clearinghouse.errors import Forbidden, InvalidInput
 from clearinghouse.ijson import read_json
 from clearinghouse.services import transparency
 from clearinghouse.services.caller import Caller
-from clearinghouse.services.entries import encode_entry
+from clearinghouse.services.log_entries import encode_entry
 from clearinghouse.services.log_writes import log_transaction
 from clearinghouse.services.statement_items import apply_items, parse_items
 from clearinghouse.store import membership
-from clearinghouse.store import signals as rows
+from clearinghouse.store import statements as rows
 from clearinghouse.store.log import append_entries
 from clearinghouse.wire import PAYLOAD_TYPES
 

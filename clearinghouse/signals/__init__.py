@@ -4,8 +4,8 @@ Pure Python and numpy: no Flask, SQLAlchemy or faiss. Nothing is loaded at impor
 the hashing subpackage pulls in Pillow, imagehash and PyAV only when used.
 """
 
-from clearinghouse.signals._invalid import SignalError
 from clearinghouse.signals.dihedral import DIHEDRAL_NAMES, dihedral_variants
+from clearinghouse.signals.errors import SignalError
 from clearinghouse.signals.hexcodes import hamming_distance, parse_hex
 from clearinghouse.signals.items import ItemErrors, parse_items
 from clearinghouse.signals.registry import (

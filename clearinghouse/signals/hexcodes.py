@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from clearinghouse.signals._invalid import SignalError
+from clearinghouse.signals.errors import SignalError
 
 __all__ = ["hamming_distance", "parse_hex"]
 

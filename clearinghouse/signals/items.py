@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from clearinghouse.errors import InvalidInput
-from clearinghouse.signals._invalid import SignalError
+from clearinghouse.signals.errors import SignalError
 from clearinghouse.signals.registry import SignalRegistry
 from clearinghouse.signals.types import Signal
 

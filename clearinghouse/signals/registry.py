@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from clearinghouse.errors import ConfigError
-from clearinghouse.signals._invalid import SignalError
+from clearinghouse.signals.errors import SignalError
 from clearinghouse.signals.hexcodes import parse_hex
 from clearinghouse.signals.types import ExactType, HammingType, Signal, SignalType, VpdqType
 

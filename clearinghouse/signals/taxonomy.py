@@ -18,7 +18,7 @@ from importlib import resources
 from pathlib import Path
 
 from clearinghouse.errors import ConfigError
-from clearinghouse.signals._invalid import SignalError
+from clearinghouse.signals.errors import SignalError
 
 __all__ = ["LABEL_PATTERN", "Taxonomy", "default_taxonomy", "load_taxonomy"]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from clearinghouse.signals._invalid import SignalError
+from clearinghouse.signals.errors import SignalError
 from clearinghouse.signals.hexcodes import _kind, hamming_distance, parse_hex
 from clearinghouse.signals.vpdq import (
     VpdqComparison,

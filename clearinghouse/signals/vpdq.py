@@ -14,7 +14,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from clearinghouse.signals._invalid import SignalError
+from clearinghouse.signals.errors import SignalError
 from clearinghouse.signals.hexcodes import _kind, hamming_distance, parse_hex
 
 __all__ = ["VpdqComparison", "VpdqFrame", "compare_videos", "frames_text", "parse_frames"]

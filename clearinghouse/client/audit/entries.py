@@ -46,7 +46,7 @@ ROLES = frozenset({"submitter", "matcher", "auditor"})
 STATEMENT_ROLES = {"submission": "submitter", "retraction": "submitter", "feedback": "matcher"}
 MEMBER_ID = re.compile(r"[a-z0-9][a-z0-9-]{1,62}")
 KEY_ID = re.compile(r"[0-9a-f]{32}")
-# The one spelling the server writes (``services.entries.iso``): fixed width, so the
+# The one spelling the server writes (``services.log_entries.iso``): fixed width, so the
 # text order is the time order.
 TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z")
 

@@ -11,7 +11,7 @@ from support import now_rfc3339
 from clearinghouse.crypto import SigningKey, sign_envelope
 from clearinghouse.services import members, statements
 from clearinghouse.services.caller import Caller
-from clearinghouse.services.entries import encode_entry, utcnow
+from clearinghouse.services.log_entries import encode_entry, utcnow
 from clearinghouse.store.log import append_entries, log_size
 
 from .tampering import encode, entry, pdq_item, random_pdq, set_entry

@@ -5,7 +5,7 @@ from __future__ import annotations
 import rfc8785
 
 from clearinghouse.domain.log_state import FOLD, fold
-from clearinghouse.services.entries import ENTRY_TYPES
+from clearinghouse.services.log_entries import ENTRY_TYPES
 from clearinghouse.signals.registry import default_registry
 
 

@@ -1,4 +1,4 @@
-"""Reads of signal states (for matches and the feed) and the statements table.
+"""Reads of signal states: for matches, the feed and the index follower.
 
 The write path of signals, contributions and feedback is ``store/histories.py``.
 """
@@ -8,57 +8,21 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from clearinghouse.store.bulk import chunks
-from clearinghouse.store.models import Contribution, Feedback, Signal, Statement
+from clearinghouse.store.models import Contribution, Feedback, Signal
 
 __all__ = [
     "SignalState",
     "changes_since",
     "content_types_of",
     "feed_page",
-    "insert_statement",
-    "set_statement_response",
     "signal_states",
-    "statement_by_digest",
 ]
-
-
-def statement_by_digest(session: Session, digest: bytes) -> Statement | None:
-    return session.scalar(select(Statement).where(Statement.envelope_digest == digest))
-
-
-def insert_statement(
-    session: Session,
-    *,
-    kind: str,
-    member_id: str,
-    key_id: str,
-    digest: bytes,
-    log_index: int,
-    now: datetime,
-) -> int:
-    statement = Statement(
-        kind=kind,
-        member_id=member_id,
-        key_id=key_id,
-        envelope_digest=digest,
-        log_index=log_index,
-        response={},
-        created_at=now,
-    )
-    session.add(statement)
-    session.flush()
-    return statement.id
-
-
-def set_statement_response(session: Session, statement_id: int, response: dict) -> None:
-    session.execute(update(Statement).where(Statement.id == statement_id).values(response=response))
 
 
 def content_types_of(session: Session, signal_ids: Sequence[int]) -> dict[int, list[str]]:
