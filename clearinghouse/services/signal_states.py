@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from clearinghouse.services.entries import iso
+from clearinghouse.services.log_entries import iso
 
 __all__ = ["SignalStates"]
 

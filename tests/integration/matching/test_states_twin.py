@@ -10,7 +10,7 @@ from support import add_member, pdq_item
 
 from clearinghouse.services.matching import Matcher
 from clearinghouse.services.signal_views import describe_many
-from clearinghouse.store import signals as rows
+from clearinghouse.store import signal_reads as rows
 
 VALUES = [f"{n:02x}" * 32 for n in (0x11, 0x22, 0x33, 0x44)]
 MD5 = "ab" * 16
