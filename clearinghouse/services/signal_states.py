@@ -34,7 +34,7 @@ __all__ = ["SignalStates"]
 
 VALUE_BYTES = 32  # the widest fixed-size value (PDQ, SHA-256)
 PRESENT, HAS_QUALITY, DISPUTED, TEXT = 1, 2, 4, 8  # flag bits
-GROWTH = 1.5  # capacity grows by half, so at most a third of it stands empty
+GROWTH = 1.25  # capacity grows by a quarter, so at most a fifth of it stands empty
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MS = timedelta(milliseconds=1)
 
