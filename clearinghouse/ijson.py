@@ -11,6 +11,13 @@ service takes in goes through ``read_json``, which refuses, as ``InvalidInput``:
 - strings (names included) holding a lone surrogate or a control character other than
   tab, line feed and carriage return (C0, DEL and C1).
 
+Statements carry up to 10,000 items, so the usual document — printable ASCII with no
+backslash — takes a shorter road to the same answer: with no escape in it, every string
+holds exactly the characters of the text between its quotes, so one scan of the bytes
+replaces the walk over every string, and splitting at the quotes replaces the string
+pattern. Anything else takes the general road. Both roads refuse the same documents with
+the same words (a test runs them side by side).
+
 Unknown fields are a matter of each format: ``only_fields`` refuses them, naming the
 field, and every parser of a body or payload calls it at every level.
 """
@@ -20,6 +27,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
+from itertools import accumulate
 from typing import Any
 
 from clearinghouse.errors import InvalidInput
@@ -36,11 +44,16 @@ MAX_NUMBER_CHARS = 40
 _STRINGS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\Z)', re.DOTALL)
 _NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
 _BAD_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+# Bytes a plain document is made of: printable ASCII but the backslash, and TAB, LF, CR.
+_PLAIN_BYTES = bytes(set(range(0x20, 0x7F)) - {ord("\\")}) + b"\t\n\r"
+_NESTING = {"[": 1, "{": 1, "]": -1, "}": -1}
 
 
 def read_json(data: bytes | str, *, what: str = "body", max_depth: int = MAX_DEPTH) -> Any:
     """Parse ``data`` as strict I-JSON; any breach is InvalidInput naming ``what``."""
+    plain = False
     if isinstance(data, bytes | bytearray):
+        plain = not bytes(data).translate(None, _PLAIN_BYTES)
         if data.startswith(b"\xef\xbb\xbf"):
             raise _invalid(what, "a byte-order mark is not allowed; send plain UTF-8")
         try:
@@ -49,7 +62,7 @@ def read_json(data: bytes | str, *, what: str = "body", max_depth: int = MAX_DEP
             raise _invalid(what, f"not UTF-8 (byte {exc.start})") from None
     else:
         text = data
-    depth = _depth(text)
+    depth = _depth(text, plain=plain)
     if depth > max_depth:
         raise _invalid(what, f"nested {depth} levels deep; at most {max_depth}")
     try:
@@ -64,7 +77,8 @@ def read_json(data: bytes | str, *, what: str = "body", max_depth: int = MAX_DEP
         raise _invalid(what, exc.detail) from None
     except (ValueError, RecursionError) as exc:
         raise _invalid(what, f"not valid JSON: {_short(exc)}") from None
-    _check_strings(value, what)
+    if not plain:  # a plain document's strings hold no refused character: see above
+        _check_strings(value, what)
     return value
 
 
@@ -78,25 +92,23 @@ def only_fields(obj: dict, allowed: Iterable[str], where: str) -> None:
         )
 
 
-def _depth(text: str) -> int:
-    """Deepest bracket nesting of ``text``, with strings taken out first."""
-    brackets = _NOT_BRACKETS.sub("", _STRINGS.sub("", text))
-    depth = deepest = 0
-    for char in brackets:
-        if char in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        else:
-            depth -= 1
-    return deepest
+def _depth(text: str, *, plain: bool = False) -> int:
+    """Deepest bracket nesting of ``text``, with strings taken out first (in a plain
+    document no quote is escaped, so the strings are every other piece between quotes;
+    an unterminated one runs to the end either way)."""
+    outside = "".join(text.split('"')[::2]) if plain else _STRINGS.sub("", text)
+    brackets = _NOT_BRACKETS.sub("", outside)
+    return max(accumulate(map(_NESTING.__getitem__, brackets), initial=0))
 
 
 def _object(pairs: list[tuple[str, Any]]) -> dict:
-    obj: dict = {}
-    for name, value in pairs:
-        if name in obj:
-            raise InvalidInput(f"duplicate name {_quote(name)} in an object")
-        obj[name] = value
+    obj = dict(pairs)
+    if len(obj) < len(pairs):  # a name twice: say which came again first
+        seen: set[str] = set()
+        for name, _ in pairs:
+            if name in seen:
+                raise InvalidInput(f"duplicate name {_quote(name)} in an object")
+            seen.add(name)
     return obj
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from clearinghouse import domain
 from clearinghouse.domain.log_state import signal_digest
 from clearinghouse.domain.transitions import VERDICTS, Stamp, new_signal_record
+from clearinghouse.errors import InvalidInput
 from clearinghouse.signals.items import ItemErrors
 from clearinghouse.signals.items import parse_items as parse_signals
 from clearinghouse.signals.types import Signal
@@ -79,9 +80,10 @@ def parse_items(
     parsed: list[Item] = []
     seen: dict[bytes, int] = {}
     cache: dict[tuple, tuple[str, ...]] = {}
+    fields = ITEM_FIELDS[kind]
     for i, (item, signal) in enumerate(zip(items, signals, strict=True)):
-        if isinstance(item, dict):
-            for name in sorted(set(item) - ITEM_FIELDS[kind]):
+        if isinstance(item, dict) and not fields.issuperset(item):
+            for name in sorted(set(item) - fields):
                 errors.add(i, name, "unknown field")
         if signal is None:
             continue
@@ -90,7 +92,11 @@ def parse_items(
             errors.add(i, "value", f"the same signal as item {seen[digest]}")
         seen.setdefault(digest, i)
         if kind == "submission":
-            labels = errors.check(i, lambda item=item: _labels(taxonomy, item.get("labels"), cache))
+            try:
+                labels = _labels(taxonomy, item.get("labels"), cache)
+            except InvalidInput as error:
+                errors.record(i, error)
+                labels = None
             if labels == ():
                 errors.add(i, "labels", "at least one label from the taxonomy is required")
             content_type = _text(errors, i, item, "content_type", required=True, limit=64)

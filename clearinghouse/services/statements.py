@@ -19,6 +19,7 @@ from clearinghouse.errors import Forbidden, InvalidInput
 from clearinghouse.ijson import read_json
 from clearinghouse.services import transparency
 from clearinghouse.services.caller import Caller
+from clearinghouse.services.gc_pause import collector_paused
 from clearinghouse.services.log_entries import encode_entry
 from clearinghouse.services.log_writes import log_transaction
 from clearinghouse.services.statement_items import apply_items, parse_items
@@ -50,6 +51,11 @@ class Statement:
 def accept_statement(root: Root, kind: str, caller: Caller, body: bytes) -> dict:
     """Verify, validate and apply one statement; return the answer (the first one again
     when the same envelope was accepted before)."""
+    with collector_paused():  # its many short-lived records: see services/gc_pause.py
+        return _accept(root, kind, caller, body)
+
+
+def _accept(root: Root, kind: str, caller: Caller, body: bytes) -> dict:
     statement = _read(root, kind, caller, body)
     digest = bytes.fromhex(statement.envelope.digest())
     with root.db.read() as session:

@@ -38,9 +38,13 @@ class ItemErrors:
         try:
             return fn()
         except InvalidInput as error:
-            for item in error.errors or [{"field": "", "reason": error.detail}]:
-                self.add(index, item.get("field", ""), item.get("reason", error.detail))
+            self.record(index, error)
             return None
+
+    def record(self, index: int, error: InvalidInput) -> None:
+        """Record the fields an InvalidInput names against item ``index``."""
+        for item in error.errors or [{"field": "", "reason": error.detail}]:
+            self.add(index, item.get("field", ""), item.get("reason", error.detail))
 
     def raise_if_any(self, what: str = "items") -> None:
         """Raise one InvalidInput listing every recorded error, if there are any."""
@@ -72,17 +76,20 @@ def parse_items(
     """
     own = errors is None
     collected = ItemErrors() if errors is None else errors
-    parsed = [
-        collected.check(i, lambda item=item: _parse_one(registry, item, references))
-        for i, item in enumerate(items)
-    ]
+    parsed: list[Signal | None] = []
+    for i, item in enumerate(items):  # ``check`` unrolled: statements carry 10,000 items
+        try:
+            parsed.append(_parse_one(registry, item, references))
+        except InvalidInput as error:
+            collected.record(i, error)
+            parsed.append(None)
     if own:
         collected.raise_if_any()
     return parsed
 
 
 def _parse_one(registry: SignalRegistry, item: object, references: bool = False) -> Signal:
-    if not isinstance(item, Mapping):
+    if type(item) is not dict and not isinstance(item, Mapping):
         raise SignalError("item", "expected an object")
     for key in ("signal_type", "value"):
         if key not in item:

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import JSON, LargeBinary, Table
+from sqlalchemy import JSON, ColumnElement, LargeBinary, Table, any_, bindparam
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
-__all__ = ["CHUNK", "bulk_insert", "chunks"]
+__all__ = ["CHUNK", "bulk_insert", "chunks", "key_chunks", "matches_keys"]
 
 CHUNK = 900  # below SQLite's default limit of host parameters per statement
 
@@ -22,6 +24,23 @@ def chunks(items: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
     """``items`` in slices of at most ``size``: the keys of one IN list each."""
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def matches_keys(column: ColumnElement, dialect: Dialect) -> ColumnElement[bool]:
+    """``column`` is one of the keys bound as ``keys`` (one chunk of ``key_chunks``): one
+    array parameter on PostgreSQL, an IN list elsewhere. Either way the statement is
+    compiled once and the keys go to the driver without a per-key literal."""
+    if dialect.name == "postgresql":
+        return column == any_(bindparam("keys", type_=ARRAY(column.type)))
+    return column.in_(bindparam("keys", expanding=True))
+
+
+def key_chunks(keys: Sequence, dialect: Dialect) -> Iterable[Sequence]:
+    """``keys`` in the chunks ``matches_keys`` takes: all at once as one PostgreSQL array
+    (one round trip, one plan), IN lists of ``CHUNK`` elsewhere."""
+    if dialect.name == "postgresql":
+        return [list(keys)] if keys else []
+    return chunks(keys)
 
 
 def bulk_insert(
@@ -61,24 +80,20 @@ def bulk_insert(
 def _processed_columns(
     rows: Sequence[Sequence], processors: list, keep_none: list[bool]
 ) -> list[list]:
-    """Columns of ``rows`` with each value bound; repeated hashable values bound once."""
+    """Columns of ``rows`` with each value bound; each distinct value bound once (a
+    statement stamps its rows alike: one time, one label list, one status)."""
     columns = [list(col) for col in zip(*rows, strict=True)]
     for i, process in enumerate(processors):
         if process is None:
             continue
-        cache: dict = {}
-        out = []
-        for value in columns[i]:
-            if value is None and keep_none[i]:
-                out.append(None)
-                continue
-            key = tuple(value) if isinstance(value, list) else value  # JSON label lists
-            try:
-                bound = cache[key]
-            except KeyError:
-                bound = cache[key] = process(value)
-            except TypeError:  # unhashable otherwise: bind every time
-                bound = process(value)
-            out.append(bound)
-        columns[i] = out
+        column = columns[i]
+        try:
+            distinct = dict.fromkeys(column)
+        except TypeError:  # unhashable values (JSON lists): bind every one
+            columns[i] = [
+                None if value is None and keep_none[i] else process(value) for value in column
+            ]
+            continue
+        bound = {v: None if v is None and keep_none[i] else process(v) for v in distinct}
+        columns[i] = list(map(bound.__getitem__, column))
     return columns

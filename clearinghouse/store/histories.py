@@ -1,13 +1,14 @@
 """The domain's records in and out of the tables: the histories of the signals a
 statement touches, loaded in bulk, and the changes its items made, saved in bulk.
 
-Statements carry up to 10,000 items, so reads go by IN lists of ``bulk.CHUNK`` keys, inserts
+Statements carry up to 10,000 items, so reads go by key lists (``bulk.key_chunks``), inserts
 by ``bulk_insert`` (COPY on PostgreSQL) and updates by one executemany per kind.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from operator import attrgetter
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
@@ -19,7 +20,7 @@ from clearinghouse.domain import (
     SignalHistory,
     SignalRecord,
 )
-from clearinghouse.store.bulk import bulk_insert, chunks
+from clearinghouse.store.bulk import bulk_insert, chunks, key_chunks, matches_keys
 from clearinghouse.store.models import Contribution, Feedback, Signal
 
 __all__ = [
@@ -49,12 +50,29 @@ def _contribution(row) -> ContributionRecord:
 def signal_records(session: Session, digests: Sequence[bytes]) -> dict[bytes, SignalRecord]:
     """The signals that exist among ``digests``, by digest."""
     conn = session.connection()
+    ids = _existing_ids(session, digests)
     columns = [Signal.__table__.c[name] for name in SIGNAL_COLUMNS]
+    query = select(*columns).where(matches_keys(Signal.__table__.c.id, conn.dialect))
     found: dict[bytes, SignalRecord] = {}
-    for chunk in chunks(list(set(digests))):
-        for row in conn.execute(select(*columns).where(Signal.digest.in_(chunk))):
+    for chunk in key_chunks(ids, conn.dialect):
+        for row in conn.execute(query, {"keys": chunk}).all():
             found[row.digest] = _signal(row)
     return found
+
+
+def _existing_ids(session: Session, digests: Sequence[bytes]) -> list[int]:
+    """The ids of the signals among ``digests``. Straight to the driver: bytes need no
+    binding, and most digests of a statement of new items find nothing."""
+    conn = session.connection()
+    unique = list(set(digests))
+    if conn.dialect.name == "postgresql":  # one array of them (bytea[]), one round trip
+        query = "SELECT id FROM signals WHERE digest = ANY(%s)"
+        return [row[0] for row in conn.exec_driver_sql(query, (unique,))] if unique else []
+    ids: list[int] = []
+    for chunk in chunks(unique):
+        query = f"SELECT id FROM signals WHERE digest IN ({', '.join(['?'] * len(chunk))})"
+        ids.extend(row[0] for row in conn.exec_driver_sql(query, tuple(chunk)))
+    return ids
 
 
 def contribution_records(
@@ -64,11 +82,11 @@ def contribution_records(
     conn = session.connection()
     columns = [Contribution.__table__.c[name] for name in CONTRIBUTION_COLUMNS]
     out: list[ContributionRecord] = []
-    for chunk in chunks(list(signal_ids)):
-        query = select(*columns).where(Contribution.signal_id.in_(chunk))
-        if member is not None:
-            query = query.where(Contribution.member_id == member)
-        out.extend(_contribution(row) for row in conn.execute(query))
+    query = select(*columns).where(matches_keys(Contribution.__table__.c.signal_id, conn.dialect))
+    if member is not None:
+        query = query.where(Contribution.member_id == member)
+    for chunk in key_chunks(list(signal_ids), conn.dialect):
+        out.extend(_contribution(row) for row in conn.execute(query, {"keys": chunk}).all())
     return out
 
 
@@ -77,9 +95,9 @@ def feedback_records(session: Session, signal_ids: Sequence[int]) -> list[Feedba
     conn = session.connection()
     columns = [Feedback.__table__.c[name] for name in FEEDBACK_COLUMNS]
     out: list[FeedbackRecord] = []
-    for chunk in chunks(list(signal_ids)):
-        query = select(*columns).where(Feedback.signal_id.in_(chunk))
-        out.extend(FeedbackRecord(*row) for row in conn.execute(query))
+    query = select(*columns).where(matches_keys(Feedback.__table__.c.signal_id, conn.dialect))
+    for chunk in key_chunks(list(signal_ids), conn.dialect):
+        out.extend(FeedbackRecord(*row) for row in conn.execute(query, {"keys": chunk}).all())
     return out
 
 
@@ -142,15 +160,17 @@ def _update(session: Session, kind: type, fields: tuple[str, ...], records: list
         # A statement stamps its signals alike (a status, its time, its log index): one
         # UPDATE per distinct set of values over IN lists beats one per signal.
         groups: dict[tuple, list[int]] = {}
+        values_of = attrgetter(*fields) if len(fields) > 1 else lambda r: (getattr(r, fields[0]),)
         for r in records:
-            groups.setdefault(tuple(getattr(r, f) for f in fields), []).append(r.id)
+            groups.setdefault(values_of(r), []).append(r.id)
         for values, ids in groups.items():
-            for chunk in chunks(ids):
-                conn.execute(
-                    update(table)
-                    .where(table.c.id.in_(chunk))
-                    .values(dict(zip(fields, values, strict=True)))
-                )
+            statement = (
+                update(table)
+                .where(matches_keys(table.c.id, conn.dialect))
+                .values(dict(zip(fields, values, strict=True)))
+            )
+            for chunk in key_chunks(ids, conn.dialect):
+                conn.execute(statement, {"keys": chunk})
         return
     statement = (
         update(table)

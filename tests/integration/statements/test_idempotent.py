@@ -1,6 +1,8 @@
 """Retractions and feedback repeated answer ``unchanged``; a retraction by a member that
 never contributed gets the same refusal whether the signal exists or not."""
 
+import gc
+
 from support import add_member, pdq_item, random_pdq
 
 from clearinghouse.store.log import log_size
@@ -60,3 +62,14 @@ def test_retraction_does_not_reveal_which_signals_exist(context, client):
     ]
     with context.db.read() as s:
         assert log_size(s) == size
+
+
+def test_the_collector_runs_again_after_statements(context, client):
+    """Statements pause the garbage collector while they run (services/gc_pause.py);
+    accepted or refused, it runs again afterwards."""
+    a = add_member(context, client, "alpha")
+    assert gc.isenabled()
+    assert a.state("submission", [pdq_item(random_pdq())]).status_code == 201
+    assert gc.isenabled()
+    assert a.state("submission", [pdq_item("zz")]).status_code == 400
+    assert gc.isenabled()
