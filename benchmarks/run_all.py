@@ -11,7 +11,17 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["hashing", "ingest", "matching", "match_http", "match_wrk", "tlog", "audit", "site"]
+ORDER = [
+    "hashing",
+    "ingest",
+    "matching",
+    "signal_states",
+    "match_http",
+    "match_wrk",
+    "tlog",
+    "audit",
+    "site",
+]
 
 
 def main() -> int:

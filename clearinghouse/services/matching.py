@@ -1,10 +1,13 @@
 """Lookups (DESIGN §5): one in-memory index per signal type, kept fresh from the database.
 
-Every process holds its own indexes. They start from a checksummed snapshot when one
-matches, otherwise from the database, then follow the change sequence (the log index
-stamped on every changed signal): the process that acknowledged a statement applies it
-at once, the others when their log follower (services/log_follower.py) next polls or is
-woken. Lookups are never stored.
+Every process holds its own indexes and, beside them, the state each signal is shown
+with (services/signal_states.py), so a lookup makes no database call. The indexes start
+from a checksummed snapshot when one matches, otherwise from the database; the states
+are always read from the database at load (see ``load``). Both then follow the change
+sequence (the log index stamped on every changed signal, by every submission,
+retraction and feedback): the process that acknowledged a statement applies it at once,
+the others when their log follower (services/log_follower.py) next polls or is woken.
+Lookups are never stored.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from clearinghouse.index import (
     SnapshotError,
     VpdqIndex,
 )
-from clearinghouse.services.signal_views import describe_many
+from clearinghouse.services.signal_states import SignalStates
 from clearinghouse.signals.dihedral import dihedral_variants
 from clearinghouse.signals.items import ItemErrors
 from clearinghouse.signals.types import Signal
@@ -68,8 +71,10 @@ class Matcher:
         # Lookups are never stored; these counts are all that is kept of them.
         self.counters = {"requests": 0, "queries": 0, "queries_with_matches": 0}
         self._apply_lock = threading.Lock()
+        widths = {}
         for name in self.registry.names:
             kind = self.registry.get(name)
+            widths[name] = 0 if kind.index_kind == "vpdq" else kind.nbits // 8
             if kind.index_kind == "hamming":
                 # PDQ is tuned for its default distance (31; larger ones scan, still exact);
                 # the 64-bit types for their whole range, which stays small.
@@ -83,14 +88,21 @@ class Matcher:
                 self.indexes[name] = VpdqIndex(
                     query_match_pct=kind.query_match_pct, index_match_pct=kind.index_match_pct
                 )
+        self.states = SignalStates(widths)
 
     # -- following the database -------------------------------------------------------
 
     def load(self) -> None:
-        """Start from snapshots when they agree with each other, then catch up."""
+        """Start from snapshots when they agree with each other, then catch up.
+
+        The signal states are not snapshotted: after a snapshot load they are read from
+        the database whole (``_load_states``). They change far more often than the
+        indexes (every corroboration and feedback), are cheap to read beside the index
+        rebuild they spare, and so can never disagree with the database on a restart."""
         position = self._load_snapshots()
         self.loaded_from = "database" if position is None else "snapshot"
         if position is not None:
+            self._load_states()
             self.cursor = (position - 1, 2**62)  # replay everything stamped >= position
         self.catch_up()
         if position is None:
@@ -104,12 +116,32 @@ class Matcher:
             while True:
                 with self.ctx.db.read() as session:
                     page = rows.changes_since(session, self.cursor, PAGE)
+                    states = self._states_of(session, page)
                 if not page:
                     return applied
+                # States first: a signal the index finds always has its state.
+                self.states.update(states)
                 self._apply(page)
                 self.cursor = (page[-1][5], page[-1][0])
                 applied += len(page)
                 self._changes_since_save += len(page)
+
+    def _load_states(self) -> None:
+        """Read the state of every signal, in the change pages the indexes follow."""
+        cursor = (-1, 0)
+        with self._apply_lock:
+            while True:
+                with self.ctx.db.read() as session:
+                    page = rows.changes_since(session, cursor, PAGE)
+                    states = self._states_of(session, page)
+                if not page:
+                    return
+                self.states.update(states)
+                cursor = (page[-1][5], page[-1][0])
+
+    @staticmethod
+    def _states_of(session, page: list[tuple]) -> list[rows.SignalState]:
+        return list(rows.signal_states(session, [r[0] for r in page]).values()) if page else []
 
     def acknowledged(self, log_index: int) -> None:
         """A statement at ``log_index`` was acknowledged here. The next lookup on this
@@ -301,8 +333,7 @@ def match(ctx: Root, matcher: Matcher, queries: list[Query], dihedral: bool) -> 
         cut[n] = cut[n] or hits.truncated
     kept = [sorted(best.items(), key=lambda kv: (kv[1], kv[0]))[:limit] for best in found]
     ids = sorted({sid for pairs in kept for sid, _ in pairs})
-    with ctx.db.read() as session:
-        shown = describe_many(ctx, session, ids) if ids else {}
+    shown = matcher.states.describe_many(ids, ctx.settings.confirm_threshold) if ids else {}
     matcher.counters["requests"] += 1
     matcher.counters["queries"] += len(queries)
     matcher.counters["queries_with_matches"] += sum(1 for best in found if best)

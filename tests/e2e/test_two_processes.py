@@ -24,30 +24,46 @@ def _until(predicate, seconds: float) -> float | None:
 
 
 def test_submission_and_retraction_reach_the_other_process_within_a_second(context, start_server):
-    key = SigningKey.generate()
+    key, other = SigningKey.generate(), SigningKey.generate()
     members.add_member(context.db, "alpha", "Alpha", "submitter,matcher,auditor", key.verify_key)
+    members.add_member(context.db, "bravo", "Bravo", "submitter,matcher", other.verify_key)
     first, second = start_server(), start_server()
     a, b = Client(first, "alpha", key), Client(second, "alpha", key)
+    bravo = Client(first, "bravo", other)
     value = random_pdq()
+    signal = {"signal_type": "pdq", "value": value}
+
+    def shown() -> dict | None:
+        """The signal as the second process answers a lookup (its in-memory state)."""
+        found = b.match([signal])[0]["matches"]
+        return found[0] if found else None
 
     def found() -> bool:
-        return bool(b.match([{"signal_type": "pdq", "value": value}])[0]["matches"])
+        return shown() is not None
+
+    def reaches(**state) -> bool:
+        """Whether the second process shows ``state`` within a second."""
+        return _until(lambda: (shown() or {}).items() >= state.items(), 1.0) is not None
 
     assert not found()
-    a.submit(
-        [
-            {
-                "signal_type": "pdq",
-                "value": value,
-                "quality": 80,
-                "content_type": "image/png",
-                "labels": [LABEL],
-            }
-        ]
-    )
-    assert a.match([{"signal_type": "pdq", "value": value}])[0]["matches"]  # at once on A
+    item = {**signal, "quality": 80, "content_type": "image/png", "labels": [LABEL]}
+    a.submit([item])
+    assert a.match([signal])[0]["matches"]  # at once on A
     assert _until(found, 1.0) is not None
-    a.retract([{"signal_type": "pdq", "value": value, "reason": "mistake"}])
+    assert shown()["contributors"] == 1 and shown()["confirmed"] is False
+
+    # Corroboration, feedback both ways and a contribution's retraction: the state a
+    # match carries follows the log as the index does.
+    bravo.submit([item])
+    assert reaches(contributors=2, confirmed=True, labels={LABEL: 2})
+    bravo.feedback([{**signal, "verdict": "disagree", "reason": "news"}])
+    assert reaches(disputed=True)
+    bravo.feedback([{**signal, "verdict": "agree", "reason": "on reflection"}])
+    assert reaches(disputed=False)
+    bravo.retract([{**signal, "reason": "mistake"}])
+    assert reaches(contributors=1, confirmed=False, labels={LABEL: 1})
+
+    a.retract([{**signal, "reason": "mistake"}])
     assert _until(lambda: not found(), 1.0) is not None
 
 

@@ -1,0 +1,229 @@
+"""The state of every signal, held in memory beside the matching indexes (DESIGN §5).
+
+A matched lookup answers each signal with what its contributions and feedback add up
+to: labels with counts, contributors, confirmed, disputed, first and last seen. Reading
+that from the database cost three queries per lookup; here it is kept in columns —
+numpy arrays indexed by signal id, which the store hands out densely from 1 — filled by
+the log follower from the same change pages, under the same cursor, as the indexes
+(``Matcher.catch_up``). A lookup reads the columns and touches no database.
+
+About 60 bytes a signal (``memory_bytes``): the value's bytes (32), two times (16), an
+interned label set (4), the contributor count (4), type, status, flags and quality (5).
+Label sets are few (a handful of taxonomy labels and their counts) and shared by many
+signals, so each distinct one is stored once. vPDQ values (JSON frame lists) and any
+value whose text is not the plain lowercase hex of its bytes are kept as text.
+
+One writer at a time (``update``); readers never lock. A reader sees either the old or
+the new columns, and a signal written while it reads may show some fields of its new
+state and some of its old — as separate database queries could before.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+
+from clearinghouse.services.log_entries import iso
+
+__all__ = ["SignalStates"]
+
+VALUE_BYTES = 32  # the widest fixed-size value (PDQ, SHA-256)
+PRESENT, HAS_QUALITY, DISPUTED, TEXT = 1, 2, 4, 8  # flag bits
+GROWTH = 1.25  # capacity grows by a quarter, so at most a fifth of it stands empty
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MS = timedelta(milliseconds=1)
+
+_COLUMNS = {
+    "flags": np.uint8,
+    "kind": np.uint8,  # 1 + position of the type in ``type_names``
+    "status": np.uint8,  # position in the interned statuses
+    "quality": np.int16,  # the store's SMALLINT
+    "first_seen": np.int64,  # milliseconds since the epoch: the precision of entry times
+    "last_seen": np.int64,
+    "labels": np.uint32,  # position in the interned label sets
+    "contributors": np.uint32,
+}
+
+
+class _Interned:
+    """Distinct values stored once, each known by its position."""
+
+    def __init__(self) -> None:
+        self.values: list[Any] = []
+        self._positions: dict[Any, int] = {}
+
+    def position(self, key: Any, value: Any) -> int:
+        found = self._positions.get(key)
+        if found is None:
+            # Appended before the position is published, so a reader never misses it.
+            self.values.append(value)
+            found = self._positions[key] = len(self.values) - 1
+        return found
+
+
+class _Columns:
+    """One generation of the arrays; replaced whole when it grows."""
+
+    def __init__(self, capacity: int, old: _Columns | None = None) -> None:
+        self.capacity = capacity
+        self.values = np.zeros((capacity, VALUE_BYTES), np.uint8)
+        self.arrays = {name: np.zeros(capacity, dtype) for name, dtype in _COLUMNS.items()}
+        if old is not None:
+            n = old.capacity
+            self.values[:n] = old.values
+            for name, array in self.arrays.items():
+                array[:n] = old.arrays[name]
+
+    @property
+    def nbytes(self) -> int:
+        return self.values.nbytes + sum(a.nbytes for a in self.arrays.values())
+
+
+class SignalStates:
+    """What each signal of this process's indexes is shown as in a match."""
+
+    def __init__(self, value_widths: Mapping[str, int]) -> None:
+        """``value_widths``: each signal type's value size in bytes, or 0 for types whose
+        values are kept as text (vPDQ)."""
+        self._names = tuple(sorted(value_widths))
+        self._kinds = {name: n + 1 for n, name in enumerate(self._names)}
+        self._widths = (0, *(value_widths[name] for name in self._names))
+        self._columns = _Columns(0)
+        self._label_sets = _Interned()
+        self._statuses = _Interned()
+        self._texts: dict[int, str] = {}
+        self._write = threading.Lock()
+        self.count = 0  # signals held
+
+    @property
+    def memory_bytes(self) -> int:
+        """Bytes of the columns (at capacity) and of the few label sets and texts."""
+        labels = sum(64 + 80 * len(d) for d in self._label_sets.values)
+        texts = sum(64 + len(t) for t in self._texts.values())
+        return self._columns.nbytes + labels + texts
+
+    def update(self, states: Iterable[Any]) -> None:
+        """Hold the current state of each signal given (the store's ``SignalState``:
+        ``signal`` with the Signal columns, ``labels``, ``contributors``, ``agree``,
+        ``disagree``); signals of unknown types are skipped."""
+        states = [s for s in states if s.signal.signal_type in self._kinds]
+        if not states:
+            return
+        with self._write:
+            ids = np.fromiter((s.signal.id for s in states), np.int64, len(states))
+            cols = self._grown(int(ids.max()) + 1)
+            fresh = int(np.count_nonzero(cols.arrays["flags"][ids] & PRESENT == 0))
+            fields, values = self._rows(states)
+            for name, column in fields.items():
+                cols.arrays[name][ids] = column
+            cols.values[ids] = values
+            self.count += fresh
+
+    def _rows(self, states: list[Any]) -> tuple[dict[str, list], np.ndarray]:
+        fields: dict[str, list] = {name: [] for name in _COLUMNS}
+        values = np.zeros((len(states), VALUE_BYTES), np.uint8)
+        for n, state in enumerate(states):
+            s = state.signal
+            kind = self._kinds[s.signal_type]
+            flags = PRESENT
+            if s.quality is not None:
+                flags |= HAS_QUALITY
+            if state.disagree > state.agree:
+                flags |= DISPUTED
+            raw = _fixed(s.value, self._widths[kind])
+            if raw is None:
+                flags |= TEXT
+                self._texts[s.id] = s.value
+            else:
+                values[n, : len(raw)] = np.frombuffer(raw, np.uint8)
+                self._texts.pop(s.id, None)
+            labels = tuple(state.labels.items())
+            fields["flags"].append(flags)
+            fields["kind"].append(kind)
+            fields["status"].append(self._statuses.position(s.status, s.status))
+            fields["quality"].append(0 if s.quality is None else s.quality)
+            fields["first_seen"].append(_ms(s.first_seen))
+            fields["last_seen"].append(_ms(s.last_seen))
+            fields["labels"].append(self._label_sets.position(labels, dict(labels)))
+            fields["contributors"].append(len(state.contributors))
+        return fields, values
+
+    def _grown(self, size: int) -> _Columns:
+        cols = self._columns
+        if size > cols.capacity:
+            cols = _Columns(max(size, int(cols.capacity * GROWTH), 1024), cols)
+            self._columns = cols  # readers pick up the new generation whole
+        return cols
+
+    def describe_many(self, ids: Sequence[int], confirm_threshold: int) -> dict[int, dict]:
+        """The public shape of each held signal among ``ids`` (as ``signal_views.describe``
+        gives it from the database); ids not held are left out."""
+        cols = self._columns
+        wanted = np.asarray(ids, np.int64)
+        wanted = wanted[(wanted >= 0) & (wanted < cols.capacity)]
+        a = cols.arrays
+        wanted = wanted[a["flags"][wanted] & PRESENT != 0]
+        if not wanted.size:
+            return {}
+        rows = zip(
+            wanted.tolist(),
+            a["flags"][wanted].tolist(),
+            a["kind"][wanted].tolist(),
+            a["status"][wanted].tolist(),
+            a["quality"][wanted].tolist(),
+            a["first_seen"][wanted].tolist(),
+            a["last_seen"][wanted].tolist(),
+            a["labels"][wanted].tolist(),
+            a["contributors"][wanted].tolist(),
+            strict=True,
+        )
+        values = cols.values[wanted]
+        out = {}
+        for n, (sid, flags, kind, status, quality, first, last, labels, count) in enumerate(rows):
+            name = self._names[kind - 1]
+            if flags & TEXT:
+                text = self._texts[sid]
+                value = json.loads(text) if name == "vpdq" else text
+            else:
+                value = values[n, : self._widths[kind]].tobytes().hex()
+            shown = {
+                "signal_id": sid,
+                "signal_type": name,
+                "value": value,
+                "status": self._statuses.values[status],
+                "labels": dict(self._label_sets.values[labels]),
+                "contributors": count,
+                "confirmed": count >= confirm_threshold,
+                "disputed": bool(flags & DISPUTED),
+                "first_seen": _iso(first),
+                "last_seen": _iso(last),
+            }
+            if flags & HAS_QUALITY:
+                shown["quality"] = quality
+            out[sid] = shown
+        return out
+
+
+def _fixed(text: str, width: int) -> bytes | None:
+    """The value's bytes when ``text`` is exactly their lowercase hex, else None."""
+    if not width or len(text) != 2 * width:
+        return None
+    try:
+        raw = bytes.fromhex(text)
+    except ValueError:
+        return None
+    return raw if raw.hex() == text else None
+
+
+def _ms(moment: datetime) -> int:
+    # As ``iso`` reads it: a naive time is local, and digits below the millisecond drop.
+    return (moment.astimezone(UTC) - EPOCH) // MS
+
+
+def _iso(ms: int) -> str:
+    return iso(EPOCH + ms * MS)

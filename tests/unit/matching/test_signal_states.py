@@ -1,0 +1,95 @@
+"""The in-memory signal states against their slow twin: ``signal_views.describe`` of the
+same states, as the database-backed view shows them."""
+
+import json
+import random
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+
+import pytest
+
+from clearinghouse.services.signal_states import SignalStates
+from clearinghouse.services.signal_views import describe
+
+WIDTHS = {"md5": 16, "pdq": 32, "phash": 8, "vpdq": 0}
+LABELS = ["a:one", "a:two", "b:three"]
+MEMBERS = ["alpha", "bravo", "charlie", "delta"]
+START = datetime(2026, 1, 2, 3, 4, 5, 678_901, tzinfo=UTC)
+
+
+def _value(rng: random.Random, signal_type: str) -> str:
+    if signal_type == "vpdq":
+        frames = [{"pdq": rng.randbytes(32).hex(), "quality": 90, "timestamp": 0.5}]
+        return json.dumps(frames)
+    text = rng.randbytes(WIDTHS[signal_type]).hex()
+    return text.upper() if rng.random() < 0.1 else text  # not canonical: kept as text
+
+
+def _state(rng: random.Random, sid: int, signal_type: str, value: str):
+    first = START + timedelta(microseconds=rng.randrange(10**12))
+    contributors = tuple(sorted(rng.sample(MEMBERS, rng.randrange(len(MEMBERS) + 1))))
+    labels: dict[str, int] = {}
+    for _ in contributors:
+        for label in rng.sample(LABELS, rng.randrange(1, 3)):
+            labels[label] = labels.get(label, 0) + 1
+    row = SimpleNamespace(
+        id=sid,
+        signal_type=signal_type,
+        value=value,
+        status=rng.choice(["active", "active", "retracted"]),
+        quality=rng.randrange(101) if signal_type == "pdq" else None,
+        first_seen=first,
+        last_seen=first + timedelta(microseconds=rng.randrange(10**9)),
+    )
+    return SimpleNamespace(
+        signal=row,
+        labels=dict(sorted(labels.items())),
+        contributors=contributors,
+        agree=rng.randrange(3),
+        disagree=rng.randrange(3),
+    )
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_states_answer_as_the_view_does_after_many_updates(seed):
+    rng = random.Random(seed)
+    states, twin = SignalStates(WIDTHS), {}
+    values: dict[int, tuple[str, str]] = {}
+    for _ in range(30):
+        batch = []
+        for _ in range(rng.randrange(1, 200)):
+            sid = rng.randrange(1, 3000)
+            if sid not in values:
+                signal_type = rng.choice(sorted(WIDTHS))
+                values[sid] = (signal_type, _value(rng, signal_type))
+            batch.append(_state(rng, sid, *values[sid]))
+        batch = list({s.signal.id: s for s in batch}.values())
+        states.update(batch)
+        for s in batch:
+            twin[s.signal.id] = s
+        threshold = rng.randrange(1, 4)
+        ctx = SimpleNamespace(settings=SimpleNamespace(confirm_threshold=threshold))
+        asked = rng.sample(range(-5, 3100), 300)
+        expected = {i: describe(ctx, twin[i]) for i in asked if i in twin}
+        got = states.describe_many(asked, threshold)
+        assert got == expected
+        assert [list(v) for v in got.values()] == [list(expected[i]) for i in got]  # key order
+    assert states.count == len(twin)
+
+
+def test_unknown_types_are_skipped_and_nothing_held_answers_nothing():
+    states = SignalStates(WIDTHS)
+    assert states.describe_many([1, 2], 2) == {}
+    other = _state(random.Random(0), 1, "sha256", "00" * 32)
+    states.update([other])
+    assert states.describe_many([1], 2) == {}
+    assert states.count == 0
+
+
+def test_memory_is_tens_of_bytes_a_signal():
+    rng = random.Random(1)
+    states = SignalStates(WIDTHS)
+    n = 20_000
+    states.update(_state(rng, sid, "pdq", rng.randbytes(32).hex()) for sid in range(1, n + 1))
+    assert states.count == n
+    assert states.memory_bytes / n < 100  # capacity included
