@@ -7,7 +7,8 @@ validation, database writes, the log append, the checkpoint and the inclusion pr
 count. Three rounds against the same server: statements of new items; the same items
 submitted again by the same member in new envelopes (every item ``unchanged``); and a
 mixed batch, half new items and half items submitted before. The baseline inserts the
-new rows with ``connection.execute(table.insert(), rows)``.
+new rows with ``connection.execute(table.insert(), rows)``. Afterwards (untimed) the
+state tables must be exactly what the log implies (``clearinghouse db check``).
 
     .venv/bin/python benchmarks/ingest.py [--quick] [--statements N] [--no-postgres]
 """
@@ -33,7 +34,7 @@ from clearinghouse.bootstrap import bootstrap
 from clearinghouse.client import Client
 from clearinghouse.config import load_settings
 from clearinghouse.crypto import SigningKey
-from clearinghouse.services import members, schema
+from clearinghouse.services import log_check, members, schema
 from clearinghouse.store import migrate
 from clearinghouse.store.models import Contribution, Member, Signal
 
@@ -78,6 +79,12 @@ def ours(url: str, data_dir: Path, batches: list[list[dict]]) -> dict[str, float
             if name in expected and statuses != expected[name]:
                 raise SystemExit(f"{name}: unexpected item statuses {sorted(statuses)}")
         client.close()
+    # Untimed: the state tables must be what the log implies after all three rounds.
+    ctx = bootstrap(settings)
+    differences = log_check.check(ctx)
+    ctx.close()
+    if differences:
+        raise SystemExit(f"db check: {len(differences)} difference(s); first: {differences[0]}")
     return out
 
 
@@ -153,7 +160,8 @@ def baseline(url: str, batches: list[list[dict]]) -> float:
     return sum(len(b) for b in batches) / elapsed
 
 
-def _pg_database(name: str) -> str | None:
+def _pg_database(name: str, *, create: bool = True) -> str | None:
+    """A fresh database ``name`` (dropped first); with ``create=False``, only dropped."""
     try:
         import psycopg
 
@@ -161,7 +169,8 @@ def _pg_database(name: str) -> str | None:
             PG_ADMIN.replace("+psycopg", ""), autocommit=True, connect_timeout=3
         ) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.execute(f'CREATE DATABASE "{name}"')
+            if create:
+                conn.execute(f'CREATE DATABASE "{name}"')
     except Exception as exc:  # no server: say so and go on with SQLite
         print(f"PostgreSQL: skipped ({exc.__class__.__name__})")
         return None
@@ -184,16 +193,18 @@ def main() -> None:
             20_000,
         )
         if not args.no_postgres:
-            a, b = (
-                _pg_database(f"ch_bench_ours_{os.getpid()}"),
-                _pg_database(f"ch_bench_base_{os.getpid()}"),
-            )
-            if a and b:
-                results["PostgreSQL"] = (
-                    ours(a, Path(tmp) / "d2", batches),
-                    baseline(b, batches),
-                    10_000,
-                )
+            names = f"ch_bench_ours_{os.getpid()}", f"ch_bench_base_{os.getpid()}"
+            a, b = (_pg_database(name) for name in names)
+            try:
+                if a and b:
+                    results["PostgreSQL"] = (
+                        ours(a, Path(tmp) / "d2", batches),
+                        baseline(b, batches),
+                        10_000,
+                    )
+            finally:  # this run's databases go with it
+                for name in names:
+                    _pg_database(name, create=False)
     print(f"\nIngest: {n} signed statements of {ITEMS:,} PDQ items per round, over HTTP")
     print("| database | round | ours (items/s) | Core bulk insert (items/s) | ours / baseline "
           "| target |")  # fmt: skip

@@ -36,7 +36,7 @@ from clearinghouse.services.signal_states import SignalStates
 from clearinghouse.signals.dihedral import dihedral_variants
 from clearinghouse.signals.items import ItemErrors
 from clearinghouse.signals.types import Signal
-from clearinghouse.store import signal_reads as rows
+from clearinghouse.store.state_pages import StatePage, state_page
 
 if TYPE_CHECKING:
     from clearinghouse.bootstrap import Root
@@ -115,16 +115,15 @@ class Matcher:
         with self._apply_lock:
             while True:
                 with self.ctx.db.read() as session:
-                    page = rows.changes_since(session, self.cursor, PAGE)
-                    states = self._states_of(session, page)
-                if not page:
+                    page = state_page(session, self.cursor, PAGE)
+                if not page.ids:
                     return applied
                 # States first: a signal the index finds always has its state.
-                self.states.update(states)
+                self.states.update(page)
                 self._apply(page)
-                self.cursor = (page[-1][5], page[-1][0])
-                applied += len(page)
-                self._changes_since_save += len(page)
+                self.cursor = page.cursor
+                applied += len(page.ids)
+                self._changes_since_save += len(page.ids)
 
     def _load_states(self) -> None:
         """Read the state of every signal, in the change pages the indexes follow."""
@@ -132,16 +131,11 @@ class Matcher:
         with self._apply_lock:
             while True:
                 with self.ctx.db.read() as session:
-                    page = rows.changes_since(session, cursor, PAGE)
-                    states = self._states_of(session, page)
-                if not page:
+                    page = state_page(session, cursor, PAGE)
+                if not page.ids:
                     return
-                self.states.update(states)
-                cursor = (page[-1][5], page[-1][0])
-
-    @staticmethod
-    def _states_of(session, page: list[tuple]) -> list[rows.SignalState]:
-        return list(rows.signal_states(session, [r[0] for r in page]).values()) if page else []
+                self.states.update(page)
+                cursor = page.cursor
 
     def acknowledged(self, log_index: int) -> None:
         """A statement at ``log_index`` was acknowledged here. The next lookup on this
@@ -154,10 +148,12 @@ class Matcher:
         if self.cursor[0] < self._acknowledged:
             self.catch_up()
 
-    def _apply(self, page: list[tuple]) -> None:
+    def _apply(self, page: StatePage) -> None:
         adds: dict[str, tuple[list[int], list]] = {}
         removes: dict[str, list[int]] = {}
-        for sid, signal_type, value, quality, status, _ in page:
+        for sid, signal_type, value, quality, status in zip(
+            page.ids, page.types, page.values, page.qualities, page.statuses, strict=True
+        ):
             if signal_type not in self.indexes:
                 continue
             if status == "active":

@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
 
+from clearinghouse.store.state_pages import StatePage
 from clearinghouse.wire import iso
 
 __all__ = ["SignalStates"]
@@ -95,6 +96,7 @@ class SignalStates:
         self._widths = (0, *(value_widths[name] for name in self._names))
         self._columns = _Columns(0)
         self._label_sets = _Interned()
+        self._label_keys: dict[tuple, int] = {}  # contributions' label lists → label set
         self._statuses = _Interned()
         self._texts: dict[int, str] = {}
         self._write = threading.Lock()
@@ -107,51 +109,99 @@ class SignalStates:
         texts = sum(64 + len(t) for t in self._texts.values())
         return self._columns.nbytes + labels + texts
 
-    def update(self, states: Iterable[Any]) -> None:
-        """Hold the current state of each signal given (the store's ``SignalState``:
-        ``signal`` with the Signal columns, ``labels``, ``contributors``, ``agree``,
-        ``disagree``); signals of unknown types are skipped."""
-        states = [s for s in states if s.signal.signal_type in self._kinds]
-        if not states:
+    def update(self, page: StatePage) -> None:
+        """Hold the current state of each signal of ``page`` (signals of unknown types
+        are skipped). Requires every active contribution of those signals in the page, as
+        ``store.state_pages`` reads them."""
+        if not page.ids:
             return
+        kinds = np.fromiter((self._kinds.get(t, 0) for t in page.types), np.uint8, len(page.ids))
+        known = kinds != 0
+        ids = np.asarray(page.ids, np.int64)
+        flags = np.full(len(ids), PRESENT, np.uint8)
+        quality = np.zeros(len(ids), np.int16)
+        for n, q in enumerate(page.qualities):
+            if q is not None:
+                flags[n] |= HAS_QUALITY
+                quality[n] = q
+        row = {sid: n for n, sid in enumerate(page.ids)}
+        contributors = np.zeros(len(ids), np.uint32)
+        held: dict[int, list[tuple[str, ...]]] = {}
+        for sid, labels in page.labels:
+            held.setdefault(sid, []).append(labels)
+        label_sets = np.zeros(len(ids), np.uint32)
+        empty = self._label_sets.position((), {})
+        label_sets[:] = empty
+        for sid, lists in held.items():
+            n = row[sid]
+            contributors[n] = len(lists)
+            label_sets[n] = self._label_set(lists)
+        for n, balance in enumerate(page.balance):
+            if balance is not None and balance < 0:  # more disagree than agree
+                flags[n] |= DISPUTED
+        statuses = np.fromiter(
+            (self._statuses.position(s, s) for s in page.statuses), np.uint8, len(ids)
+        )
+        values = self._values(page, kinds, flags)
         with self._write:
-            ids = np.fromiter((s.signal.id for s in states), np.int64, len(states))
+            ids, keep = ids[known], known
+            if not ids.size:
+                return
             cols = self._grown(int(ids.max()) + 1)
             fresh = int(np.count_nonzero(cols.arrays["flags"][ids] & PRESENT == 0))
-            fields, values = self._rows(states)
+            fields = {
+                "flags": flags,
+                "kind": kinds,
+                "status": statuses,
+                "quality": quality,
+                "first_seen": page.first_seen,
+                "last_seen": page.last_seen,
+                "labels": label_sets,
+                "contributors": contributors,
+            }
             for name, column in fields.items():
-                cols.arrays[name][ids] = column
-            cols.values[ids] = values
+                cols.arrays[name][ids] = column[keep]
+            cols.values[ids] = values[keep]
             self.count += fresh
 
-    def _rows(self, states: list[Any]) -> tuple[dict[str, list], np.ndarray]:
-        fields: dict[str, list] = {name: [] for name in _COLUMNS}
-        values = np.zeros((len(states), VALUE_BYTES), np.uint8)
-        for n, state in enumerate(states):
-            s = state.signal
-            kind = self._kinds[s.signal_type]
-            flags = PRESENT
-            if s.quality is not None:
-                flags |= HAS_QUALITY
-            if state.disagree > state.agree:
-                flags |= DISPUTED
-            raw = _fixed(s.value, self._widths[kind])
-            if raw is None:
-                flags |= TEXT
-                self._texts[s.id] = s.value
-            else:
-                values[n, : len(raw)] = np.frombuffer(raw, np.uint8)
-                self._texts.pop(s.id, None)
-            labels = tuple(state.labels.items())
-            fields["flags"].append(flags)
-            fields["kind"].append(kind)
-            fields["status"].append(self._statuses.position(s.status, s.status))
-            fields["quality"].append(0 if s.quality is None else s.quality)
-            fields["first_seen"].append(_ms(s.first_seen))
-            fields["last_seen"].append(_ms(s.last_seen))
-            fields["labels"].append(self._label_sets.position(labels, dict(labels)))
-            fields["contributors"].append(len(state.contributors))
-        return fields, values
+    def _label_set(self, lists: list[tuple[str, ...]]) -> int:
+        """The position of the labels-with-counts of contributions with these labels."""
+        key = lists[0] if len(lists) == 1 else tuple(sorted(lists))
+        found = self._label_keys.get(key)
+        if found is None:
+            counts: dict[str, int] = {}
+            for labels in lists:
+                for label in labels:
+                    counts[label] = counts.get(label, 0) + 1
+            shown = dict(sorted(counts.items()))
+            found = self._label_sets.position(tuple(shown.items()), shown)
+            self._label_keys[key] = found
+        return found
+
+    def _values(self, page: StatePage, kinds: np.ndarray, flags: np.ndarray) -> np.ndarray:
+        """Fixed-size values as bytes, in one conversion per type where every value is
+        plain lowercase hex; the rest are kept as text (flag ``TEXT``)."""
+        values = np.zeros((len(page.ids), VALUE_BYTES), np.uint8)
+        for kind in np.unique(kinds).tolist():
+            width = self._widths[kind] if kind else 0
+            rows = np.flatnonzero(kinds == kind)
+            texts = [page.values[n] for n in rows.tolist()]
+            joined = "".join(texts)
+            raw = _fixed(joined, width * len(texts)) if width else None
+            if raw is not None:
+                values[rows, :width] = np.frombuffer(raw, np.uint8).reshape(-1, width)
+                for n in rows.tolist():
+                    self._texts.pop(page.ids[n], None)
+                continue
+            for n, text in zip(rows.tolist(), texts, strict=True):
+                one = _fixed(text, width)
+                if one is None:
+                    flags[n] |= TEXT
+                    self._texts[page.ids[n]] = text
+                else:
+                    values[n, :width] = np.frombuffer(one, np.uint8)
+                    self._texts.pop(page.ids[n], None)
+        return values
 
     def _grown(self, size: int) -> _Columns:
         cols = self._columns
@@ -218,11 +268,6 @@ def _fixed(text: str, width: int) -> bytes | None:
     except ValueError:
         return None
     return raw if raw.hex() == text else None
-
-
-def _ms(moment: datetime) -> int:
-    # As ``iso`` reads it: a naive time is local, and digits below the millisecond drop.
-    return (moment.astimezone(UTC) - EPOCH) // MS
 
 
 def _iso(ms: int) -> str:
