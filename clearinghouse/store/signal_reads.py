@@ -1,4 +1,4 @@
-"""Reads of signal states: for matches, the feed and the index follower.
+"""Reads of signal states from the tables: one signal, the feed, the changes after a cursor.
 
 The write path of signals, contributions and feedback is ``store/histories.py``.
 """
