@@ -7,7 +7,8 @@ validation, database writes, the log append, the checkpoint and the inclusion pr
 count. Three rounds against the same server: statements of new items; the same items
 submitted again by the same member in new envelopes (every item ``unchanged``); and a
 mixed batch, half new items and half items submitted before. The baseline inserts the
-new rows with ``connection.execute(table.insert(), rows)``.
+new rows with ``connection.execute(table.insert(), rows)``. Afterwards (untimed) the
+state tables must be exactly what the log implies (``clearinghouse db check``).
 
     .venv/bin/python benchmarks/ingest.py [--quick] [--statements N] [--no-postgres]
 """
@@ -33,7 +34,7 @@ from clearinghouse.bootstrap import bootstrap
 from clearinghouse.client import Client
 from clearinghouse.config import load_settings
 from clearinghouse.crypto import SigningKey
-from clearinghouse.services import members, schema
+from clearinghouse.services import log_check, members, schema
 from clearinghouse.store import migrate
 from clearinghouse.store.models import Contribution, Member, Signal
 
@@ -78,6 +79,12 @@ def ours(url: str, data_dir: Path, batches: list[list[dict]]) -> dict[str, float
             if name in expected and statuses != expected[name]:
                 raise SystemExit(f"{name}: unexpected item statuses {sorted(statuses)}")
         client.close()
+    # Untimed: the state tables must be what the log implies after all three rounds.
+    ctx = bootstrap(settings)
+    differences = log_check.check(ctx)
+    ctx.close()
+    if differences:
+        raise SystemExit(f"db check: {len(differences)} difference(s); first: {differences[0]}")
     return out
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
-__all__ = ["CHUNK", "bulk_insert", "chunks", "key_chunks", "matches_keys"]
+__all__ = ["CHUNK", "bulk_insert", "bulk_select", "chunks", "key_chunks", "matches_keys"]
 
 CHUNK = 900  # below SQLite's default limit of host parameters per statement
 
@@ -75,6 +75,64 @@ def bulk_insert(
     conn.exec_driver_sql(
         f"INSERT INTO {target} VALUES ({', '.join([marker] * len(columns))})", list(rows)
     )
+
+
+def bulk_select(
+    session: Session,
+    table: Table,
+    columns: Sequence[str],
+    key: str,
+    keys: Sequence,
+    where: tuple[str, object] | None = None,
+) -> list[tuple]:
+    """The ``columns`` of the rows of ``table`` whose ``key`` is among ``keys`` (and whose
+    ``where`` column, when given, equals its value), as tuples in no particular order.
+
+    Straight to the driver, as ``bulk_insert`` writes: keys go as they are (one array on
+    PostgreSQL, IN lists elsewhere), and each stored value is read by its column type's
+    own result processor, once per distinct value (a statement's rows share times and
+    label lists). Values read from the same stored form are the same object: callers
+    treat them as read-only.
+    """
+    keys = list(keys)
+    if not keys:
+        return []
+    conn = session.connection()
+    dialect = conn.dialect
+    quote = dialect.identifier_preparer.quote
+    names = ", ".join(quote(c) for c in columns)
+    base = f"SELECT {names} FROM {dialect.identifier_preparer.format_table(table)} WHERE "
+    extra: tuple = ()
+    if where is not None:
+        base += f"{quote(where[0])} = {'?' if dialect.paramstyle == 'qmark' else '%s'} AND "
+        extra = (where[1],)
+    rows: list[tuple] = []
+    if dialect.name == "postgresql":
+        rows.extend(conn.exec_driver_sql(f"{base}{quote(key)} = ANY(%s)", (*extra, keys)))
+    else:
+        for chunk in chunks(keys):
+            query = f"{base}{quote(key)} IN ({', '.join(['?'] * len(chunk))})"
+            rows.extend(conn.exec_driver_sql(query, (*extra, *chunk)))
+    # Both drivers return bytes as they are; every other type is read by its processor.
+    processors = [
+        None
+        if isinstance(table.c[name].type, LargeBinary)
+        else table.c[name].type._cached_result_processor(dialect, None)
+        for name in columns
+    ]
+    if not rows or not any(processors):
+        return [tuple(row) for row in rows]
+    values = [list(column) for column in zip(*rows, strict=True)]
+    for i, process in enumerate(processors):
+        if process is None:
+            continue
+        try:
+            read = {v: process(v) for v in dict.fromkeys(values[i])}
+        except TypeError:  # unhashable stored forms: read each
+            values[i] = [process(v) for v in values[i]]
+        else:
+            values[i] = list(map(read.__getitem__, values[i]))
+    return list(zip(*values, strict=True))
 
 
 def _processed_columns(

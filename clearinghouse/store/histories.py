@@ -20,7 +20,7 @@ from clearinghouse.domain import (
     SignalHistory,
     SignalRecord,
 )
-from clearinghouse.store.bulk import bulk_insert, chunks, key_chunks, matches_keys
+from clearinghouse.store.bulk import bulk_insert, bulk_select, key_chunks, matches_keys
 from clearinghouse.store.models import Contribution, Feedback, Signal
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
 ]
 
 SIGNAL_COLUMNS = SignalRecord._fields
+_DIGEST = SIGNAL_COLUMNS.index("digest")
 # The records say "member"; the tables, "member_id".
 CONTRIBUTION_COLUMNS = tuple(f.replace("member", "member_id") for f in ContributionRecord._fields)
 FEEDBACK_COLUMNS = tuple(f.replace("member", "member_id") for f in FeedbackRecord._fields)
@@ -49,56 +50,25 @@ def _contribution(row) -> ContributionRecord:
 
 def signal_records(session: Session, digests: Sequence[bytes]) -> dict[bytes, SignalRecord]:
     """The signals that exist among ``digests``, by digest."""
-    conn = session.connection()
-    ids = _existing_ids(session, digests)
-    columns = [Signal.__table__.c[name] for name in SIGNAL_COLUMNS]
-    query = select(*columns).where(matches_keys(Signal.__table__.c.id, conn.dialect))
-    found: dict[bytes, SignalRecord] = {}
-    for chunk in key_chunks(ids, conn.dialect):
-        for row in conn.execute(query, {"keys": chunk}).all():
-            found[row.digest] = _signal(row)
-    return found
-
-
-def _existing_ids(session: Session, digests: Sequence[bytes]) -> list[int]:
-    """The ids of the signals among ``digests``. Straight to the driver: bytes need no
-    binding, and most digests of a statement of new items find nothing."""
-    conn = session.connection()
-    unique = list(set(digests))
-    if conn.dialect.name == "postgresql":  # one array of them (bytea[]), one round trip
-        query = "SELECT id FROM signals WHERE digest = ANY(%s)"
-        return [row[0] for row in conn.exec_driver_sql(query, (unique,))] if unique else []
-    ids: list[int] = []
-    for chunk in chunks(unique):
-        query = f"SELECT id FROM signals WHERE digest IN ({', '.join(['?'] * len(chunk))})"
-        ids.extend(row[0] for row in conn.exec_driver_sql(query, tuple(chunk)))
-    return ids
+    rows = bulk_select(session, Signal.__table__, SIGNAL_COLUMNS, "digest", set(digests))
+    return {row[_DIGEST]: _signal(row) for row in rows}
 
 
 def contribution_records(
     session: Session, signal_ids: Sequence[int], member: str | None = None
 ) -> list[ContributionRecord]:
     """Contributions to these signals (of one member when given), any status."""
-    conn = session.connection()
-    columns = [Contribution.__table__.c[name] for name in CONTRIBUTION_COLUMNS]
-    out: list[ContributionRecord] = []
-    query = select(*columns).where(matches_keys(Contribution.__table__.c.signal_id, conn.dialect))
-    if member is not None:
-        query = query.where(Contribution.member_id == member)
-    for chunk in key_chunks(list(signal_ids), conn.dialect):
-        out.extend(_contribution(row) for row in conn.execute(query, {"keys": chunk}).all())
-    return out
+    where = None if member is None else ("member_id", member)
+    rows = bulk_select(
+        session, Contribution.__table__, CONTRIBUTION_COLUMNS, "signal_id", signal_ids, where
+    )
+    return [_contribution(row) for row in rows]
 
 
 def feedback_records(session: Session, signal_ids: Sequence[int]) -> list[FeedbackRecord]:
     """Every member's verdict on these signals."""
-    conn = session.connection()
-    columns = [Feedback.__table__.c[name] for name in FEEDBACK_COLUMNS]
-    out: list[FeedbackRecord] = []
-    query = select(*columns).where(matches_keys(Feedback.__table__.c.signal_id, conn.dialect))
-    for chunk in key_chunks(list(signal_ids), conn.dialect):
-        out.extend(FeedbackRecord(*row) for row in conn.execute(query, {"keys": chunk}).all())
-    return out
+    rows = bulk_select(session, Feedback.__table__, FEEDBACK_COLUMNS, "signal_id", signal_ids)
+    return [FeedbackRecord(*row) for row in rows]
 
 
 def histories(

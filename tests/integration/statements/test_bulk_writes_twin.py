@@ -182,6 +182,17 @@ def test_histories_load_what_the_orm_reads(database_url):
                 ),
             )
         assert session.scalar(select(Statement.id)) == statement_id
+        ids = [s.id for s in signals[:10]]
+        of_m1 = histories.contribution_records(session, ids, "m1")
+        orm_m1 = session.scalars(
+            select(Contribution).where(
+                Contribution.signal_id.in_(ids), Contribution.member_id == "m1"
+            )
+        ).all()
+        assert sorted((c.signal_id, c.labels, c.retracted_at) for c in of_m1) == sorted(
+            (c.signal_id, tuple(c.labels), c.retracted_at) for c in orm_m1
+        )
+        assert len(of_m1) == 5
     assert set(loaded) == set(twin) and len(twin) == 15
     for digest, history in loaded.items():
         record, contributions = twin[digest]
