@@ -160,7 +160,8 @@ def baseline(url: str, batches: list[list[dict]]) -> float:
     return sum(len(b) for b in batches) / elapsed
 
 
-def _pg_database(name: str) -> str | None:
+def _pg_database(name: str, *, create: bool = True) -> str | None:
+    """A fresh database ``name`` (dropped first); with ``create=False``, only dropped."""
     try:
         import psycopg
 
@@ -168,7 +169,8 @@ def _pg_database(name: str) -> str | None:
             PG_ADMIN.replace("+psycopg", ""), autocommit=True, connect_timeout=3
         ) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.execute(f'CREATE DATABASE "{name}"')
+            if create:
+                conn.execute(f'CREATE DATABASE "{name}"')
     except Exception as exc:  # no server: say so and go on with SQLite
         print(f"PostgreSQL: skipped ({exc.__class__.__name__})")
         return None
@@ -191,16 +193,18 @@ def main() -> None:
             20_000,
         )
         if not args.no_postgres:
-            a, b = (
-                _pg_database(f"ch_bench_ours_{os.getpid()}"),
-                _pg_database(f"ch_bench_base_{os.getpid()}"),
-            )
-            if a and b:
-                results["PostgreSQL"] = (
-                    ours(a, Path(tmp) / "d2", batches),
-                    baseline(b, batches),
-                    10_000,
-                )
+            names = f"ch_bench_ours_{os.getpid()}", f"ch_bench_base_{os.getpid()}"
+            a, b = (_pg_database(name) for name in names)
+            try:
+                if a and b:
+                    results["PostgreSQL"] = (
+                        ours(a, Path(tmp) / "d2", batches),
+                        baseline(b, batches),
+                        10_000,
+                    )
+            finally:  # this run's databases go with it
+                for name in names:
+                    _pg_database(name, create=False)
     print(f"\nIngest: {n} signed statements of {ITEMS:,} PDQ items per round, over HTTP")
     print("| database | round | ours (items/s) | Core bulk insert (items/s) | ours / baseline "
           "| target |")  # fmt: skip
