@@ -25,15 +25,20 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import NamedTuple
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from clearinghouse.services.signal_states import SignalStates
 from clearinghouse.services.signal_views import describe
 from clearinghouse.signals.taxonomy import load_taxonomy
+from clearinghouse.store.state_pages import StatePage
 
 PAGE = 50_000
 SAMPLE = 100_000
 MEMBERS = [f"member-{n}" for n in range(40)]
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MS = timedelta(milliseconds=1)
 
 
 class Row(NamedTuple):
@@ -67,6 +72,24 @@ def make_states(start: int, count: int, rng: random.Random, labels: list[str]) -
     return out
 
 
+def as_page(states: list[State]) -> StatePage:
+    """The states as the follower reads them (``store.state_pages``)."""
+    rows = [s.signal for s in states]
+    ms = np.array([(r.first_seen - EPOCH) // MS for r in rows], np.int64)
+    return StatePage(
+        [r.id for r in rows],
+        [r.signal_type for r in rows],
+        [r.value for r in rows],
+        [r.quality for r in rows],
+        [r.status for r in rows],
+        list(range(len(rows))),
+        ms,
+        ms,
+        [s.agree - s.disagree if s.agree or s.disagree else None for s in states],
+        [(s.signal.id, tuple(s.labels)) for s in states for _ in s.contributors],
+    )
+
+
 def rss() -> int:
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
@@ -96,7 +119,7 @@ def main() -> None:
     gc.collect()
     before, spent = rss(), 0.0
     for start in range(1, n + 1, PAGE):
-        page = make_states(start, min(PAGE, n + 1 - start), rng, labels)
+        page = as_page(make_states(start, min(PAGE, n + 1 - start), rng, labels))
         t = time.perf_counter()
         states.update(page)
         spent += time.perf_counter() - t

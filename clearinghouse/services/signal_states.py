@@ -41,7 +41,7 @@ MS = timedelta(milliseconds=1)
 
 _COLUMNS = {
     "flags": np.uint8,
-    "kind": np.uint8,  # 1 + position of the type in ``type_names``
+    "kind": np.uint8,  # 1 + position of the type among the sorted type names
     "status": np.uint8,  # position in the interned statuses
     "quality": np.int16,  # the store's SMALLINT
     "first_seen": np.int64,  # milliseconds since the epoch: the precision of entry times
@@ -190,8 +190,9 @@ class SignalStates:
             raw = _fixed(joined, width * len(texts)) if width else None
             if raw is not None:
                 values[rows, :width] = np.frombuffer(raw, np.uint8).reshape(-1, width)
-                for n in rows.tolist():
-                    self._texts.pop(page.ids[n], None)
+                if self._texts:
+                    for n in rows.tolist():
+                        self._texts.pop(page.ids[n], None)
                 continue
             for n, text in zip(rows.tolist(), texts, strict=True):
                 one = _fixed(text, width)
