@@ -108,9 +108,11 @@ def utcnow() -> datetime:
 def iso(moment: datetime) -> str:
     """RFC 3339 UTC with millisecond precision, as written in entries and answers.
 
-    Fixed width, so the text order is the time order.
+    Fixed width, so the text order is the time order. A naive ``moment`` is UTC already
+    (SQLite hands back the UTC times it stored without their offset), never local time.
     """
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def parse_time(text: str) -> datetime:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import base64
+import time
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -152,6 +153,18 @@ def test_times_are_written_to_the_millisecond_in_utc_and_read_back():
     assert text == "2026-03-04T03:06:07.891Z"
     assert wire.parse_time(text) == moment
     assert wire.parse_time("2026-03-04T05:06:07+02:00") == moment.replace(microsecond=0)
+
+
+def test_a_naive_time_is_utc_whatever_the_local_zone(monkeypatch):
+    """SQLite hands back stored UTC times without their offset; answers must not shift
+    them by the server's time zone."""
+    monkeypatch.setenv("TZ", "America/Sao_Paulo")
+    time.tzset()
+    try:
+        assert wire.iso(datetime(2026, 3, 4, 5, 6, 7, 891_000)) == "2026-03-04T05:06:07.891Z"
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 def test_now_has_the_precision_of_entry_times():
