@@ -31,6 +31,23 @@ def running_server(
 ) -> Iterator[str]:
     """Start the service on a free port over ``data_dir``; yield its base URL once
     /readyz answers 200 (indexes loaded); stop it afterwards."""
+    with server_process(
+        data_dir, database_url, workers=workers, threads=threads, ready_timeout=ready_timeout
+    ) as (base, _):
+        yield base
+
+
+@contextlib.contextmanager
+def server_process(
+    data_dir: Path,
+    database_url: str | None = None,
+    *,
+    workers: int = 2,
+    threads: int = 4,
+    ready_timeout: float = 600.0,
+) -> Iterator[tuple[str, subprocess.Popen]]:
+    """``running_server`` that also yields the server's process (to meter its CPU)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, CLEARINGHOUSE_DATA_DIR=str(data_dir))
     if database_url:
         env["CLEARINGHOUSE_DATABASE_URL"] = database_url
@@ -55,7 +72,7 @@ def running_server(
                 if time.monotonic() > deadline:
                     raise SystemExit("server did not become ready")
                 time.sleep(0.2)
-            yield base
+            yield base, proc
         finally:
             proc.terminate()
             proc.wait(timeout=30)

@@ -26,7 +26,6 @@ import argparse
 import json
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
@@ -34,11 +33,10 @@ import threading
 import time
 from pathlib import Path
 
-import requests
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import rfc8785
+from _server import server_process
 
 from clearinghouse.bootstrap import Root, bootstrap
 from clearinghouse.config import load_settings
@@ -53,12 +51,6 @@ MEMBERS = 8
 POOL = 20_000
 BATCH = 10_000
 PAYLOAD_TYPE = "application/vnd.clearinghouse.submission+json"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _pool(keys: dict[str, SigningKey], size: int) -> list[tuple[str, str, dict]]:
@@ -237,23 +229,7 @@ def main() -> None:
         pool = _pool(keys, min(POOL, total))
         rate = populate(ctx, pool, first)
 
-        port = _free_port()
-        env = dict(os.environ, CLEARINGHOUSE_DATA_DIR=str(tmp / "data"),
-                   CLEARINGHOUSE_DATABASE_URL=url)  # fmt: skip
-        server = subprocess.Popen(
-            [sys.executable, "-m", "clearinghouse.cli", "serve", "--port", str(port),
-             "--workers", "2"],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        base = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(300):
-                try:
-                    if requests.get(base + "/readyz", timeout=1).status_code == 200:
-                        break
-                except requests.RequestException:
-                    pass
-                time.sleep(0.2)
+        with server_process(tmp / "data", url) as (base, server):
             loads = [os.getloadavg()[0]]
             runs = [("fresh state", first, *audit(base, key_path, state, args.workers, server))]
             rate = min(rate, populate(ctx, pool, total))
@@ -265,9 +241,6 @@ def main() -> None:
             rate = min(rate, populate(ctx, pool, grown))
             runs.append(("periodic", grown, *audit(base, key_path, state, args.workers, server)))
             loads.append(os.getloadavg()[0])
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
         base_rate, root = baseline(ctx, grown)
         ctx.close()
 

@@ -19,10 +19,8 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import os
 import secrets
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,7 +32,8 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from audit import MEMBERS, POOL, _free_port, _pool, populate
+from _server import running_server
+from audit import MEMBERS, POOL, _pool, populate
 
 from clearinghouse.bootstrap import bootstrap
 from clearinghouse.config import load_settings
@@ -131,23 +130,7 @@ def main() -> None:
         assert sum(figures["type_totals"].values()) == signals
         root.close()
 
-        port = _free_port()
-        env = dict(os.environ, CLEARINGHOUSE_DATA_DIR=str(tmp / "data"),
-                   CLEARINGHOUSE_DATABASE_URL=url)  # fmt: skip
-        server = subprocess.Popen(
-            [sys.executable, "-m", "clearinghouse.cli", "serve", "--port", str(port),
-             "--workers", "2"],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        base = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(600):
-                try:
-                    if requests.get(base + "/readyz", timeout=1).status_code == 200:
-                        break
-                except requests.RequestException:
-                    pass
-                time.sleep(0.2)
+        with running_server(tmp / "data", url) as base:
             size = int(requests.get(base + "/v1/log/checkpoint", timeout=10).text.split("\n")[1])
             pages = {
                 "/healthz (baseline)": "/healthz",
@@ -166,9 +149,6 @@ def main() -> None:
                 for path in pages.values():  # warm up: connections, caches, the report
                     session.get(base + path, timeout=60)
                 results = {name: _times(session, base + path) for name, path in pages.items()}
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
 
     base_median = statistics.median(results["/healthz (baseline)"])
     print(
