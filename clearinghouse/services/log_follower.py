@@ -33,19 +33,19 @@ STATEMENT_TYPES = frozenset(PAYLOAD_TYPES)
 class LogFollower:
     """Polls (or is woken) and applies what the log gained to this process's views."""
 
-    def __init__(self, ctx: Root) -> None:
-        self.ctx = ctx
+    def __init__(self, root: Root) -> None:
+        self.root = root
         self.head: int | None = None  # log size at the last poll
         self.polls = 0
-        self._notifications = LogNotifications(ctx.settings.effective_database_url)
+        self._notifications = LogNotifications(root.settings.effective_database_url)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def poll(self) -> None:
         """Read the head and apply whatever it says changed."""
-        ctx = self.ctx
+        root = self.root
         at = time.monotonic()
-        with ctx.db.read() as session:
+        with root.db.read() as session:
             head = log_size(session)
             types = (
                 entry_types_between(session, self.head, head)
@@ -53,10 +53,10 @@ class LogFollower:
                 else set()
             )
         if self.head is None or head < self.head or types - STATEMENT_TYPES:
-            ctx.directory.refresh()
+            root.directory.refresh()
         else:
-            ctx.directory.confirm(at)
-        matcher = ctx.matcher
+            root.directory.confirm(at)
+        matcher = root.matcher
         if not matcher.ready.is_set():
             matcher.load()
         elif head != self.head:
@@ -74,7 +74,7 @@ class LogFollower:
         self._thread.start()
 
     def _run(self) -> None:
-        interval = self.ctx.settings.index_poll_interval
+        interval = self.root.settings.index_poll_interval
         while not self._stop.is_set():
             try:
                 self.poll()

@@ -58,9 +58,9 @@ class Query:
 class Matcher:
     """The indexes of one process and the cursor of the changes they reflect."""
 
-    def __init__(self, ctx: Root) -> None:
-        self.ctx = ctx
-        self.registry = ctx.registry
+    def __init__(self, root: Root) -> None:
+        self.root = root
+        self.registry = root.registry
         self.indexes: dict[str, Any] = {}
         self.cursor: tuple[int, int] = (-1, 0)
         self._acknowledged = -1  # highest log index this process acknowledged
@@ -114,7 +114,7 @@ class Matcher:
         applied = 0
         with self._apply_lock:
             while True:
-                with self.ctx.db.read() as session:
+                with self.root.db.read() as session:
                     page = state_page(session, self.cursor, PAGE)
                 if not page.ids:
                     return applied
@@ -130,7 +130,7 @@ class Matcher:
         cursor = (-1, 0)
         with self._apply_lock:
             while True:
-                with self.ctx.db.read() as session:
+                with self.root.db.read() as session:
                     page = state_page(session, cursor, PAGE)
                 if not page.ids:
                     return
@@ -186,7 +186,7 @@ class Matcher:
     # -- snapshots ----------------------------------------------------------------------
 
     def _snapshot_path(self, signal_type: str) -> Path:
-        return self.ctx.settings.effective_snapshot_dir / signal_type
+        return self.root.settings.effective_snapshot_dir / signal_type
 
     def _load_snapshots(self) -> int | None:
         """Load every type's snapshot; None (and empty indexes) unless all agree."""
@@ -222,7 +222,7 @@ class Matcher:
         position = max(self.cursor[0], 0)
         self._changes_since_save, self._saved_at = 0, time.monotonic()
         try:
-            self.ctx.settings.effective_snapshot_dir.mkdir(parents=True, exist_ok=True)
+            self.root.settings.effective_snapshot_dir.mkdir(parents=True, exist_ok=True)
             for name, index in self.indexes.items():
                 index.save(self._snapshot_path(name), position, wait=False)
         except SnapshotBusy:
@@ -262,9 +262,9 @@ def _index_value(signal: Signal) -> object:
     return signal.to_bytes()
 
 
-def parse_queries(ctx: Root, raw: Any) -> list[Query]:
+def parse_queries(root: Root, raw: Any) -> list[Query]:
     """Validate a match request's queries; every bad one is listed with its index."""
-    limit = ctx.settings.max_match_queries
+    limit = root.settings.max_match_queries
     if not isinstance(raw, list) or not raw:
         raise InvalidInput("queries: expected a non-empty list")
     if len(raw) > limit:
@@ -272,7 +272,7 @@ def parse_queries(ctx: Root, raw: Any) -> list[Query]:
     errors = ItemErrors()
     out: list[Query] = []
     for i, item in enumerate(raw):
-        query = errors.check(i, lambda item=item: _parse_query(ctx, item))
+        query = errors.check(i, lambda item=item: _parse_query(root, item))
         if query is not None:
             out.append(query)
     errors.raise_if_any("queries")
@@ -282,7 +282,7 @@ def parse_queries(ctx: Root, raw: Any) -> list[Query]:
 QUERY_FIELDS = frozenset({"signal_type", "value", "quality", "max_distance"})
 
 
-def _parse_query(ctx: Root, item: Any) -> Query:
+def _parse_query(root: Root, item: Any) -> Query:
     if not isinstance(item, dict):
         raise InvalidInput(
             "query: expected an object", errors=[{"field": "query", "reason": "expected an object"}]
@@ -291,18 +291,18 @@ def _parse_query(ctx: Root, item: Any) -> Query:
     for key in ("signal_type", "value"):
         if key not in item:
             raise InvalidInput(f"{key}: missing", errors=[{"field": key, "reason": "missing"}])
-    registry = ctx.registry
+    registry = root.registry
     signal = registry.parse_reference(item["signal_type"], item["value"], item.get("quality"))
     max_distance = registry.resolve_max_distance(item["signal_type"], item.get("max_distance"))
     if signal.signal_type == "vpdq":
-        frames, most = len(signal.to_bytes()) // 32, ctx.settings.vpdq_max_query_frames
+        frames, most = len(signal.to_bytes()) // 32, root.settings.vpdq_max_query_frames
         if frames > most:
             reason = f"{frames} frames; at most {most} per vPDQ query"
             raise InvalidInput(f"value: {reason}", errors=[{"field": "value", "reason": reason}])
     return Query(signal, max_distance)
 
 
-def match(ctx: Root, matcher: Matcher, queries: list[Query], dihedral: bool) -> dict:
+def match(root: Root, matcher: Matcher, queries: list[Query], dihedral: bool) -> dict:
     """Answer queries in order; each match carries the signal's current state."""
     matcher.ensure_fresh()
     variants: list[Query] = []
@@ -316,7 +316,7 @@ def match(ctx: Root, matcher: Matcher, queries: list[Query], dihedral: bool) -> 
             ]
         variants.extend(forms)
         owners.extend([n] * len(forms))
-    limit = ctx.settings.max_matches_per_query
+    limit = root.settings.max_matches_per_query
     found: list[dict[int, int]] = [{} for _ in queries]
     totals = [0] * len(queries)  # matches within the distance, kept or not
     cut = [False] * len(queries)  # some form of the query had more than the limit
@@ -329,7 +329,7 @@ def match(ctx: Root, matcher: Matcher, queries: list[Query], dihedral: bool) -> 
         cut[n] = cut[n] or hits.truncated
     kept = [sorted(best.items(), key=lambda kv: (kv[1], kv[0]))[:limit] for best in found]
     ids = sorted({sid for pairs in kept for sid, _ in pairs})
-    shown = matcher.states.describe_many(ids, ctx.settings.confirm_threshold) if ids else {}
+    shown = matcher.states.describe_many(ids, root.settings.confirm_threshold) if ids else {}
     matcher.counters["requests"] += 1
     matcher.counters["queries"] += len(queries)
     matcher.counters["queries_with_matches"] += sum(1 for best in found if best)

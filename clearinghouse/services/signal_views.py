@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 __all__ = ["describe", "describe_many", "feed", "parse_cursor", "signal_detail"]
 
 
-def describe(ctx: Root, state: rows.SignalState) -> dict:
+def describe(root: Root, state: rows.SignalState) -> dict:
     """The public shape of one signal (DESIGN §5), as matches and the feed report it."""
     s = state.signal
     value = json.loads(s.value) if s.signal_type == "vpdq" else s.value
@@ -31,7 +31,7 @@ def describe(ctx: Root, state: rows.SignalState) -> dict:
         "status": s.status,
         "labels": state.labels,
         "contributors": len(state.contributors),
-        "confirmed": len(state.contributors) >= ctx.settings.confirm_threshold,
+        "confirmed": len(state.contributors) >= root.settings.confirm_threshold,
         "disputed": state.disagree > state.agree,
         "first_seen": iso(s.first_seen),
         "last_seen": iso(s.last_seen),
@@ -41,18 +41,18 @@ def describe(ctx: Root, state: rows.SignalState) -> dict:
     return out
 
 
-def describe_many(ctx: Root, session: Session, ids: list[int]) -> dict[int, dict]:
-    return {i: describe(ctx, st) for i, st in rows.signal_states(session, ids).items()}
+def describe_many(root: Root, session: Session, ids: list[int]) -> dict[int, dict]:
+    return {i: describe(root, st) for i, st in rows.signal_states(session, ids).items()}
 
 
-def signal_detail(ctx: Root, signal_id: int, caller: Caller) -> dict:
+def signal_detail(root: Root, signal_id: int, caller: Caller) -> dict:
     """One signal with its feedback counts and the caller's own contribution."""
-    with ctx.db.read() as session:
+    with root.db.read() as session:
         state = rows.signal_states(session, [signal_id]).get(signal_id)
         if state is None:
             raise NotFound(f"no signal {signal_id}")
         own = next(iter(histories.contribution_records(session, [signal_id], caller.member)), None)
-    out = describe(ctx, state)
+    out = describe(root, state)
     out["feedback"] = {"agree": state.agree, "disagree": state.disagree}
     out["your_contribution"] = None
     if own is not None:
@@ -80,7 +80,7 @@ def parse_cursor(text: str | None) -> tuple[int, int]:
     return cursor
 
 
-def feed(ctx: Root, after: str | None, limit: int | None, caller: Caller) -> dict:
+def feed(root: Root, after: str | None, limit: int | None, caller: Caller) -> dict:
     """Signal states changed after the cursor; retracted ones appear as tombstones.
 
     Each live signal carries its contributions' ``content_types`` and whether one of them
@@ -92,10 +92,10 @@ def feed(ctx: Root, after: str | None, limit: int | None, caller: Caller) -> dic
     if not 1 <= limit <= FEED_PAGE_LIMIT:
         raise InvalidInput(f"limit: expected 1 to {FEED_PAGE_LIMIT}, got {limit}")
     cursor = parse_cursor(after)
-    with ctx.db.read() as session:
+    with root.db.read() as session:
         page = rows.feed_page(session, cursor, limit)
         ids = [s.id for s in page]
-        shown = describe_many(ctx, session, ids)
+        shown = describe_many(root, session, ids)
         content_types = rows.content_types_of(session, ids)
         mine = {
             c.signal_id
@@ -112,7 +112,7 @@ def feed(ctx: Root, after: str | None, limit: int | None, caller: Caller) -> dic
                 shown[s.id]["content_types"] = content_types.get(s.id, [])
                 shown[s.id]["is_mine"] = s.id in mine
                 signals.append(shown[s.id])
-        signals = list_budget.fit(signals, ctx.settings.max_list_bytes)
+        signals = list_budget.fit(signals, root.settings.max_list_bytes)
         page = page[: len(signals)]
         moment = entry_time(session, page[-1].updated_index if page else None)
     # An empty page keeps the caller's cursor: it resumes there when more changes come.
