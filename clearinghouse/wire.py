@@ -118,7 +118,10 @@ def iso(moment: datetime) -> str:
 def parse_time(text: str) -> datetime:
     """An RFC 3339 time (``Z`` or an offset) as an aware datetime; ``ValueError`` if it is
     not one or has no time zone."""
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"{text!r} is not an RFC 3339 time") from None
     if moment.tzinfo is None:
         raise ValueError(f"{text!r} has no time zone")
     return moment

@@ -2,9 +2,9 @@
 that would not move the cursor, is an error — never a retry of the same page forever."""
 
 import typing as t
-from datetime import datetime
 
 from clearinghouse.errors import VerificationError
+from clearinghouse.wire import parse_time
 
 __all__ = ["FeedPage", "parse_page"]
 
@@ -62,12 +62,9 @@ def _seconds(text: t.Any) -> int | None:
     if not isinstance(text, str):
         raise _malformed('"checkpoint_time" is not a time')
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise _malformed(f'"checkpoint_time" {text!r} is not an RFC 3339 time') from None
-    if moment.tzinfo is None:
-        raise _malformed('"checkpoint_time" has no time zone')
-    return int(moment.timestamp())
+        return int(parse_time(text).timestamp())
+    except ValueError as exc:
+        raise _malformed(f'"checkpoint_time": {exc}') from None
 
 
 def _malformed(why: str) -> VerificationError:

@@ -26,7 +26,7 @@ from clearinghouse.services.statement_items import apply_items, parse_items
 from clearinghouse.store import membership
 from clearinghouse.store import statements as rows
 from clearinghouse.store.log import append_entries
-from clearinghouse.wire import PAYLOAD_TYPES
+from clearinghouse.wire import PAYLOAD_TYPES, parse_time
 
 if TYPE_CHECKING:
     from clearinghouse.bootstrap import Root
@@ -159,9 +159,6 @@ def _created(value: Any) -> datetime:
     if not isinstance(value, str):
         raise InvalidInput("payload.created: expected an RFC 3339 time string")
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise InvalidInput(f"payload.created: {value!r} is not an RFC 3339 time") from None
-    if moment.tzinfo is None:
-        raise InvalidInput("payload.created: a time zone is required")
-    return moment
+        return parse_time(value)
+    except ValueError as exc:
+        raise InvalidInput(f"payload.created: {exc}") from None
