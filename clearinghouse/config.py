@@ -162,6 +162,9 @@ class Settings:
     )
     vpdq_query_match_pct: float = _field(80.0, _float_pos, "share of query frames that must match")
     vpdq_index_match_pct: float = _field(0.0, float, "share of indexed frames that must match")
+    tmk_level1_threshold: float = _field(0.7, float, "TMK level-1 (cosine) score a match needs")
+    tmk_level2_threshold: float = _field(0.7, float, "TMK level-2 score a match needs")
+    tmk_min_threshold: float = _field(0.5, float, "lowest TMK threshold a lookup may ask for")
     max_distance_ceilings: tuple[tuple[str, int], ...] = _field(
         (), _int_map, "per-type ceiling overrides"
     )
