@@ -9,9 +9,9 @@ from flask import current_app, g, request
 
 from clearinghouse.api.root import current_root
 from clearinghouse.crypto.sigbase import wsgi_target_uri
-from clearinghouse.services.auth import authenticate
-from clearinghouse.services.caller import Caller
-from clearinghouse.services.rate_limits import endpoint_class
+from clearinghouse.services.adapters.auth import authenticate
+from clearinghouse.services.adapters.caller import Caller
+from clearinghouse.services.adapters.rate_limits import endpoint_class
 
 __all__ = ["caller", "signed"]
 

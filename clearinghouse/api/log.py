@@ -7,7 +7,7 @@ from flask import Blueprint, Response, jsonify
 from clearinghouse.api.auth import signed
 from clearinghouse.api.params import int_arg
 from clearinghouse.api.root import current_root
-from clearinghouse.services import transparency
+from clearinghouse.services.read_models import transparency
 
 __all__ = ["bp"]
 
