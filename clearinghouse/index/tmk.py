@@ -41,6 +41,7 @@ __all__ = ["TmkIndex", "TmkMatches"]
 
 _LEVEL2_SHAPE = (2, len(REFERENCE_PERIODS), REFERENCE_COEFFICIENTS.size, TMK_DIMENSION)
 _LEVEL2_CHUNK = 32
+_PER_MILLE = 1e3  # a match's distance: 1 − level-2 score, in thousandths
 _SLACK = 1e-5  # float32 inner products of unit vectors vs the reference's float32 cosine
 
 
@@ -77,7 +78,7 @@ class TmkIndex:
         *,
         level1_threshold: float = DEFAULT_LEVEL1_THRESHOLD,
         level2_threshold: float = DEFAULT_LEVEL2_THRESHOLD,
-        max_candidates: int = 1000,
+        max_candidates: int = 512,
     ) -> None:
         self.level1_threshold = level1_threshold
         self.level2_threshold = level2_threshold
@@ -187,24 +188,24 @@ class TmkIndex:
 
     # -- snapshots ------------------------------------------------------------------------
 
-    def save(self, path: str | os.PathLike[str], position: int, *, wait: bool = True) -> None:
-        """Write an atomic, checksummed snapshot reflecting change-sequence ``position``."""
-        from clearinghouse.index.snapshot import write_snapshot
-
+    def snapshot_arrays(self) -> tuple[dict[str, np.ndarray], dict[str, object]]:
+        """The arrays and metadata a snapshot holds (``from_snapshot_arrays`` reads them)."""
         with self._write_lock:
             generation = self._generation
-            level2 = np.stack([self._level2[int(i)] for i in generation.ids]) if len(self) else (
-                np.empty((0, *_LEVEL2_SHAPE), np.float32)
-            )
+            if len(self):
+                level2 = np.stack([self._level2[int(i)] for i in generation.ids])
+            else:
+                level2 = np.empty((0, *_LEVEL2_SHAPE), np.float32)
             arrays = {"ids": generation.ids, "level1": _vectors(generation.flat), "level2": level2}
-        write_snapshot(Path(path), "tmk", arrays, {"dimension": TMK_DIMENSION}, position, wait=wait)
+        return arrays, {"dimension": TMK_DIMENSION}
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str], **options: object) -> tuple[TmkIndex, int]:
-        """Read a snapshot: (index, position); SnapshotError if missing, corrupt or mismatched."""
-        from clearinghouse.index.snapshot import check_snapshot, read_snapshot
+    def from_snapshot_arrays(
+        cls, arrays: dict[str, np.ndarray], meta: dict[str, object], **options: object
+    ) -> TmkIndex:
+        """An index from ``snapshot_arrays``' output; SnapshotError if they do not fit."""
+        from clearinghouse.index.snapshot import check_snapshot
 
-        arrays, meta, position = read_snapshot(Path(path), "tmk")
         ids, level1, level2 = (arrays.get(k) for k in ("ids", "level1", "level2"))
         check_snapshot(meta.get("dimension") == TMK_DIMENSION, "snapshot of another dimension")
         check_snapshot(
@@ -222,7 +223,22 @@ class TmkIndex:
         index = cls(**options)  # type: ignore[arg-type]
         index._level2 = {int(i): level2[n] for n, i in enumerate(ids.tolist())}
         index._publish(ids, level1)
-        return index, position
+        return index
+
+    def save(self, path: str | os.PathLike[str], position: int, *, wait: bool = True) -> None:
+        """Write an atomic, checksummed snapshot reflecting change-sequence ``position``."""
+        from clearinghouse.index.snapshot import write_snapshot
+
+        arrays, meta = self.snapshot_arrays()
+        write_snapshot(Path(path), "tmk", arrays, meta, position, wait=wait)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str], **options: object) -> tuple[TmkIndex, int]:
+        """Read a snapshot: (index, position); SnapshotError if missing, corrupt or mismatched."""
+        from clearinghouse.index.snapshot import read_snapshot
+
+        arrays, meta, position = read_snapshot(Path(path), "tmk")
+        return cls.from_snapshot_arrays(arrays, meta, **options), position
 
 
 def _level2_in_chunks(query: TmkFeatures, arrays: list[np.ndarray]) -> np.ndarray:
@@ -245,9 +261,11 @@ def _features(value: object) -> TmkFeatures:
 def _vectors(flat: faiss.IndexFlatIP) -> np.ndarray:
     if flat.ntotal == 0:
         return np.empty((0, TMK_DIMENSION), np.float32)
-    return faiss.rev_swig_ptr(flat.get_xb(), flat.ntotal * TMK_DIMENSION).reshape(
-        flat.ntotal, TMK_DIMENSION
-    ).copy()
+    return (
+        faiss.rev_swig_ptr(flat.get_xb(), flat.ntotal * TMK_DIMENSION)
+        .reshape(flat.ntotal, TMK_DIMENSION)
+        .copy()
+    )
 
 
 def _matches(ids, level1, level2, total: int, limit: int | None) -> TmkMatches:
@@ -256,5 +274,5 @@ def _matches(ids, level1, level2, total: int, limit: int | None) -> TmkMatches:
     order = np.lexsort((ids, -level2))
     if limit is not None:
         order = order[:limit]
-    distances = np.rint(1000 * (1 - np.clip(level2[order], -1, 1))).astype(np.int32)
+    distances = np.rint(_PER_MILLE * (1 - np.clip(level2[order], -1, 1))).astype(np.int32)
     return TmkMatches(ids[order], distances, total, level1=level1[order], level2=level2[order])

@@ -107,6 +107,19 @@ class SignalRegistry:
         """The ``max_distance`` for a query: the default, or the given one if within the ceiling."""
         return self.get(signal_type).resolve_max_distance(max_distance)
 
+    def resolve_thresholds(
+        self, signal_type: object, level1: object = None, level2: object = None
+    ) -> tuple[float, float] | None:
+        """A TMK lookup's (level-1, level-2) thresholds; None for other types, which take
+        none (SignalError if given one)."""
+        kind = self.get(signal_type)
+        if isinstance(kind, TmkType):
+            return kind.resolve_thresholds(level1, level2)
+        for key, given in (("level1_threshold", level1), ("level2_threshold", level2)):
+            if given is not None:
+                raise SignalError(key, f"only tmk lookups take thresholds, not {kind.name}")
+        return None
+
 
 def build_registry(
     *,
@@ -135,7 +148,8 @@ def build_registry(
         ("tmk_level2_threshold", tmk_level2_threshold),
     ):
         low = 0.0 if key == "tmk_min_threshold" else tmk_min_threshold
-        if isinstance(number, bool) or not isinstance(number, int | float) or not low <= number <= 1:
+        numeric = isinstance(number, int | float) and not isinstance(number, bool)
+        if not numeric or not low <= number <= 1:
             raise ConfigError(f"{key}: expected a number {low}–1, got {number!r}")
     defaults = _merged("max_distance_defaults", DEFAULT_MAX_DISTANCES, max_distance_defaults)
     ceilings = _merged("max_distance_ceilings", MAX_DISTANCE_CEILINGS, max_distance_ceilings)

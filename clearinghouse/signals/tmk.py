@@ -96,9 +96,10 @@ class TmkFeatures:
         if self._raw is not None:
             return self._raw
         p, c, d = self.cos.shape
-        header = b"TMK1FVECPDQF" + np.array(
-            [self.frames_per_second, p, c, d, self.frame_count], "<i4"
-        ).tobytes()
+        header = (
+            b"TMK1FVECPDQF"
+            + np.array([self.frames_per_second, p, c, d, self.frame_count], "<i4").tobytes()
+        )
         return b"".join(
             (
                 header,
@@ -183,7 +184,8 @@ def read_tmk(raw: bytes, field: str = "value") -> TmkFeatures:
     periods = tuple(int(x) for x in np.frombuffer(raw, "<i4", p, at))
     at += 4 * p
     if periods != REFERENCE_PERIODS:
-        raise SignalError(f"{field}.periods", f"{list(periods)}; expected {list(REFERENCE_PERIODS)}")
+        expected = list(REFERENCE_PERIODS)
+        raise SignalError(f"{field}.periods", f"{list(periods)}; expected {expected}")
     coefficients = np.frombuffer(raw, "<f4", c, at)
     at += 4 * c
     if not np.allclose(coefficients, REFERENCE_COEFFICIENTS, rtol=1e-6, atol=0):

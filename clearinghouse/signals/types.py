@@ -220,9 +220,7 @@ class TmkType(SignalType):
             if isinstance(given, bool) or not isinstance(given, int | float):
                 raise SignalError(key, f"expected a number, got {_kind(given)}")
             if not self.min_threshold <= given <= 1:
-                raise SignalError(
-                    key, f"{given} is outside {self.min_threshold}–1 for {self.name}"
-                )
+                raise SignalError(key, f"{given} is outside {self.min_threshold}–1 for {self.name}")
             out.append(float(given))
         return out[0], out[1]
 

@@ -16,6 +16,7 @@ videos, and the tests compare both scores with them.
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -130,7 +131,7 @@ def resampled_frames(path: str | Path, batch: int = 256) -> Iterator[np.ndarray]
                 graph.add("format", "rgb24"),
                 graph.add("buffersink"),
             ]
-            for upstream, downstream in zip(chain, chain[1:], strict=False):
+            for upstream, downstream in itertools.pairwise(chain):
                 upstream.link_to(downstream)
             graph.configure()
             rate = stream.guessed_rate or stream.average_rate or stream.base_rate

@@ -103,7 +103,16 @@ def test_bad_settings_stop_start_up(kwargs, message):
 def test_registry_lists_and_contains_types():
     r = default_registry()
     assert r.names == (
-        "ahash", "dhash", "md5", "pdq", "phash", "sha256", "sha512", "tmk", "vpdq", "whash"
+        "ahash",
+        "dhash",
+        "md5",
+        "pdq",
+        "phash",
+        "sha256",
+        "sha512",
+        "tmk",
+        "vpdq",
+        "whash",
     )
     assert "pdq" in r and "tlsh" not in r
     assert list(r) == list(r.names)
