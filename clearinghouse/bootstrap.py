@@ -102,6 +102,9 @@ def bootstrap(settings: Settings) -> Root:
         vpdq_max_frames=settings.vpdq_max_frames,
         vpdq_query_match_pct=settings.vpdq_query_match_pct,
         vpdq_index_match_pct=settings.vpdq_index_match_pct,
+        tmk_level1_threshold=settings.tmk_level1_threshold,
+        tmk_level2_threshold=settings.tmk_level2_threshold,
+        tmk_min_threshold=settings.tmk_min_threshold,
     )
     taxonomy = load_taxonomy(extra_labels=settings.extra_labels)
     log_key = LogKey(settings.effective_log_key_path, settings.log_origin, db)

@@ -54,7 +54,9 @@ def pdqf_features(rgb: np.ndarray) -> np.ndarray:
     weights = np.array([0.299, 0.587, 0.114], np.float32)
     luma = rgb.astype(np.float32) @ weights  # (n, 64, 64)
     d = _dct_matrix()
-    dct = np.einsum("ik,nkl,jl->nij", d, luma, d, optimize=True)  # D · A · Dᵀ
+    # D · A · Dᵀ by einsum without BLAS: BLAS sums in an order that depends on its thread
+    # count, and the same video must give the same bytes in every process.
+    dct = np.einsum("nil,jl->nij", np.einsum("ik,nkl->nil", d, luma), d)
     return dct.reshape(-1, TMK_DIMENSION).astype(np.float32)
 
 
@@ -85,10 +87,10 @@ class TmkAccumulator:
         j = np.arange(REFERENCE_COEFFICIENTS.size, dtype=np.float64)
         for i, period in enumerate(REFERENCE_PERIODS):
             angles = 2.0 * np.pi * np.outer(j, t) / period  # (C, n)
-            self._cos[i] += np.cos(angles) @ unit
+            self._cos[i] += np.einsum("cn,nd->cd", np.cos(angles), unit)
             sines = np.sin(angles)
             sines[0] = 0.0  # the reference never adds into the coefficient-0 sine sums
-            self._sin[i] += sines @ unit
+            self._sin[i] += np.einsum("cn,nd->cd", sines, unit)
         self.count += n
 
     def finish(self) -> TmkFeatures:
