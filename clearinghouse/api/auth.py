@@ -13,7 +13,7 @@ from clearinghouse.services.auth import authenticate
 from clearinghouse.services.caller import Caller
 from clearinghouse.services.rate_limits import endpoint_class
 
-__all__ = ["caller", "signed"]
+__all__ = ["caller", "charge", "signed"]
 
 
 def signed(role: str | None) -> Callable:
@@ -51,3 +51,13 @@ def signed(role: str | None) -> Callable:
 def caller() -> Caller:
     """The member the current request was authenticated as."""
     return g.caller
+
+
+def charge(units: int) -> None:
+    """Count ``units`` more of the current request's class against the caller's quota
+    (a batch of n lookups costs n, the request itself counted one); 429 when over."""
+    if units <= 0:
+        return
+    limiter = current_app.extensions["clearinghouse.rate_limiter"]
+    name = endpoint_class(request.method, request.path)
+    g.rate_limit = limiter.hit(name, g.caller.member, units)
