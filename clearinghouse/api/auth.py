@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from flask import current_app, g, request
 
+from clearinghouse.api.params import check_content_type, check_parameters
 from clearinghouse.api.root import current_root
 from clearinghouse.crypto.sigbase import wsgi_target_uri
 from clearinghouse.services.auth import authenticate
@@ -40,9 +41,13 @@ def signed(role: str | None) -> Callable:
             g.rate_limit = limiter.hit(endpoint_class(request.method, request.path), who.member)
             if role is not None:
                 who.require(role)
+            # After authentication: strangers learn nothing but 401.
+            check_parameters()
+            check_content_type()
             g.caller = who
             return view(*args, **kwargs)
 
+        wrapper.signed = True  # type: ignore[attr-defined]  # check_query leaves it to us
         return wrapper
 
     return decorate
