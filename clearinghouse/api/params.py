@@ -90,7 +90,8 @@ def check_content_type() -> None:
     text body is refused (415) before anything reads it."""
     if not request.path.startswith("/v1/"):
         return
-    if not request.content_length and not request.environ.get("wsgi.input_terminated"):
+    chunked = "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+    if not request.content_length and not chunked:
         return  # no body
     if request.mimetype != "application/json":
         sent = (request.headers.get("Content-Type") or "none")[:60]
