@@ -155,6 +155,12 @@ class Settings:
     )
     confirm_threshold: int = _field(2, _int(1), "distinct members that confirm a signal")
     signature_max_skew: int = _field(300, _int(1, 3600), "allowed clock skew of created, seconds")
+    statement_max_skew: int = _field(
+        300, _int(0, 86_400), "how far a statement's created may be ahead of the clock, s"
+    )
+    statement_max_age: int = _field(
+        86_400, _int(1), "how far a statement's created may be behind the clock, s"
+    )
     pdq_min_quality: int = _field(50, _int(0, 100), "lowest PDQ quality accepted")
     vpdq_max_frames: int = _field(VPDQ_FRAMES_LIMIT, _int(1), "most frames in one vPDQ value")
     vpdq_max_query_frames: int = _field(

@@ -36,6 +36,7 @@ from clearinghouse.errors import AuthenticationError, NotFound
 from clearinghouse.services.read_models import operations
 
 __all__ = [
+    "KNOWN_METHODS",
     "LogCollector",
     "Metrics",
     "bp",
@@ -43,6 +44,7 @@ __all__ = [
     "current_root_metrics",
     "exposition",
     "init_metrics",
+    "method_label",
     "scrape",
 ]
 
@@ -187,6 +189,16 @@ def scrape():
     return Response(exposition(root.db, metrics), mimetype=CONTENT_TYPE_LATEST)
 
 
+# Methods a label may carry; anything else a client sends is counted as ``other``, so a
+# client inventing methods cannot grow the number of series.
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def method_label(method: str) -> str:
+    """The metric and log label of an HTTP method: itself when standard, else ``other``."""
+    return method if method in KNOWN_METHODS else "other"
+
+
 def init_metrics(app: Flask) -> Metrics:
     """Count and log every request of ``app``; register ``/metrics``."""
     metrics = Metrics()
@@ -204,8 +216,9 @@ def init_metrics(app: Flask) -> Metrics:
         rule = request.url_rule
         route = rule.rule if rule is not None else "unmatched"
         status = response.status_code
-        metrics.requests.labels(route, request.method, str(status)).inc()
-        metrics.latency.labels(route, request.method).observe(duration)
+        method = method_label(request.method)
+        metrics.requests.labels(route, method, str(status)).inc()
+        metrics.latency.labels(route, method).observe(duration)
         if status == 429:
             metrics.rate_limited.labels(route).inc()
         kind = STATEMENT_ENDPOINTS.get(request.endpoint or "")
@@ -241,7 +254,7 @@ def _log_request(route: str, status: int, duration: float) -> None:
         json.dumps(
             {
                 "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                "method": request.method,
+                "method": method_label(request.method),
                 "route": route,
                 "status": status,
                 "duration_ms": round(duration * 1000, 3),
