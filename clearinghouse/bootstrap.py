@@ -9,17 +9,17 @@ command never loads the matching indexes.
 from __future__ import annotations
 
 from clearinghouse.config import Settings, ensure_data_dir
-from clearinghouse.services.log_follower import LogFollower
-from clearinghouse.services.matching import Matcher
-from clearinghouse.services.member_directory import MemberDirectory
-from clearinghouse.services.push.deliverer import Deliverer
-from clearinghouse.services.replay import (
+from clearinghouse.services.adapters.member_directory import MemberDirectory
+from clearinghouse.services.adapters.replay import (
     ReplayCache,
     database_replay_cache,
     redis_replay_cache,
     table_replay_cache,
 )
-from clearinghouse.services.transparency import LogKey
+from clearinghouse.services.read_models.transparency import LogKey
+from clearinghouse.services.use_cases.log_follower import LogFollower
+from clearinghouse.services.use_cases.matching import Matcher
+from clearinghouse.services.use_cases.webhook_delivery import Deliverer
 from clearinghouse.signals.registry import SignalRegistry, build_registry
 from clearinghouse.signals.taxonomy import Taxonomy, load_taxonomy
 from clearinghouse.store.db import Database
@@ -70,7 +70,7 @@ class Root:
 
     @property
     def deliverer(self) -> Deliverer:
-        """This process's webhook deliverer (``services/push``)."""
+        """This process's webhook deliverer (``services/use_cases/webhook_delivery.py``)."""
         if self._deliverer is None:
             self._deliverer = Deliverer(self)
         return self._deliverer
@@ -119,6 +119,9 @@ def bootstrap(settings: Settings) -> Root:
         vpdq_max_frames=settings.vpdq_max_frames,
         vpdq_query_match_pct=settings.vpdq_query_match_pct,
         vpdq_index_match_pct=settings.vpdq_index_match_pct,
+        tmk_level1_threshold=settings.tmk_level1_threshold,
+        tmk_level2_threshold=settings.tmk_level2_threshold,
+        tmk_min_threshold=settings.tmk_min_threshold,
     )
     taxonomy = load_taxonomy(extra_labels=settings.extra_labels)
     log_key = LogKey(settings.effective_log_key_path, settings.log_origin, db)

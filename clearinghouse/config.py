@@ -178,6 +178,12 @@ class Settings:
     )
     confirm_threshold: int = _field(2, _int(1), "distinct members that confirm a signal")
     signature_max_skew: int = _field(300, _int(1, 3600), "allowed clock skew of created, seconds")
+    statement_max_skew: int = _field(
+        300, _int(0, 86_400), "how far a statement's created may be ahead of the clock, s"
+    )
+    statement_max_age: int = _field(
+        86_400, _int(1), "how far a statement's created may be behind the clock, s"
+    )
     pdq_min_quality: int = _field(50, _int(0, 100), "lowest PDQ quality accepted")
     vpdq_max_frames: int = _field(VPDQ_FRAMES_LIMIT, _int(1), "most frames in one vPDQ value")
     vpdq_max_query_frames: int = _field(
@@ -185,6 +191,9 @@ class Settings:
     )
     vpdq_query_match_pct: float = _field(80.0, _float_pos, "share of query frames that must match")
     vpdq_index_match_pct: float = _field(0.0, float, "share of indexed frames that must match")
+    tmk_level1_threshold: float = _field(0.7, float, "TMK level-1 (cosine) score a match needs")
+    tmk_level2_threshold: float = _field(0.7, float, "TMK level-2 score a match needs")
+    tmk_min_threshold: float = _field(0.5, float, "lowest TMK threshold a lookup may ask for")
     max_distance_ceilings: tuple[tuple[str, int], ...] = _field(
         (), _int_map, "per-type ceiling overrides"
     )

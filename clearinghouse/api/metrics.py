@@ -33,11 +33,12 @@ from prometheus_client.core import GaugeMetricFamily
 
 from clearinghouse.api.root import current_root
 from clearinghouse.errors import AuthenticationError, NotFound
-from clearinghouse.services import operations
-from clearinghouse.services.push.deliverer import DeliveryObserver
-from clearinghouse.services.push.subscriptions import queue_figures
+from clearinghouse.services.read_models import operations
+from clearinghouse.services.use_cases.subscriptions import queue_figures
+from clearinghouse.services.use_cases.webhook_delivery import DeliveryObserver
 
 __all__ = [
+    "KNOWN_METHODS",
     "LogCollector",
     "Metrics",
     "QueueCollector",
@@ -47,6 +48,7 @@ __all__ = [
     "current_root_metrics",
     "exposition",
     "init_metrics",
+    "method_label",
     "scrape",
 ]
 
@@ -237,6 +239,16 @@ def scrape():
     return Response(exposition(root.db, metrics), mimetype=CONTENT_TYPE_LATEST)
 
 
+# Methods a label may carry; anything else a client sends is counted as ``other``, so a
+# client inventing methods cannot grow the number of series.
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def method_label(method: str) -> str:
+    """The metric and log label of an HTTP method: itself when standard, else ``other``."""
+    return method if method in KNOWN_METHODS else "other"
+
+
 def init_metrics(app: Flask) -> Metrics:
     """Count and log every request of ``app``; register ``/metrics``."""
     metrics = Metrics()
@@ -255,8 +267,9 @@ def init_metrics(app: Flask) -> Metrics:
         rule = request.url_rule
         route = rule.rule if rule is not None else "unmatched"
         status = response.status_code
-        metrics.requests.labels(route, request.method, str(status)).inc()
-        metrics.latency.labels(route, request.method).observe(duration)
+        method = method_label(request.method)
+        metrics.requests.labels(route, method, str(status)).inc()
+        metrics.latency.labels(route, method).observe(duration)
         if status == 429:
             metrics.rate_limited.labels(route).inc()
         kind = STATEMENT_ENDPOINTS.get(request.endpoint or "")
@@ -292,7 +305,7 @@ def _log_request(route: str, status: int, duration: float) -> None:
         json.dumps(
             {
                 "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                "method": request.method,
+                "method": method_label(request.method),
                 "route": route,
                 "status": status,
                 "duration_ms": round(duration * 1000, 3),

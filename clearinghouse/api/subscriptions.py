@@ -6,7 +6,7 @@ from flask import Blueprint, jsonify, request
 
 from clearinghouse.api.auth import caller, signed
 from clearinghouse.api.root import current_root
-from clearinghouse.services.push import subscriptions
+from clearinghouse.services.use_cases import subscriptions
 
 __all__ = ["bp"]
 

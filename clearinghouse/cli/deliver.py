@@ -13,7 +13,7 @@ import click
 
 from clearinghouse.bootstrap import bootstrap
 from clearinghouse.config import load_settings
-from clearinghouse.services import schema
+from clearinghouse.services.use_cases import schema
 
 __all__ = ["deliver"]
 

@@ -9,7 +9,7 @@ import pytest
 from support import add_member
 
 from clearinghouse.config import load_settings
-from clearinghouse.services.push.deliverer import Deliverer
+from clearinghouse.services.use_cases.webhook_delivery import Deliverer
 
 from .receiver import Receiver
 

@@ -9,7 +9,7 @@ import json
 from standardwebhooks.webhooks import Webhook
 from support import pdq_item, random_pdq
 
-from clearinghouse.services import members as member_admin
+from clearinghouse.services.use_cases import members as member_admin
 from clearinghouse.store import subscriptions as rows
 
 from .conftest import drain

@@ -9,11 +9,11 @@ import pytest
 from support import pdq_item, random_pdq
 
 from clearinghouse.errors import UnsafeEndpoint
-from clearinghouse.services.caller import Caller
-from clearinghouse.services.push import subscriptions
-from clearinghouse.services.push.deliverer import Deliverer
-from clearinghouse.services.push.endpoints import EndpointRules
-from clearinghouse.services.push.sender import Sender
+from clearinghouse.services.adapters.caller import Caller
+from clearinghouse.services.adapters.webhook_endpoints import EndpointRules
+from clearinghouse.services.adapters.webhook_sender import Sender
+from clearinghouse.services.use_cases import subscriptions
+from clearinghouse.services.use_cases.webhook_delivery import Deliverer
 
 from .conftest import drain
 from .test_delivery import subscribe

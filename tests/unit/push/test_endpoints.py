@@ -5,7 +5,7 @@ import pytest
 
 from clearinghouse.config import load_settings
 from clearinghouse.errors import UnsafeEndpoint
-from clearinghouse.services.push.endpoints import EndpointRules
+from clearinghouse.services.adapters.webhook_endpoints import EndpointRules
 
 NAMES = {
     "hooks.example.com": ["93.184.216.34"],

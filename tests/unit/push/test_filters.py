@@ -3,7 +3,7 @@
 import pytest
 
 from clearinghouse.errors import InvalidInput
-from clearinghouse.services.push.filters import Filters
+from clearinghouse.services.adapters.webhook_filters import Filters
 from clearinghouse.signals.taxonomy import default_taxonomy
 
 GLORIFY = "behaviour:glorification-of-terrorist-acts"

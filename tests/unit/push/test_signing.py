@@ -6,7 +6,11 @@ import time
 import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from clearinghouse.services.push.signing import new_secret, new_webhook_id, webhook_headers
+from clearinghouse.services.adapters.webhook_signing import (
+    new_secret,
+    new_webhook_id,
+    webhook_headers,
+)
 
 
 def test_the_library_verifies_what_we_sign():

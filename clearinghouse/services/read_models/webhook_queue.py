@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC
 from typing import TYPE_CHECKING
 
-from clearinghouse.services.push.filters import Filters
-from clearinghouse.services.signal_views import feed_entries
+from clearinghouse.services.adapters.webhook_filters import Filters
+from clearinghouse.services.read_models.signal_views import feed_entries
 from clearinghouse.store import Session
 from clearinghouse.store import signal_reads as signal_rows
 from clearinghouse.store import subscriptions as rows

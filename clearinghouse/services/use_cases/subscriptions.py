@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING
 
 from clearinghouse.errors import Conflict, InvalidInput, NotFound
 from clearinghouse.ijson import read_json
-from clearinghouse.services.caller import Caller
-from clearinghouse.services.push.endpoints import EndpointRules
-from clearinghouse.services.push.filters import Filters
-from clearinghouse.services.push.signing import new_secret
+from clearinghouse.services.adapters.caller import Caller
+from clearinghouse.services.adapters.webhook_endpoints import EndpointRules
+from clearinghouse.services.adapters.webhook_filters import Filters
+from clearinghouse.services.adapters.webhook_signing import new_secret
 from clearinghouse.store import subscriptions as rows
 from clearinghouse.store.log import log_size
 from clearinghouse.store.models import Subscription

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import httpx
 
 from clearinghouse.errors import UnsafeEndpoint
-from clearinghouse.services.push.endpoints import EndpointRules
-from clearinghouse.services.push.signing import webhook_headers
+from clearinghouse.services.adapters.webhook_endpoints import EndpointRules
+from clearinghouse.services.adapters.webhook_signing import webhook_headers
 
 __all__ = ["Attempt", "Sender"]
 

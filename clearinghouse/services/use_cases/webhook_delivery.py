@@ -21,10 +21,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from clearinghouse.errors import ClearinghouseError
-from clearinghouse.services.push.endpoints import EndpointRules
-from clearinghouse.services.push.queue import batch_body, next_batch
-from clearinghouse.services.push.sender import Attempt, Sender
-from clearinghouse.services.push.signing import new_webhook_id
+from clearinghouse.services.adapters.webhook_endpoints import EndpointRules
+from clearinghouse.services.adapters.webhook_sender import Attempt, Sender
+from clearinghouse.services.adapters.webhook_signing import new_webhook_id
+from clearinghouse.services.read_models.webhook_queue import batch_body, next_batch
 from clearinghouse.store import subscriptions as rows
 from clearinghouse.store.log import log_size
 from clearinghouse.store.models import WebhookDelivery

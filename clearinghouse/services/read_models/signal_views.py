@@ -7,8 +7,8 @@ import re
 from typing import TYPE_CHECKING
 
 from clearinghouse.errors import InvalidInput, NotFound
-from clearinghouse.services import list_budget
-from clearinghouse.services.caller import Caller
+from clearinghouse.services.adapters.caller import Caller
+from clearinghouse.services.read_models import list_budget
 from clearinghouse.store import Session, histories
 from clearinghouse.store import signal_reads as rows
 from clearinghouse.store.log import entry_time
@@ -90,7 +90,7 @@ def parse_cursor(text: str | None) -> tuple[int, int]:
 def feed_entries(root: Root, session: Session, page: list, member: str) -> list[dict]:
     """The feed's entry for each signal of ``page`` as ``member`` sees it: a live signal
     with its ``content_types`` and ``is_mine``, a retracted one as a tombstone. Webhook
-    payloads are these same entries (``services/push``)."""
+    payloads are these same entries (``services/read_models/webhook_queue.py``)."""
     ids = [s.id for s in page]
     shown = describe_many(root, session, ids)
     content_types = rows.content_types_of(session, ids)
