@@ -22,6 +22,7 @@ __all__ = [
     "PayloadTooLarge",
     "RateLimited",
     "ServiceUnavailable",
+    "UnsafeEndpoint",
     "UnsupportedMediaType",
     "VerificationError",
 ]
@@ -96,6 +97,15 @@ class PayloadTooLarge(ClearinghouseError):
     status = 413
     slug = "payload-too-large"
     title = "Payload too large"
+
+
+class UnsafeEndpoint(ClearinghouseError):
+    """A webhook endpoint the delivery rules refuse: plain http, or an address in a
+    private, loopback, link-local or metadata network that configuration does not allow."""
+
+    status = 422
+    slug = "unsafe-endpoint"
+    title = "Endpoint refused"
 
 
 class UnsupportedMediaType(ClearinghouseError):

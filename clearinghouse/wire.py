@@ -51,7 +51,7 @@ CONTENT_TYPES = frozenset(
 )  # fmt: skip
 
 # Every signal type a deployment may accept (DESIGN §3.1), in the order they are listed.
-SIGNAL_TYPES = ("pdq", "phash", "dhash", "ahash", "whash", "vpdq", "md5", "sha256")
+SIGNAL_TYPES = ("pdq", "phash", "dhash", "ahash", "whash", "vpdq", "tmk", "md5", "sha256", "sha512")
 PAYLOAD_TYPES = {
     "submission": "application/vnd.clearinghouse.submission+json",
     "retraction": "application/vnd.clearinghouse.retraction+json",
