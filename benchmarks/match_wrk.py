@@ -41,7 +41,7 @@ from clearinghouse.bootstrap import bootstrap
 from clearinghouse.client import Client
 from clearinghouse.config import load_settings
 from clearinghouse.crypto import SigningKey, sign_request
-from clearinghouse.services import members, schema
+from clearinghouse.services.use_cases import members, schema
 
 HERE = Path(__file__).resolve().parent
 CONNECTIONS, THREADS = 8, 2

@@ -9,16 +9,16 @@ command never loads the matching indexes.
 from __future__ import annotations
 
 from clearinghouse.config import Settings, ensure_data_dir
-from clearinghouse.services.log_follower import LogFollower
-from clearinghouse.services.matching import Matcher
-from clearinghouse.services.member_directory import MemberDirectory
-from clearinghouse.services.replay import (
+from clearinghouse.services.adapters.member_directory import MemberDirectory
+from clearinghouse.services.adapters.replay import (
     ReplayCache,
     database_replay_cache,
     redis_replay_cache,
     table_replay_cache,
 )
-from clearinghouse.services.transparency import LogKey
+from clearinghouse.services.read_models.transparency import LogKey
+from clearinghouse.services.use_cases.log_follower import LogFollower
+from clearinghouse.services.use_cases.matching import Matcher
 from clearinghouse.signals.registry import SignalRegistry, build_registry
 from clearinghouse.signals.taxonomy import Taxonomy, load_taxonomy
 from clearinghouse.store.db import Database

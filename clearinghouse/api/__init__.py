@@ -9,8 +9,8 @@ from flask import Flask, g, request
 from clearinghouse.bootstrap import Root, bootstrap
 from clearinghouse.config import Settings, load_settings
 from clearinghouse.errors import PayloadTooLarge
-from clearinghouse.services import health as health_checks
-from clearinghouse.services.rate_limits import RateLimiter
+from clearinghouse.services.adapters.rate_limits import RateLimiter
+from clearinghouse.services.read_models import health as health_checks
 
 __all__ = ["create_app"]
 

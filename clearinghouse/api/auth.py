@@ -9,16 +9,17 @@ from flask import current_app, g, request
 
 from clearinghouse.api.root import current_root
 from clearinghouse.crypto.sigbase import wsgi_target_uri
-from clearinghouse.services.auth import authenticate
-from clearinghouse.services.caller import Caller
-from clearinghouse.services.rate_limits import endpoint_class
+from clearinghouse.services.adapters.auth import authenticate
+from clearinghouse.services.adapters.caller import Caller
+from clearinghouse.services.adapters.rate_limits import endpoint_class
 
 __all__ = ["caller", "signed"]
 
 
-def signed(role: str | None) -> Callable:
-    """Require a valid RFC 9421 signature by an active member holding ``role`` (any
-    member when None)."""
+def signed(role: str | tuple[str, ...] | None) -> Callable:
+    """Require a valid RFC 9421 signature by an active member holding ``role`` (one of
+    them, for a tuple; any member when None)."""
+    roles = (role,) if isinstance(role, str) else role
 
     def decorate(view: Callable) -> Callable:
         @functools.wraps(view)
@@ -38,8 +39,8 @@ def signed(role: str | None) -> Callable:
             # cost a member its quota too.
             limiter = current_app.extensions["clearinghouse.rate_limiter"]
             g.rate_limit = limiter.hit(endpoint_class(request.method, request.path), who.member)
-            if role is not None:
-                who.require(role)
+            if roles is not None:
+                who.require(*roles)
             g.caller = who
             return view(*args, **kwargs)
 

@@ -9,7 +9,7 @@ from clearinghouse.api.metrics import count_lookups
 from clearinghouse.api.params import json_body
 from clearinghouse.api.root import current_root
 from clearinghouse.errors import InvalidInput, ServiceUnavailable
-from clearinghouse.services import matching
+from clearinghouse.services.use_cases import matching
 
 __all__ = ["bp"]
 

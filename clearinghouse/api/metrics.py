@@ -33,7 +33,7 @@ from prometheus_client.core import GaugeMetricFamily
 
 from clearinghouse.api.root import current_root
 from clearinghouse.errors import AuthenticationError, NotFound
-from clearinghouse.services import operations
+from clearinghouse.services.read_models import operations
 
 __all__ = [
     "LogCollector",

@@ -172,7 +172,10 @@ def document() -> dict:
             },
             "/v1/log/proof/consistency": {
                 "get": _op(
-                    "Consistency proof", "auditor", "ConsistencyProof", params=("first", "second")
+                    "Consistency proof",
+                    "matcher or auditor",
+                    "ConsistencyProof",
+                    params=("first", "second"),
                 )
             },
             "/v1/openapi.json": {

@@ -85,7 +85,7 @@ def add(
     if not member:
         raise click.UsageError("MEMBER is required (or CLEARINGHOUSE_MEMBER with --new-key)")
     if public_key is not None:
-        from clearinghouse.services import members as member_service  # the server install
+        from clearinghouse.services.use_cases import members as member_service  # the server install
 
         result = member_service.add_key(operator_root().db, member, read_public_key(public_key))
     else:
@@ -105,6 +105,8 @@ def add(
 @json_option
 def revoke(member: str, key_id: str, force: bool, as_json: bool) -> None:
     """Revoke KEY_ID of MEMBER; what it signed before stays valid history."""
-    from clearinghouse.services import members as member_service  # needs the server install
+    from clearinghouse.services.use_cases import (
+        members as member_service,  # needs the server install
+    )
 
     emit(member_service.revoke_key(operator_root().db, member, key_id, force=force), as_json)

@@ -14,7 +14,7 @@ import click
 from clearinghouse.bootstrap import bootstrap
 from clearinghouse.config import Settings, load_settings
 from clearinghouse.errors import ConfigError
-from clearinghouse.services import schema, taxonomy
+from clearinghouse.services.use_cases import schema, taxonomy
 
 __all__ = ["check_port_free", "prepare", "serve"]
 

@@ -16,7 +16,7 @@ import requests
 
 from clearinghouse.client import Client
 from clearinghouse.crypto import SigningKey, sign_request
-from clearinghouse.services import members
+from clearinghouse.services.use_cases import members
 
 
 def _free_port() -> int:

@@ -10,7 +10,7 @@ from http_message_signatures import HTTPMessageSigner, MappingKeyResolver, algor
 from support import random_pdq
 
 from clearinghouse.crypto import SigningKey, sign_envelope
-from clearinghouse.services import members
+from clearinghouse.services.use_cases import members
 
 LABEL = "behaviour:glorification-of-terrorist-acts"
 

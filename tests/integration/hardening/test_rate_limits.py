@@ -7,7 +7,7 @@ import json
 
 from support import add_member, random_pdq
 
-from clearinghouse.services.rate_limits import endpoint_class
+from clearinghouse.services.adapters.rate_limits import endpoint_class
 from clearinghouse.store.log import log_size
 
 

@@ -7,9 +7,9 @@ from support import random_pdq
 
 from clearinghouse.bootstrap import bootstrap
 from clearinghouse.crypto import SigningKey, sign_envelope
-from clearinghouse.services import members, statements
-from clearinghouse.services.caller import Caller
-from clearinghouse.services.matching import Query
+from clearinghouse.services.adapters.caller import Caller
+from clearinghouse.services.use_cases import members, statements
+from clearinghouse.services.use_cases.matching import Query
 from clearinghouse.signals.types import Signal
 
 LABEL = "behaviour:glorification-of-terrorist-acts"

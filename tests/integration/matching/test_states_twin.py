@@ -8,8 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support import add_member, pdq_item
 
-from clearinghouse.services.matching import Matcher
-from clearinghouse.services.signal_views import describe_many
+from clearinghouse.services.read_models.signal_views import describe_many
+from clearinghouse.services.use_cases.matching import Matcher
 from clearinghouse.store import signal_reads as rows
 
 VALUES = [f"{n:02x}" * 32 for n in (0x11, 0x22, 0x33, 0x44)]

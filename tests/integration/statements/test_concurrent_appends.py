@@ -6,8 +6,8 @@ import threading
 
 from clearinghouse.bootstrap import bootstrap
 from clearinghouse.crypto import SigningKey, sign_envelope
-from clearinghouse.services import members, statements
-from clearinghouse.services.caller import Caller
+from clearinghouse.services.adapters.caller import Caller
+from clearinghouse.services.use_cases import members, statements
 from clearinghouse.store.log import SqlNodeReader, log_size, read_entries
 from clearinghouse.tlog.compact import CompactRange
 from clearinghouse.tlog.hashing import leaf_hash

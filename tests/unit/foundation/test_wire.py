@@ -19,7 +19,7 @@ PACKAGE = Path(__file__).resolve().parents[3] / "clearinghouse"
 
 # Integer literals equal to a wire limit that are about something else, with the reason.
 UNRELATED_LIMIT_LITERALS = {
-    ("services/log_check.py", 1_000),  # entries read per database query by `db check`
+    ("services/use_cases/log_check.py", 1_000),  # entries read per database query by `db check`
     ("client/audit/findings.py", 1_000),  # problems an audit report lists before it stops
     ("api/metrics.py", 1000),  # seconds to milliseconds
     ("cli/demo_media.py", 1000),  # the side of the demo's generated photograph, in pixels

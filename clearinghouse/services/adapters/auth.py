@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 from clearinghouse.crypto import VerifyKey, verify_request
 from clearinghouse.crypto.httpsig import RequestSignatureError
 from clearinghouse.errors import AuthenticationError
-from clearinghouse.services.caller import Caller
+from clearinghouse.services.adapters.caller import Caller
 
 if TYPE_CHECKING:
-    from clearinghouse.services.replay import ReplayCache
+    from clearinghouse.services.adapters.replay import ReplayCache
     from clearinghouse.store.membership import ActiveKey
 
 __all__ = ["authenticate"]

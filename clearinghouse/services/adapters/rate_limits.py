@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from clearinghouse.errors import RateLimited
-from clearinghouse.services.shared_cache import redis_for, redis_guard
+from clearinghouse.services.adapters.shared_cache import redis_for, redis_guard
 
 if TYPE_CHECKING:
     from clearinghouse.config import Settings

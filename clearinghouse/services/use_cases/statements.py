@@ -17,12 +17,12 @@ from clearinghouse.crypto import Envelope, VerifyKey, verify_envelope
 from clearinghouse.domain.transitions import Stamp
 from clearinghouse.errors import Forbidden, InvalidInput
 from clearinghouse.ijson import read_json
-from clearinghouse.services import transparency
-from clearinghouse.services.caller import Caller
-from clearinghouse.services.gc_pause import collector_paused
-from clearinghouse.services.log_entries import encode_entry
-from clearinghouse.services.log_writes import log_transaction
-from clearinghouse.services.statement_items import apply_items, parse_items
+from clearinghouse.services.adapters.caller import Caller
+from clearinghouse.services.adapters.gc_pause import collector_paused
+from clearinghouse.services.read_models import transparency
+from clearinghouse.services.use_cases.log_entries import encode_entry
+from clearinghouse.services.use_cases.log_writes import log_transaction
+from clearinghouse.services.use_cases.statement_items import apply_items, parse_items
 from clearinghouse.store import membership
 from clearinghouse.store import statements as rows
 from clearinghouse.store.log import append_entries
@@ -51,7 +51,7 @@ class Statement:
 def accept_statement(root: Root, kind: str, caller: Caller, body: bytes) -> dict:
     """Verify, validate and apply one statement; return the answer (the first one again
     when the same envelope was accepted before)."""
-    with collector_paused():  # its many short-lived records: see services/gc_pause.py
+    with collector_paused():  # its many short-lived records: see services/adapters/gc_pause.py
         return _accept(root, kind, caller, body)
 
 

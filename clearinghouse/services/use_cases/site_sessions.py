@@ -15,8 +15,8 @@ import time
 from typing import TYPE_CHECKING
 
 from clearinghouse.errors import AuthenticationError
-from clearinghouse.services.caller import Caller
-from clearinghouse.services.site_pages import PUBLIC, Viewer
+from clearinghouse.services.adapters.caller import Caller
+from clearinghouse.services.read_models.site_pages import PUBLIC, Viewer
 from clearinghouse.store import site_pages as rows
 
 if TYPE_CHECKING:

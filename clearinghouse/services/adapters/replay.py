@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from clearinghouse.services.replay_table import ReplayTable
-from clearinghouse.services.shared_cache import redis_for, redis_guard
+from clearinghouse.services.adapters.replay_table import ReplayTable
+from clearinghouse.services.adapters.shared_cache import redis_for, redis_guard
 from clearinghouse.store.replay import remember_signature
 
 if TYPE_CHECKING:

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 from clearinghouse.domain.log_state import LogState, fold
 from clearinghouse.errors import Conflict
-from clearinghouse.services import transparency
-from clearinghouse.services.log_writes import log_transaction
+from clearinghouse.services.read_models import transparency
+from clearinghouse.services.use_cases.log_writes import log_transaction
 from clearinghouse.store import state_tables
 from clearinghouse.store.log import append_entries, log_size, read_entries
 from clearinghouse.wire import parse_time

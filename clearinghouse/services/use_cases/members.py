@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 from clearinghouse.crypto.keys import VerifyKey
 from clearinghouse.crypto.possession import verify_possession
 from clearinghouse.errors import Conflict, InvalidInput, NotFound
-from clearinghouse.services.log_entries import encode_entry
-from clearinghouse.services.log_writes import log_transaction
+from clearinghouse.services.use_cases.log_entries import encode_entry
+from clearinghouse.services.use_cases.log_writes import log_transaction
 from clearinghouse.store import Session, membership
 from clearinghouse.store.log import append_entries
 from clearinghouse.store.models import Member

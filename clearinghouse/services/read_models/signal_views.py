@@ -7,8 +7,8 @@ import re
 from typing import TYPE_CHECKING
 
 from clearinghouse.errors import InvalidInput, NotFound
-from clearinghouse.services import list_budget
-from clearinghouse.services.caller import Caller
+from clearinghouse.services.adapters.caller import Caller
+from clearinghouse.services.read_models import list_budget
 from clearinghouse.store import Session, histories
 from clearinghouse.store import signal_reads as rows
 from clearinghouse.store.log import entry_time

@@ -17,7 +17,9 @@ class Caller:
     key_id: str
     roles: frozenset[str]
 
-    def require(self, role: str) -> None:
-        """Raise Forbidden unless the caller holds ``role``."""
-        if role not in self.roles:
-            raise Forbidden(f"member {self.member!r} lacks the {role!r} role")
+    def require(self, role: str, *others: str) -> None:
+        """Raise Forbidden unless the caller holds ``role`` (or one of ``others``)."""
+        wanted = (role, *others)
+        if not self.roles.intersection(wanted):
+            names = " or ".join(repr(r) for r in wanted)
+            raise Forbidden(f"member {self.member!r} lacks the {names} role")

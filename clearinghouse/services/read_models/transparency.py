@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from clearinghouse.config import ensure_data_dir
 from clearinghouse.crypto import SigningKey
 from clearinghouse.errors import ConfigError, InvalidInput
-from clearinghouse.services import list_budget
+from clearinghouse.services.read_models import list_budget
 from clearinghouse.store import Session, app_state
 from clearinghouse.store.log import SqlNodeReader, log_size, read_entries
 from clearinghouse.tlog.checkpoint import Checkpoint, sign_checkpoint

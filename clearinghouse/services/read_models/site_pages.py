@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from clearinghouse.errors import Forbidden, InvalidInput, NotFound
-from clearinghouse.services import transparency
+from clearinghouse.services.read_models import transparency
 from clearinghouse.store import Session, membership
 from clearinghouse.store import site_pages as rows
 from clearinghouse.store.log import SqlNodeReader, log_size
@@ -22,7 +22,7 @@ from clearinghouse.tlog.proofs import inclusion_proof
 from clearinghouse.wire import b64decode, b64encode, iso
 
 if TYPE_CHECKING:
-    from clearinghouse.services.transparency import LogKey
+    from clearinghouse.services.read_models.transparency import LogKey
     from clearinghouse.store.db import Database
 
 __all__ = [

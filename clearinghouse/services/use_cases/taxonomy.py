@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from clearinghouse.services.log_entries import encode_entry
-from clearinghouse.services.log_writes import log_transaction
+from clearinghouse.services.use_cases.log_entries import encode_entry
+from clearinghouse.services.use_cases.log_writes import log_transaction
 from clearinghouse.store import app_state
 from clearinghouse.store.log import append_entries
 

@@ -11,7 +11,7 @@ import functools
 from typing import TYPE_CHECKING
 
 from clearinghouse.errors import ClearinghouseError
-from clearinghouse.services.shared_cache import redis_for, redis_guard
+from clearinghouse.services.adapters.shared_cache import redis_for, redis_guard
 from clearinghouse.store.migrate import current_revision, head_revision
 
 if TYPE_CHECKING:

@@ -1,12 +1,12 @@
 """Lookups (DESIGN §5): one in-memory index per signal type, kept fresh from the database.
 
 Every process holds its own indexes and, beside them, the state each signal is shown
-with (services/signal_states.py), so a lookup makes no database call. The indexes start
+with (services/adapters/signal_states.py), so a lookup makes no database call. The indexes start
 from a checksummed snapshot when one matches, otherwise from the database; the states
 are always read from the database at load (see ``load``). Both then follow the change
 sequence (the log index stamped on every changed signal, by every submission,
 retraction and feedback): the process that acknowledged a statement applies it at once,
-the others when their log follower (services/log_follower.py) next polls or is woken.
+the others when their log follower (services/use_cases/log_follower.py) next polls or is woken.
 Lookups are never stored.
 """
 
@@ -32,7 +32,7 @@ from clearinghouse.index import (
     SnapshotError,
     VpdqIndex,
 )
-from clearinghouse.services.signal_states import SignalStates
+from clearinghouse.services.adapters.signal_states import SignalStates
 from clearinghouse.signals.dihedral import dihedral_variants
 from clearinghouse.signals.items import ItemErrors
 from clearinghouse.signals.types import Signal
