@@ -18,6 +18,7 @@ ORDER = [
     "signal_states",
     "match_http",
     "match_wrk",
+    "front",
     "tlog",
     "audit",
     "site",

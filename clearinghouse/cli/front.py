@@ -230,7 +230,7 @@ def run_front(settings: Settings, host: str, port: int, workers: int, threads: i
         http=HTTPModes.http1,
         # Headers: read within the deadline, and at most 64 KiB of them per connection.
         http1_settings=HTTP1Settings(
-            header_read_timeout=settings.header_timeout * 1000, max_buffer_size=65536
+            header_read_timeout=int(settings.header_timeout * 1e3), max_buffer_size=65536
         ),
         websockets=False,
         log_access=False,  # the JSON request log (api.metrics) replaces it: no query strings

@@ -20,7 +20,9 @@ from urllib.parse import urlsplit
 __all__ = ["SlowHeaders", "probe_latencies"]
 
 # Headers that never end: a real client would send "\r\n\r\n" after them.
-_HEADERS = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: slow\r\n" + b"X-Slow: a" * 10_000
+_HEADERS = (
+    b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: slow\r\n" + b"X-Slow: a" * 10_000
+)
 # Or whole headers at once, then a body that never ends.
 _BODY_HEAD = (
     b"POST /v1/match HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"

@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from clearinghouse.crypto import SigningKey, sign_request
-from clearinghouse.services import members
+from clearinghouse.services.use_cases import members
 
 from .slow_clients import SlowHeaders, probe_latencies
 
@@ -66,7 +66,7 @@ def test_a_body_not_sent_in_time_is_a_408_problem(start_server, matcher):
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
         sock.sendall(
             b"POST /v1/match HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-            b"Content-Length: 100\r\n\r\n{\"queries\""
+            b'Content-Length: 100\r\n\r\n{"queries"'
         )
         answer = b""
         while chunk := sock.recv(65536):

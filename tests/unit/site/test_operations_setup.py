@@ -39,7 +39,10 @@ def test_the_metrics_directory_starts_empty(tmp_path):
 def test_a_dead_workers_live_gauges_are_removed(tmp_path, monkeypatch):
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
     dead = 2**22 + 17  # above Linux's default pid_max: no process has it
-    gone, alive = tmp_path / f"gauge_livesum_{dead}.db", tmp_path / f"gauge_livesum_{os.getpid()}.db"
+    gone, alive = (
+        tmp_path / f"gauge_livesum_{dead}.db",
+        tmp_path / f"gauge_livesum_{os.getpid()}.db",
+    )
     gone.write_bytes(b"")
     alive.write_bytes(b"")
     forget_dead_workers()
