@@ -231,6 +231,24 @@ class Client:
             idempotent=False,
         )
 
+    # -- webhook subscriptions (DESIGN §14) ------------------------------------------------
+
+    def add_subscription(self, url: str, filters: Mapping[str, Any] | None = None) -> dict:
+        """Register a webhook endpoint; the answer's ``secret`` is shown only this once."""
+        body = _json_bytes({"url": url, "filters": dict(filters or {})})
+        return self._json("POST", "/v1/subscriptions", body=body, idempotent=False)
+
+    def subscriptions(self) -> list[dict[str, Any]]:
+        """This member's subscriptions, each with its ``status`` (and why, when paused)."""
+        found = self._json("GET", "/v1/subscriptions").get("subscriptions")
+        if not isinstance(found, list):
+            raise VerificationError("the subscriptions answer has no list")
+        return found
+
+    def remove_subscription(self, subscription_id: str) -> None:
+        """Delete one of this member's subscriptions."""
+        self._json("DELETE", f"/v1/subscriptions/{subscription_id}", idempotent=False)
+
     # -- the transparency log (DESIGN §6) --------------------------------------------------
 
     def log_checkpoint(self) -> str:

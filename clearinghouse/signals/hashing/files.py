@@ -1,7 +1,8 @@
 """Hashing one file into every signal it yields: the code path of ``clearinghouse hash``.
 
-Images give PDQ and the 64-bit perceptual hashes, videos give vPDQ, and every file gives
-MD5 and SHA-256 of its bytes. The result is a list of JSON-ready records, one per signal.
+Images give PDQ and the 64-bit perceptual hashes, videos give vPDQ and TMK+PDQF (the
+reference ``.tmk`` file, base64), and every file gives MD5, SHA-256 and SHA-512 of its
+bytes. The result is a list of JSON-ready records, one per signal.
 """
 
 from __future__ import annotations
@@ -25,10 +26,10 @@ from clearinghouse.wire import SIGNAL_TYPES, VPDQ_FRAMES_LIMIT
 __all__ = ["ALL_TYPES", "HashOptions", "hash_file", "types_for_kind"]
 
 ALL_TYPES = SIGNAL_TYPES  # a file can be hashed as every signal type
-_DIGESTS = ("md5", "sha256")
+_DIGESTS = ("md5", "sha256", "sha512")
 _BY_KIND = {
     "image": frozenset(("pdq", *IMAGEHASH_TYPES, *_DIGESTS)),
-    "video": frozenset(("vpdq", *_DIGESTS)),
+    "video": frozenset(("vpdq", "tmk", *_DIGESTS)),
     "other": frozenset(_DIGESTS),
 }
 
@@ -84,6 +85,10 @@ def hash_file(path: str | Path, options: HashOptions = HashOptions()) -> list[di
             path, seconds_per_hash=options.seconds_per_hash, max_frames=options.vpdq_max_frames
         )
         signals.append(("vpdq", [frame.to_wire() for frame in frames], None))
+    if kind == "video" and "tmk" in wanted:
+        from clearinghouse.signals.hashing.tmk import hash_video_tmk
+
+        signals.append(("tmk", hash_video_tmk(path).text, None))
     digests = [name for name in _DIGESTS if name in wanted]
     if digests:
         for name, value in _digests(path, data, digests):
@@ -99,7 +104,7 @@ def _read(path: Path) -> bytes:
 
 
 def _digests(path: Path, data: bytes | None, names: list[str]) -> list[tuple[str, str]]:
-    """MD5/SHA-256 of the bytes in memory, or of the file read in chunks (videos can be large)."""
+    """The digests of the bytes in memory, or of the file read in chunks (videos can be large)."""
     hashers = [hashlib.new(name) for name in names]
     if data is not None:
         for hasher in hashers:
