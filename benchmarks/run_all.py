@@ -13,6 +13,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ORDER = [
     "hashing",
+    "regions",
     "ingest",
     "matching",
     "signal_states",
