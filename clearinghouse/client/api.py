@@ -146,6 +146,20 @@ class Client:
             results.extend(found)
         return results
 
+    def match_files(
+        self,
+        paths: Iterable[str | os.PathLike[str]],
+        *,
+        variants: bool = True,
+        types: Iterable[str] | None = None,
+        max_distance: int | None = None,
+    ) -> list:
+        """Hash files here (with their query variants) and look them up in one batch;
+        one ``FileLookup`` per file, its matches merged (``client/file_lookup.py``)."""
+        from clearinghouse.client.file_lookup import lookup_files
+
+        return lookup_files(self, paths, variants=variants, types=types, max_distance=max_distance)
+
     def match_one(
         self, signal_type: str, value: Any, max_distance: int | None = None, *, dihedral=False
     ) -> list[dict]:
