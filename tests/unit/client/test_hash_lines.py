@@ -40,7 +40,7 @@ def test_threatexchange_csv(tmp_path):
 def test_a_tmk_value_in_csv_and_in_words(tmp_path):
     """A tmk value (base64 of a .tmk file) is 351,128 characters: over csv's default limit."""
     value = "A" * 351_128
-    header, row = _read(
+    _header, row = _read(
         tmp_path, f"signal_type,signal_str,collab,category,tags\ntmk,{value},c,POSITIVE_CLASS,\n"
     )
     assert row.record == {"signal_type": "tmk", "value": value}
