@@ -13,12 +13,14 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ORDER = [
     "hashing",
+    "tmk",
     "regions",
     "ingest",
     "matching",
     "signal_states",
     "match_http",
     "match_wrk",
+    "front",
     "tlog",
     "audit",
     "site",
