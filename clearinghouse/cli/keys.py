@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import click
@@ -10,6 +11,9 @@ import click
 from clearinghouse.cli.common import emit, json_option, operator_root
 from clearinghouse.crypto.keys import SigningKey, VerifyKey
 from clearinghouse.errors import Conflict, InvalidInput
+from clearinghouse.wire import MEMBER_ID
+
+PASSPHRASE_ENV = "CLEARINGHOUSE_KEY_PASSPHRASE"  # as clearinghouse.client.api reads it
 
 __all__ = ["keygen", "keys", "read_public_key"]
 
@@ -17,11 +21,25 @@ __all__ = ["keygen", "keys", "read_public_key"]
 @click.command()
 @click.argument("name")
 @click.option("--dir", "directory", default="keys", show_default=True, type=click.Path())
+@click.option(
+    "--passphrase",
+    is_flag=True,
+    help=f"Encrypt the private key (PKCS#8) with a passphrase: {PASSPHRASE_ENV}, or asked "
+    "twice on the terminal. Member commands ask for it, or read the same variable.",
+)
 @json_option
-def keygen(name: str, directory: str, as_json: bool) -> None:
-    """Write NAME.key (PKCS#8 PEM, mode 0600) and NAME.pub; print the key_id."""
-    if not name or "/" in name or name.startswith("."):
-        raise InvalidInput(f"NAME: {name!r} is not a plain file name")
+def keygen(name: str, directory: str, passphrase: bool, as_json: bool) -> None:
+    """Write NAME.key (PKCS#8 PEM, mode 0600) and NAME.pub; print the key_id.
+
+    NAME follows the rule of member ids (`members add` refuses others), so the key of
+    a member can be named after it: lowercase letters, digits and '-', 2–63 characters.
+    """
+    if not MEMBER_ID.fullmatch(name):
+        raise InvalidInput(
+            f"NAME: {name!r} does not match {MEMBER_ID.pattern} (the rule of member ids: "
+            "lowercase letters, digits and '-', 2–63 characters)"
+        )
+    secret = _new_passphrase() if passphrase else None
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
     private, public = folder / f"{name}.key", folder / f"{name}.pub"
@@ -30,13 +48,27 @@ def keygen(name: str, directory: str, as_json: bool) -> None:
     key = SigningKey.generate()
     fd = os.open(private, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as fh:
-        fh.write(key.to_pem())
+        fh.write(key.to_pem(secret))
     public.write_bytes(key.verify_key.to_pem())
     emit(
         {"key_id": key.key_id, "private_key": str(private), "public_key": str(public)},
         as_json,
         text=key.key_id,
     )
+
+
+def _new_passphrase() -> str:
+    given = os.environ.get(PASSPHRASE_ENV)
+    if given:
+        return given
+    if not sys.stdin.isatty():
+        raise InvalidInput(f"--passphrase: set {PASSPHRASE_ENV} (no terminal to ask on)")
+    secret = click.prompt(
+        "Passphrase for the new key", hide_input=True, confirmation_prompt=True, err=True
+    )
+    if not secret:
+        raise InvalidInput("--passphrase: the passphrase is empty")
+    return secret
 
 
 def read_public_key(path: str) -> VerifyKey:
@@ -91,10 +123,10 @@ def add(
     else:
         if not server or not key_path:
             raise click.UsageError("--new-key needs --server and --key (or their variables)")
-        from clearinghouse.client import Client
+        from clearinghouse.cli.connection import load_member_key, make_client
 
-        with Client(server, member, key_path) as client:
-            result = client.add_key(new_key)
+        with make_client(server, member, key_path) as client:
+            result = client.add_key(load_member_key(new_key))
     emit(result, as_json)
 
 

@@ -8,6 +8,7 @@ and ``retract`` accept as input.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -64,26 +65,55 @@ def one_signal(value: str | None, signal_type: str | None) -> dict[str, Any] | N
     help="Largest distance to report (default: the type's).",
 )
 @click.option("--dihedral", is_flag=True, help="Also match rotations and flips (PDQ).")
+@click.option(
+    "--exit-code",
+    is_flag=True,
+    help="Exit 1 when any file (or --value) matched, 0 when none did, 2 or more on an "
+    "error (a file that could not be hashed, with no match elsewhere, included).",
+)
 @_member_options
 def match_cmd(
-    paths, value, signal_type, types_text, max_distance, dihedral, server, member, key_path, as_json
+    paths,
+    value,
+    signal_type,
+    types_text,
+    max_distance,
+    dihedral,
+    exit_code,
+    server,
+    member,
+    key_path,
+    as_json,
 ) -> None:
     """[server] Look up files (hashed here; the media never leaves) or one --value/--type.
 
-    With --json, one line per hash: the query and its `matches`; such lines can be given
-    to `feedback` and `retract`.
+    Each file gets a verdict, `match` or `no_match`, and why. With --json, one line per
+    hash: the query, its `verdict` and `matches`; such lines can be given to `feedback`
+    and `retract`. vPDQ matches state the frame share (query / indexed frames matched).
     """
+    if exit_code:
+        from clearinghouse.cli.main import ERROR_EXIT_FLOOR
+
+        click.get_current_context().meta[ERROR_EXIT_FLOOR] = 2
     one = one_signal(value, signal_type)
     if bool(paths) == (one is not None):
         raise click.UsageError("give either PATHs or --value with --type")
-    records = [one] if one is not None else list(_hash_paths(paths, types_text))
+    unhashed: list[str] = []
+    records = [one] if one is not None else list(_hash_paths(paths, types_text, unhashed))
+    matched = False
     with make_client(server, member, key_path) as client:
         for start in range(0, len(records), MATCH_QUERIES_LIMIT):
             batch = records[start : start + MATCH_QUERIES_LIMIT]
             queries = [_query(r, max_distance) for r in batch]
             results = client.match(queries, dihedral=dihedral)
             for record, result in zip(batch, results, strict=True):
-                _print_matches(record, result.get("matches", []), as_json)
+                matches = result.get("matches", [])
+                matched = matched or bool(matches)
+                _print_matches(record, matches, as_json, max_distance)
+    for path in unhashed:
+        _print_unhashed(path, as_json)
+    if exit_code:
+        sys.exit(1 if matched else 2 if unhashed else 0)
 
 
 def _query(record: dict[str, Any], max_distance: int | None) -> dict[str, Any]:
@@ -93,7 +123,9 @@ def _query(record: dict[str, Any], max_distance: int | None) -> dict[str, Any]:
     return query
 
 
-def _hash_paths(paths: tuple[Path, ...], types_text: str | None) -> Iterator[dict[str, Any]]:
+def _hash_paths(
+    paths: tuple[Path, ...], types_text: str | None, unhashed: list[str]
+) -> Iterator[dict[str, Any]]:
     """Hash each file locally; files that cannot be hashed are warned about and skipped."""
     from clearinghouse.signals.hashing import ALL_TYPES, HashingError, HashOptions, hash_file
 
@@ -112,22 +144,66 @@ def _hash_paths(paths: tuple[Path, ...], types_text: str | None) -> Iterator[dic
             yield from hash_file(path, options)
         except HashingError as error:
             _warn(f"{path}: {error.detail}")
+            unhashed.append(str(path))
 
 
-def _print_matches(record: dict[str, Any], matches: list[dict[str, Any]], as_json: bool) -> None:
+def _why(record: dict[str, Any], matches: list[dict[str, Any]], max_distance: int | None) -> str:
+    kind = record["signal_type"]
+    if not matches:
+        within = f"distance {max_distance}" if max_distance is not None else "its max distance"
+        return f"no {kind} signal within {within}"
+    nearest = matches[0]
+    if kind == "vpdq":
+        return f"{len(matches)} {kind} signal(s); nearest {nearest.get('signal_id')}: " + (
+            _frame_share(nearest)
+        )
+    return (
+        f"{len(matches)} {kind} signal(s); nearest {nearest.get('signal_id')} at distance "
+        f"{nearest.get('distance')}"
+    )
+
+
+def _frame_share(m: dict[str, Any]) -> str:
+    """The share of frames matched, as HMA reports vPDQ: query % / indexed %."""
+    query = m.get("query_match_pct")
+    if query is None and isinstance(m.get("distance"), int | float):
+        query = 100 - m["distance"]  # the distance is the share of query frames unmatched
+    indexed = m.get("index_match_pct")
+    indexed_text = f"{indexed:g}%" if isinstance(indexed, int | float) else "n/a"
+    return f"frames matched {query:g}% of the query / {indexed_text} of the signal"
+
+
+def _print_unhashed(path: str, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps({"path": path, "verdict": "error", "why": "could not be hashed"}))
+    else:
+        click.echo(f"{path}: error (could not be hashed; see the warning above)")
+
+
+def _print_matches(
+    record: dict[str, Any],
+    matches: list[dict[str, Any]],
+    as_json: bool,
+    max_distance: int | None = None,
+) -> None:
+    verdict = "match" if matches else "no_match"
+    why = _why(record, matches, max_distance)
     if as_json:
         line = {k: record[k] for k in ("path", "signal_type", "value") if k in record}
-        click.echo(json.dumps({**line, "matches": matches}))
+        click.echo(json.dumps({**line, "verdict": verdict, "why": why, "matches": matches}))
         return
     value = record["value"] if isinstance(record["value"], str) else "<vpdq>"
     where = f"{record['path']} " if "path" in record else ""
-    click.echo(f"{where}{record['signal_type']} {value}: {len(matches) or 'no'} match(es)")
+    click.echo(f"{where}{record['signal_type']} {value}: {verdict} ({why})")
     for m in matches:
         state = "confirmed" if m.get("confirmed") else "unconfirmed"
         if m.get("disputed"):
             state += ", disputed"
         labels = ", ".join(f"{k}×{v}" for k, v in (m.get("labels") or {}).items())
+        distance = (
+            _frame_share(m) if record["signal_type"] == "vpdq" else f"distance {m.get('distance')}"
+        )
         click.echo(
-            f"  signal {m.get('signal_id')}  distance {m.get('distance')}  {state}  "
+            f"  signal {m.get('signal_id')}  {distance}  {state}  "
             f"{m.get('contributors')} contributor(s)  {labels}"
         )
