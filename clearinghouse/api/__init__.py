@@ -71,6 +71,24 @@ def create_app(settings: Settings | None = None, *, root: Root | None = None) ->
 
 
 def _v1_blueprints() -> list:
-    from clearinghouse.api import discovery, keys, log, match, openapi, site_signin, statements
+    from clearinghouse.api import (
+        discovery,
+        keys,
+        log,
+        match,
+        openapi,
+        site_signin,
+        statements,
+        subscriptions,
+    )
 
-    return [statements.bp, keys.bp, discovery.bp, log.bp, match.bp, openapi.bp, site_signin.v1]
+    return [
+        statements.bp,
+        keys.bp,
+        discovery.bp,
+        log.bp,
+        match.bp,
+        openapi.bp,
+        site_signin.v1,
+        subscriptions.bp,
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import sys
 from pathlib import Path
 
@@ -15,7 +16,34 @@ from clearinghouse.wire import MEMBER_ID
 
 PASSPHRASE_ENV = "CLEARINGHOUSE_KEY_PASSPHRASE"  # as clearinghouse.client.api reads it
 
-__all__ = ["keygen", "keys", "read_public_key"]
+__all__ = ["keygen", "keys", "read_public_key", "write_new_file"]
+
+
+def write_new_file(path: Path, data: bytes, mode: int) -> None:
+    """Write ``data`` to a new file ``path`` with exactly ``mode``, atomically.
+
+    The bytes go to a temporary file in the same folder, made with ``O_EXCL`` and
+    ``O_NOFOLLOW``, get their mode with ``fchmod`` (so the umask cannot widen or narrow
+    it) and are then hard-linked into place: ``link`` never follows a symlink and fails
+    when anything, a dangling symlink included, already has the name.
+    """
+    if path.is_symlink():
+        raise InvalidInput(f"{path} is a symbolic link; refusing to write a key through it")
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(temporary, flags, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            os.fchmod(fh.fileno(), mode)
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            os.link(temporary, path, follow_symlinks=False)
+        except FileExistsError:
+            raise Conflict(f"{path} already exists; refusing to overwrite a key") from None
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 @click.command()
@@ -43,13 +71,18 @@ def keygen(name: str, directory: str, passphrase: bool, as_json: bool) -> None:
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
     private, public = folder / f"{name}.key", folder / f"{name}.pub"
+    for path in (private, public):
+        if path.is_symlink():
+            raise InvalidInput(f"{path} is a symbolic link; refusing to write a key through it")
     if private.exists() or public.exists():
         raise Conflict(f"{private} or {public} already exists; refusing to overwrite a key")
     key = SigningKey.generate()
-    fd = os.open(private, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(key.to_pem(secret))
-    public.write_bytes(key.verify_key.to_pem())
+    write_new_file(private, key.to_pem(secret), 0o600)
+    try:
+        write_new_file(public, key.verify_key.to_pem(), 0o644)
+    except Exception:
+        private.unlink(missing_ok=True)  # a key without its .pub would only confuse
+        raise
     emit(
         {"key_id": key.key_id, "private_key": str(private), "public_key": str(public)},
         as_json,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +66,12 @@ def one_signal(value: str | None, signal_type: str | None) -> dict[str, Any] | N
 )
 @click.option("--dihedral", is_flag=True, help="Also match rotations and flips (PDQ).")
 @click.option(
+    "--variants/--no-variants",
+    default=True,
+    help="Also look up the query variants of images: mirrored, borders trimmed, banners "
+    "and pasted pictures cut out (default; docs/signals.md).",
+)
+@click.option(
     "--exit-code",
     is_flag=True,
     help="Exit 1 when any file (or --value) matched, 0 when none did, 2 or more on an "
@@ -79,6 +85,7 @@ def match_cmd(
     types_text,
     max_distance,
     dihedral,
+    variants,
     exit_code,
     server,
     member,
@@ -87,9 +94,9 @@ def match_cmd(
 ) -> None:
     """[server] Look up files (hashed here; the media never leaves) or one --value/--type.
 
-    Each file gets a verdict, `match` or `no_match`, and why. With --json, one line per
-    hash: the query, its `verdict` and `matches`; such lines can be given to `feedback`
-    and `retract`. vPDQ matches state the frame share (query / indexed frames matched).
+    Each hash gets a verdict, `match` or `no_match`, and why. With --json, one line per
+    hash: the query, its `verdict`, `why` and `matches`; such lines can be given to
+    `feedback` and `retract`. vPDQ matches state the share of frames matched.
     """
     if exit_code:
         from clearinghouse.cli.main import ERROR_EXIT_FLOOR
@@ -98,22 +105,24 @@ def match_cmd(
     one = one_signal(value, signal_type)
     if bool(paths) == (one is not None):
         raise click.UsageError("give either PATHs or --value with --type")
-    unhashed: list[str] = []
-    records = [one] if one is not None else list(_hash_paths(paths, types_text, unhashed))
-    matched = False
-    with make_client(server, member, key_path) as client:
-        for start in range(0, len(records), MATCH_QUERIES_LIMIT):
-            batch = records[start : start + MATCH_QUERIES_LIMIT]
-            queries = [_query(r, max_distance) for r in batch]
-            results = client.match(queries, dihedral=dihedral)
-            for record, result in zip(batch, results, strict=True):
-                matches = result.get("matches", [])
-                matched = matched or bool(matches)
-                _print_matches(record, matches, as_json, max_distance)
-    for path in unhashed:
-        _print_unhashed(path, as_json)
+    if one is None:
+        matched, errors = _match_files(
+            paths, types_text, max_distance, variants, server, member, key_path, as_json
+        )
+    else:
+        matched, errors = False, False
+        records = [one]
+        with make_client(server, member, key_path) as client:
+            for start in range(0, len(records), MATCH_QUERIES_LIMIT):
+                batch = records[start : start + MATCH_QUERIES_LIMIT]
+                queries = [_query(r, max_distance) for r in batch]
+                results = client.match(queries, dihedral=dihedral)
+                for record, result in zip(batch, results, strict=True):
+                    matches = result.get("matches", [])
+                    matched = matched or bool(matches)
+                    _print_matches(record, matches, as_json, max_distance)
     if exit_code:
-        sys.exit(1 if matched else 2 if unhashed else 0)
+        sys.exit(1 if matched else 2 if errors else 0)
 
 
 def _query(record: dict[str, Any], max_distance: int | None) -> dict[str, Any]:
@@ -123,11 +132,13 @@ def _query(record: dict[str, Any], max_distance: int | None) -> dict[str, Any]:
     return query
 
 
-def _hash_paths(
-    paths: tuple[Path, ...], types_text: str | None, unhashed: list[str]
-) -> Iterator[dict[str, Any]]:
-    """Hash each file locally; files that cannot be hashed are warned about and skipped."""
-    from clearinghouse.signals.hashing import ALL_TYPES, HashingError, HashOptions, hash_file
+def _match_files(
+    paths, types_text, max_distance, variants, server, member, key_path, as_json
+) -> tuple[bool, bool]:
+    """Hash files here (with their variants unless --no-variants), look them up in one
+    batch per 1,000 hashes, and print each hash line with its merged matches; whether
+    any matched, and whether any file could not be hashed."""
+    from clearinghouse.signals.hashing import ALL_TYPES
 
     types = frozenset(ALL_TYPES)
     if types_text:
@@ -135,16 +146,21 @@ def _hash_paths(
         unknown = sorted(types - set(ALL_TYPES))
         if unknown or not types:
             raise click.BadParameter(f"unknown signal type {unknown[:1]}", param_hint="--types")
-    options = HashOptions(types=types)
     files = [p for path in paths for p in ([path] if path.is_file() else sorted(path.iterdir()))]
-    for path in files:
-        if not path.is_file():
-            continue
-        try:
-            yield from hash_file(path, options)
-        except HashingError as error:
-            _warn(f"{path}: {error.detail}")
-            unhashed.append(str(path))
+    files = [path for path in files if path.is_file()]
+    with make_client(server, member, key_path) as client:
+        found = client.match_files(files, variants=variants, types=types, max_distance=max_distance)
+    matched = errors = False
+    for lookup in found:
+        if lookup.error is not None:
+            _warn(f"{lookup.path}: {lookup.error}")
+            errors = True
+            if not lookup.lines:
+                _print_unhashed(str(lookup.path), str(lookup.error), as_json)
+        for line in lookup.lines:
+            matched = matched or bool(line["matches"])
+            _print_matches(line, line["matches"], as_json, max_distance)
+    return matched, errors
 
 
 def _why(record: dict[str, Any], matches: list[dict[str, Any]], max_distance: int | None) -> str:
@@ -153,18 +169,12 @@ def _why(record: dict[str, Any], matches: list[dict[str, Any]], max_distance: in
         within = f"distance {max_distance}" if max_distance is not None else "its max distance"
         return f"no {kind} signal within {within}"
     nearest = matches[0]
-    if kind == "vpdq":
-        return f"{len(matches)} {kind} signal(s); nearest {nearest.get('signal_id')}: " + (
-            _frame_share(nearest)
-        )
-    return (
-        f"{len(matches)} {kind} signal(s); nearest {nearest.get('signal_id')} at distance "
-        f"{nearest.get('distance')}"
-    )
+    where = _frame_share(nearest) if kind == "vpdq" else f"at distance {nearest.get('distance')}"
+    return f"{len(matches)} {kind} signal(s); nearest {nearest.get('signal_id')} {where}"
 
 
 def _frame_share(m: dict[str, Any]) -> str:
-    """The share of frames matched, as HMA reports vPDQ: query % / indexed %."""
+    """The share of frames matched, as HMA reports vPDQ: of the query / of the signal."""
     query = m.get("query_match_pct")
     if query is None and isinstance(m.get("distance"), int | float):
         query = 100 - m["distance"]  # the distance is the share of query frames unmatched
@@ -173,11 +183,11 @@ def _frame_share(m: dict[str, Any]) -> str:
     return f"frames matched {query:g}% of the query / {indexed_text} of the signal"
 
 
-def _print_unhashed(path: str, as_json: bool) -> None:
+def _print_unhashed(path: str, why: str, as_json: bool) -> None:
     if as_json:
-        click.echo(json.dumps({"path": path, "verdict": "error", "why": "could not be hashed"}))
+        click.echo(json.dumps({"path": path, "verdict": "error", "why": why}))
     else:
-        click.echo(f"{path}: error (could not be hashed; see the warning above)")
+        click.echo(f"{path}: error ({why})")
 
 
 def _print_matches(
@@ -197,13 +207,16 @@ def _print_matches(
     click.echo(f"{where}{record['signal_type']} {value}: {verdict} ({why})")
     for m in matches:
         state = "confirmed" if m.get("confirmed") else "unconfirmed"
+        if m.get("held"):
+            state += ", held"
         if m.get("disputed"):
             state += ", disputed"
         labels = ", ".join(f"{k}×{v}" for k, v in (m.get("labels") or {}).items())
+        how = f"  variant {m['variant']} via {m.get('via', 'signal')}" if "variant" in m else ""
         distance = (
             _frame_share(m) if record["signal_type"] == "vpdq" else f"distance {m.get('distance')}"
         )
         click.echo(
             f"  signal {m.get('signal_id')}  {distance}  {state}  "
-            f"{m.get('contributors')} contributor(s)  {labels}"
+            f"{m.get('contributors')} contributor(s)  {labels}{how}"
         )

@@ -26,9 +26,9 @@ ERROR_EXIT_FLOOR = "clearinghouse.error_exit_floor"  # ctx.meta key
 _SECTIONS = (
     ("Member commands (talk to a server: --server/CLEARINGHOUSE_URL, --member, --key)",
      ("whoami", "submit", "retract", "feedback", "match", "labels", "signals", "export", "audit",
-      "site")),
+      "site", "subscriptions")),
     ("Operator commands (work on the database directly: {database})",
-     ("serve", "db", "members", "keys")),
+     ("serve", "deliver", "db", "members", "keys")),
     ("Local commands (no server, no database)", ("keygen", "hash", "demo")),
 )  # fmt: skip
 
@@ -220,6 +220,8 @@ COMMANDS = (
     ("audit", "clearinghouse.cli.audit", "audit"),
     ("demo", "clearinghouse.cli.demo", "demo"),
     ("site", "clearinghouse.cli.site", "site"),
+    ("subscriptions", "clearinghouse.cli.subscriptions", "subscriptions"),
+    ("deliver", "clearinghouse.cli.deliver", "deliver"),
 )
 _WHERE = {name: (module, attribute) for name, module, attribute in COMMANDS}
 

@@ -195,6 +195,20 @@ class Client:
             results.extend(found)
         return results
 
+    def match_files(
+        self,
+        paths: Iterable[str | os.PathLike[str]],
+        *,
+        variants: bool = True,
+        types: Iterable[str] | None = None,
+        max_distance: int | None = None,
+    ) -> list:
+        """Hash files here (with their query variants) and look them up in one batch;
+        one ``FileLookup`` per file, its matches merged (``client/file_lookup.py``)."""
+        from clearinghouse.client.file_lookup import lookup_files
+
+        return lookup_files(self, paths, variants=variants, types=types, max_distance=max_distance)
+
     def match_one(
         self, signal_type: str, value: Any, max_distance: int | None = None, *, dihedral=False
     ) -> list[dict]:
@@ -283,6 +297,24 @@ class Client:
             query={"force": True if force else None},
             idempotent=False,
         )
+
+    # -- webhook subscriptions (DESIGN §14) ------------------------------------------------
+
+    def add_subscription(self, url: str, filters: Mapping[str, Any] | None = None) -> dict:
+        """Register a webhook endpoint; the answer's ``secret`` is shown only this once."""
+        body = _json_bytes({"url": url, "filters": dict(filters or {})})
+        return self._json("POST", "/v1/subscriptions", body=body, idempotent=False)
+
+    def subscriptions(self) -> list[dict[str, Any]]:
+        """This member's subscriptions, each with its ``status`` (and why, when paused)."""
+        found = self._json("GET", "/v1/subscriptions").get("subscriptions")
+        if not isinstance(found, list):
+            raise VerificationError("the subscriptions answer has no list")
+        return found
+
+    def remove_subscription(self, subscription_id: str) -> None:
+        """Delete one of this member's subscriptions."""
+        self._json("DELETE", f"/v1/subscriptions/{subscription_id}", idempotent=False)
 
     # -- the transparency log (DESIGN §6) --------------------------------------------------
 

@@ -18,6 +18,7 @@ from clearinghouse.errors import (
     Conflict,
     Forbidden,
     InvalidInput,
+    LimitExceeded,
     NotFound,
     PayloadTooLarge,
     ServiceUnavailable,
@@ -29,6 +30,7 @@ __all__ = [
     "ConflictProblem",
     "ForbiddenProblem",
     "InvalidInputProblem",
+    "LimitExceededProblem",
     "NotFoundProblem",
     "PayloadTooLargeProblem",
     "ProblemError",
@@ -86,6 +88,15 @@ class PayloadTooLargeProblem(ProblemError, PayloadTooLarge):
     """413: the body is over the server's limit; send smaller statements."""
 
 
+class LimitExceededProblem(ProblemError, LimitExceeded):
+    """422: well-formed but beyond a server limit; ``.limit`` names the setting."""
+
+    def __init__(self, status: int, problem: dict[str, Any]) -> None:
+        super().__init__(status, problem)
+        limit = problem.get("limit")
+        self.limit = limit if isinstance(limit, str) else None
+
+
 class UnavailableProblem(ProblemError, ServiceUnavailable):
     """5xx after every retry."""
 
@@ -107,6 +118,7 @@ _BY_STATUS = {
     404: NotFoundProblem,
     409: ConflictProblem,
     413: PayloadTooLargeProblem,
+    422: LimitExceededProblem,
 }
 
 

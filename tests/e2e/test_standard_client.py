@@ -44,7 +44,7 @@ def test_independent_client_is_accepted_and_its_replay_refused(context, start_se
     payload = json.dumps(
         {
             "member": "alpha",
-            "created": "2026-11-28T00:00:00Z",
+            "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
             "items": [
                 {
                     "signal_type": "pdq",

@@ -1,8 +1,9 @@
 """Rate limits per member and per class of endpoint (DESIGN §11).
 
 Each member has a quota of requests per window for each class — ``lookups`` (matching,
-batches included, and the signal feed), ``statements`` (anything that writes:
-submissions, retractions, feedback, keys) and ``log`` (entries and proofs). Windows
+where a batch counts each of its queries, and the signal feed), ``statements``
+(anything that writes: submissions, retractions, feedback, keys) and ``log`` (entries
+and proofs). Windows
 are fixed and aligned on the clock (``now // window``), so every process agrees on where
 one ends. The counts live in Redis when ``CLEARINGHOUSE_REDIS_URL`` is set — shared by
 every process and server — and in each process's memory otherwise, where a member may
@@ -90,14 +91,15 @@ class RateLimiter:
         }
         return cls(quotas, settings.rate_limit_window, redis_url=settings.redis_url)
 
-    def hit(self, name: str, member: str) -> Decision:
-        """Count one request of ``member`` in class ``name``; raise RateLimited when over."""
+    def hit(self, name: str, member: str, cost: int = 1) -> Decision:
+        """Count ``cost`` requests (a batch's queries) of ``member`` in class ``name``;
+        raise RateLimited when that goes over the quota."""
         now = int(self._clock())
         slot = now // self.window
         reset = (slot + 1) * self.window - now
-        count = self._count_redis(name, member, slot) if self._redis_url else None
+        count = self._count_redis(name, member, slot, cost) if self._redis_url else None
         if count is None:
-            count = self._count_here(name, member, slot)
+            count = self._count_here(name, member, slot, cost)
         quota = self.quotas[name]
         decision = Decision(name, quota, self.window, quota - count, reset)
         if not decision.allowed:
@@ -108,19 +110,19 @@ class RateLimiter:
             )
         return decision
 
-    def _count_redis(self, name: str, member: str, slot: int) -> int:
+    def _count_redis(self, name: str, member: str, slot: int, cost: int) -> int:
         key = f"ch:rate:{name}:{member}:{slot}"
         with redis_guard():
             pipe = redis_for(self._redis_url).pipeline(transaction=True)
-            pipe.incr(key)
+            pipe.incrby(key, cost)
             pipe.expire(key, self.window + 1)
             count, _ = pipe.execute()
         return int(count)
 
-    def _count_here(self, name: str, member: str, slot: int) -> int:
+    def _count_here(self, name: str, member: str, slot: int, cost: int) -> int:
         with self._lock:
             if len(self._counts) > 100_000:  # forget past windows now and then
                 self._counts = {k: v for k, v in self._counts.items() if k[2] >= slot}
             key = (name, member, slot)
-            self._counts[key] = self._counts.get(key, 0) + 1
+            self._counts[key] = self._counts.get(key, 0) + cost
             return self._counts[key]

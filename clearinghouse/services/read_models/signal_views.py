@@ -17,7 +17,14 @@ from clearinghouse.wire import FEED_PAGE_LIMIT, iso
 if TYPE_CHECKING:
     from clearinghouse.bootstrap import Root
 
-__all__ = ["describe", "describe_many", "feed", "parse_cursor", "signal_detail"]
+__all__ = [
+    "describe",
+    "describe_many",
+    "feed",
+    "feed_entries",
+    "parse_cursor",
+    "signal_detail",
+]
 
 
 def describe(root: Root, state: rows.SignalState) -> dict:
@@ -80,6 +87,29 @@ def parse_cursor(text: str | None) -> tuple[int, int]:
     return cursor
 
 
+def feed_entries(root: Root, session: Session, page: list, member: str) -> list[dict]:
+    """The feed's entry for each signal of ``page`` as ``member`` sees it: a live signal
+    with its ``content_types`` and ``is_mine``, a retracted one as a tombstone. Webhook
+    payloads are these same entries (``services/read_models/webhook_queue.py``)."""
+    ids = [s.id for s in page]
+    shown = describe_many(root, session, ids)
+    content_types = rows.content_types_of(session, ids)
+    mine = {
+        c.signal_id
+        for c in histories.contribution_records(session, ids, member)
+        if c.status == "active"
+    }
+    signals = []
+    for s in page:
+        if s.status == "retracted":
+            signals.append({"signal_id": s.id, "signal_type": s.signal_type, "status": "retracted"})
+        else:
+            shown[s.id]["content_types"] = content_types.get(s.id, [])
+            shown[s.id]["is_mine"] = s.id in mine
+            signals.append(shown[s.id])
+    return signals
+
+
 def feed(root: Root, after: str | None, limit: int | None, caller: Caller) -> dict:
     """Signal states changed after the cursor; retracted ones appear as tombstones.
 
@@ -94,24 +124,7 @@ def feed(root: Root, after: str | None, limit: int | None, caller: Caller) -> di
     cursor = parse_cursor(after)
     with root.db.read() as session:
         page = rows.feed_page(session, cursor, limit)
-        ids = [s.id for s in page]
-        shown = describe_many(root, session, ids)
-        content_types = rows.content_types_of(session, ids)
-        mine = {
-            c.signal_id
-            for c in histories.contribution_records(session, ids, caller.member)
-            if c.status == "active"
-        }
-        signals = []
-        for s in page:
-            if s.status == "retracted":
-                signals.append(
-                    {"signal_id": s.id, "signal_type": s.signal_type, "status": "retracted"}
-                )
-            else:
-                shown[s.id]["content_types"] = content_types.get(s.id, [])
-                shown[s.id]["is_mine"] = s.id in mine
-                signals.append(shown[s.id])
+        signals = feed_entries(root, session, page, caller.member)
         signals = list_budget.fit(signals, root.settings.max_list_bytes)
         page = page[: len(signals)]
         moment = entry_time(session, page[-1].updated_index if page else None)

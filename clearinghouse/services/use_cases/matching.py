@@ -30,13 +30,17 @@ from clearinghouse.index import (
     Matches,
     SnapshotBusy,
     SnapshotError,
+    TmkIndex,
+    TmkMatches,
     VpdqIndex,
 )
 from clearinghouse.services.adapters.signal_states import SignalStates
 from clearinghouse.signals.dihedral import dihedral_variants
 from clearinghouse.signals.items import ItemErrors
-from clearinghouse.signals.types import Signal
+from clearinghouse.signals.tmk import read_tmk
+from clearinghouse.signals.types import Signal, TmkType
 from clearinghouse.store.state_pages import StatePage, state_page
+from clearinghouse.wire import b64decode
 
 if TYPE_CHECKING:
     from clearinghouse.bootstrap import Root
@@ -53,6 +57,7 @@ SNAPSHOT_SECONDS = 600.0  # … or this long after the last one, if anything cha
 class Query:
     signal: Signal
     max_distance: int
+    thresholds: tuple[float, float] | None = None  # TMK: (level 1, level 2)
 
 
 class Matcher:
@@ -74,7 +79,9 @@ class Matcher:
         widths = {}
         for name in self.registry.names:
             kind = self.registry.get(name)
-            widths[name] = 0 if kind.index_kind == "vpdq" else kind.nbits // 8
+            # vPDQ frame lists, TMK files and SHA-512 (wider than a state row) stay text.
+            text = kind.index_kind in ("vpdq", "tmk") or kind.nbits > 256
+            widths[name] = 0 if text else kind.nbits // 8
             if kind.index_kind == "hamming":
                 # PDQ is tuned for its default distance (31; larger ones scan, still exact);
                 # the 64-bit types for their whole range, which stays small.
@@ -84,6 +91,8 @@ class Matcher:
                 self.indexes[name] = HammingIndex(kind.nbits, tuned_distance=tuned)
             elif kind.index_kind == "exact":
                 self.indexes[name] = ExactIndex(kind.nbits // 8)
+            elif isinstance(kind, TmkType):
+                self.indexes[name] = TmkIndex(**_tmk_options(kind))
             else:
                 self.indexes[name] = VpdqIndex(
                     query_match_pct=kind.query_match_pct, index_match_pct=kind.index_match_pct
@@ -172,6 +181,8 @@ class Matcher:
         if signal_type == "vpdq":
             signal = self.registry.parse("vpdq", json.loads(value))
             return np.frombuffer(signal.to_bytes(), np.uint8).reshape(-1, 32)
+        if signal_type == "tmk":
+            return read_tmk(b64decode(value))
         return bytes.fromhex(value)
 
     def snapshot_due(self) -> bool:
@@ -202,6 +213,8 @@ class Matcher:
                         "query_match_pct": index.query_match_pct,
                         "index_match_pct": index.index_match_pct,
                     }
+                elif isinstance(index, TmkIndex):
+                    options = _tmk_options(self.registry.get(name))
                 loaded[name], position = type(index).load(path, **options)
             except (SnapshotError, OSError, ValueError) as exc:
                 log.warning("index snapshot %s not used, rebuilding: %s", path, exc)
@@ -237,12 +250,22 @@ class Matcher:
         one type and distance go to the index as one batch, which spreads them over the
         cores."""
         out: list[Matches] = [_NO_MATCHES] * len(queries)
-        groups: dict[tuple[str, int], list[int]] = {}
+        groups: dict[tuple[str, int, tuple[float, float] | None], list[int]] = {}
         for n, q in enumerate(queries):
-            groups.setdefault((q.signal.signal_type, q.max_distance), []).append(n)
-        for (signal_type, max_distance), members in groups.items():
+            groups.setdefault((q.signal.signal_type, q.max_distance, q.thresholds), []).append(n)
+        for (signal_type, max_distance, thresholds), members in groups.items():
             values = [_index_value(queries[n].signal) for n in members]
-            hits = self.indexes[signal_type].search_many(values, max_distance, limit=limit)
+            index = self.indexes[signal_type]
+            if thresholds is not None:
+                hits = index.search_many(
+                    values,
+                    max_distance,
+                    limit=limit,
+                    level1_threshold=thresholds[0],
+                    level2_threshold=thresholds[1],
+                )
+            else:
+                hits = index.search_many(values, max_distance, limit=limit)
             for n, found in zip(members, hits, strict=True):
                 out[n] = found
         return out
@@ -255,10 +278,17 @@ class Matcher:
 _NO_MATCHES = Matches(np.empty(0, np.int64), np.empty(0, np.int32), 0)
 
 
+def _tmk_options(kind: object) -> dict[str, float]:
+    assert isinstance(kind, TmkType)
+    return {"level1_threshold": kind.level1_threshold, "level2_threshold": kind.level2_threshold}
+
+
 def _index_value(signal: Signal) -> object:
     """A query's value in the form its index takes: bytes, or vPDQ's frame matrix."""
     if signal.signal_type == "vpdq":
         return np.frombuffer(signal.to_bytes(), np.uint8).reshape(-1, 32)
+    if signal.signal_type == "tmk":
+        return signal.value
     return signal.to_bytes()
 
 
@@ -279,7 +309,9 @@ def parse_queries(root: Root, raw: Any) -> list[Query]:
     return out
 
 
-QUERY_FIELDS = frozenset({"signal_type", "value", "quality", "max_distance"})
+QUERY_FIELDS = frozenset(
+    {"signal_type", "value", "quality", "max_distance", "level1_threshold", "level2_threshold"}
+)
 
 
 def _parse_query(root: Root, item: Any) -> Query:
@@ -294,12 +326,15 @@ def _parse_query(root: Root, item: Any) -> Query:
     registry = root.registry
     signal = registry.parse_reference(item["signal_type"], item["value"], item.get("quality"))
     max_distance = registry.resolve_max_distance(item["signal_type"], item.get("max_distance"))
+    thresholds = registry.resolve_thresholds(
+        item["signal_type"], item.get("level1_threshold"), item.get("level2_threshold")
+    )
     if signal.signal_type == "vpdq":
         frames, most = len(signal.to_bytes()) // 32, root.settings.vpdq_max_query_frames
         if frames > most:
             reason = f"{frames} frames; at most {most} per vPDQ query"
             raise InvalidInput(f"value: {reason}", errors=[{"field": "value", "reason": reason}])
-    return Query(signal, max_distance)
+    return Query(signal, max_distance, thresholds)
 
 
 def match(root: Root, matcher: Matcher, queries: list[Query], dihedral: bool) -> dict:
@@ -318,10 +353,14 @@ def match(root: Root, matcher: Matcher, queries: list[Query], dihedral: bool) ->
         owners.extend([n] * len(forms))
     limit = root.settings.max_matches_per_query
     found: list[dict[int, int]] = [{} for _ in queries]
+    scores: list[dict[int, tuple[float, float]]] = [{} for _ in queries]  # TMK level 1, 2
     totals = [0] * len(queries)  # matches within the distance, kept or not
     cut = [False] * len(queries)  # some form of the query had more than the limit
     for n, hits in zip(owners, matcher.search_many(variants, limit), strict=True):
         best = found[n]
+        if isinstance(hits, TmkMatches):
+            levels = zip(hits.level1.tolist(), hits.level2.tolist(), strict=True)
+            scores[n].update(zip(hits.ids.tolist(), levels, strict=True))
         for sid, dist in hits.pairs():
             if sid not in best or dist < best[sid]:
                 best[sid] = dist
@@ -337,7 +376,7 @@ def match(root: Root, matcher: Matcher, queries: list[Query], dihedral: bool) ->
     for n, pairs in enumerate(kept):
         result: dict = {
             "matches": [
-                {**shown[sid], "distance": dist}
+                {**shown[sid], "distance": dist, **_scores(scores[n].get(sid))}
                 for sid, dist in pairs
                 if sid in shown and shown[sid]["status"] == "active"
             ]
@@ -349,3 +388,10 @@ def match(root: Root, matcher: Matcher, queries: list[Query], dihedral: bool) ->
             result["total"] = max(totals[n], len(found[n]))
         results.append(result)
     return {"results": results}
+
+
+def _scores(levels: tuple[float, float] | None) -> dict[str, float]:
+    """A TMK match's two scores, as the reference prints them (6 decimals)."""
+    if levels is None:
+        return {}
+    return {"level1_score": round(levels[0], 6), "level2_score": round(levels[1], 6)}

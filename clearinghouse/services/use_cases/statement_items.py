@@ -10,6 +10,7 @@ statement's log index (the change sequence the feed and the indexes follow).
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from clearinghouse import domain
@@ -21,6 +22,7 @@ from clearinghouse.signals.items import parse_items as parse_signals
 from clearinghouse.signals.types import Signal
 from clearinghouse.store import Session
 from clearinghouse.store import histories as store
+from clearinghouse.wire import CONTENT_TYPES
 
 if TYPE_CHECKING:
     from clearinghouse.signals.registry import SignalRegistry
@@ -43,6 +45,11 @@ ITEM_FIELDS = {
     "retraction": frozenset({"signal_type", "value", "quality", "reason"}),
     "feedback": frozenset({"signal_type", "value", "quality", "verdict", "reason"}),
 }
+# Free text goes into the permanent log and onto auditors' screens: no control characters
+# (newlines and tabs included), no line or paragraph separators, and no bidirectional
+# embeddings, overrides or isolates, which can make a note read differently than it is.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 UNKNOWN = domain.SignalHistory(None)  # the history of a signal not submitted yet
 
 
@@ -100,6 +107,11 @@ def parse_items(
             if labels == ():
                 errors.add(i, "labels", "at least one label from the taxonomy is required")
             content_type = _text(errors, i, item, "content_type", required=True, limit=64)
+            if content_type is not None and content_type not in CONTENT_TYPES:
+                errors.add(
+                    i, "content_type", "not a media type from the documented list (docs/signals.md)"
+                )
+                content_type = None
             note = _text(errors, i, item, "note", required=False)
             parsed.append(SubmissionItem(signal, digest, labels or (), content_type, note))
             continue
@@ -141,6 +153,12 @@ def _text(
         return None
     if len(value) > limit:
         errors.add(i, field, f"longer than {limit} characters")
+        return None
+    if _CONTROL.search(value):
+        errors.add(i, field, "holds a control character or line break")
+        return None
+    if _BIDI.search(value):
+        errors.add(i, field, "holds a bidirectional override or isolate (U+202A–E, U+2066–9)")
         return None
     return value
 

@@ -10,12 +10,12 @@ The same envelope sent again gets the first answer back and changes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from clearinghouse.crypto import Envelope, VerifyKey, verify_envelope
 from clearinghouse.domain.transitions import Stamp
-from clearinghouse.errors import Forbidden, InvalidInput
+from clearinghouse.errors import Forbidden, InvalidInput, LimitExceeded
 from clearinghouse.ijson import read_json
 from clearinghouse.services.adapters.caller import Caller
 from clearinghouse.services.adapters.gc_pause import collector_paused
@@ -26,12 +26,12 @@ from clearinghouse.services.use_cases.statement_items import apply_items, parse_
 from clearinghouse.store import membership
 from clearinghouse.store import statements as rows
 from clearinghouse.store.log import append_entries
-from clearinghouse.wire import PAYLOAD_TYPES, parse_time
+from clearinghouse.wire import PAYLOAD_TYPES, iso, parse_time, utcnow
 
 if TYPE_CHECKING:
     from clearinghouse.bootstrap import Root
 
-__all__ = ["KINDS", "PAYLOAD_TYPES", "Statement", "accept_statement"]
+__all__ = ["KINDS", "PAYLOAD_TYPES", "Statement", "accept_statement", "check_created"]
 
 KINDS = tuple(PAYLOAD_TYPES)
 PAYLOAD_FIELDS = {"member", "created", "items"}
@@ -46,6 +46,7 @@ class Statement:
     key_id: str
     member: str
     items: list[Any]
+    created: datetime
 
 
 def accept_statement(root: Root, kind: str, caller: Caller, body: bytes) -> dict:
@@ -62,6 +63,9 @@ def _accept(root: Root, kind: str, caller: Caller, body: bytes) -> dict:
         earlier = rows.statement_by_digest(session, digest)
     if earlier is not None:
         return earlier.response
+    # Only a new statement's time is judged: the same envelope again still gets its
+    # first answer, however old it has grown.
+    check_created(statement.created, utcnow(), root.settings)
     parsed = parse_items(root.registry, root.taxonomy, kind, statement.items)
     root.log_key.signing_key()  # loaded (or created) before the log lock is taken
     with log_transaction(root.db) as (session, now, index):
@@ -114,7 +118,8 @@ def _read(root: Root, kind: str, caller: Caller, body: bytes) -> Statement:
             f"the payload names member {payload['member']!r} but the request is signed "
             f"by {caller.member!r}"
         )
-    return Statement(kind, envelope, key_id, caller.member, payload["items"])
+    created = _created(payload["created"])
+    return Statement(kind, envelope, key_id, caller.member, payload["items"], created)
 
 
 def _member_keys(root: Root, member_id: str):
@@ -162,3 +167,22 @@ def _created(value: Any) -> datetime:
         return parse_time(value)
     except ValueError as exc:
         raise InvalidInput(f"payload.created: {exc}") from None
+
+
+def check_created(created: datetime, now: datetime, settings: Any) -> None:
+    """Refuse (422) a statement dated further into the future than the allowed skew or
+    older than the allowed age: its time goes into the permanent log as the member's word."""
+    ahead = settings.statement_max_skew
+    if created > now + timedelta(seconds=ahead):
+        raise LimitExceeded(
+            f"payload.created: {iso(created)} is more than {ahead} s ahead of the server "
+            f"clock ({iso(now)}); the allowed skew is {ahead} s",
+            limit="CLEARINGHOUSE_STATEMENT_MAX_SKEW",
+        )
+    age = settings.statement_max_age
+    if created < now - timedelta(seconds=age):
+        raise LimitExceeded(
+            f"payload.created: {iso(created)} is more than {age} s before the server "
+            f"clock ({iso(now)}); statements older than {age} s are refused",
+            limit="CLEARINGHOUSE_STATEMENT_MAX_AGE",
+        )

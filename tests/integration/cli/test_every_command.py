@@ -85,14 +85,18 @@ def _member_commands(world, tmp_path) -> dict[str, list[str]]:
         "audit inclusion": ["audit", "inclusion", "--index", "0"],
         "audit consistency": ["audit", "consistency", "--first", "1"],
         "site login": ["site", "login"],
+        "subscriptions list": ["subscriptions", "list"],
     }
 
 
 MEMBER_COMMANDS = [
     "whoami", "labels", "signals feed", "signals mine", "signals get", "export", "match",
     "submit", "feedback", "retract", "audit verify", "audit inclusion", "audit consistency",
-    "site login",
+    "site login", "subscriptions list",
 ]  # fmt: skip
+# Member commands that need an https endpoint or an existing subscription: their flags
+# go through the same options (cli/connection.py), checked above on `subscriptions list`.
+NOT_RUN_HERE = {"subscriptions add", "subscriptions remove"}
 
 
 def test_the_member_commands_here_are_all_of_them():
@@ -100,7 +104,7 @@ def test_the_member_commands_here_are_all_of_them():
 
     members = set(_SECTIONS[0][1])
     leaves = {" ".join(c) for c in ALL if c[0] in members}
-    assert leaves == set(MEMBER_COMMANDS)
+    assert leaves == set(MEMBER_COMMANDS) | NOT_RUN_HERE
 
 
 def _run(args, env):

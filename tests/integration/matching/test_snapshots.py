@@ -3,7 +3,7 @@ snapshot is rebuilt from the database, never trusted."""
 
 import json
 
-from support import random_pdq
+from support import now_rfc3339, random_pdq
 
 from clearinghouse.bootstrap import bootstrap
 from clearinghouse.crypto import SigningKey, sign_envelope
@@ -16,9 +16,7 @@ LABEL = "behaviour:glorification-of-terrorist-acts"
 
 
 def _state(ctx, key, kind, items, note=""):
-    payload = json.dumps(
-        {"member": "alpha", "created": "2026-11-28T00:00:00Z", "items": items}
-    ).encode()
+    payload = json.dumps({"member": "alpha", "created": now_rfc3339(), "items": items}).encode()
     body = sign_envelope(f"application/vnd.clearinghouse.{kind}+json", payload, key).to_json()
     caller = Caller("alpha", key.key_id, frozenset({"submitter"}))
     return statements.accept_statement(ctx, kind, caller, body)

@@ -178,7 +178,7 @@ CASES = {
     "low quality": (400, lambda w: _submit_items(w, [dict(pdq_item(random_pdq()), quality=10)])),
     "unknown signal type": (
         400,
-        lambda w: _submit_items(w, [dict(pdq_item(random_pdq()), signal_type="tmk")]),
+        lambda w: _submit_items(w, [dict(pdq_item(random_pdq()), signal_type="tlsh")]),
     ),
     "one bad item among good": (
         400,

@@ -177,3 +177,13 @@ def test_now_has_the_precision_of_entry_times():
 def test_a_time_without_a_zone_or_not_a_time_is_refused(text):
     with pytest.raises(ValueError):
         wire.parse_time(text)
+
+
+def test_every_sniffed_media_type_is_an_accepted_content_type():
+    from clearinghouse.signals.hashing import sniff as sniffing
+
+    sniffed = {t for _, _, t in sniffing._PREFIXES} | set(sniffing._IMAGE_BRANDS.values())
+    sniffed |= {"image/webp", "video/x-msvideo", "video/quicktime", "video/mp4", "video/webm"}
+    sniffed |= {"video/mp2t", "video/ogg", "application/octet-stream"}
+    assert sniffed <= wire.CONTENT_TYPES
+    assert all(t == t.lower() and t.count("/") == 1 for t in wire.CONTENT_TYPES)
