@@ -313,7 +313,7 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
 
 
 # Member-side variables (DESIGN §7) share the prefix but are not server settings.
-_CLIENT_KEYS = frozenset({"url", "member", "key"})
+_CLIENT_KEYS = frozenset({"url", "member", "key", "client_deadline", "client_max_answer_bytes"})
 
 
 def ensure_data_dir(path: Path) -> None:

@@ -23,6 +23,7 @@ from clearinghouse.client.http import SignedSession
 from clearinghouse.client.statements import ENDPOINTS, sign_statement
 from clearinghouse.crypto import Envelope, SigningKey, is_encrypted_pem, prove_possession
 from clearinghouse.errors import InvalidInput, VerificationError
+from clearinghouse.ijson import read_json
 from clearinghouse.wire import LOG_ENTRIES_LIMIT, MATCH_QUERIES_LIMIT, b64decode
 
 __all__ = [
@@ -44,6 +45,9 @@ MAX_MATCH_QUERIES = MATCH_QUERIES_LIMIT
 MAX_LOG_ENTRIES = LOG_ENTRIES_LIMIT
 
 Items = Sequence[Mapping[str, Any]]
+# Deeper than any answer of the contract (a vPDQ match is 7 levels), shallow enough that
+# a hostile answer costs a scan, never a recursion.
+ANSWER_DEPTH = 16
 
 
 def load_signing_key(
@@ -375,9 +379,9 @@ class Client:
         if not response.content:
             return {}
         try:
-            answer = response.json()
-        except ValueError:
-            raise VerificationError(f"{method} {path}: the answer is not JSON") from None
+            answer = read_json(response.content, what="answer", max_depth=ANSWER_DEPTH)
+        except InvalidInput as exc:
+            raise VerificationError(f"{method} {path}: the {exc.detail}") from None
         if not isinstance(answer, dict):
             raise VerificationError(f"{method} {path}: the answer is not a JSON object")
         return answer
