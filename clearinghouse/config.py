@@ -177,6 +177,15 @@ class Settings:
         MATCH_QUERIES_LIMIT, _int(1), "most queries in one match request"
     )
     max_matches_per_query: int = _field(100, _int(1), "most matches answered per query")
+    max_match_body_bytes: int = _field(
+        4 * 1024 * 1024, _int(1024), "largest POST /v1/match body accepted"
+    )
+    match_max_codes: int = _field(
+        8_000, _int(1), "most codes one lookup request searches (vPDQ: one per frame)"
+    )
+    vpdq_max_candidates_per_frame: int = _field(
+        200, _int(1), "most indexed frames one vPDQ query frame may find"
+    )
     max_list_bytes: int = _field(
         4 * 1024 * 1024, _int(4096), "byte ceiling of a list answer (log entries, feed)"
     )
@@ -313,7 +322,7 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
 
 
 # Member-side variables (DESIGN §7) share the prefix but are not server settings.
-_CLIENT_KEYS = frozenset({"url", "member", "key"})
+_CLIENT_KEYS = frozenset({"url", "member", "key", "client_deadline", "client_max_answer_bytes"})
 
 
 def ensure_data_dir(path: Path) -> None:
