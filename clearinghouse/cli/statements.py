@@ -32,6 +32,7 @@ from clearinghouse.client import (
     retraction_item,
     submission_item,
 )
+from clearinghouse.client.statements import unknown_label_text
 from clearinghouse.errors import InvalidInput
 from clearinghouse.wire import SIGNAL_TYPES, VERDICTS
 
@@ -110,6 +111,9 @@ def submit_cmd(
     file = input_file(file)
     with make_client(server, member, key_path) as client:
         known = _labels_of(client, dry_run)
+        for label in labels if known is not None else ():
+            if label not in known:  # before any line is read or anything sent
+                raise click.BadParameter(unknown_label_text(label, known), param_hint="--label")
 
         def make_items(record: dict) -> list[dict]:
             item = submission_item(

@@ -91,7 +91,7 @@ def test_options_may_change_until_something_is_acknowledged(cli, context, tmp_pa
     hashes = tmp_path / "h.jsonl"
     hashes.write_text("".join(pdq_line(v) + "\n" for v in _values(4)))
     typo = cli("submit", hashes, "--label", "behaviour:glorification-of-terorist-acts")
-    assert typo.exit_code == 1 and "unknown label" in typo.stderr
+    assert typo.exit_code == 2 and "unknown label" in typo.stderr
     fixed = cli("submit", hashes, "--label", LABEL, "--batch-size", "2")
     assert fixed.exit_code == 0, fixed.output
     assert fixed.stdout.startswith("sent 2 statement(s) of 4 item(s)")
@@ -181,3 +181,17 @@ def test_a_fifo_is_read_as_a_stream(cli, tmp_path):
     writer.join()
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("sent 1 statement(s) of 2 item(s): 2 new")
+
+
+def test_a_typo_in_a_label_is_refused_before_anything_with_the_nearest_label(
+    cli, context, tmp_path
+):
+    hashes = tmp_path / "typo.jsonl"
+    hashes.write_text(pdq_line(_values(1)[0]) + "\n")
+    size = _log_size(context)
+    result = cli("submit", hashes, "--label", "behaviour:glorificaton-of-terrorist-acts")
+    assert result.exit_code == 2
+    [line] = result.stderr.splitlines()
+    assert "unknown label 'behaviour:glorificaton-of-terrorist-acts'" in line
+    assert f"did you mean '{LABEL}'" in line
+    assert _log_size(context) == size and not list(tmp_path.glob("typo.jsonl.*"))
