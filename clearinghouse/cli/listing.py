@@ -69,7 +69,6 @@ def _signal_text(signal: dict[str, Any]) -> str:
 def get_cmd(signal_id: int, server: str, member: str, key_path: str, as_json: bool) -> None:
     """One signal: labels, contributors, feedback and your own contribution."""
     with make_client(server, member, key_path) as client:
-        client.check_member()  # answers depend on whose key it is
         signal = client.signal(signal_id)
     if as_json:
         click.echo(json.dumps(signal))
