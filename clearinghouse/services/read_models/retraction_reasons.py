@@ -6,11 +6,11 @@ which the log holds verbatim. Reading it from there keeps one copy of what was s
 
 from __future__ import annotations
 
-import base64
 import json
 from typing import TYPE_CHECKING, Any
 
 from clearinghouse.store.log import read_entries
+from clearinghouse.wire import b64decode
 
 if TYPE_CHECKING:
     from clearinghouse.store import Session
@@ -25,7 +25,7 @@ def retraction_reason(session: Session, log_index: int, signal_type: str, value:
         return None
     try:
         entry = json.loads(found[0][1])
-        payload = json.loads(base64.b64decode(entry["envelope"]["payload"]))
+        payload = json.loads(b64decode(entry["envelope"]["payload"]))
         items = payload["items"]
     except (ValueError, KeyError, TypeError):
         return None
