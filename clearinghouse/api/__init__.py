@@ -88,6 +88,7 @@ def _v1_blueprints() -> list:
         site_signin,
         statements,
         subscriptions,
+        suppressions,
     )
 
     return [
@@ -99,4 +100,5 @@ def _v1_blueprints() -> list:
         openapi.bp,
         site_signin.v1,
         subscriptions.bp,
+        suppressions.bp,
     ]
