@@ -1,10 +1,10 @@
-"""Lookups (DESIGN §5): one in-memory index per signal type, kept fresh from the database.
+"""Lookups (DESIGN §5): one index per signal type, kept fresh from the database.
 
-Every process holds its own indexes and, beside them, the state each signal is shown
-with (services/signal_states.py), so a lookup makes no database call. The indexes start
-from a checksummed snapshot when one matches, otherwise from the database; the states
-are always read from the database at load (see ``load``). Both then follow the change
-sequence (the log index stamped on every changed signal, by every submission,
+Every process holds, beside its indexes, the state each signal is shown with
+(services/signal_states.py), so a lookup makes no database call. Both come from the
+host's published snapshot generation, mapped by every worker (services/index_generations.py),
+plus the changes after it; without a usable one, from the database. Both then follow the
+change sequence (the log index stamped on every changed signal, by every submission,
 retraction and feedback): the process that acknowledged a statement applies it at once,
 the others when their log follower (services/log_follower.py) next polls or is woken.
 Lookups are never stored.
@@ -32,6 +32,19 @@ from clearinghouse.index import (
     SnapshotError,
     VpdqIndex,
 )
+from clearinghouse.index.generations import (
+    Generation,
+    Part,
+    current_generation,
+    open_generation,
+    write_generation,
+)
+from clearinghouse.services.index_generations import (
+    STATES_PART,
+    MatchingView,
+    generation_parts,
+    view_of,
+)
 from clearinghouse.services.signal_states import SignalStates
 from clearinghouse.signals.dihedral import dihedral_variants
 from clearinghouse.signals.items import ItemErrors
@@ -45,8 +58,10 @@ __all__ = ["Matcher", "Query", "match", "parse_queries"]
 
 log = logging.getLogger("clearinghouse.matching")
 PAGE = 50_000
-SNAPSHOT_CHANGES = 100_000  # refresh snapshots after this many applied changes
-SNAPSHOT_SECONDS = 600.0  # … or this long after the last one, if anything changed
+# A new generation after this many applied changes (each process's delta stays about
+# this small: its fresh part is scanned flat) …
+SNAPSHOT_CHANGES = 20_000
+SNAPSHOT_SECONDS = 120.0  # … or this long after the last one, if anything changed
 
 
 @dataclass(frozen=True)
@@ -68,13 +83,16 @@ class Matcher:
         self._saved_at = time.monotonic()
         self.ready = threading.Event()
         self.loaded_from: str | None = None  # "snapshot" or "database", once loaded
+        self.generation: str | None = None  # the mapped generation's name
         # Lookups are never stored; these counts are all that is kept of them.
         self.counters = {"requests": 0, "queries": 0, "queries_with_matches": 0}
         self._apply_lock = threading.Lock()
-        widths = {}
+        self._writer: threading.Thread | None = None
+        self._widths: dict[str, int] = {}
+        self._options: dict[str, dict[str, Any]] = {}
         for name in self.registry.names:
             kind = self.registry.get(name)
-            widths[name] = 0 if kind.index_kind == "vpdq" else kind.nbits // 8
+            self._widths[name] = 0 if kind.index_kind == "vpdq" else kind.nbits // 8
             if kind.index_kind == "hamming":
                 # PDQ is tuned for its default distance (31; larger ones scan, still exact);
                 # the 64-bit types for their whole range, which stays small.
@@ -82,60 +100,66 @@ class Matcher:
                     kind.default_max_distance if kind.nbits == 256 else kind.max_distance_ceiling
                 )
                 self.indexes[name] = HammingIndex(kind.nbits, tuned_distance=tuned)
+                self._options[name] = {"nbits": kind.nbits, "tuned_distance": tuned}
             elif kind.index_kind == "exact":
                 self.indexes[name] = ExactIndex(kind.nbits // 8)
+                self._options[name] = {"nbytes": kind.nbits // 8}
             else:
-                self.indexes[name] = VpdqIndex(
-                    query_match_pct=kind.query_match_pct, index_match_pct=kind.index_match_pct
-                )
-        self.states = SignalStates(widths)
+                pct = {"query_match_pct": kind.query_match_pct}
+                pct["index_match_pct"] = kind.index_match_pct
+                self.indexes[name] = VpdqIndex(**pct)
+                self._options[name] = pct
+            if kind.index_kind != "exact":
+                # A mapped main part is never rebuilt in a worker: the next generation
+                # folds the delta in, once for the host.
+                self._options[name]["auto_compact"] = False
+        self.states = SignalStates(self._widths)
+
+    @property
+    def _generations_dir(self) -> Path:
+        return self.root.settings.effective_snapshot_dir
 
     # -- following the database -------------------------------------------------------
 
     def load(self) -> None:
-        """Start from snapshots when they agree with each other, then catch up.
-
-        The signal states are not snapshotted: after a snapshot load they are read from
-        the database whole (``_load_states``). They change far more often than the
-        indexes (every corroboration and feedback), are cheap to read beside the index
-        rebuild they spare, and so can never disagree with the database on a restart."""
-        position = self._load_snapshots()
-        self.loaded_from = "database" if position is None else "snapshot"
-        if position is not None:
-            self._load_states()
-            self.cursor = (position - 1, 2**62)  # replay everything stamped >= position
-        self.catch_up()
-        if position is None:
-            self.save_snapshots()
+        """Map the published snapshot generation and replay only the changes after it;
+        without a usable one, read everything from the database and publish one."""
+        generation = self._open_generation()
+        if generation is not None:
+            self._adopt(generation)
+            self.loaded_from = "snapshot"
+        else:
+            self.catch_up()
+            self.loaded_from = "database"
+            if self.write_generation(replacing=self._published()) is not None:
+                # Map what was just written, so this process's private copy goes too.
+                generation = self._open_generation()
+                if generation is not None:
+                    self._adopt(generation)
         self.ready.set()
 
     def catch_up(self) -> int:
         """Apply every change committed after the cursor; return how many."""
-        applied = 0
         with self._apply_lock:
-            while True:
-                with self.root.db.read() as session:
-                    page = state_page(session, self.cursor, PAGE)
-                if not page.ids:
-                    return applied
-                # States first: a signal the index finds always has its state.
-                self.states.update(page)
-                self._apply(page)
-                self.cursor = page.cursor
-                applied += len(page.ids)
-                self._changes_since_save += len(page.ids)
+            self.cursor, applied = self._replay(self.indexes, self.states, self.cursor)
+            self._changes_since_save += applied
+            return applied
 
-    def _load_states(self) -> None:
-        """Read the state of every signal, in the change pages the indexes follow."""
-        cursor = (-1, 0)
-        with self._apply_lock:
-            while True:
-                with self.root.db.read() as session:
-                    page = state_page(session, cursor, PAGE)
-                if not page.ids:
-                    return
-                self.states.update(page)
-                cursor = page.cursor
+    def _replay(
+        self, indexes: dict[str, Any], states: SignalStates, cursor: tuple[int, int]
+    ) -> tuple[tuple[int, int], int]:
+        """Apply to ``indexes`` and ``states`` every change after ``cursor``."""
+        applied = 0
+        while True:
+            with self.root.db.read() as session:
+                page = state_page(session, cursor, PAGE)
+            if not page.ids:
+                return cursor, applied
+            # States first: a signal the index finds always has its state.
+            states.update(page)
+            _apply(indexes, page, self._code)
+            cursor = page.cursor
+            applied += len(page.ids)
 
     def acknowledged(self, log_index: int) -> None:
         """A statement at ``log_index`` was acknowledged here. The next lookup on this
@@ -148,26 +172,6 @@ class Matcher:
         if self.cursor[0] < self._acknowledged:
             self.catch_up()
 
-    def _apply(self, page: StatePage) -> None:
-        adds: dict[str, tuple[list[int], list]] = {}
-        removes: dict[str, list[int]] = {}
-        for sid, signal_type, value, quality, status in zip(
-            page.ids, page.types, page.values, page.qualities, page.statuses, strict=True
-        ):
-            if signal_type not in self.indexes:
-                continue
-            if status == "active":
-                code = self._code(signal_type, value, quality)
-                ids, codes = adds.setdefault(signal_type, ([], []))
-                ids.append(sid)
-                codes.append(code)
-            else:
-                removes.setdefault(signal_type, []).append(sid)
-        for signal_type, ids in removes.items():
-            self.indexes[signal_type].remove(np.asarray(ids, np.int64))
-        for signal_type, (ids, codes) in adds.items():
-            self.indexes[signal_type].add(ids, codes)
-
     def _code(self, signal_type: str, value: str, quality: int | None):
         if signal_type == "vpdq":
             signal = self.registry.parse("vpdq", json.loads(value))
@@ -175,60 +179,83 @@ class Matcher:
         return bytes.fromhex(value)
 
     def snapshot_due(self) -> bool:
-        """Refresh snapshots after many changes, or now and then after a few, so a
-        restart replays little."""
+        """Publish a new generation after many changes, or now and then after a few, so
+        the per-process deltas stay small and a restart replays little."""
         if self._changes_since_save >= SNAPSHOT_CHANGES:
             return True
         return self._changes_since_save > 0 and (
             time.monotonic() - self._saved_at >= SNAPSHOT_SECONDS
         )
 
-    # -- snapshots ----------------------------------------------------------------------
+    # -- snapshot generations -----------------------------------------------------------
 
-    def _snapshot_path(self, signal_type: str) -> Path:
-        return self.root.settings.effective_snapshot_dir / signal_type
-
-    def _load_snapshots(self) -> int | None:
-        """Load every type's snapshot; None (and empty indexes) unless all agree."""
-        loaded, positions = {}, set()
-        for name, index in self.indexes.items():
-            path = self._snapshot_path(name)
-            if not path.exists():
-                return None
-            try:
-                options = {}
-                if isinstance(index, VpdqIndex):
-                    options = {
-                        "query_match_pct": index.query_match_pct,
-                        "index_match_pct": index.index_match_pct,
-                    }
-                loaded[name], position = type(index).load(path, **options)
-            except (SnapshotError, OSError, ValueError) as exc:
-                log.warning("index snapshot %s not used, rebuilding: %s", path, exc)
-                return None
-            positions.add(position)
-        if len(positions) != 1:
-            log.warning("index snapshots disagree on their position; rebuilding")
-            return None
-        self.indexes.update(loaded)
-        return positions.pop()
-
-    def save_snapshots(self) -> None:
-        """Write every type's snapshot (skipped when another process is writing them).
-
-        The position saved is the log index of the last change applied; a load replays
-        every change stamped at or after it. Replaying is idempotent, so changes applied
-        while the snapshot is written are merely applied twice."""
-        position = max(self.cursor[0], 0)
-        self._changes_since_save, self._saved_at = 0, time.monotonic()
+    def _open_generation(self) -> Generation | None:
         try:
-            self.root.settings.effective_snapshot_dir.mkdir(parents=True, exist_ok=True)
-            for name, index in self.indexes.items():
-                index.save(self._snapshot_path(name), position, wait=False)
+            if current_generation(self._generations_dir) is None:
+                return None  # none published yet
+            return open_generation(self._generations_dir, copy_on_write=frozenset({STATES_PART}))
+        except SnapshotError as exc:
+            log.warning("snapshot generation not used, reading the database: %s", exc.detail)
+            return None
+
+    def _adopt(self, generation: Generation) -> None:
+        """Serve from ``generation``: replay the changes after its position into a view
+        over it (most of them before taking the lock, the rest under it), then swap."""
+        view = view_of(generation, self.indexes, self._options, self._widths)
+        cursor, _ = self._replay(view.indexes, view.states, (generation.position - 1, 2**62))
+        with self._apply_lock:
+            cursor, applied = self._replay(view.indexes, view.states, cursor)
+            # States before indexes: a lookup between the two finds old matches, whose
+            # states the new columns hold too.
+            self.states = view.states
+            self.indexes = view.indexes
+            self.cursor = max(cursor, self.cursor)
+            self.generation = generation.name
+            self._changes_since_save = applied
+            self._saved_at = time.monotonic()
+
+    def refresh_generation(self) -> None:
+        """Map a generation another process published; or start writing one when due."""
+        published = self._published()
+        if published is not None and published != self.generation:
+            generation = self._open_generation()
+            if generation is not None and generation.name != self.generation:
+                self._adopt(generation)
+                return
+        if self.snapshot_due() and (self._writer is None or not self._writer.is_alive()):
+            self._writer = threading.Thread(
+                target=self.write_generation, name="snapshot-writer", daemon=True
+            )
+            self._writer.start()
+
+    def _published(self) -> str | None:
+        try:
+            return current_generation(self._generations_dir)
+        except SnapshotError as exc:
+            log.warning("snapshot generations unreadable: %s", exc.detail)
+            return None
+
+    def write_generation(self, replacing: str | object | None = ...) -> str | None:
+        """Fold this process's view into a new generation and publish it, unless another
+        process is writing one or has published one since ``replacing`` (by default the
+        one this process maps; then map that instead)."""
+        if replacing is ...:
+            replacing = self.generation
+        self._changes_since_save, self._saved_at = 0, time.monotonic()
+
+        def build() -> tuple[dict[str, Part], int]:
+            # The position is read before the arrays: replaying from it after a load
+            # covers everything applied while they are copied (replays are idempotent).
+            position = max(self.cursor[0], 0)
+            return generation_parts(MatchingView(self.indexes, self.states)), position
+
+        try:
+            return write_generation(self._generations_dir, build, wait=False, replacing=replacing)
         except SnapshotBusy:
-            log.info("index snapshots are being written by another process; skipped")
-        except (SnapshotError, OSError) as exc:
-            log.warning("index snapshot not written: %s", exc)
+            log.info("a snapshot generation is being written by another process; skipped")
+        except (SnapshotError, OSError, MemoryError) as exc:
+            log.warning("snapshot generation not written: %s", exc)
+        return None
 
     # -- lookups ------------------------------------------------------------------------
 
@@ -250,6 +277,27 @@ class Matcher:
     def search(self, query: Query) -> list[tuple[int, int]]:
         """``(signal_id, distance)`` of every indexed signal within the query's distance."""
         return self.search_many([query])[0].pairs()
+
+
+def _apply(indexes: dict[str, Any], page: StatePage, code) -> None:
+    """Apply one page of changed signals to ``indexes``: removals, then additions."""
+    adds: dict[str, tuple[list[int], list]] = {}
+    removes: dict[str, list[int]] = {}
+    for sid, signal_type, value, quality, status in zip(
+        page.ids, page.types, page.values, page.qualities, page.statuses, strict=True
+    ):
+        if signal_type not in indexes:
+            continue
+        if status == "active":
+            ids, codes = adds.setdefault(signal_type, ([], []))
+            ids.append(sid)
+            codes.append(code(signal_type, value, quality))
+        else:
+            removes.setdefault(signal_type, []).append(sid)
+    for signal_type, ids in removes.items():
+        indexes[signal_type].remove(np.asarray(ids, np.int64))
+    for signal_type, (ids, codes) in adds.items():
+        indexes[signal_type].add(ids, codes)
 
 
 _NO_MATCHES = Matches(np.empty(0, np.int64), np.empty(0, np.int32), 0)
