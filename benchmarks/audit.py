@@ -41,7 +41,7 @@ from _server import server_process
 from clearinghouse.bootstrap import Root, bootstrap
 from clearinghouse.config import load_settings
 from clearinghouse.crypto import SigningKey, sign_envelope
-from clearinghouse.services import members
+from clearinghouse.services.use_cases import members
 from clearinghouse.store import migrate
 from clearinghouse.store.log import append_entries, log_size, read_entries
 from clearinghouse.tlog import CompactRange, leaf_hash

@@ -34,7 +34,7 @@ from clearinghouse.bootstrap import bootstrap
 from clearinghouse.client import Client
 from clearinghouse.config import load_settings
 from clearinghouse.crypto import SigningKey
-from clearinghouse.services import log_check, members, schema
+from clearinghouse.services.use_cases import log_check, members, schema
 from clearinghouse.store import migrate
 from clearinghouse.store.models import Contribution, Member, Signal
 

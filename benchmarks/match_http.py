@@ -35,7 +35,7 @@ from clearinghouse.bootstrap import Root, bootstrap
 from clearinghouse.client import Client
 from clearinghouse.config import load_settings
 from clearinghouse.crypto import SigningKey
-from clearinghouse.services import members, schema
+from clearinghouse.services.use_cases import members, schema
 from clearinghouse.store.bulk import bulk_insert
 from clearinghouse.store.histories import SIGNAL_COLUMNS
 from clearinghouse.store.models import Signal

@@ -1,4 +1,4 @@
-"""Memory and speed of the in-memory signal states (``services/signal_states.py``).
+"""Memory and speed of the in-memory signal states (``services/adapters/signal_states.py``).
 
 N PDQ signals with taxonomy labels, one to three contributors and some feedback are
 given to ``SignalStates.update`` in pages of 50,000, as the log follower gives them.
@@ -29,8 +29,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from clearinghouse.services.signal_states import SignalStates
-from clearinghouse.services.signal_views import describe
+from clearinghouse.services.adapters.signal_states import SignalStates
+from clearinghouse.services.read_models.signal_views import describe
 from clearinghouse.signals.taxonomy import load_taxonomy
 from clearinghouse.store.state_pages import StatePage
 

@@ -38,8 +38,8 @@ from audit import MEMBERS, POOL, _pool, populate
 from clearinghouse.bootstrap import bootstrap
 from clearinghouse.config import load_settings
 from clearinghouse.crypto import SigningKey
-from clearinghouse.services import members
-from clearinghouse.services.report import report
+from clearinghouse.services.read_models.report import report
+from clearinghouse.services.use_cases import members
 from clearinghouse.store import migrate
 from clearinghouse.store.bulk import bulk_insert
 from clearinghouse.store.models import Contribution, Feedback, MemberKey, Signal, Statement

@@ -30,7 +30,7 @@ from clearinghouse.bootstrap import Root, bootstrap
 from clearinghouse.client import Client
 from clearinghouse.config import load_settings
 from clearinghouse.crypto import SigningKey
-from clearinghouse.services import members, schema
+from clearinghouse.services.use_cases import members, schema
 from clearinghouse.store.log import append_entries
 from clearinghouse.store.models import LogEntry
 

@@ -9,16 +9,17 @@ command never loads the matching indexes.
 from __future__ import annotations
 
 from clearinghouse.config import Settings, ensure_data_dir
-from clearinghouse.services.log_follower import LogFollower
-from clearinghouse.services.matching import Matcher
-from clearinghouse.services.member_directory import MemberDirectory
-from clearinghouse.services.replay import (
+from clearinghouse.services.adapters.member_directory import MemberDirectory
+from clearinghouse.services.adapters.replay import (
     ReplayCache,
     database_replay_cache,
     redis_replay_cache,
     table_replay_cache,
 )
-from clearinghouse.services.transparency import LogKey
+from clearinghouse.services.read_models.transparency import LogKey
+from clearinghouse.services.use_cases.log_follower import LogFollower
+from clearinghouse.services.use_cases.matching import Matcher
+from clearinghouse.services.use_cases.webhook_delivery import Deliverer
 from clearinghouse.signals.registry import SignalRegistry, build_registry
 from clearinghouse.signals.taxonomy import Taxonomy, load_taxonomy
 from clearinghouse.store.db import Database
@@ -51,6 +52,7 @@ class Root:
         db.log_listeners.append(self.directory.invalidate)
         self._matcher: Matcher | None = None
         self._follower: LogFollower | None = None
+        self._deliverer: Deliverer | None = None
 
     @property
     def matcher(self) -> Matcher:
@@ -66,14 +68,27 @@ class Root:
             self._follower = LogFollower(self)
         return self._follower
 
+    @property
+    def deliverer(self) -> Deliverer:
+        """This process's webhook deliverer (``services/use_cases/webhook_delivery.py``)."""
+        if self._deliverer is None:
+            self._deliverer = Deliverer(self)
+        return self._deliverer
+
     def statement_applied(self, log_index: int) -> None:
-        """Called after a statement commits, so this process's indexes catch up at once."""
+        """Called after a statement commits, so this process's indexes catch up at once
+        and its deliverer looks for the new changes."""
         if self._matcher is not None:
             self._matcher.acknowledged(log_index)
+        if self._deliverer is not None:
+            self._deliverer.wake()
 
     def start(self) -> None:
-        """Start what a serving process runs in the background: the log follower."""
+        """Start what a serving process runs in the background: the log follower, and
+        the webhook deliverer unless delivery runs apart (``clearinghouse deliver``)."""
         self.follower.start()
+        if self.settings.webhook_delivery:
+            self.deliverer.start()
 
     def readiness_checks(self) -> dict[str, dict]:
         """Checks of the long-lived parts beyond the database: indexes loaded."""
@@ -88,6 +103,8 @@ class Root:
         """Stop the follower and close the database connections."""
         if self._follower is not None:
             self._follower.stop()
+        if self._deliverer is not None:
+            self._deliverer.stop()
         self.db.dispose()
 
 
@@ -102,6 +119,9 @@ def bootstrap(settings: Settings) -> Root:
         vpdq_max_frames=settings.vpdq_max_frames,
         vpdq_query_match_pct=settings.vpdq_query_match_pct,
         vpdq_index_match_pct=settings.vpdq_index_match_pct,
+        tmk_level1_threshold=settings.tmk_level1_threshold,
+        tmk_level2_threshold=settings.tmk_level2_threshold,
+        tmk_min_threshold=settings.tmk_min_threshold,
     )
     taxonomy = load_taxonomy(extra_labels=settings.extra_labels)
     log_key = LogKey(settings.effective_log_key_path, settings.log_origin, db)

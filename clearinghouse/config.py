@@ -9,6 +9,7 @@ the two in step. A bad value raises ``ConfigError`` naming the key and the expec
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import stat
 import tomllib
@@ -95,6 +96,28 @@ def _str_list(raw: Any) -> tuple[str, ...]:
 _str_list.form = "a comma-separated list"  # type: ignore[attr-defined]
 
 
+def _bool(raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ValueError
+
+
+_bool.form = "true or false"  # type: ignore[attr-defined]
+
+
+def _networks(raw: Any) -> tuple[str, ...]:
+    """Comma-separated CIDRs, each checked and written in its normal form."""
+    return tuple(str(ipaddress.ip_network(text, strict=False)) for text in _str_list(raw))
+
+
+_networks.form = "a comma-separated list of CIDR networks"  # type: ignore[attr-defined]
+
+
 def _int_map(raw: Any) -> tuple[tuple[str, int], ...]:
     """``pdq=40,phash=12`` (or a TOML table) → sorted pairs of non-negative ints."""
     if isinstance(raw, Mapping):
@@ -145,6 +168,10 @@ class Settings:
         1 << 20, _int(1024), "slots of the embedded replay cache file (24 bytes each)"
     )
     max_body_bytes: int = _field(16 * 1024 * 1024, _int(1), "largest request body accepted")
+    header_timeout: int = _field(
+        10, _int(1, 60), "seconds a client has to send its request line and headers"
+    )
+    body_timeout: int = _field(30, _int(1, 3600), "seconds a client has to send its request body")
     max_statement_items: int = _field(STATEMENT_ITEMS_LIMIT, _int(1), "most items in one statement")
     max_match_queries: int = _field(
         MATCH_QUERIES_LIMIT, _int(1), "most queries in one match request"
@@ -155,6 +182,12 @@ class Settings:
     )
     confirm_threshold: int = _field(2, _int(1), "distinct members that confirm a signal")
     signature_max_skew: int = _field(300, _int(1, 3600), "allowed clock skew of created, seconds")
+    statement_max_skew: int = _field(
+        300, _int(0, 86_400), "how far a statement's created may be ahead of the clock, s"
+    )
+    statement_max_age: int = _field(
+        86_400, _int(1), "how far a statement's created may be behind the clock, s"
+    )
     pdq_min_quality: int = _field(50, _int(0, 100), "lowest PDQ quality accepted")
     vpdq_max_frames: int = _field(VPDQ_FRAMES_LIMIT, _int(1), "most frames in one vPDQ value")
     vpdq_max_query_frames: int = _field(
@@ -162,6 +195,9 @@ class Settings:
     )
     vpdq_query_match_pct: float = _field(80.0, _float_pos, "share of query frames that must match")
     vpdq_index_match_pct: float = _field(0.0, float, "share of indexed frames that must match")
+    tmk_level1_threshold: float = _field(0.7, float, "TMK level-1 (cosine) score a match needs")
+    tmk_level2_threshold: float = _field(0.7, float, "TMK level-2 score a match needs")
+    tmk_min_threshold: float = _field(0.5, float, "lowest TMK threshold a lookup may ask for")
     max_distance_ceilings: tuple[tuple[str, int], ...] = _field(
         (), _int_map, "per-type ceiling overrides"
     )
@@ -177,6 +213,34 @@ class Settings:
     )
     metrics_listen: str | None = _field(
         None, _opt_str, "host:port of a separate /metrics listener started by serve"
+    )
+    webhook_delivery: bool = _field(
+        True, _bool, "serve delivers webhooks itself (false: run `clearinghouse deliver`)"
+    )
+    webhook_allow_http_hosts: tuple[str, ...] = _field(
+        (), _str_list, "hosts whose webhook endpoints may be plain http"
+    )
+    webhook_allow_networks: tuple[str, ...] = _field(
+        (), _networks, "CIDRs of private or loopback addresses webhooks may reach"
+    )
+    webhook_connect_timeout: float = _field(3.0, _float_pos, "seconds to connect to an endpoint")
+    webhook_timeout: float = _field(10.0, _float_pos, "seconds for a whole webhook delivery")
+    webhook_max_response_bytes: int = _field(
+        64 * 1024, _int(1), "most bytes of an endpoint's answer read"
+    )
+    webhook_retry_base: float = _field(1.0, _float_pos, "seconds before the first retry; doubles")
+    webhook_retry_max_delay: float = _field(3600.0, _float_pos, "longest wait between retries")
+    webhook_retry_for: float = _field(
+        86_400.0, _float_pos, "seconds of failures before a subscription is paused"
+    )
+    webhook_lease: float = _field(
+        30.0, _float_pos, "seconds a process holds a subscription while delivering"
+    )
+    webhook_batch_max: int = _field(
+        500, _int(1, STATEMENT_ITEMS_LIMIT), "most changes in one webhook delivery"
+    )
+    webhook_poll_interval: float = _field(
+        0.25, _float_pos, "seconds between the deliverer's looks at the queue"
     )
 
     @property
@@ -249,7 +313,7 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
 
 
 # Member-side variables (DESIGN §7) share the prefix but are not server settings.
-_CLIENT_KEYS = frozenset({"url", "member", "key"})
+_CLIENT_KEYS = frozenset({"url", "member", "key", "client_deadline", "client_max_answer_bytes"})
 
 
 def ensure_data_dir(path: Path) -> None:

@@ -17,10 +17,13 @@ __all__ = [
     "Conflict",
     "Forbidden",
     "InvalidInput",
+    "LimitExceeded",
     "NotFound",
     "PayloadTooLarge",
     "RateLimited",
     "ServiceUnavailable",
+    "UnsafeEndpoint",
+    "UnsupportedMediaType",
     "VerificationError",
 ]
 
@@ -32,10 +35,17 @@ class ClearinghouseError(Exception):
     slug: str = "internal-error"
     title: str = "Internal error"
 
-    def __init__(self, detail: str, *, errors: list[dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self,
+        detail: str,
+        *,
+        errors: list[dict[str, Any]] | None = None,
+        limit: str | None = None,
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.errors = errors or []
+        self.limit = limit  # the setting whose bound refused the request, when one did
 
     @property
     def type_uri(self) -> str:
@@ -87,6 +97,32 @@ class PayloadTooLarge(ClearinghouseError):
     status = 413
     slug = "payload-too-large"
     title = "Payload too large"
+
+
+class UnsafeEndpoint(ClearinghouseError):
+    """A webhook endpoint the delivery rules refuse: plain http, or an address in a
+    private, loopback, link-local or metadata network that configuration does not allow."""
+
+    status = 422
+    slug = "unsafe-endpoint"
+    title = "Endpoint refused"
+
+
+class UnsupportedMediaType(ClearinghouseError):
+    """A request body in a media type the endpoint does not read (not ``application/json``)."""
+
+    status = 415
+    slug = "unsupported-media-type"
+    title = "Unsupported media type"
+
+
+class LimitExceeded(ClearinghouseError):
+    """Well-formed input beyond a configured bound (a statement's clock skew, a lookup's
+    work budget); ``limit`` names the setting, which the problem carries as ``limit``."""
+
+    status = 422
+    slug = "limit-exceeded"
+    title = "Limit exceeded"
 
 
 class RateLimited(ClearinghouseError):

@@ -11,6 +11,7 @@ import re
 from datetime import UTC, datetime
 
 __all__ = [
+    "CONTENT_TYPES",
     "ENDPOINTS",
     "ENTRY_TYPES",
     "EXCHANGE_NAMES",
@@ -34,8 +35,23 @@ __all__ = [
     "utcnow",
 ]
 
+# The media types a submission's ``content_type`` may name (docs/signals.md): every type
+# ``clearinghouse hash`` sniffs, and a few more a member's own pipeline may report.
+CONTENT_TYPES = frozenset(
+    {
+        "image/avif", "image/bmp", "image/gif", "image/heic", "image/heif", "image/jpeg",
+        "image/png", "image/svg+xml", "image/tiff", "image/webp",
+        "video/3gpp", "video/mp2t", "video/mp4", "video/mpeg", "video/ogg", "video/quicktime",
+        "video/webm", "video/x-flv", "video/x-matroska", "video/x-msvideo",
+        "audio/mpeg", "audio/ogg", "audio/wav",
+        "application/gzip", "application/octet-stream", "application/pdf",
+        "application/vnd.rar", "application/x-7z-compressed", "application/zip",
+        "text/html", "text/plain",
+    }
+)  # fmt: skip
+
 # Every signal type a deployment may accept (DESIGN §3.1), in the order they are listed.
-SIGNAL_TYPES = ("pdq", "phash", "dhash", "ahash", "whash", "vpdq", "md5", "sha256")
+SIGNAL_TYPES = ("pdq", "phash", "dhash", "ahash", "whash", "vpdq", "tmk", "md5", "sha256", "sha512")
 PAYLOAD_TYPES = {
     "submission": "application/vnd.clearinghouse.submission+json",
     "retraction": "application/vnd.clearinghouse.retraction+json",

@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from clearinghouse.crypto import SigningKey, sign_envelope, sign_request
-from clearinghouse.services import members
+from clearinghouse.services.use_cases import members
 from clearinghouse.wire import ENDPOINTS, PAYLOAD_TYPES
 
 

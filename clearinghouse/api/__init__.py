@@ -9,8 +9,8 @@ from flask import Flask, g, request
 from clearinghouse.bootstrap import Root, bootstrap
 from clearinghouse.config import Settings, load_settings
 from clearinghouse.errors import PayloadTooLarge
-from clearinghouse.services import health as health_checks
-from clearinghouse.services.rate_limits import RateLimiter
+from clearinghouse.services.adapters.rate_limits import RateLimiter
+from clearinghouse.services.read_models import health as health_checks
 
 __all__ = ["create_app"]
 
@@ -71,6 +71,24 @@ def create_app(settings: Settings | None = None, *, root: Root | None = None) ->
 
 
 def _v1_blueprints() -> list:
-    from clearinghouse.api import discovery, keys, log, match, openapi, site_signin, statements
+    from clearinghouse.api import (
+        discovery,
+        keys,
+        log,
+        match,
+        openapi,
+        site_signin,
+        statements,
+        subscriptions,
+    )
 
-    return [statements.bp, keys.bp, discovery.bp, log.bp, match.bp, openapi.bp, site_signin.v1]
+    return [
+        statements.bp,
+        keys.bp,
+        discovery.bp,
+        log.bp,
+        match.bp,
+        openapi.bp,
+        site_signin.v1,
+        subscriptions.bp,
+    ]

@@ -6,7 +6,7 @@ from flask import Blueprint, jsonify
 
 from clearinghouse.api.auth import caller, signed
 from clearinghouse.api.root import current_root
-from clearinghouse.services import taxonomy
+from clearinghouse.services.use_cases import taxonomy
 
 __all__ = ["bp"]
 

@@ -6,7 +6,7 @@ from flask import Blueprint, jsonify
 
 from clearinghouse.api.root import current_root
 from clearinghouse.errors import ServiceUnavailable
-from clearinghouse.services import health
+from clearinghouse.services.read_models import health
 
 __all__ = ["bp"]
 

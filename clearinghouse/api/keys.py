@@ -9,7 +9,7 @@ from clearinghouse.api.params import json_body
 from clearinghouse.api.root import current_root
 from clearinghouse.crypto import VerifyKey
 from clearinghouse.errors import InvalidInput
-from clearinghouse.services import members
+from clearinghouse.services.use_cases import members
 
 __all__ = ["bp"]
 

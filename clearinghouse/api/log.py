@@ -7,7 +7,7 @@ from flask import Blueprint, Response, jsonify
 from clearinghouse.api.auth import signed
 from clearinghouse.api.params import int_arg
 from clearinghouse.api.root import current_root
-from clearinghouse.services import transparency
+from clearinghouse.services.read_models import transparency
 
 __all__ = ["bp"]
 
@@ -46,6 +46,8 @@ def get_inclusion():
 
 
 @bp.get("/log/proof/consistency")
-@signed("auditor")
+@signed(("matcher", "auditor"))
 def get_consistency():
+    """Auditors and matchers: a mirror of the feed (the exchange) proves the log it follows
+    only grew. The proof holds only node hashes of trees whose signed heads are public."""
     return jsonify(transparency.consistency(current_root().db, int_arg("first"), int_arg("second")))

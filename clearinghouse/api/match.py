@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
-from clearinghouse.api.auth import signed
+from clearinghouse.api.auth import charge, signed
 from clearinghouse.api.metrics import count_lookups
 from clearinghouse.api.params import json_body
 from clearinghouse.api.root import current_root
 from clearinghouse.errors import InvalidInput, ServiceUnavailable
-from clearinghouse.services import matching
+from clearinghouse.services.use_cases import matching
 
 __all__ = ["bp"]
 
@@ -34,6 +34,7 @@ def post_match():
         raise InvalidInput("dihedral: expected true or false")
     root, matcher = _matcher()
     queries = matching.parse_queries(root, body.get("queries"))
+    charge(len(queries) - 1)  # every query of a batch is a lookup; the request was one
     return _answer(matching.match(root, matcher, queries, dihedral), queries)
 
 

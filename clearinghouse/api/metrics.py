@@ -5,8 +5,8 @@ strings can hold hash values) and status, and timed; lookups and matches are cou
 signal type, statements and their items by outcome, and 429 refusals by route. A scrape
 adds the log's size, the indexes' sizes and how far they trail the log.
 
-Under gunicorn, ``clearinghouse serve`` points PROMETHEUS_MULTIPROC_DIR at a fresh
-directory before the workers fork, so every worker's counts add up in one scrape;
+With several worker processes, ``clearinghouse serve`` points PROMETHEUS_MULTIPROC_DIR at a fresh
+directory before the workers start, so every worker's counts add up in one scrape;
 ``/metrics`` answers only a request bearing the configured token, or the separate listen
 address serves the same figures.
 """
@@ -33,16 +33,22 @@ from prometheus_client.core import GaugeMetricFamily
 
 from clearinghouse.api.root import current_root
 from clearinghouse.errors import AuthenticationError, NotFound
-from clearinghouse.services import operations
+from clearinghouse.services.read_models import operations
+from clearinghouse.services.use_cases.subscriptions import queue_figures
+from clearinghouse.services.use_cases.webhook_delivery import DeliveryObserver
 
 __all__ = [
+    "KNOWN_METHODS",
     "LogCollector",
     "Metrics",
+    "QueueCollector",
+    "WebhookObserver",
     "bp",
     "count_lookups",
     "current_root_metrics",
     "exposition",
     "init_metrics",
+    "method_label",
     "scrape",
 ]
 
@@ -81,7 +87,7 @@ class Metrics:
                              registry=r)  # fmt: skip
         self.rate_limited = Counter("clearinghouse_rate_limited", "Requests refused with 429, "
                                     "by route template", ["route"], registry=r)  # fmt: skip
-        # Under gunicorn, the worker that reported last speaks for the indexes (a scrape
+        # With several workers, the worker that reported last speaks for the indexes (a scrape
         # makes the answering worker report first).
         self.index_size = Gauge("clearinghouse_index_signals", "Signals in the matching index, "
                                 "by type", ["signal_type"], registry=r,
@@ -89,6 +95,17 @@ class Metrics:
         self.index_position = Gauge("clearinghouse_index_position", "Log index of the latest "
                                     "signal change the indexes reflect",
                                     registry=r, multiprocess_mode="mostrecent")  # fmt: skip
+        self.webhook_deliveries = Counter("clearinghouse_webhook_deliveries", "Webhook "
+                                          "deliveries accepted by their endpoints",
+                                          registry=r)  # fmt: skip
+        self.webhook_changes = Counter("clearinghouse_webhook_changes", "Changes delivered "
+                                       "by webhook", registry=r)  # fmt: skip
+        self.webhook_failures = Counter("clearinghouse_webhook_failures", "Failed webhook "
+                                        "attempts, by reason", ["reason"],
+                                        registry=r)  # fmt: skip
+        self.webhook_latency = Histogram("clearinghouse_webhook_latency_seconds", "From a "
+                                         "change's log entry to its delivery's acceptance",
+                                         buckets=BUCKETS, registry=r)  # fmt: skip
         self._published = 0.0
 
     def publish_indexes(self, matcher, *, force: bool = False) -> None:
@@ -124,6 +141,40 @@ class LogCollector:
             )
 
 
+class WebhookObserver(DeliveryObserver):
+    """Counts what this process's deliverer reports."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self.metrics = metrics
+
+    def delivered(self, changes: int, latency: float | None) -> None:
+        self.metrics.webhook_deliveries.inc()
+        self.metrics.webhook_changes.inc(changes)
+        if latency is not None:
+            self.metrics.webhook_latency.observe(max(0.0, latency))
+
+    def failed(self, reason: str) -> None:
+        self.metrics.webhook_failures.labels(reason).inc()
+
+
+class QueueCollector:
+    """Webhook queue figures read from the database at scrape time."""
+
+    def __init__(self, db) -> None:
+        self.db = db
+
+    def collect(self):
+        figures = queue_figures(self.db)
+        yield GaugeMetricFamily("clearinghouse_webhook_queue_depth", "Log entries active "
+                                "subscriptions have not been sent yet",
+                                value=figures["depth"])  # fmt: skip
+        yield GaugeMetricFamily("clearinghouse_webhook_retrying", "Deliveries waiting for "
+                                "a retry", value=figures["retrying"])  # fmt: skip
+        yield GaugeMetricFamily("clearinghouse_webhook_paused_subscriptions", "Subscriptions "
+                                "paused after failing too long",
+                                value=figures["paused"])  # fmt: skip
+
+
 def _process_registry(metrics: Metrics | None) -> CollectorRegistry:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
@@ -146,6 +197,7 @@ def exposition(db, metrics: Metrics | None = None) -> bytes:
     registry = _process_registry(metrics)
     live = CollectorRegistry()
     live.register(LogCollector(db, _index_position(registry)))
+    live.register(QueueCollector(db))
     return generate_latest(registry) + generate_latest(live)
 
 
@@ -187,10 +239,21 @@ def scrape():
     return Response(exposition(root.db, metrics), mimetype=CONTENT_TYPE_LATEST)
 
 
+# Methods a label may carry; anything else a client sends is counted as ``other``, so a
+# client inventing methods cannot grow the number of series.
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def method_label(method: str) -> str:
+    """The metric and log label of an HTTP method: itself when standard, else ``other``."""
+    return method if method in KNOWN_METHODS else "other"
+
+
 def init_metrics(app: Flask) -> Metrics:
     """Count and log every request of ``app``; register ``/metrics``."""
     metrics = Metrics()
     app.extensions["clearinghouse.metrics"] = metrics
+    app.extensions["clearinghouse"].deliverer.observer = WebhookObserver(metrics)
     app.register_blueprint(bp)
 
     @app.before_request
@@ -204,8 +267,9 @@ def init_metrics(app: Flask) -> Metrics:
         rule = request.url_rule
         route = rule.rule if rule is not None else "unmatched"
         status = response.status_code
-        metrics.requests.labels(route, request.method, str(status)).inc()
-        metrics.latency.labels(route, request.method).observe(duration)
+        method = method_label(request.method)
+        metrics.requests.labels(route, method, str(status)).inc()
+        metrics.latency.labels(route, method).observe(duration)
         if status == 429:
             metrics.rate_limited.labels(route).inc()
         kind = STATEMENT_ENDPOINTS.get(request.endpoint or "")
@@ -241,7 +305,7 @@ def _log_request(route: str, status: int, duration: float) -> None:
         json.dumps(
             {
                 "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                "method": request.method,
+                "method": method_label(request.method),
                 "route": route,
                 "status": status,
                 "duration_ms": round(duration * 1000, 3),

@@ -12,7 +12,7 @@ import functools
 from flask import Blueprint, jsonify
 
 from clearinghouse import __version__
-from clearinghouse.api.openapi_schemas import INT, STR, ref, schemas
+from clearinghouse.api.openapi_schemas import INT, STR, obj, ref, schemas
 from clearinghouse.wire import FEED_PAGE_LIMIT, KEY_ID, MATCH_QUERIES_LIMIT
 
 __all__ = ["bp", "document"]
@@ -40,6 +40,7 @@ _PARAMS = {
     "tree_size": ("query", INT),
     "first": ("query", INT),
     "second": ("query", INT),
+    "subscription_id": ("path", STR),
 }
 _REQUIRED_QUERY = {"start", "end", "index", "tree_size", "first", "second", "signal_type", "value"}
 
@@ -172,7 +173,10 @@ def document() -> dict:
             },
             "/v1/log/proof/consistency": {
                 "get": _op(
-                    "Consistency proof", "auditor", "ConsistencyProof", params=("first", "second")
+                    "Consistency proof",
+                    "matcher or auditor",
+                    "ConsistencyProof",
+                    params=("first", "second"),
                 )
             },
             "/v1/openapi.json": {
@@ -189,6 +193,22 @@ def document() -> dict:
                         "201": _json("the URL (valid expires_in seconds, opens once)", "SiteLink"),
                         "default": _PROBLEM,
                     },
+                }
+            },
+            "/v1/subscriptions": {
+                "post": _op(
+                    "Register a webhook endpoint (its secret is answered once)",
+                    "matcher",
+                    "SubscriptionCreated",
+                    body="SubscriptionRequest",
+                    created=True,
+                ),
+                "get": _op("Your webhook subscriptions", "matcher", "Subscriptions"),
+            },
+            "/v1/subscriptions/{subscription_id}": {
+                "delete": {
+                    **_op("Remove a subscription", "matcher", "", params=("subscription_id",)),
+                    "responses": {"204": {"description": "removed"}, "default": _PROBLEM},
                 }
             },
             **_site_paths(),
@@ -212,6 +232,7 @@ def document() -> dict:
             },
             "schemas": {
                 **schemas(),
+                **_subscription_schemas(),
                 "SiteLink": {
                     "type": "object",
                     "required": ["url", "expires_in", "member"],
@@ -223,6 +244,30 @@ def document() -> dict:
                 },
             },
         },
+    }
+
+
+def _subscription_schemas() -> dict:
+    strings = {"type": "array", "items": STR}
+    filters = obj(
+        {},
+        {
+            "signal_types": strings,
+            "labels": {**strings, "description": "labels, or families as family:*"},
+            "incidents": strings,
+            "only_confirmed": {"type": "boolean"},
+        },
+        closed=True,
+    )
+    shown = obj(
+        {"id": STR, "url": STR, "filters": filters, "status": {"enum": ["active", "paused"]},
+         "created": STR},
+        {"paused_reason": STR, "retrying": {"type": "object"}},
+    )  # fmt: skip
+    return {
+        "SubscriptionRequest": obj({"url": STR}, {"filters": filters}, closed=True),
+        "SubscriptionCreated": {"allOf": [shown, obj({"secret": STR})]},
+        "Subscriptions": obj({"subscriptions": {"type": "array", "items": shown}}),
     }
 
 

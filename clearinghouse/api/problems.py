@@ -21,9 +21,16 @@ PROBLEM_BASE = "https://clearinghouse.invalid/problems/"
 
 
 def problem_response(
-    status: int, slug: str, title: str, detail: str, errors: list | None = None
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    errors: list | None = None,
+    *,
+    limit: str | None = None,
 ) -> Response:
-    """A problem+json response; ``errors`` lists per-item reasons when items are involved."""
+    """A problem+json response; ``errors`` lists per-item reasons when items are involved,
+    ``limit`` names the setting whose bound refused the request."""
     body = {
         "type": PROBLEM_BASE + slug,
         "title": title,
@@ -33,6 +40,8 @@ def problem_response(
     }
     if errors:
         body["errors"] = errors
+    if limit:
+        body["limit"] = limit
     response = Response(json.dumps(body), status=status, mimetype="application/problem+json")
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Signature realm="clearinghouse"'
@@ -54,7 +63,9 @@ def _from_error(exc: ClearinghouseError) -> Response:
         from clearinghouse.api.site import render_error
 
         return render_error(exc.status, exc.title, exc.detail)
-    response = problem_response(exc.status, exc.slug, exc.title, exc.detail, exc.errors)
+    response = problem_response(
+        exc.status, exc.slug, exc.title, exc.detail, exc.errors, limit=exc.limit
+    )
     response.headers.update(getattr(exc, "headers", {}))  # Retry-After, RateLimit, …
     return response
 

@@ -10,7 +10,8 @@ from flask import Blueprint, Response, g, jsonify, render_template, request
 from clearinghouse.api.params import int_arg
 from clearinghouse.api.root import current_root
 from clearinghouse.api.site_charts import bar_chart
-from clearinghouse.services import report, site_pages, site_sessions, transparency
+from clearinghouse.services.read_models import report, site_pages, transparency
+from clearinghouse.services.use_cases import site_sessions
 
 __all__ = ["SESSION_COOKIE", "bp", "render_error", "secure_headers"]
 

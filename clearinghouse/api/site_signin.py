@@ -9,7 +9,7 @@ from clearinghouse.api.auth import caller, signed
 from clearinghouse.api.root import current_root
 from clearinghouse.api.site import SESSION_COOKIE, secure_headers
 from clearinghouse.errors import InvalidInput
-from clearinghouse.services import site_sessions
+from clearinghouse.services.use_cases import site_sessions
 
 __all__ = ["pages", "v1"]
 

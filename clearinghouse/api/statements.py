@@ -7,7 +7,8 @@ from flask import Blueprint, jsonify, request
 from clearinghouse.api.auth import caller, signed
 from clearinghouse.api.params import int_arg
 from clearinghouse.api.root import current_root
-from clearinghouse.services import signal_views, statements
+from clearinghouse.services.read_models import signal_views
+from clearinghouse.services.use_cases import statements
 
 __all__ = ["bp"]
 

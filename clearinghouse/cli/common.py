@@ -23,7 +23,7 @@ def operator_root(*, migrated: bool = True) -> Root:
     upgrade``), a missing or unmigrated database is refused first, naming it."""
     # Imported here: the member commands share this module and run on the base install.
     from clearinghouse.bootstrap import bootstrap
-    from clearinghouse.services import schema
+    from clearinghouse.services.use_cases import schema
 
     settings = load_settings()
     if migrated:

@@ -8,7 +8,7 @@ import json
 import click
 
 from clearinghouse.cli.common import emit, json_option, operator_root
-from clearinghouse.services import log_check, schema
+from clearinghouse.services.use_cases import log_check, schema
 from clearinghouse.store.db import Database
 
 __all__ = ["db"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 import click
@@ -11,7 +12,34 @@ from clearinghouse.cli.common import emit, json_option, operator_root
 from clearinghouse.crypto.keys import SigningKey, VerifyKey
 from clearinghouse.errors import Conflict, InvalidInput
 
-__all__ = ["keygen", "keys", "read_public_key"]
+__all__ = ["keygen", "keys", "read_public_key", "write_new_file"]
+
+
+def write_new_file(path: Path, data: bytes, mode: int) -> None:
+    """Write ``data`` to a new file ``path`` with exactly ``mode``, atomically.
+
+    The bytes go to a temporary file in the same folder, made with ``O_EXCL`` and
+    ``O_NOFOLLOW``, get their mode with ``fchmod`` (so the umask cannot widen or narrow
+    it) and are then hard-linked into place: ``link`` never follows a symlink and fails
+    when anything, a dangling symlink included, already has the name.
+    """
+    if path.is_symlink():
+        raise InvalidInput(f"{path} is a symbolic link; refusing to write a key through it")
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(temporary, flags, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            os.fchmod(fh.fileno(), mode)
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            os.link(temporary, path, follow_symlinks=False)
+        except FileExistsError:
+            raise Conflict(f"{path} already exists; refusing to overwrite a key") from None
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 @click.command()
@@ -25,13 +53,18 @@ def keygen(name: str, directory: str, as_json: bool) -> None:
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
     private, public = folder / f"{name}.key", folder / f"{name}.pub"
+    for path in (private, public):
+        if path.is_symlink():
+            raise InvalidInput(f"{path} is a symbolic link; refusing to write a key through it")
     if private.exists() or public.exists():
         raise Conflict(f"{private} or {public} already exists; refusing to overwrite a key")
     key = SigningKey.generate()
-    fd = os.open(private, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(key.to_pem())
-    public.write_bytes(key.verify_key.to_pem())
+    write_new_file(private, key.to_pem(), 0o600)
+    try:
+        write_new_file(public, key.verify_key.to_pem(), 0o644)
+    except Exception:
+        private.unlink(missing_ok=True)  # a key without its .pub would only confuse
+        raise
     emit(
         {"key_id": key.key_id, "private_key": str(private), "public_key": str(public)},
         as_json,
@@ -85,7 +118,7 @@ def add(
     if not member:
         raise click.UsageError("MEMBER is required (or CLEARINGHOUSE_MEMBER with --new-key)")
     if public_key is not None:
-        from clearinghouse.services import members as member_service  # the server install
+        from clearinghouse.services.use_cases import members as member_service  # the server install
 
         result = member_service.add_key(operator_root().db, member, read_public_key(public_key))
     else:
@@ -105,6 +138,8 @@ def add(
 @json_option
 def revoke(member: str, key_id: str, force: bool, as_json: bool) -> None:
     """Revoke KEY_ID of MEMBER; what it signed before stays valid history."""
-    from clearinghouse.services import members as member_service  # needs the server install
+    from clearinghouse.services.use_cases import (
+        members as member_service,  # needs the server install
+    )
 
     emit(member_service.revoke_key(operator_root().db, member, key_id, force=force), as_json)

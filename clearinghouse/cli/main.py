@@ -22,9 +22,10 @@ __all__ = ["build_cli", "cli", "main"]
 
 _SECTIONS = (
     ("Member commands (talk to a server: --server/CLEARINGHOUSE_URL, --member, --key)",
-     ("submit", "retract", "feedback", "match", "labels", "signals", "export", "audit", "site")),
+     ("submit", "retract", "feedback", "match", "labels", "signals", "export", "audit", "site",
+      "subscriptions")),
     ("Operator commands (work on the database directly: {database})",
-     ("serve", "db", "members", "keys")),
+     ("serve", "deliver", "db", "members", "keys")),
     ("Local commands (no server, no database)", ("keygen", "hash", "demo")),
 )  # fmt: skip
 
@@ -192,6 +193,8 @@ COMMANDS = (
     ("audit", "clearinghouse.cli.audit", "audit"),
     ("demo", "clearinghouse.cli.demo", "demo"),
     ("site", "clearinghouse.cli.site", "site"),
+    ("subscriptions", "clearinghouse.cli.subscriptions", "subscriptions"),
+    ("deliver", "clearinghouse.cli.deliver", "deliver"),
 )
 _WHERE = {name: (module, attribute) for name, module, attribute in COMMANDS}
 

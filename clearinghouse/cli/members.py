@@ -10,7 +10,7 @@ import click
 
 from clearinghouse.cli.common import emit, json_option, operator_root
 from clearinghouse.cli.keys import read_public_key
-from clearinghouse.services import members as member_service
+from clearinghouse.services.use_cases import members as member_service
 
 __all__ = ["members"]
 

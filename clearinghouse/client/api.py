@@ -21,6 +21,7 @@ from clearinghouse.client.http import SignedSession
 from clearinghouse.client.statements import ENDPOINTS, sign_statement
 from clearinghouse.crypto import Envelope, SigningKey, prove_possession
 from clearinghouse.errors import InvalidInput, VerificationError
+from clearinghouse.ijson import read_json
 from clearinghouse.wire import LOG_ENTRIES_LIMIT, MATCH_QUERIES_LIMIT, b64decode
 
 __all__ = ["MAX_LOG_ENTRIES", "MAX_MATCH_QUERIES", "Client", "load_signing_key"]
@@ -30,6 +31,9 @@ MAX_MATCH_QUERIES = MATCH_QUERIES_LIMIT
 MAX_LOG_ENTRIES = LOG_ENTRIES_LIMIT
 
 Items = Sequence[Mapping[str, Any]]
+# Deeper than any answer of the contract (a vPDQ match is 7 levels), shallow enough that
+# a hostile answer costs a scan, never a recursion.
+ANSWER_DEPTH = 16
 
 
 def load_signing_key(key: SigningKey | str | os.PathLike[str]) -> SigningKey:
@@ -142,6 +146,20 @@ class Client:
             results.extend(found)
         return results
 
+    def match_files(
+        self,
+        paths: Iterable[str | os.PathLike[str]],
+        *,
+        variants: bool = True,
+        types: Iterable[str] | None = None,
+        max_distance: int | None = None,
+    ) -> list:
+        """Hash files here (with their query variants) and look them up in one batch;
+        one ``FileLookup`` per file, its matches merged (``client/file_lookup.py``)."""
+        from clearinghouse.client.file_lookup import lookup_files
+
+        return lookup_files(self, paths, variants=variants, types=types, max_distance=max_distance)
+
     def match_one(
         self, signal_type: str, value: Any, max_distance: int | None = None, *, dihedral=False
     ) -> list[dict]:
@@ -231,6 +249,24 @@ class Client:
             idempotent=False,
         )
 
+    # -- webhook subscriptions (DESIGN §14) ------------------------------------------------
+
+    def add_subscription(self, url: str, filters: Mapping[str, Any] | None = None) -> dict:
+        """Register a webhook endpoint; the answer's ``secret`` is shown only this once."""
+        body = _json_bytes({"url": url, "filters": dict(filters or {})})
+        return self._json("POST", "/v1/subscriptions", body=body, idempotent=False)
+
+    def subscriptions(self) -> list[dict[str, Any]]:
+        """This member's subscriptions, each with its ``status`` (and why, when paused)."""
+        found = self._json("GET", "/v1/subscriptions").get("subscriptions")
+        if not isinstance(found, list):
+            raise VerificationError("the subscriptions answer has no list")
+        return found
+
+    def remove_subscription(self, subscription_id: str) -> None:
+        """Delete one of this member's subscriptions."""
+        self._json("DELETE", f"/v1/subscriptions/{subscription_id}", idempotent=False)
+
     # -- the transparency log (DESIGN §6) --------------------------------------------------
 
     def log_checkpoint(self) -> str:
@@ -290,9 +326,9 @@ class Client:
         if not response.content:
             return {}
         try:
-            answer = response.json()
-        except ValueError:
-            raise VerificationError(f"{method} {path}: the answer is not JSON") from None
+            answer = read_json(response.content, what="answer", max_depth=ANSWER_DEPTH)
+        except InvalidInput as exc:
+            raise VerificationError(f"{method} {path}: the {exc.detail}") from None
         if not isinstance(answer, dict):
             raise VerificationError(f"{method} {path}: the answer is not a JSON object")
         return answer

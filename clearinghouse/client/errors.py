@@ -9,7 +9,6 @@ and a ``clearinghouse.errors.NotFound``.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from clearinghouse.errors import (
@@ -18,17 +17,20 @@ from clearinghouse.errors import (
     Conflict,
     Forbidden,
     InvalidInput,
+    LimitExceeded,
     NotFound,
     PayloadTooLarge,
     ServiceUnavailable,
     VerificationError,
 )
+from clearinghouse.ijson import read_json
 
 __all__ = [
     "AuthenticationProblem",
     "ConflictProblem",
     "ForbiddenProblem",
     "InvalidInputProblem",
+    "LimitExceededProblem",
     "NotFoundProblem",
     "PayloadTooLargeProblem",
     "ProblemError",
@@ -86,6 +88,15 @@ class PayloadTooLargeProblem(ProblemError, PayloadTooLarge):
     """413: the body is over the server's limit; send smaller statements."""
 
 
+class LimitExceededProblem(ProblemError, LimitExceeded):
+    """422: well-formed but beyond a server limit; ``.limit`` names the setting."""
+
+    def __init__(self, status: int, problem: dict[str, Any]) -> None:
+        super().__init__(status, problem)
+        limit = problem.get("limit")
+        self.limit = limit if isinstance(limit, str) else None
+
+
 class UnavailableProblem(ProblemError, ServiceUnavailable):
     """5xx after every retry."""
 
@@ -97,6 +108,8 @@ class TransportError(ClearinghouseError):
     title = "Server unreachable"
 
 
+PROBLEM_DEPTH = 8  # a problem's errors list of objects is 3 levels; more is not ours
+
 _BY_SLUG = {
     VerificationError.slug: VerificationProblem,
 }
@@ -107,6 +120,7 @@ _BY_STATUS = {
     404: NotFoundProblem,
     409: ConflictProblem,
     413: PayloadTooLargeProblem,
+    422: LimitExceededProblem,
 }
 
 
@@ -125,8 +139,8 @@ def problem_error(status: int, body: bytes) -> ProblemError:
 
 def _problem(status: int, body: bytes) -> dict[str, Any]:
     try:
-        problem = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        problem = read_json(body, what="problem", max_depth=PROBLEM_DEPTH)
+    except InvalidInput:  # not JSON, or hostile JSON (deep, huge numbers): not a problem
         problem = None
     if isinstance(problem, dict):
         return problem

@@ -13,15 +13,23 @@ import typing as t
 from threatexchange.exchanges import auth, fetch_state, signal_exchange_api
 from threatexchange.signal_type.signal_base import SignalType
 
-from clearinghouse.client import Client
+from clearinghouse.client import AuthenticationProblem, Client, ForbiddenProblem
 from clearinghouse.client.audit.trust import trusted_checkpoint
-from clearinghouse.errors import VerificationError
+from clearinghouse.errors import ClearinghouseError, InvalidInput, VerificationError
 from clearinghouse.exchange import signal_types as type_names
-from clearinghouse.exchange.collab import ClearinghouseCollabConfig, ClearinghouseCredentials
+from clearinghouse.exchange.collab import (
+    CREDENTIALS_ENV,
+    ClearinghouseCollabConfig,
+    ClearinghouseCredentials,
+)
 from clearinghouse.exchange.feed import parse_page
-from clearinghouse.exchange.records import ClearinghouseCheckpoint, ClearinghouseSignalMetadata
+from clearinghouse.exchange.records import (
+    ClearinghouseCheckpoint,
+    ClearinghouseSignalMetadata,
+    log_identity,
+)
 from clearinghouse.tlog import Checkpoint, verify_consistency
-from clearinghouse.wire import FEED_PAGE_LIMIT
+from clearinghouse.wire import FEED_PAGE_LIMIT, b64encode
 
 __all__ = ["ClearinghouseSignalExchangeAPI"]
 
@@ -50,6 +58,7 @@ class ClearinghouseSignalExchangeAPI(
         self.collab = collab
         self.client = client
         self.page_size = page_size
+        self._log = ""  # the identity of the log being fetched, once its key is trusted
 
     @classmethod
     def get_name(cls) -> str:
@@ -78,7 +87,13 @@ class ClearinghouseSignalExchangeAPI(
         credentials: ClearinghouseCredentials | None = None,
     ) -> "ClearinghouseSignalExchangeAPI":
         credentials = credentials or ClearinghouseCredentials.get(cls)
-        return cls(collab, Client(collab.server_url, credentials.member, credentials.key_path))
+        try:
+            client = Client(collab.server_url, credentials.member, credentials.key_path)
+        except InvalidInput as exc:  # an unreadable or malformed key file: one line
+            raise auth.SignalExchangeAPIInvalidAuthException(
+                cls, f"{exc.detail} (key_path of {CREDENTIALS_HINT})"
+            ) from None
+        return cls(collab, client)
 
     # -- fetching -------------------------------------------------------------------------
 
@@ -87,13 +102,19 @@ class ClearinghouseSignalExchangeAPI(
         supported_signal_types: t.Sequence[type[SignalType]],
         checkpoint: ClearinghouseCheckpoint | None,
     ) -> t.Iterator[Delta]:
-        saved = checkpoint or ClearinghouseCheckpoint()
         try:
-            head, vkey = self._verified_tree_head(saved)
-        except VerificationError as exc:
-            # The threatexchange CLI logs fetch errors only when verbose: say it anyway.
-            log.critical("%s: %s", self.collab.name, exc.detail)
-            raise
+            yield from self._fetch(checkpoint)
+        except ClearinghouseError as exc:
+            # HMA and the threatexchange CLI print only "failed to fetch!" (the CLI logs
+            # the cause only when verbose): say what happened, and raise it named.
+            explained = _explained(exc, self.client)
+            log.critical("%s: %s", self.collab.name, explained.detail)
+            raise explained from None
+
+    def _fetch(self, checkpoint: ClearinghouseCheckpoint | None) -> t.Iterator[Delta]:
+        saved = checkpoint or ClearinghouseCheckpoint()
+        head, vkey = self._verified_tree_head(saved)
+        self._log = log_identity(vkey)
         cursor, moment = saved.cursor, saved.checkpoint_time
         previous = moment  # the last page time seen, which the next may not go below
         filters = self._filters()
@@ -120,7 +141,7 @@ class ClearinghouseSignalExchangeAPI(
                     cursor=cursor,
                     checkpoint_time=moment,
                     tree_size=head.size,
-                    root_hash=head.root_hash,
+                    root_hash=b64encode(head.root_hash),
                     log_key=vkey,
                     filters=filters,
                 ),
@@ -141,13 +162,11 @@ class ClearinghouseSignalExchangeAPI(
             )
         try:
             if head.size == saved.tree_size:
-                if head.root_hash != saved.root_hash:
+                if head.root_hash != saved.root:
                     raise VerificationError("same size, different root")
             else:
                 proof = self.client.consistency_proof(saved.tree_size, head.size)
-                verify_consistency(
-                    saved.tree_size, head.size, saved.root_hash, head.root_hash, proof
-                )
+                verify_consistency(saved.tree_size, head.size, saved.root, head.root_hash, proof)
         except VerificationError as exc:
             raise VerificationError(
                 f"{where} is not an extension of the tree of {saved.tree_size} entries "
@@ -188,6 +207,7 @@ class ClearinghouseSignalExchangeAPI(
             is_mine=bool(s.get("is_mine", False)),
             content_types=tuple(s.get("content_types", ())),
             server_url=c.server_url,
+            log=self._log,
         )
 
     @classmethod
@@ -239,6 +259,35 @@ class ClearinghouseSignalExchangeAPI(
         self.client.feedback(
             [{"signal_type": ours, "value": value, "verdict": verdict, "reason": reason}]
         )
+
+
+CREDENTIALS_HINT = f"{CREDENTIALS_ENV} or HMA's credential_json"
+
+
+def _explained(exc: ClearinghouseError, client: Client) -> ClearinghouseError:
+    """``exc`` with what a fetch's operator needs to fix it: which role or key."""
+    if not isinstance(exc, ForbiddenProblem | AuthenticationProblem):
+        return exc
+    who = f"member {client.member!r} (key {client.key.key_id})"
+    if isinstance(exc, ForbiddenProblem):
+        return type(exc)(
+            exc.status,
+            {
+                **exc.problem,
+                "detail": f"{exc.detail}: the exchange needs {who} to hold the matcher "
+                "role; ask the operator (`clearinghouse members roles`)",
+            },
+        )
+    return type(exc)(
+        exc.status,
+        {
+            **exc.problem,
+            "detail": f"the server refused the signature of {who}: the key is not one "
+            "of this member's active keys (wrong key_path or member in "
+            f"{CREDENTIALS_HINT}, or a revoked key), the member is suspended, or "
+            "this machine's clock is off by more than 300 s",
+        },
+    )
 
 
 def _json(value: t.Any) -> str:

@@ -1,9 +1,15 @@
 """What a fetch stores: the checkpoint and one record per signal.
 
-HMA and the ``threatexchange`` CLI pickle both, and unpickle them with whatever version
-of this package is installed later. Every field therefore has a default, and
-``__setstate__`` fills in fields an older pickle lacks (and drops ones a newer one has),
-so a stored fetch survives an upgrade or a downgrade.
+HMA keeps the checkpoint as JSON (``exchange_fetch_status.checkpoint_json``, a SQLAlchemy
+``JSON`` column: ``dataclasses.asdict``, then ``json.dumps`` on the way in and
+``dacite.from_dict`` on the way out), so every checkpoint field is plain JSON data —
+strings, numbers and null; the root hash is the log's own base64 text. HMA pickles the
+records (``exchange_data.pickled_fetch_signal_metadata``), and the ``threatexchange`` CLI
+pickles both into its state files. Pickles are read back with whatever version of this
+package is installed later, so every field has a default and ``__setstate__`` fills in
+fields an older pickle lacks (and drops ones a newer one has, and turns the ``bytes``
+root hash of older checkpoints into text), so a stored fetch survives an upgrade or a
+downgrade.
 """
 
 import dataclasses
@@ -12,7 +18,18 @@ from dataclasses import dataclass
 
 from threatexchange.exchanges import fetch_state as state
 
-__all__ = ["ClearinghouseCheckpoint", "ClearinghouseSignalMetadata"]
+from clearinghouse.wire import b64decode, b64encode
+
+__all__ = ["ClearinghouseCheckpoint", "ClearinghouseSignalMetadata", "log_identity"]
+
+
+def log_identity(log_key: str) -> str:
+    """The log a verifier key names: ``<origin>+<key hash>`` of its note ``vkey``.
+
+    One server behind two URLs is one log; two logs behind one URL are two."""
+    origin, _, rest = log_key.strip().partition("+")
+    key_hash = rest.partition("+")[0]
+    return f"{origin}+{key_hash}" if origin and key_hash else ""
 
 
 class _Evolving:
@@ -27,19 +44,40 @@ class _Evolving:
                 current[f.name] = f.default_factory()
         current.update((k, v) for k, v in saved.items() if k in current)
         self.__dict__.update(current)
+        self._upgrade()
+
+    def _upgrade(self) -> None:
+        """Bring fields an older version stored in another form to the current one."""
 
 
 @dataclass
 class ClearinghouseCheckpoint(_Evolving, state.FetchCheckpointBase):
     """Where a fetch stands: the feed cursor, the time it stands at, and the log's tree
-    head (size, root, verifier key) that was last proved consistent."""
+    head (size, base64 root, verifier key) that was last proved consistent."""
 
     cursor: str | None = None
     checkpoint_time: int | None = None  # Unix seconds of the feed's position
     tree_size: int = 0
-    root_hash: bytes = b""
+    root_hash: str = ""  # base64, as in the log's checkpoint note
     log_key: str = ""  # the checkpoint verifier key, pinned on first use
     filters: str = ""  # the collaboration's filters the cursor was read with
+
+    def __post_init__(self) -> None:
+        if isinstance(self.root_hash, bytes | bytearray):
+            self.root_hash = b64encode(bytes(self.root_hash))
+
+    def _upgrade(self) -> None:
+        self.__post_init__()  # an older pickle holds the root as bytes
+
+    @property
+    def root(self) -> bytes:
+        """The root hash as bytes (empty before the first fetch)."""
+        return b64decode(self.root_hash) if self.root_hash else b""
+
+    @property
+    def log(self) -> str:
+        """The identity of the log this checkpoint follows (``origin+keyhash``)."""
+        return log_identity(self.log_key)
 
     def get_progress_timestamp(self) -> int | None:
         return self.checkpoint_time
@@ -58,7 +96,8 @@ class ClearinghouseSignalMetadata(_Evolving, state.FetchedSignalMetadata):
     disputed: bool = False
     is_mine: bool = False
     content_types: tuple[str, ...] = ()
-    server_url: str = ""
+    server_url: str = ""  # where it was fetched from, for people to read
+    log: str = ""  # the log it came from (``origin+keyhash``): what identifies the source
 
     def get_as_opinions(self) -> t.Sequence[state.SignalOpinion]:
         """Labels as tags; confirmed is positive, unconfirmed an investigation seed; a

@@ -1,4 +1,4 @@
-"""Matching indexes: exact Hamming range search (PDQ, 64-bit image hashes), exact digests, vPDQ.
+"""Matching indexes: exact Hamming search (PDQ, 64-bit hashes), exact digests, vPDQ, TMK.
 
 The only importer of ``faiss`` in the project. Every index implements ``SignalIndex``
 (``protocol.py``): add, remove, search_many with a per-query limit, save, load. Indexes
@@ -11,6 +11,7 @@ from clearinghouse.index.exact import ExactIndex
 from clearinghouse.index.hamming import HammingIndex
 from clearinghouse.index.protocol import Matches, SignalIndex
 from clearinghouse.index.snapshot import SnapshotBusy, SnapshotError
+from clearinghouse.index.tmk import TmkIndex, TmkMatches
 from clearinghouse.index.vpdq import VpdqIndex, VpdqMatch
 
 __all__ = [
@@ -20,6 +21,8 @@ __all__ = [
     "SignalIndex",
     "SnapshotBusy",
     "SnapshotError",
+    "TmkIndex",
+    "TmkMatches",
     "VpdqIndex",
     "VpdqMatch",
 ]

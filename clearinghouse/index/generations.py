@@ -60,7 +60,7 @@ VERSION = 1
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 ANY = object()  # write_generation(replacing=ANY): whatever is published
-KEEP = 2  # generations kept on disk: the current one and the one before it
+_OPEN_TRIES = 3
 _NAME = re.compile(r"gen-[0-9]+-[0-9a-f]{16}")
 _PART = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
 _CRC_PIECE = 1 << 26  # bytes per zlib.crc32 call (it releases the GIL on each)
@@ -194,24 +194,25 @@ def write_generation(
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
+        try:
+            previous = current_generation(root)
+        except SnapshotError:
+            previous = None
         _write_atomically(root / CURRENT, name + "\n")
         _fsync_dir(root)
-        _sweep(root, keep=name)
+        _sweep(root, keep=(name, previous))
     return name
 
 
-def _sweep(root: Path, keep: str | None) -> None:
+def _sweep(root: Path, keep: tuple[str | None, ...] | None) -> None:
     """Remove unpublished temporary directories (left by a killed writer) and, after a
-    publish, generations older than the ``KEEP`` newest."""
+    publish, every generation but the ones in ``keep`` (the new and the previous one)."""
     for path in root.glob(".tmp-*"):
         shutil.rmtree(path, ignore_errors=True)
     if keep is None:
         return
-    published = sorted(
-        (p for p in root.iterdir() if _NAME.fullmatch(p.name)), key=lambda p: p.stat().st_mtime
-    )
-    for path in published[:-KEEP]:
-        if path.name != keep:
+    for path in root.iterdir():
+        if _NAME.fullmatch(path.name) and path.name not in keep:
             shutil.rmtree(path, ignore_errors=True)
 
 
@@ -233,7 +234,18 @@ def open_generation(root: Path, *, copy_on_write: frozenset[str] = frozenset()) 
     Parts named in ``copy_on_write`` are mapped privately writable: a write changes only
     this process's copy of the touched pages, never the file.
     """
-    name = current_generation(root)
+    for _ in range(_OPEN_TRIES - 1):
+        name = current_generation(root)
+        try:
+            return _open(root, name, copy_on_write)
+        except SnapshotError:
+            if current_generation(root) == name:
+                raise
+            # Two publishes while it was being opened swept it away: open the newer.
+    return _open(root, current_generation(root), copy_on_write)
+
+
+def _open(root: Path, name: str | None, copy_on_write: frozenset[str]) -> Generation:
     check_snapshot(name is not None, f"no published generation under {root}")
     directory = root / name
     try:
@@ -298,6 +310,6 @@ def _map_array(path: Path, expected: dict[str, Any], mode: str) -> np.ndarray:
             for start in range(0, nbytes, _CRC_PIECE):
                 crc = zlib.crc32(flat[start : start + _CRC_PIECE], crc)
     except OSError as exc:
-        raise SnapshotError(f"{path.name}: unreadable") from exc
+        raise SnapshotError(f"{path.name}: unreadable ({exc.strerror})") from exc
     check_snapshot(crc == expected.get("crc32"), f"{path.name}: checksum differs")
     return array

@@ -14,7 +14,14 @@ from typing import Any
 from clearinghouse.errors import ConfigError
 from clearinghouse.signals.errors import SignalError
 from clearinghouse.signals.hexcodes import parse_hex
-from clearinghouse.signals.types import ExactType, HammingType, Signal, SignalType, VpdqType
+from clearinghouse.signals.types import (
+    ExactType,
+    HammingType,
+    Signal,
+    SignalType,
+    TmkType,
+    VpdqType,
+)
 from clearinghouse.wire import VPDQ_FRAMES_LIMIT
 
 __all__ = [
@@ -37,7 +44,9 @@ DEFAULT_MAX_DISTANCES: Mapping[str, int] = {
     "whash": 8,
     "md5": 0,
     "sha256": 0,
+    "sha512": 0,
     "vpdq": 31,
+    "tmk": 0,
 }
 MAX_DISTANCE_CEILINGS: Mapping[str, int] = {
     "pdq": 63,
@@ -47,7 +56,9 @@ MAX_DISTANCE_CEILINGS: Mapping[str, int] = {
     "whash": 16,
     "md5": 0,
     "sha256": 0,
+    "sha512": 0,
     "vpdq": 63,
+    "tmk": 0,
 }
 
 
@@ -96,6 +107,19 @@ class SignalRegistry:
         """The ``max_distance`` for a query: the default, or the given one if within the ceiling."""
         return self.get(signal_type).resolve_max_distance(max_distance)
 
+    def resolve_thresholds(
+        self, signal_type: object, level1: object = None, level2: object = None
+    ) -> tuple[float, float] | None:
+        """A TMK lookup's (level-1, level-2) thresholds; None for other types, which take
+        none (SignalError if given one)."""
+        kind = self.get(signal_type)
+        if isinstance(kind, TmkType):
+            return kind.resolve_thresholds(level1, level2)
+        for key, given in (("level1_threshold", level1), ("level2_threshold", level2)):
+            if given is not None:
+                raise SignalError(key, f"only tmk lookups take thresholds, not {kind.name}")
+        return None
+
 
 def build_registry(
     *,
@@ -105,6 +129,9 @@ def build_registry(
     vpdq_max_frames: int = VPDQ_FRAMES_LIMIT,
     vpdq_query_match_pct: float = 80.0,
     vpdq_index_match_pct: float = 0.0,
+    tmk_level1_threshold: float = 0.7,
+    tmk_level2_threshold: float = 0.7,
+    tmk_min_threshold: float = 0.5,
 ) -> SignalRegistry:
     """Build the registry; overrides are per type name. Bad settings raise ConfigError."""
     _check_int("pdq_min_quality", pdq_min_quality, 0, 100)
@@ -115,6 +142,15 @@ def build_registry(
     ):
         if isinstance(pct, bool) or not isinstance(pct, int | float) or not 0 <= pct <= 100:
             raise ConfigError(f"{key}: expected a percentage 0–100, got {pct!r}")
+    for key, number in (
+        ("tmk_min_threshold", tmk_min_threshold),
+        ("tmk_level1_threshold", tmk_level1_threshold),
+        ("tmk_level2_threshold", tmk_level2_threshold),
+    ):
+        low = 0.0 if key == "tmk_min_threshold" else tmk_min_threshold
+        numeric = isinstance(number, int | float) and not isinstance(number, bool)
+        if not numeric or not low <= number <= 1:
+            raise ConfigError(f"{key}: expected a number {low}–1, got {number!r}")
     defaults = _merged("max_distance_defaults", DEFAULT_MAX_DISTANCES, max_distance_defaults)
     ceilings = _merged("max_distance_ceilings", MAX_DISTANCE_CEILINGS, max_distance_ceilings)
     types: dict[str, SignalType] = {
@@ -122,6 +158,7 @@ def build_registry(
         **{n: HammingType(n, "hamming", 64, 0, 0) for n in ("phash", "dhash", "ahash", "whash")},
         "md5": ExactType("md5", "exact", 128, 0, 0),
         "sha256": ExactType("sha256", "exact", 256, 0, 0),
+        "sha512": ExactType("sha512", "exact", 512, 0, 0),
         "vpdq": VpdqType(
             "vpdq",
             "vpdq",
@@ -133,13 +170,23 @@ def build_registry(
             query_match_pct=float(vpdq_query_match_pct),
             index_match_pct=float(vpdq_index_match_pct),
         ),
+        # nbits: one level-1 vector (256 float32s); thresholds, not distances, apply.
+        "tmk": TmkType(
+            "tmk",
+            "tmk",
+            8192,
+            0,
+            0,
+            level1_threshold=float(tmk_level1_threshold),
+            level2_threshold=float(tmk_level2_threshold),
+            min_threshold=float(tmk_min_threshold),
+        ),
     }
     for name, kind in types.items():
         default, ceiling = defaults[name], ceilings[name]
-        if kind.index_kind == "exact" and ceiling != 0:
-            raise ConfigError(
-                f"max_distance_ceilings: {name} matches exactly; its ceiling must be 0"
-            )
+        if kind.index_kind in ("exact", "tmk") and ceiling != 0:
+            how = "matches exactly" if kind.index_kind == "exact" else "matches by thresholds"
+            raise ConfigError(f"max_distance_ceilings: {name} {how}; its ceiling must be 0")
         if not 0 <= ceiling <= kind.nbits:
             raise ConfigError(
                 f"max_distance_ceilings: {name} ceiling {ceiling} is outside 0–{kind.nbits}"
@@ -167,6 +214,9 @@ def registry_from_settings(settings: Any) -> SignalRegistry:
         "vpdq_max_frames",
         "vpdq_query_match_pct",
         "vpdq_index_match_pct",
+        "tmk_level1_threshold",
+        "tmk_level2_threshold",
+        "tmk_min_threshold",
     )
     given = {f: getattr(settings, f) for f in fields if getattr(settings, f, None) is not None}
     return build_registry(**given)

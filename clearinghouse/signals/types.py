@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from clearinghouse.signals.errors import SignalError
 from clearinghouse.signals.hexcodes import _kind, hamming_distance, parse_hex
+from clearinghouse.signals.tmk import TmkFeatures, parse_tmk_value
 from clearinghouse.signals.vpdq import (
     VpdqComparison,
     VpdqFrame,
@@ -21,24 +22,31 @@ from clearinghouse.signals.vpdq import (
 )
 from clearinghouse.wire import VPDQ_FRAMES_LIMIT
 
-__all__ = ["ExactType", "HammingType", "Signal", "SignalType", "VpdqType"]
+__all__ = ["ExactType", "HammingType", "Signal", "SignalType", "TmkType", "VpdqType"]
 
 
 @dataclass(frozen=True, slots=True)
 class Signal:
-    """One parsed hash: ``value`` is lowercase hex, or a tuple of frames for ``vpdq``."""
+    """One parsed hash: ``value`` is lowercase hex, a tuple of frames for ``vpdq``, or the
+    feature vectors of a ``.tmk`` file for ``tmk``."""
 
     signal_type: str
-    value: str | tuple[VpdqFrame, ...]
+    value: str | tuple[VpdqFrame, ...] | TmkFeatures
     quality: int | None = None
 
     @property
     def text(self) -> str:
-        """The canonical text of the value: the hex itself, or compact JSON of the frames."""
+        """The canonical text of the value: the hex itself, compact JSON of the frames, or
+        base64 of the ``.tmk`` file."""
+        if isinstance(self.value, TmkFeatures):
+            return self.value.text
         return self.value if isinstance(self.value, str) else frames_text(self.value)
 
     def to_bytes(self) -> bytes:
-        """The raw code for an index: 32 bytes for PDQ, 8 for 64-bit types, frames concatenated."""
+        """The raw code: 32 bytes for PDQ, 8 for 64-bit types, frames concatenated, the
+        ``.tmk`` file bytes."""
+        if isinstance(self.value, TmkFeatures):
+            return self.value.to_bytes()
         if isinstance(self.value, str):
             return bytes.fromhex(self.value)
         return b"".join(frame.to_bytes() for frame in self.value)
@@ -46,9 +54,12 @@ class Signal:
     def to_wire(self) -> dict[str, object]:
         """The signal as it appears in JSON: ``signal_type``, ``value`` and ``quality`` if any."""
         wire: dict[str, object] = {"signal_type": self.signal_type}
-        wire["value"] = (
-            self.value if isinstance(self.value, str) else [f.to_wire() for f in self.value]
-        )
+        if isinstance(self.value, TmkFeatures):
+            wire["value"] = self.value.text
+        else:
+            wire["value"] = (
+                self.value if isinstance(self.value, str) else [f.to_wire() for f in self.value]
+            )
         if self.quality is not None:
             wire["quality"] = self.quality
         return wire
@@ -59,7 +70,7 @@ class SignalType:
     """What every signal type knows: its name, index kind and ``max_distance`` bounds."""
 
     name: str
-    index_kind: str  # "hamming", "exact" or "vpdq": which kind of index serves it
+    index_kind: str  # "hamming", "exact", "vpdq" or "tmk": which kind of index serves it
     nbits: int  # bits in one code (one frame for vpdq)
     default_max_distance: int
     max_distance_ceiling: int
@@ -168,6 +179,50 @@ class VpdqType(SignalType):
             query_match_pct=self.query_match_pct,
             index_match_pct=self.index_match_pct,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class TmkType(SignalType):
+    """A video as TMK+PDQF feature vectors (the reference ``.tmk`` file, base64 on the wire).
+
+    Two videos match when the level-1 score (cosine of the average features) and the
+    level-2 score (the temporal match kernel) both reach their thresholds. A lookup may
+    set its own thresholds, no lower than ``min_threshold``: lower ones would send most
+    of the index to the level-2 stage. ``max_distance`` does not apply (it is 0)."""
+
+    level1_threshold: float = 0.7
+    level2_threshold: float = 0.7
+    min_threshold: float = 0.5
+
+    def parse(self, value: object, quality: object = None) -> Signal:
+        """Parse base64 of a reference ``.tmk`` file."""
+        self._refuse_quality(quality)
+        return Signal(self.name, parse_tmk_value(value))
+
+    def resolve_thresholds(
+        self, level1: object = None, level2: object = None
+    ) -> tuple[float, float]:
+        """(level-1, level-2) thresholds of a lookup: the defaults, or the given ones if
+        each is a number from ``min_threshold`` to 1."""
+        out = []
+        for key, given, default in (
+            ("level1_threshold", level1, self.level1_threshold),
+            ("level2_threshold", level2, self.level2_threshold),
+        ):
+            if given is None:
+                out.append(default)
+                continue
+            if isinstance(given, str):
+                try:
+                    given = float(given)  # query strings carry numbers as text
+                except ValueError:
+                    raise SignalError(key, f"expected a number, got {given!r}") from None
+            if isinstance(given, bool) or not isinstance(given, int | float):
+                raise SignalError(key, f"expected a number, got {_kind(given)}")
+            if not self.min_threshold <= given <= 1:
+                raise SignalError(key, f"{given} is outside {self.min_threshold}–1 for {self.name}")
+            out.append(float(given))
+        return out[0], out[1]
 
 
 def _hex(signal: Signal) -> str:

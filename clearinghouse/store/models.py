@@ -14,6 +14,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -31,6 +32,7 @@ __all__ = [
     "Base",
     "Contribution",
     "Feedback",
+    "Incident",
     "LogEntry",
     "LogHead",
     "LogNode",
@@ -40,6 +42,8 @@ __all__ = [
     "Signal",
     "SiteSession",
     "Statement",
+    "Subscription",
+    "WebhookDelivery",
 ]
 
 # SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit identity.
@@ -213,3 +217,66 @@ class SiteSession(Base):
     kind: Mapped[str] = mapped_column(String(8))
     member_id: Mapped[str] = mapped_column(ForeignKey("members.id"))
     expires_at: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class Incident(Base):
+    """A declared crisis incident (DESIGN §14); its actions are log entries, and
+    declaring it adds the label ``incident:<slug>`` to the taxonomy."""
+
+    __tablename__ = "incidents"
+
+    slug: Mapped[str] = mapped_column(String(63), primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))  # active | concluded
+    declared_by: Mapped[str] = mapped_column(ForeignKey("members.id"))
+    declared_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    concluded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    declared_index: Mapped[int] = mapped_column(BigInteger)
+    updated_index: Mapped[int] = mapped_column(BigInteger)
+
+
+class Subscription(Base):
+    """A member's webhook endpoint with its filters, and where its delivery stands.
+
+    ``(cursor_index, cursor_signal)`` is the change-feed position up to which every change
+    has been delivered (or filtered out); the queue of a subscription is everything after
+    it. ``lease_until`` (epoch ms) and ``lease_owner`` mark the process delivering to it.
+    """
+
+    __tablename__ = "subscriptions"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("members.id"), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    filters: Mapped[dict] = mapped_column(JSON)
+    secret: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="active")  # active | paused
+    paused_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    cursor_index: Mapped[int] = mapped_column(BigInteger)
+    cursor_signal: Mapped[int] = mapped_column(BigInteger)
+    next_attempt_at: Mapped[float] = mapped_column(Float, default=0.0)
+    failing_since: Mapped[float | None] = mapped_column(Float)
+    lease_until: Mapped[float] = mapped_column(Float, default=0.0)
+    lease_owner: Mapped[str | None] = mapped_column(String(32))
+
+
+class WebhookDelivery(Base):
+    """The delivery at the head of a subscription's queue, kept until its endpoint
+    accepts it, so a retry sends the same ``webhook-id`` and the same body."""
+
+    __tablename__ = "webhook_deliveries"
+
+    subscription_id: Mapped[str] = mapped_column(
+        ForeignKey("subscriptions.id", ondelete="CASCADE"), primary_key=True
+    )
+    webhook_id: Mapped[str] = mapped_column(String(40))
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    changes: Mapped[int] = mapped_column(Integer)
+    end_index: Mapped[int] = mapped_column(BigInteger)
+    end_signal: Mapped[int] = mapped_column(BigInteger)
+    oldest_change_at: Mapped[float] = mapped_column(Float)  # epoch seconds, for latency
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)

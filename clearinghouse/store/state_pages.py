@@ -1,5 +1,5 @@
 """Pages of changed signals with what their states need, column by column, for the log
-follower that keeps each process's indexes and signal states (``services/signal_states``).
+follower that keeps each process's indexes and signal states (``services/adapters/signal_states``).
 
 Every process reads every change, so a page is one statement (no key lists), read as
 plain columns, with times as integer milliseconds (SQLite's text parsed by numpy in one

@@ -23,7 +23,7 @@ from support import random_pdq
 from clearinghouse.cli.main import build_cli
 from clearinghouse.client import Client
 from clearinghouse.crypto import SigningKey
-from clearinghouse.services import members
+from clearinghouse.services.use_cases import members
 from clearinghouse.store.log import log_size, read_entries
 
 CLIENTS = 3

@@ -10,7 +10,7 @@ from http_message_signatures import HTTPMessageSigner, MappingKeyResolver, algor
 from support import random_pdq
 
 from clearinghouse.crypto import SigningKey, sign_envelope
-from clearinghouse.services import members
+from clearinghouse.services.use_cases import members
 
 LABEL = "behaviour:glorification-of-terrorist-acts"
 
@@ -44,7 +44,7 @@ def test_independent_client_is_accepted_and_its_replay_refused(context, start_se
     payload = json.dumps(
         {
             "member": "alpha",
-            "created": "2026-11-28T00:00:00Z",
+            "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
             "items": [
                 {
                     "signal_type": "pdq",

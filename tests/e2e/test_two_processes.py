@@ -8,7 +8,7 @@ from support import random_pdq
 
 from clearinghouse.client import Client
 from clearinghouse.crypto import SigningKey, sign_request
-from clearinghouse.services import members
+from clearinghouse.services.use_cases import members
 
 LABEL = "behaviour:glorification-of-terrorist-acts"
 

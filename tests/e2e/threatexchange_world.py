@@ -14,7 +14,7 @@ from PIL import Image, ImageEnhance, ImageFilter
 
 from clearinghouse.client import Client
 from clearinghouse.crypto import SigningKey
-from clearinghouse.services import members
+from clearinghouse.services.use_cases import members
 from clearinghouse.signals.hashing.files import HashOptions, hash_file
 
 GLORIFY = "behaviour:glorification-of-terrorist-acts"

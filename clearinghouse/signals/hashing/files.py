@@ -1,7 +1,8 @@
 """Hashing one file into every signal it yields: the code path of ``clearinghouse hash``.
 
-Images give PDQ and the 64-bit perceptual hashes, videos give vPDQ, and every file gives
-MD5 and SHA-256 of its bytes. The result is a list of JSON-ready records, one per signal.
+Images give PDQ and the 64-bit perceptual hashes, videos give vPDQ and TMK+PDQF (the
+reference ``.tmk`` file, base64), and every file gives MD5, SHA-256 and SHA-512 of its
+bytes. The result is a list of JSON-ready records, one per signal.
 """
 
 from __future__ import annotations
@@ -25,10 +26,10 @@ from clearinghouse.wire import SIGNAL_TYPES, VPDQ_FRAMES_LIMIT
 __all__ = ["ALL_TYPES", "HashOptions", "hash_file", "types_for_kind"]
 
 ALL_TYPES = SIGNAL_TYPES  # a file can be hashed as every signal type
-_DIGESTS = ("md5", "sha256")
+_DIGESTS = ("md5", "sha256", "sha512")
 _BY_KIND = {
     "image": frozenset(("pdq", *IMAGEHASH_TYPES, *_DIGESTS)),
-    "video": frozenset(("vpdq", *_DIGESTS)),
+    "video": frozenset(("vpdq", "tmk", *_DIGESTS)),
     "other": frozenset(_DIGESTS),
 }
 
@@ -42,6 +43,8 @@ class HashOptions:
     draft_min_side: int | None = None  # reduced-size JPEG decoding; off by default
     seconds_per_hash: float = 1.0
     vpdq_max_frames: int = VPDQ_FRAMES_LIMIT
+    regions: bool = True  # the PDQ record carries the region ladder (regions.py)
+    variants: bool = False  # the PDQ record carries the query variants (variants.py)
 
 
 def types_for_kind(kind: str) -> frozenset[str]:
@@ -70,13 +73,17 @@ def hash_file(path: str | Path, options: HashOptions = HashOptions()) -> list[di
         raise HashingError(f"{content_type} yields none of the requested types ({asked})")
 
     signals: list[tuple[str, Any, int | None]] = []
+    extras: dict[str, Any] = {}  # what the PDQ record carries besides its value
     data: bytes | None = None
     if kind == "image" and wanted - set(_DIGESTS):
         data = _read(path)  # decoded from memory so the digests need no second read
         image = decode_image(
             io.BytesIO(data), max_pixels=options.max_pixels, draft_min_side=options.draft_min_side
         )
-        signals.extend(image_hashes(image, frozenset(wanted)))
+        found = image_hashes(image, frozenset(wanted))
+        signals.extend(found)
+        if "pdq" in wanted and (options.regions or options.variants):
+            extras = _pdq_extras(image, options)
     elif kind == "video" and "vpdq" in wanted:
         from clearinghouse.signals.hashing.video import hash_video
 
@@ -84,11 +91,40 @@ def hash_file(path: str | Path, options: HashOptions = HashOptions()) -> list[di
             path, seconds_per_hash=options.seconds_per_hash, max_frames=options.vpdq_max_frames
         )
         signals.append(("vpdq", [frame.to_wire() for frame in frames], None))
+    if kind == "video" and "tmk" in wanted:
+        from clearinghouse.signals.hashing.tmk import hash_video_tmk
+
+        signals.append(("tmk", hash_video_tmk(path).text, None))
     digests = [name for name in _DIGESTS if name in wanted]
     if digests:
         for name, value in _digests(path, data, digests):
             signals.append((name, value, None))
-    return [_record(path, content_type, *signal) for signal in signals]
+    records = [_record(path, content_type, *signal) for signal in signals]
+    for record in records:
+        if record["signal_type"] == "pdq":
+            record.update(extras)
+    return records
+
+
+def _pdq_extras(image: Any, options: HashOptions) -> dict[str, Any]:
+    """The region ladder and the query variants of a decoded image, as asked."""
+    import numpy as np
+
+    from clearinghouse.signals.hashing.pdq import luma_of
+    from clearinghouse.signals.hashing.regions import region_hashes
+    from clearinghouse.signals.hashing.variants import query_variants
+
+    rgb = np.asarray(image)
+    luma = luma_of(rgb)
+    extras: dict[str, Any] = {}
+    if options.regions:
+        extras["regions"] = region_hashes(rgb, luma)
+    if options.variants:
+        extras["variants"] = [
+            {"variant": v.name, "value": v.value, "quality": v.quality}
+            for v in query_variants(rgb, luma)
+        ]
+    return extras
 
 
 def _read(path: Path) -> bytes:
@@ -99,7 +135,7 @@ def _read(path: Path) -> bytes:
 
 
 def _digests(path: Path, data: bytes | None, names: list[str]) -> list[tuple[str, str]]:
-    """MD5/SHA-256 of the bytes in memory, or of the file read in chunks (videos can be large)."""
+    """The digests of the bytes in memory, or of the file read in chunks (videos can be large)."""
     hashers = [hashlib.new(name) for name in names]
     if data is not None:
         for hasher in hashers:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from support import add_member, pdq_item, random_pdq
 
 from clearinghouse.crypto import SigningKey
-from clearinghouse.services import members
+from clearinghouse.services.use_cases import members
 from clearinghouse.store.log import log_size
 from clearinghouse.store.models import LogEntry, LogHead, LogNode, Statement
 from clearinghouse.tlog import CompactRange, leaf_hash

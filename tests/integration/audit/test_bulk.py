@@ -9,9 +9,9 @@ import pytest
 from support import now_rfc3339
 
 from clearinghouse.crypto import SigningKey, sign_envelope
-from clearinghouse.services import members, statements
-from clearinghouse.services.caller import Caller
-from clearinghouse.services.log_entries import encode_entry
+from clearinghouse.services.adapters.caller import Caller
+from clearinghouse.services.use_cases import members, statements
+from clearinghouse.services.use_cases.log_entries import encode_entry
 from clearinghouse.store.log import append_entries, log_size
 from clearinghouse.wire import utcnow
 

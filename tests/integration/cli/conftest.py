@@ -15,7 +15,7 @@ from click.testing import CliRunner, Result
 
 from clearinghouse.cli.main import build_cli
 from clearinghouse.crypto import SigningKey
-from clearinghouse.services import members
+from clearinghouse.services.use_cases import members
 
 LABEL = "behaviour:glorification-of-terrorist-acts"
 

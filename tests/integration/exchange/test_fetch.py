@@ -75,7 +75,7 @@ def test_fetch_stores_signals_with_opinions_and_checkpoint(members, exchange):
     assert agg.tags == {GLORIFY, THREAT}
     low = by_type[PdqSignal][seed].get_as_aggregate_opinion()
     assert low.category == AggregateSignalOpinionCategory.INVESTIGATION_SEED
-    assert checkpoint.tree_size > 0 and len(checkpoint.root_hash) == 32
+    assert checkpoint.tree_size > 0 and len(checkpoint.root) == 32
     assert checkpoint.log_key.startswith("clearinghouse.localhost/log+")
     assert checkpoint.get_progress_timestamp() is not None
 

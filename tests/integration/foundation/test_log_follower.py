@@ -12,7 +12,7 @@ from sqlalchemy import event
 
 from clearinghouse.bootstrap import bootstrap
 from clearinghouse.crypto import SigningKey
-from clearinghouse.services import members
+from clearinghouse.services.use_cases import members
 from clearinghouse.store.notify import LogNotifications
 
 

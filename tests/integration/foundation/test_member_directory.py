@@ -7,8 +7,8 @@ import threading
 from contextlib import contextmanager
 
 from clearinghouse.crypto import SigningKey
-from clearinghouse.services import members
-from clearinghouse.services.member_directory import FRESH_FOR, MemberDirectory
+from clearinghouse.services.adapters.member_directory import FRESH_FOR, MemberDirectory
+from clearinghouse.services.use_cases import members
 from clearinghouse.store import membership
 
 

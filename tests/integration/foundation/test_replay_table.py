@@ -11,7 +11,7 @@ import stat
 import pytest
 
 from clearinghouse.errors import ServiceUnavailable
-from clearinghouse.services.replay_table import WINDOW, ReplayTable
+from clearinghouse.services.adapters.replay_table import WINDOW, ReplayTable
 
 
 class DictTwin:

@@ -11,7 +11,7 @@ import pytest
 
 from clearinghouse.index import HammingIndex
 from clearinghouse.index.generations import Part, open_generation, write_generation
-from clearinghouse.services.signal_states import SignalStates
+from clearinghouse.services.adapters.signal_states import SignalStates
 from tests.unit.index.twins import brute_force_limited, random_codes
 from tests.unit.matching.test_signal_states import WIDTHS, _page, _state, _value
 

@@ -7,7 +7,7 @@ import json
 
 from support import add_member, random_pdq
 
-from clearinghouse.services.rate_limits import endpoint_class
+from clearinghouse.services.adapters.rate_limits import endpoint_class
 from clearinghouse.store.log import log_size
 
 
@@ -84,3 +84,32 @@ def test_redis_shares_the_quota_between_processes(settings, app_for, redis_serve
     assert answers == [200, 200, 200, 200, 429, 429]
     r = alpha_one.request("GET", "/v1/signals")
     assert json.loads(r.data)["status"] == 429
+
+
+def _batch(n: int) -> bytes:
+    queries = [{"signal_type": "pdq", "value": random_pdq()} for _ in range(n)]
+    return json.dumps({"queries": queries}).encode()
+
+
+def test_every_query_of_a_batch_counts_against_the_lookup_quota(settings, app_for):
+    app = app_for(settings.replace(rate_limit_lookups=10, rate_limit_window=3600))
+    client = app.test_client()
+    alpha = add_member(app.extensions["clearinghouse"], client, "alpha")
+    r = alpha.request("POST", "/v1/match", body=_batch(8))
+    assert r.status_code == 200
+    assert r.headers["RateLimit"].startswith('"lookups";r=2;t=')
+    r = alpha.request("POST", "/v1/match", body=_batch(3))
+    assert r.status_code == 429
+    assert r.headers["Retry-After"]
+    assert alpha.request("GET", "/v1/signals").status_code == 429
+
+
+def test_batch_costs_are_shared_through_redis(settings, app_for, redis_server):
+    shared = settings.replace(
+        redis_url=redis_server.url, rate_limit_lookups=10, rate_limit_window=3600
+    )
+    one, two = app_for(shared), app_for(shared)
+    alpha_one = add_member(one.extensions["clearinghouse"], one.test_client(), "alpha")
+    alpha_two = type(alpha_one)("alpha", alpha_one.key, two.test_client())
+    assert alpha_one.request("POST", "/v1/match", body=_batch(6)).status_code == 200
+    assert alpha_two.request("POST", "/v1/match", body=_batch(5)).status_code == 429

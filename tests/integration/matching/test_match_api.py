@@ -84,7 +84,7 @@ def _json(obj) -> bytes:
 @pytest.mark.parametrize(
     ("body", "index"),
     [
-        ({"queries": [{"signal_type": "tmk", "value": "00"}]}, 0),
+        ({"queries": [{"signal_type": "tlsh", "value": "00"}]}, 0),
         ({"queries": [{"signal_type": "pdq", "value": "xyz"}]}, 0),
         (
             {

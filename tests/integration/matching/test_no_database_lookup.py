@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import event
 from support import add_member, pdq_item, random_pdq
 
-from clearinghouse.services.replay import table_replay_cache
+from clearinghouse.services.adapters.replay import table_replay_cache
 
 
 @pytest.fixture

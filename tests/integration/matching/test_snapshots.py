@@ -3,23 +3,21 @@ changes after it; a corrupt generation is rebuilt from the database, never serve
 
 import json
 
-from support import random_pdq
+from support import now_rfc3339, random_pdq
 
 from clearinghouse.bootstrap import bootstrap
 from clearinghouse.crypto import SigningKey, sign_envelope
 from clearinghouse.index.generations import current_generation
-from clearinghouse.services import members, statements
-from clearinghouse.services.caller import Caller
-from clearinghouse.services.matching import Query
+from clearinghouse.services.adapters.caller import Caller
+from clearinghouse.services.use_cases import members, statements
+from clearinghouse.services.use_cases.matching import Query
 from clearinghouse.signals.types import Signal
 
 LABEL = "behaviour:glorification-of-terrorist-acts"
 
 
 def _state(ctx, key, kind, items, note=""):
-    payload = json.dumps(
-        {"member": "alpha", "created": "2026-11-28T00:00:00Z", "items": items}
-    ).encode()
+    payload = json.dumps({"member": "alpha", "created": now_rfc3339(), "items": items}).encode()
     body = sign_envelope(f"application/vnd.clearinghouse.{kind}+json", payload, key).to_json()
     caller = Caller("alpha", key.key_id, frozenset({"submitter"}))
     return statements.accept_statement(ctx, kind, caller, body)

@@ -106,7 +106,16 @@ def test_photographs_get_the_reference_pdq_and_imagehash_values(folder, hashed):
     for i, name in enumerate(PHOTOS):
         filename = f"{name}.{'png' if i % 2 else 'jpg'}"
         signals = found[filename]
-        assert set(signals) == {"pdq", "phash", "dhash", "ahash", "whash", "md5", "sha256"}
+        assert set(signals) == {
+            "pdq",
+            "phash",
+            "dhash",
+            "ahash",
+            "whash",
+            "md5",
+            "sha256",
+            "sha512",
+        }
         image = Image.open(folder / filename).convert("RGB")
         vector, quality = pdqhash.compute(np.asarray(image))
         assert signals["pdq"]["value"] == np.packbits(vector.astype(np.uint8)).tobytes().hex()
@@ -118,6 +127,7 @@ def test_photographs_get_the_reference_pdq_and_imagehash_values(folder, hashed):
         data = (folder / filename).read_bytes()
         assert signals["md5"]["value"] == hashlib.md5(data).hexdigest()
         assert signals["sha256"]["value"] == hashlib.sha256(data).hexdigest()
+        assert signals["sha512"]["value"] == hashlib.sha512(data).hexdigest()
         assert signals["pdq"]["content_type"] == ("image/png" if i % 2 else "image/jpeg")
         assert "quality" not in signals["phash"]
 
@@ -133,7 +143,7 @@ def test_every_line_is_a_valid_signal_for_the_server(hashed):
 def test_the_pdf_gets_digests_only(hashed):
     _, lines = hashed
     pdf = _by_path(lines)["report.pdf"]
-    assert set(pdf) == {"md5", "sha256"}
+    assert set(pdf) == {"md5", "sha256", "sha512"}
     assert pdf["md5"]["value"] == hashlib.md5(TINY_PDF).hexdigest()
     assert pdf["md5"]["content_type"] == "application/pdf"
 
@@ -141,13 +151,16 @@ def test_the_pdf_gets_digests_only(hashed):
 def test_a_video_gets_one_pdq_frame_per_second(folder, hashed):
     _, lines = hashed
     video = _by_path(lines)["pan.mp4"]
-    assert set(video) == {"vpdq", "md5", "sha256"}
+    assert set(video) == {"vpdq", "tmk", "md5", "sha256", "sha512"}
     frames = video["vpdq"]["value"]
     assert [f["timestamp"] for f in frames] == [0.0, 1.0, 2.0]
     with av.open(str(folder / "pan.mp4")) as container:
         decoded = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
     assert [f["pdq"] for f in frames] == [pdq_hash(decoded[i])[0] for i in (0, 10, 20)]
     assert video["vpdq"]["content_type"] == "video/mp4"
+    data = (folder / "pan.mp4").read_bytes()
+    assert video["sha512"]["value"] == hashlib.sha512(data).hexdigest()
+    assert video["tmk"]["content_type"] == "video/mp4"
 
 
 def test_video_frames_equal_the_reference_vpdq_package(hashed):
@@ -189,7 +202,7 @@ def test_missing_paths_are_errors_and_good_ones_still_hashed(folder, tmp_path):
     assert result.exit_code == 1
     assert lines[0]["path"].endswith("missing.jpg")
     assert "cannot read file" in lines[0]["error"]
-    assert [line["signal_type"] for line in lines[1:]] == ["md5", "sha256"]
+    assert [line["signal_type"] for line in lines[1:]] == ["md5", "sha256", "sha512"]
 
 
 def test_success_exits_zero(folder):
@@ -199,9 +212,9 @@ def test_success_exits_zero(folder):
 
 
 def test_unknown_types_are_a_usage_error(folder):
-    result = CliRunner().invoke(hash_cmd, [str(folder), "--types", "pdq,tmk"])
+    result = CliRunner().invoke(hash_cmd, [str(folder), "--types", "pdq,tlsh"])
     assert result.exit_code == 2
-    assert "unknown signal type 'tmk'" in result.stderr
+    assert "unknown signal type 'tlsh'" in result.stderr
 
 
 def test_progress_goes_to_stderr_only(folder):

@@ -115,3 +115,33 @@ def test_request_log_lines_are_json_without_hash_values(context, metered):
     ]
     assert all(r["duration_ms"] >= 0 and r["method"] == "GET" for r in records)
     assert not any(value in line or "before=" in line for line in lines)
+
+
+def _series(metered) -> set[str]:
+    text = metered.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"}).get_data(
+        as_text=True
+    )
+    # The HTTP series only: index gauges appear once the indexes have loaded, in their time.
+    return {
+        line.rsplit(" ", 1)[0]
+        for line in text.splitlines()
+        if line.startswith("clearinghouse_http_")
+    }
+
+
+def test_invented_methods_and_paths_do_not_grow_the_series(metered):
+    metered.get("/healthz")
+    metered.open("/healthz", method="BREW")
+    metered.get("/no/such/path-0")
+    metered.open("/no/such/path-0", method="BREW")
+    _series(metered)  # the scrape counts itself
+    first = _series(metered)
+    baseline = len(first)
+    for n in range(60):  # bounded example count: 60 methods and 60 paths never seen before
+        assert metered.open(f"/v1/x{n}", method=f"M{n}XYZ").status_code in {404, 405}
+        assert metered.open("/healthz", method=f"Q{n}").status_code in {405}
+        assert metered.get(f"/no/such/path-{n}?v={n}").status_code == 404
+    series = _series(metered)
+    assert len(series) == baseline, sorted(series - first)
+    assert not any("XYZ" in s or "path-" in s for s in series)
+    assert 'method="other"' in " ".join(series)

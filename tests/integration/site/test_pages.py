@@ -8,7 +8,7 @@ import io
 
 import pytest
 
-from clearinghouse.services import report
+from clearinghouse.services.read_models import report
 
 PAGES = ["/", "/log", "/log/0", "/members", "/report"]
 

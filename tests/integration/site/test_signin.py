@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from clearinghouse.services import site_sessions
-from clearinghouse.services.caller import Caller
+from clearinghouse.services.adapters.caller import Caller
+from clearinghouse.services.use_cases import site_sessions
 from tests.support import add_member, pdq_item, random_pdq
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from support import add_member, pdq_item, random_pdq
 
 from clearinghouse.crypto import SigningKey, sign_envelope
-from clearinghouse.services import members
+from clearinghouse.services.use_cases import members
 from clearinghouse.store.models import Base
 
 GOOD = "behaviour:glorification-of-terrorist-acts"
@@ -178,7 +178,7 @@ CASES = {
     "low quality": (400, lambda w: _submit_items(w, [dict(pdq_item(random_pdq()), quality=10)])),
     "unknown signal type": (
         400,
-        lambda w: _submit_items(w, [dict(pdq_item(random_pdq()), signal_type="tmk")]),
+        lambda w: _submit_items(w, [dict(pdq_item(random_pdq()), signal_type="tlsh")]),
     ),
     "one bad item among good": (
         400,

@@ -4,10 +4,12 @@ change is exactly one entry, and the stored tree agrees with a recomputation."""
 import json
 import threading
 
+from support import now_rfc3339
+
 from clearinghouse.bootstrap import bootstrap
 from clearinghouse.crypto import SigningKey, sign_envelope
-from clearinghouse.services import members, statements
-from clearinghouse.services.caller import Caller
+from clearinghouse.services.adapters.caller import Caller
+from clearinghouse.services.use_cases import members, statements
 from clearinghouse.store.log import SqlNodeReader, log_size, read_entries
 from clearinghouse.tlog.compact import CompactRange
 from clearinghouse.tlog.hashing import leaf_hash
@@ -37,7 +39,7 @@ def test_parallel_writers_keep_the_log_dense(settings, context):
                     }
                 ]
                 payload = json.dumps(
-                    {"member": member, "created": "2026-11-28T00:00:00Z", "items": items}
+                    {"member": member, "created": now_rfc3339(), "items": items}
                 ).encode()
                 body = sign_envelope(
                     "application/vnd.clearinghouse.submission+json", payload, key

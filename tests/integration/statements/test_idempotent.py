@@ -65,7 +65,7 @@ def test_retraction_does_not_reveal_which_signals_exist(context, client):
 
 
 def test_the_collector_runs_again_after_statements(context, client):
-    """Statements pause the garbage collector while they run (services/gc_pause.py);
+    """Statements pause the garbage collector while they run (services/adapters/gc_pause.py);
     accepted or refused, it runs again afterwards."""
     a = add_member(context, client, "alpha")
     assert gc.isenabled()

@@ -14,7 +14,7 @@ from support import add_member, pdq_item, random_pdq
 
 from clearinghouse.bootstrap import bootstrap
 from clearinghouse.cli.main import build_cli
-from clearinghouse.services import log_check, members
+from clearinghouse.services.use_cases import log_check, members
 from clearinghouse.store import migrate, state_tables
 from clearinghouse.store.models import Contribution, Signal
 

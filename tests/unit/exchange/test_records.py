@@ -3,6 +3,8 @@ signal type names convert as documented."""
 
 from __future__ import annotations
 
+import base64
+import dataclasses
 import json
 import pickle
 
@@ -45,14 +47,59 @@ def test_an_old_record_pickle_loads_with_defaults_for_new_fields():
     assert record.get_as_aggregate_opinion().category == Agg.POSITIVE_CLASS
 
 
+ROOT = base64.b64encode(b"r" * 32).decode()
+
+
 def test_an_old_checkpoint_loads_and_a_newer_ones_extra_fields_are_dropped():
-    cp = ClearinghouseCheckpoint("5.3", 1_700_000_000, 9, b"r" * 32, "vkey")
+    cp = ClearinghouseCheckpoint("5.3", 1_700_000_000, 9, ROOT, "vkey")
     old = pickle.loads(_pickled_without(cp, "log_key", "checkpoint_time"))
     assert (old.cursor, old.tree_size, old.log_key, old.checkpoint_time) == ("5.3", 9, "", None)
     newer = object.__new__(ClearinghouseCheckpoint)
     newer.__dict__.update(cp.__dict__, future_field=1)
     loaded = pickle.loads(pickle.dumps(newer))
     assert loaded == cp and not hasattr(loaded, "future_field")
+
+
+def test_a_checkpoint_pickled_with_a_bytes_root_loads_with_the_root_as_text():
+    # Before checkpoints were JSON data, the root was bytes: the CLI's state files hold that.
+    cp = ClearinghouseCheckpoint("5.3", 1_700_000_000, 9, ROOT, "vkey")
+    old = object.__new__(ClearinghouseCheckpoint)
+    old.__dict__.update(cp.__dict__, root_hash=b"r" * 32)
+    loaded = pickle.loads(pickle.dumps(old))
+    assert loaded == cp and loaded.root == b"r" * 32
+
+
+@pytest.mark.parametrize(
+    "checkpoint",
+    [
+        ClearinghouseCheckpoint(),
+        ClearinghouseCheckpoint("5.3", 1_700_000_000, 9, ROOT, "ch.test/log+0a1b2c3d+AQ", "f=1"),
+        ClearinghouseCheckpoint(None, None, 1, ROOT),
+    ],
+)
+def test_a_checkpoint_is_json_data_and_comes_back_the_way_hma_stores_it(checkpoint):
+    from threatexchange.utils import dataclass_json
+
+    # HMA's ExchangeFetchStatus.set_checkpoint / as_checkpoint, with the JSON column's
+    # json.dumps / json.loads in between.
+    stored = json.dumps(dataclass_json.dataclass_dump_dict(checkpoint))
+    again = dataclass_json.dataclass_load_dict(json.loads(stored), ClearinghouseCheckpoint)
+    assert again == checkpoint and again.get_progress_timestamp() == checkpoint.checkpoint_time
+    # The plain dataclasses way, and strings and numbers only.
+    data = json.loads(json.dumps(dataclasses.asdict(checkpoint)))
+    assert ClearinghouseCheckpoint(**data) == checkpoint
+    assert all(isinstance(v, str | int | type(None)) for v in data.values())
+
+
+def test_a_bytes_root_given_to_the_constructor_is_kept_as_base64():
+    assert ClearinghouseCheckpoint(tree_size=9, root_hash=b"r" * 32).root_hash == ROOT
+
+
+def test_log_identity_is_the_origin_and_key_hash_of_the_vkey():
+    from clearinghouse.exchange.records import log_identity
+
+    assert log_identity("ch.test/log+0a1b2c3d+AQID") == "ch.test/log+0a1b2c3d"
+    assert log_identity("") == "" and log_identity("no-plus") == ""
 
 
 def test_opinions_follow_confirmation_and_dispute():

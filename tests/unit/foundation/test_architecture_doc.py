@@ -1,6 +1,6 @@
 """docs/architecture.md names only what exists: every module, package and test path it
 puts in backticks is there, and every function, class or method it names after a module
-(``services/matching.Matcher.ensure_fresh``) is defined in that module."""
+(``services/use_cases/matching.Matcher.ensure_fresh``) is defined in that module."""
 
 from __future__ import annotations
 
@@ -97,8 +97,8 @@ def test_every_module_path_named_exists(token):
     "token",
     [
         "services/entries.py",  # renamed
-        "services/matching.NoSuchThing",
-        "services/matching.Matcher.no_such_method",
+        "services/use_cases/matching.NoSuchThing",
+        "services/use_cases/matching.Matcher.no_such_method",
         "clearinghouse/store/signals.py",
         "tests/unit/no_such_test.py",
         "index/nowhere/",

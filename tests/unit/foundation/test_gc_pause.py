@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from clearinghouse.services.gc_pause import collector_paused
+from clearinghouse.services.adapters.gc_pause import collector_paused
 
 
 @pytest.fixture

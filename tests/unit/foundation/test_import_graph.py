@@ -1,6 +1,7 @@
 """No import cycle anywhere in the package, and every import follows the layer order
 (DESIGN §10): pure ``signals``/``crypto``/``tlog`` ← ``index``, ``store`` ← ``services`` ←
-``bootstrap`` ← ``api``, ``cli``; ``client`` and ``exchange`` only on pure packages."""
+``bootstrap`` ← ``api``, ``cli``; ``client`` and ``exchange`` only on pure packages.
+Inside ``services``, ``adapters`` ← ``read_models`` ← ``use_cases``."""
 
 from __future__ import annotations
 
@@ -32,6 +33,9 @@ LAYER = {
     "site": 7,
     "cli": 8,
 }
+# The rooms of services/ and their order: a use case may use a read model or an adapter,
+# a read model an adapter; an adapter neither.
+SERVICE_LAYER = {"adapters": 0, "read_models": 1, "use_cases": 2}
 # The member and auditor side installs without the server: it may use only these.
 CLIENT_SIDE = {
     "client": {"errors", "wire", "ijson", "config", "signals", "crypto", "tlog"},
@@ -44,12 +48,37 @@ def room(module: str) -> str:
     return parts[1] if len(parts) > 1 else "__init__"
 
 
+def service_room(module: str) -> str | None:
+    """``clearinghouse.services.use_cases.x`` → ``use_cases``; the package itself → None."""
+    parts = module.split(".")
+    return parts[2] if len(parts) > 2 else None
+
+
+def _service_order(module: str, target: str) -> bool:
+    """Whether one module of services may import another (a room it comes after)."""
+    inner, outer = service_room(module), service_room(target)
+    if inner not in SERVICE_LAYER or outer not in SERVICE_LAYER:
+        return True  # a module outside the rooms is reported on its own
+    return SERVICE_LAYER[outer] <= SERVICE_LAYER[inner]
+
+
 def layer_violations(graph: dict[str, set[str]]) -> list[str]:
     wrong = []
     for module, targets in sorted(graph.items()):
         here = room(module)
+        if (
+            here == "services"
+            and module != "clearinghouse.services"
+            and service_room(module) not in SERVICE_LAYER
+        ):
+            wrong.append(f"{module} is in no room of services ({', '.join(SERVICE_LAYER)})")
         for target in sorted(targets):
             there = room(target)
+            if there == here == "services":
+                if not _service_order(module, target):
+                    inner, outer = service_room(module), service_room(target)
+                    wrong.append(f"{module} imports {target} ({inner} may not use {outer})")
+                continue
             if there == here:
                 continue
             if here in CLIENT_SIDE:
@@ -139,15 +168,44 @@ def test_cycle_finder(tmp_path, files, expected):
 
 
 LAYER_CASES = {
-    "services may use store": ("services/x.py", "from clearinghouse.store import y\n", 0),
+    "services may use store": ("services/use_cases/x.py", "from clearinghouse.store import y\n", 0),
     "store may not use services": ("store/x.py", "from clearinghouse.services import y\n", 1),
     "index may not use store": ("index/x.py", "import clearinghouse.store.y\n", 1),
-    "services may not use bootstrap": ("services/x.py", "import clearinghouse.bootstrap\n", 1),
+    "services may not use bootstrap": (
+        "services/adapters/x.py",
+        "import clearinghouse.bootstrap\n",
+        1,
+    ),
+    "a service module belongs to a room": ("services/x.py", "", 1),
+    "use case may use read model": (
+        "services/use_cases/x.py",
+        "from clearinghouse.services.read_models import y\n",
+        0,
+    ),
+    "read model may use adapter": (
+        "services/read_models/x.py",
+        "from clearinghouse.services.adapters.y import Y\n",
+        0,
+    ),
+    "read model may not use use case": (
+        "services/read_models/x.py",
+        "from clearinghouse.services.use_cases import y\n",
+        1,
+    ),
+    "adapter may not use read model": (
+        "services/adapters/x.py",
+        "def f():\n    import clearinghouse.services.read_models.y\n",
+        1,
+    ),
     "api may use bootstrap": ("api/x.py", "from clearinghouse.bootstrap import Root\n", 0),
     "api may not use cli": ("api/x.py", "def f():\n    from clearinghouse.cli import y\n", 1),
     "client may not use store": ("client/x.py", "from clearinghouse.store import y\n", 1),
     "client may use crypto": ("client/x.py", "from clearinghouse.crypto import y\n", 0),
-    "services may not use client": ("services/x.py", "from clearinghouse.client import y\n", 1),
+    "services may not use client": (
+        "services/use_cases/x.py",
+        "from clearinghouse.client import y\n",
+        1,
+    ),
     "pure may not use index": ("tlog/x.py", "from clearinghouse.index import y\n", 1),
 }
 
@@ -155,9 +213,12 @@ LAYER_CASES = {
 @pytest.mark.parametrize("path, text, count", LAYER_CASES.values(), ids=LAYER_CASES.keys())
 def test_layer_checker(tmp_path, path, text, count):
     files = {"clearinghouse/__init__.py": "", f"clearinghouse/{path}": text}
-    for pkg in ("store", "services", "index", "client", "crypto", "api", "cli", "tlog"):
+    packages = ("store", "services", "index", "client", "crypto", "api", "cli", "tlog")
+    services = tuple(f"services/{r}" for r in SERVICE_LAYER)
+    for pkg in packages + services:
         files.setdefault(f"clearinghouse/{pkg}/__init__.py", "")
         files.setdefault(f"clearinghouse/{pkg}/y.py", "")
+    files.pop("clearinghouse/services/y.py")
     files.setdefault("clearinghouse/bootstrap.py", "")
     assert len(layer_violations(_tree(tmp_path, files))) == count
 

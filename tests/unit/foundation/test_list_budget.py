@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from clearinghouse.services.list_budget import ANSWER_RESERVE, encoded_size, fit
+from clearinghouse.services.read_models.list_budget import ANSWER_RESERVE, encoded_size, fit
 
 
 def _twin(items, max_bytes):
@@ -50,7 +50,7 @@ def test_fit_reads_no_further_than_it_keeps():
 @pytest.mark.parametrize("index", [0, 7, 12_345, 10**12])
 @pytest.mark.parametrize("length", [0, 1, 2, 3, 100, 1_001])
 def test_a_log_entry_size_is_its_encoded_size(index, length):
-    from clearinghouse.services.transparency import entry_size
+    from clearinghouse.services.read_models.transparency import entry_size
 
     entry = {"index": index, "data": base64.b64encode(bytes(range(256)) * 4)[:length].decode()}
     assert entry_size(entry) == encoded_size(entry)

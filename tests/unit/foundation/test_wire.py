@@ -19,7 +19,7 @@ PACKAGE = Path(__file__).resolve().parents[3] / "clearinghouse"
 
 # Integer literals equal to a wire limit that are about something else, with the reason.
 UNRELATED_LIMIT_LITERALS = {
-    ("services/log_check.py", 1_000),  # entries read per database query by `db check`
+    ("services/use_cases/log_check.py", 1_000),  # entries read per database query by `db check`
     ("client/audit/findings.py", 1_000),  # problems an audit report lists before it stops
     ("api/metrics.py", 1000),  # seconds to milliseconds
     ("cli/demo_media.py", 1000),  # the side of the demo's generated photograph, in pixels
@@ -177,3 +177,13 @@ def test_now_has_the_precision_of_entry_times():
 def test_a_time_without_a_zone_or_not_a_time_is_refused(text):
     with pytest.raises(ValueError):
         wire.parse_time(text)
+
+
+def test_every_sniffed_media_type_is_an_accepted_content_type():
+    from clearinghouse.signals.hashing import sniff as sniffing
+
+    sniffed = {t for _, _, t in sniffing._PREFIXES} | set(sniffing._IMAGE_BRANDS.values())
+    sniffed |= {"image/webp", "video/x-msvideo", "video/quicktime", "video/mp4", "video/webm"}
+    sniffed |= {"video/mp2t", "video/ogg", "application/octet-stream"}
+    assert sniffed <= wire.CONTENT_TYPES
+    assert all(t == t.lower() and t.count("/") == 1 for t in wire.CONTENT_TYPES)

@@ -9,8 +9,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from clearinghouse.services.signal_states import SignalStates
-from clearinghouse.services.signal_views import describe
+from clearinghouse.services.adapters.signal_states import SignalStates
+from clearinghouse.services.read_models.signal_views import describe
 from clearinghouse.store.state_pages import StatePage
 
 WIDTHS = {"md5": 16, "pdq": 32, "phash": 8, "vpdq": 0}

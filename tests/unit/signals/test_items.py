@@ -27,7 +27,7 @@ def test_every_bad_item_is_listed_by_index():
         "not an object",
         {"value": "a" * 32},
         {"signal_type": "pdq", "value": "a" * 64, "quality": 10},
-        {"signal_type": "tmk", "value": "x"},
+        {"signal_type": "tlsh", "value": "x"},
     ]
     with pytest.raises(InvalidInput) as caught:
         parse_items(R, items)
@@ -39,8 +39,8 @@ def test_every_bad_item_is_listed_by_index():
         {
             "index": 5,
             "field": "signal_type",
-            "reason": "unknown signal type 'tmk'; known: ahash, dhash, md5, pdq, phash, sha256, "
-            "vpdq, whash",
+            "reason": "unknown signal type 'tlsh'; known: ahash, dhash, md5, pdq, phash, sha256, "
+            "sha512, tmk, vpdq, whash",
         },
     ]
     assert caught.value.detail.startswith("5 bad items; first: item 1 value:")

@@ -86,7 +86,7 @@ def test_registry_from_a_settings_object_uses_defaults_for_missing_fields():
     ("kwargs", "message"),
     [
         ({"pdq_min_quality": 101}, "pdq_min_quality: expected an integer 0–100"),
-        ({"max_distance_ceilings": {"tmk": 3}}, "unknown signal type 'tmk'"),
+        ({"max_distance_ceilings": {"tlsh": 3}}, "unknown signal type 'tlsh'"),
         ({"max_distance_ceilings": {"md5": 2}}, "md5 matches exactly"),
         ({"max_distance_ceilings": {"phash": 65}}, "phash ceiling 65 is outside 0–64"),
         ({"max_distance_ceilings": {"pdq": 20}}, "pdq default 31 is outside 0–20"),
@@ -102,6 +102,17 @@ def test_bad_settings_stop_start_up(kwargs, message):
 
 def test_registry_lists_and_contains_types():
     r = default_registry()
-    assert r.names == ("ahash", "dhash", "md5", "pdq", "phash", "sha256", "vpdq", "whash")
-    assert "pdq" in r and "tmk" not in r
+    assert r.names == (
+        "ahash",
+        "dhash",
+        "md5",
+        "pdq",
+        "phash",
+        "sha256",
+        "sha512",
+        "tmk",
+        "vpdq",
+        "whash",
+    )
+    assert "pdq" in r and "tlsh" not in r
     assert list(r) == list(r.names)

@@ -123,6 +123,8 @@ def test_index_kinds():
         "pdq": ("hamming", 256),
         "phash": ("hamming", 64),
         "sha256": ("exact", 256),
+        "sha512": ("exact", 512),
+        "tmk": ("tmk", 8192),
         "vpdq": ("vpdq", 256),
         "whash": ("hamming", 64),
     }

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from clearinghouse.services.site_pages import PUBLIC, Viewer, describe_entry
+from clearinghouse.services.read_models.site_pages import PUBLIC, Viewer, describe_entry
 
 VALUE = "ab" * 32
 

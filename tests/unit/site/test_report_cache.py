@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from clearinghouse.services import report as reports
+from clearinghouse.services.read_models import report as reports
 
 
 class _Db:

@@ -1,0 +1,137 @@
+"""How signals are shown: one signal, many (for matches), and the change feed."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import TYPE_CHECKING
+
+from clearinghouse.errors import InvalidInput, NotFound
+from clearinghouse.services.adapters.caller import Caller
+from clearinghouse.services.read_models import list_budget
+from clearinghouse.store import Session, histories
+from clearinghouse.store import signal_reads as rows
+from clearinghouse.store.log import entry_time
+from clearinghouse.wire import FEED_PAGE_LIMIT, iso
+
+if TYPE_CHECKING:
+    from clearinghouse.bootstrap import Root
+
+__all__ = [
+    "describe",
+    "describe_many",
+    "feed",
+    "feed_entries",
+    "parse_cursor",
+    "signal_detail",
+]
+
+
+def describe(root: Root, state: rows.SignalState) -> dict:
+    """The public shape of one signal (DESIGN §5), as matches and the feed report it."""
+    s = state.signal
+    value = json.loads(s.value) if s.signal_type == "vpdq" else s.value
+    out = {
+        "signal_id": s.id,
+        "signal_type": s.signal_type,
+        "value": value,
+        "status": s.status,
+        "labels": state.labels,
+        "contributors": len(state.contributors),
+        "confirmed": len(state.contributors) >= root.settings.confirm_threshold,
+        "disputed": state.disagree > state.agree,
+        "first_seen": iso(s.first_seen),
+        "last_seen": iso(s.last_seen),
+    }
+    if s.quality is not None:
+        out["quality"] = s.quality
+    return out
+
+
+def describe_many(root: Root, session: Session, ids: list[int]) -> dict[int, dict]:
+    return {i: describe(root, st) for i, st in rows.signal_states(session, ids).items()}
+
+
+def signal_detail(root: Root, signal_id: int, caller: Caller) -> dict:
+    """One signal with its feedback counts and the caller's own contribution."""
+    with root.db.read() as session:
+        state = rows.signal_states(session, [signal_id]).get(signal_id)
+        if state is None:
+            raise NotFound(f"no signal {signal_id}")
+        own = next(iter(histories.contribution_records(session, [signal_id], caller.member)), None)
+    out = describe(root, state)
+    out["feedback"] = {"agree": state.agree, "disagree": state.disagree}
+    out["your_contribution"] = None
+    if own is not None:
+        out["your_contribution"] = {
+            "status": own.status,
+            "labels": own.labels,
+            "content_type": own.content_type,
+            "note": own.note,
+            "created": iso(own.created_at),
+        }
+    return out
+
+
+_CURSOR = re.compile(r"(-1|[0-9]{1,19})\.([0-9]{1,19})")
+
+
+def parse_cursor(text: str | None) -> tuple[int, int]:
+    """``"<log index>.<signal id>"`` (opaque to members) → tuple; empty → the start."""
+    if not text:
+        return (-1, 0)
+    found = _CURSOR.fullmatch(text)
+    cursor = (int(found[1]), int(found[2])) if found else (-2, -1)
+    if cursor[0] < -1 or cursor[1] < 0 or max(cursor) > 2**63 - 1:
+        raise InvalidInput(f"after: {text[:40]!r} is not a cursor from this feed")
+    return cursor
+
+
+def feed_entries(root: Root, session: Session, page: list, member: str) -> list[dict]:
+    """The feed's entry for each signal of ``page`` as ``member`` sees it: a live signal
+    with its ``content_types`` and ``is_mine``, a retracted one as a tombstone. Webhook
+    payloads are these same entries (``services/read_models/webhook_queue.py``)."""
+    ids = [s.id for s in page]
+    shown = describe_many(root, session, ids)
+    content_types = rows.content_types_of(session, ids)
+    mine = {
+        c.signal_id
+        for c in histories.contribution_records(session, ids, member)
+        if c.status == "active"
+    }
+    signals = []
+    for s in page:
+        if s.status == "retracted":
+            signals.append({"signal_id": s.id, "signal_type": s.signal_type, "status": "retracted"})
+        else:
+            shown[s.id]["content_types"] = content_types.get(s.id, [])
+            shown[s.id]["is_mine"] = s.id in mine
+            signals.append(shown[s.id])
+    return signals
+
+
+def feed(root: Root, after: str | None, limit: int | None, caller: Caller) -> dict:
+    """Signal states changed after the cursor; retracted ones appear as tombstones.
+
+    Each live signal carries its contributions' ``content_types`` and whether one of them
+    is the caller's (``is_mine``). The page's ``checkpoint_time`` is the time of the log
+    entry its ``next`` cursor stands at — or, once caught up, of the latest entry — so it
+    never goes backwards from one page to the next.
+    """
+    limit = FEED_PAGE_LIMIT if limit is None else limit
+    if not 1 <= limit <= FEED_PAGE_LIMIT:
+        raise InvalidInput(f"limit: expected 1 to {FEED_PAGE_LIMIT}, got {limit}")
+    cursor = parse_cursor(after)
+    with root.db.read() as session:
+        page = rows.feed_page(session, cursor, limit)
+        signals = feed_entries(root, session, page, caller.member)
+        signals = list_budget.fit(signals, root.settings.max_list_bytes)
+        page = page[: len(signals)]
+        moment = entry_time(session, page[-1].updated_index if page else None)
+    # An empty page keeps the caller's cursor: it resumes there when more changes come.
+    nxt = f"{page[-1].updated_index}.{page[-1].id}" if page else (after or None)
+    return {
+        "signals": signals,
+        "next": nxt,
+        "checkpoint_time": None if moment is None else iso(moment),
+    }

@@ -1,0 +1,233 @@
+"""The deliverer: takes subscriptions that have something to send and sends it.
+
+Each round reads the log head and the subscriptions that are due (one read), claims them
+(``store/subscriptions.claim``: ``FOR UPDATE SKIP LOCKED`` and a lease, so several
+processes on one PostgreSQL share the work and never send the same delivery at once),
+then drains each claimed subscription in feed order: write the next delivery down, send
+it, and on success move the cursor past it. A failed attempt keeps the delivery (same
+``webhook-id``, same body) for a retry after ``retry_base·2^(n-1)`` seconds, capped, and
+pauses the subscription with the reason once it has failed for ``retry_for`` seconds.
+A process killed mid-delivery loses nothing: its lease runs out and the delivery, still
+written down, is sent again (at least once).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from clearinghouse.errors import ClearinghouseError
+from clearinghouse.services.adapters.webhook_endpoints import EndpointRules
+from clearinghouse.services.adapters.webhook_sender import Attempt, Sender
+from clearinghouse.services.adapters.webhook_signing import new_webhook_id
+from clearinghouse.services.read_models.webhook_queue import batch_body, next_batch
+from clearinghouse.store import subscriptions as rows
+from clearinghouse.store.log import log_size
+from clearinghouse.store.models import WebhookDelivery
+
+if TYPE_CHECKING:
+    from clearinghouse.bootstrap import Root
+
+__all__ = ["Deliverer", "DeliveryObserver", "retry_delay"]
+
+log = logging.getLogger("clearinghouse.webhooks")
+CLAIM_LIMIT = 16  # subscriptions claimed per round
+DRAIN_ROUNDS = 64  # deliveries sent to one subscription before others get a turn
+
+
+def retry_delay(failures: int, base: float, cap: float) -> float:
+    """Seconds before the next attempt after ``failures`` failed ones (1, 2, 4… × base)."""
+    return min(cap, base * 2 ** min(failures - 1, 60))
+
+
+class DeliveryObserver:
+    """What the deliverer reports (the metrics subclass it); does nothing by default."""
+
+    def delivered(self, changes: int, latency: float | None) -> None:
+        """A delivery the endpoint accepted; ``latency`` from its oldest change's entry."""
+
+    def failed(self, reason: str) -> None:
+        """An attempt that failed, by reason."""
+
+
+class Deliverer:
+    """Delivers for one process: ``run_once`` for a round, ``start`` for a thread."""
+
+    def __init__(
+        self,
+        root: Root,
+        *,
+        sender: Sender | None = None,
+        clock: Callable[[], float] = time.time,
+        observer: DeliveryObserver | None = None,
+    ) -> None:
+        s = root.settings
+        self.root = root
+        self.clock = clock
+        self.owner = secrets.token_hex(8)
+        self.observer = observer or DeliveryObserver()
+        self.sender = sender or Sender(
+            EndpointRules.from_settings(s),
+            connect_timeout=s.webhook_connect_timeout,
+            timeout=s.webhook_timeout,
+            max_response_bytes=s.webhook_max_response_bytes,
+            clock=clock,
+        )
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def wake(self) -> None:
+        """Look at the queue now (this process just committed a change)."""
+        self._wake.set()
+
+    def run_once(self) -> int:
+        """One round; the number of deliveries attempted."""
+        now = self.clock()
+        with self.root.db.read() as session:
+            head = log_size(session)
+            due = rows.due_subscriptions(session, now, head, CLAIM_LIMIT)
+        if not due:
+            return 0
+        with self.root.db.write() as session:
+            claimed = rows.claim(session, due, now, self.owner, self.root.settings.webhook_lease)
+        return sum(self._drain(subscription_id) for subscription_id in claimed)
+
+    def _drain(self, subscription_id: str) -> int:
+        attempted = 0
+        try:
+            for _ in range(DRAIN_ROUNDS):
+                work = self._prepare(subscription_id)
+                if work is None:
+                    return attempted
+                url, secret, delivery = work
+                attempt = self.sender.send(url, secret, delivery.webhook_id, delivery.body)
+                attempted += 1
+                if not self._record(subscription_id, delivery, attempt):
+                    return attempted
+            return attempted
+        finally:
+            self._release(subscription_id)
+
+    def _prepare(self, subscription_id: str) -> tuple[str, str, WebhookDelivery] | None:
+        """The delivery to send next (written down first), or None when there is none."""
+        s = self.root.settings
+        while True:
+            with self.root.db.write() as session:
+                subscription = rows.get_subscription(session, subscription_id)
+                if subscription is None or subscription.lease_owner != self.owner:
+                    return None
+                if subscription.status != "active":
+                    return None
+                subscription.lease_until = self.clock() + s.webhook_lease
+                pending = rows.pending_delivery(session, subscription_id)
+                if pending is not None:
+                    return subscription.url, subscription.secret, pending
+                head = log_size(session)
+                batch = next_batch(self.root, session, subscription, head, s.webhook_batch_max)
+                moved = batch.cursor != (subscription.cursor_index, subscription.cursor_signal)
+                if batch.events:
+                    delivery = WebhookDelivery(
+                        subscription_id=subscription_id,
+                        webhook_id=new_webhook_id(),
+                        body=batch_body(batch.events),
+                        changes=len(batch.events),
+                        end_index=batch.cursor[0],
+                        end_signal=batch.cursor[1],
+                        oldest_change_at=batch.oldest or self.clock(),
+                        attempts=0,
+                    )
+                    rows.save_delivery(session, delivery)
+                    return subscription.url, subscription.secret, delivery
+                subscription.cursor_index, subscription.cursor_signal = batch.cursor
+                if not moved or batch.cursor[1] == rows.CAUGHT_UP:
+                    return None
+
+    def _record(self, subscription_id: str, delivery: WebhookDelivery, attempt: Attempt) -> bool:
+        """Write the attempt's outcome; True when the subscription may go on at once."""
+        s = self.root.settings
+        now = self.clock()
+        with self.root.db.write() as session:
+            subscription = rows.get_subscription(session, subscription_id)
+            if subscription is None or subscription.lease_owner != self.owner:
+                return False  # removed, or taken over after a lease ran out
+            pending = rows.pending_delivery(session, subscription_id)
+            if attempt.ok:
+                if pending is not None:
+                    session.delete(pending)
+                subscription.cursor_index = delivery.end_index
+                subscription.cursor_signal = delivery.end_signal
+                subscription.failing_since = None
+                subscription.next_attempt_at = 0.0
+                self.observer.delivered(delivery.changes, now - delivery.oldest_change_at)
+                return True
+            self.observer.failed(attempt.reason or "failed")
+            failures = (pending.attempts if pending is not None else 0) + 1
+            if pending is not None:
+                pending.attempts = failures
+                pending.last_error = _describe(attempt)
+            since = subscription.failing_since or now
+            subscription.failing_since = since
+            if now - since >= s.webhook_retry_for:
+                subscription.status = "paused"
+                subscription.paused_reason = (
+                    f"deliveries failed for {int(now - since)} s; last: {_describe(attempt)}"
+                )
+                log.warning("webhook subscription %s paused", subscription_id)
+            else:
+                delay = retry_delay(failures, s.webhook_retry_base, s.webhook_retry_max_delay)
+                subscription.next_attempt_at = now + delay
+            return False
+
+    def _release(self, subscription_id: str) -> None:
+        try:
+            with self.root.db.write() as session:
+                rows.update_claimed(
+                    session, subscription_id, self.owner, lease_until=0.0, lease_owner=None
+                )
+        except ClearinghouseError as exc:  # the lease runs out by itself
+            log.warning("webhook lease not released: %s", exc.detail)
+
+    def start(self) -> None:
+        """Deliver in a daemon thread until ``stop``."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="webhooks", daemon=True)
+            self._thread.start()
+
+    def run_forever(self) -> None:
+        """Deliver in this thread until ``stop`` (``clearinghouse deliver``)."""
+        self._run()
+
+    def _run(self) -> None:
+        interval = self.root.settings.webhook_poll_interval
+        while not self._stop.is_set():
+            busy = 0
+            self._wake.clear()  # a wake during the round makes the next one start at once
+            try:
+                busy = self.run_once()
+            except ClearinghouseError as exc:  # e.g. the database is down: retry
+                log.warning("webhook delivery: %s", exc.detail)
+            except Exception:  # keep delivering; the next round retries
+                log.exception("webhook delivery failed")
+            if not busy:
+                self._wake.wait(interval)
+
+    def interrupt(self) -> None:
+        """Make ``run_forever`` return after the current round (a signal handler)."""
+        self._stop.set()
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self.sender.close()
+
+
+def _describe(attempt: Attempt) -> str:
+    return f"{attempt.reason}{f' ({attempt.detail})' if attempt.detail else ''}"[:300]
