@@ -12,7 +12,7 @@ from clearinghouse.index.hamming import HammingIndex
 from clearinghouse.index.protocol import Matches, SignalIndex
 from clearinghouse.index.snapshot import SnapshotBusy, SnapshotError
 from clearinghouse.index.tmk import TmkIndex, TmkMatches
-from clearinghouse.index.vpdq import VpdqIndex, VpdqMatch
+from clearinghouse.index.vpdq import TooManyCandidates, VpdqIndex, VpdqMatch
 
 __all__ = [
     "ExactIndex",
@@ -23,6 +23,7 @@ __all__ = [
     "SnapshotError",
     "TmkIndex",
     "TmkMatches",
+    "TooManyCandidates",
     "VpdqIndex",
     "VpdqMatch",
 ]

@@ -4,11 +4,11 @@ Every process holds, beside its indexes, the state each signal is shown with
 (services/adapters/signal_states.py), so a lookup makes no database call. Both come
 from the host's published snapshot generation, mapped by every worker
 (services/use_cases/generation_following.py), plus the changes after it; without a
-usable one, from the database. Both then follow the change sequence (the log index
-stamped on every changed signal, by every submission, retraction and feedback): the
-process that acknowledged a statement applies it at once, the others when their log
-follower (services/use_cases/log_follower.py) next polls or is woken. Lookups are
-never stored.
+usable one, from the database. Both follow the change sequence (the log index stamped
+on every changed signal): the process that acknowledged a statement applies it at once,
+the others at their log follower's next poll (services/use_cases/log_follower.py). The
+work of a request is bounded (services/use_cases/lookup_limits.py). Lookups are never
+stored.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from clearinghouse.index import (
 from clearinghouse.services.adapters.index_generations import apply_page
 from clearinghouse.services.adapters.signal_states import SignalStates
 from clearinghouse.services.use_cases.generation_following import FollowsGenerations
+from clearinghouse.services.use_cases.lookup_limits import check_work, searched
 from clearinghouse.signals.dihedral import dihedral_variants
 from clearinghouse.signals.items import ItemErrors
 from clearinghouse.signals.tmk import read_tmk
@@ -104,6 +105,7 @@ class Matcher(FollowsGenerations):
             else:
                 pct = {"query_match_pct": kind.query_match_pct}
                 pct["index_match_pct"] = kind.index_match_pct
+                pct["frame_candidates"] = root.settings.vpdq_max_candidates_per_frame
                 self.indexes[name] = VpdqIndex(**pct)
                 self._options[name] = pct
             if kind.index_kind in ("hamming", "vpdq"):
@@ -185,9 +187,8 @@ class Matcher(FollowsGenerations):
     # -- lookups ------------------------------------------------------------------------
 
     def search_many(self, queries: list[Query], limit: int | None = None) -> list[Matches]:
-        """The ``limit`` nearest matches of each query and their total count; queries of
-        one type and distance go to the index as one batch, which spreads them over the
-        cores."""
+        """The ``limit`` nearest matches of each query and their total count; queries of one
+        type and distance go to the index as one batch, spread over the cores."""
         out: list[Matches] = [_NO_MATCHES] * len(queries)
         groups: dict[tuple[str, int, tuple[float, float] | None], list[int]] = {}
         for n, q in enumerate(queries):
@@ -278,6 +279,7 @@ def _parse_query(root: Root, item: Any) -> Query:
 
 def match(root: Root, matcher: Matcher, queries: list[Query], dihedral: bool) -> dict:
     """Answer queries in order; each match carries the signal's current state."""
+    check_work(root.settings, queries, dihedral)
     matcher.ensure_fresh()
     variants: list[Query] = []
     owners: list[int] = []  # which query each variant answers
@@ -295,7 +297,7 @@ def match(root: Root, matcher: Matcher, queries: list[Query], dihedral: bool) ->
     scores: list[dict[int, tuple[float, float]]] = [{} for _ in queries]  # TMK level 1, 2
     totals = [0] * len(queries)  # matches within the distance, kept or not
     cut = [False] * len(queries)  # some form of the query had more than the limit
-    for n, hits in zip(owners, matcher.search_many(variants, limit), strict=True):
+    for n, hits in zip(owners, searched(matcher.search_many, variants, limit), strict=True):
         best = found[n]
         if isinstance(hits, TmkMatches):
             levels = zip(hits.level1.tolist(), hits.level2.tolist(), strict=True)

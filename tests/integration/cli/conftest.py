@@ -38,6 +38,7 @@ def register(context, tmp_path):
         key = SigningKey.generate()
         path = tmp_path / f"{member_id}.key"
         path.write_bytes(key.to_pem())
+        path.chmod(0o600)
         members.add_member(context.db, member_id, member_id.title(), roles, key.verify_key)
         return Member(member_id, key, path)
 

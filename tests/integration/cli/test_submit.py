@@ -33,10 +33,10 @@ def test_the_journal_is_per_member_and_per_server(cli, context, globex, tmp_path
     other = cli("submit", hashes, "--label", LABEL, as_=globex)
     assert other.exit_code == 0, other.output
     assert other.stdout.startswith("sent 1 statement(s) of 3 item(s): 3 corroborated")
-    # Another server (not running) is not "already acknowledged": it fails, exit 1.
+    # Another server (not running) is not "already acknowledged": it fails, exit 2.
     elsewhere = cli("submit", hashes, "--label", LABEL, server="http://127.0.0.1:9")
-    assert elsewhere.exit_code == 1
-    assert "cannot reach http://127.0.0.1:9" in elsewhere.stderr
+    assert elsewhere.exit_code == 2
+    assert "cannot reach the server at http://127.0.0.1:9" in elsewhere.stderr
     assert "already acknowledged" not in elsewhere.output
     assert len(list(tmp_path.glob("removed.jsonl.submitted-*"))) == 2
 

@@ -96,6 +96,9 @@ def test_variants_match_with_both_scores_and_distinct_videos_do_not(member):
     assert r.json["results"][0]["matches"] == []
     r = member.request("GET", "/v1/match", query={"signal_type": "tmk", "value": tmk_text("cuts")})
     assert [m["value"] for m in r.json["results"][0]["matches"]] == [tmk_text("cuts")]
+    one = {"signal_type": "tmk", "value": tmk_text("pan-trim2s"), "level2_threshold": "0.98"}
+    r = member.request("GET", "/v1/match", query=one)
+    assert r.status_code == 200 and r.json["results"][0]["matches"] == []
 
 
 @pytest.mark.parametrize(
