@@ -1,7 +1,7 @@
 """TMK+PDQF and SHA-512 through the API: submit, feed, lookup, refusals.
 
 The ``.tmk`` files are the reference's own (tests/vectors/tmk/); where the reference
-binaries are installed (``CLEARINGHOUSE_TMK_REFERENCE``), the file read back from the
+binaries are installed (``TMK_REFERENCE_DIR``), the file read back from the
 feed is also scored by the reference against itself.
 """
 
@@ -64,7 +64,7 @@ def test_a_reference_file_comes_back_from_the_feed_byte_for_byte(member, tmp_pat
     [signal] = [s for s in _feed(member) if s["signal_type"] == "tmk"]
     raw = base64.b64decode(signal["value"], validate=True)
     assert raw == (VECTORS / "pan.tmk").read_bytes()
-    binaries = os.environ.get("CLEARINGHOUSE_TMK_REFERENCE")
+    binaries = os.environ.get("TMK_REFERENCE_DIR")
     if binaries and (Path(binaries) / "tmk-two-level-score").exists():
         (tmp_path / "a.tmk").write_bytes(raw)
         shutil.copy(tmp_path / "a.tmk", tmp_path / "b.tmk")
