@@ -195,3 +195,16 @@ def test_a_typo_in_a_label_is_refused_before_anything_with_the_nearest_label(
     assert "unknown label 'behaviour:glorificaton-of-terrorist-acts'" in line
     assert f"did you mean '{LABEL}'" in line
     assert _log_size(context) == size and not list(tmp_path.glob("typo.jsonl.*"))
+
+
+def test_csv_export_names_only_types_threatexchange_has(cli, tmp_path):
+    image_md5, video_md5 = secrets.token_hex(16), secrets.token_hex(16)
+    (tmp_path / "image.txt").write_text(f"md5 {image_md5}\nphash {secrets.token_hex(8)}\n")
+    (tmp_path / "video.txt").write_text(f"md5 {video_md5}\n")
+    for name, kind in (("image.txt", "image/png"), ("video.txt", "video/mp4")):
+        sent = cli("submit", tmp_path / name, "--label", LABEL, "--content-type", kind)
+        assert sent.exit_code == 0, sent.output
+    exported = cli("export", "--format", "csv")
+    rows = exported.stdout.splitlines()[1:]
+    assert [row.split(",")[:2] for row in rows] == [["video_md5", video_md5]]
+    assert "left out 1 md5, 1 phash signal(s)" in exported.stderr

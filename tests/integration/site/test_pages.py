@@ -111,3 +111,16 @@ def test_report_counts_what_happened(client, populated, context):
     assert {r["month"] for r in families} == set(figures["months"])
     assert sum(int(r["count"]) for r in families) == 3
     assert "Label families by month contributed" in page
+
+
+def test_the_retraction_reason_is_in_the_signal_history(client, populated, context):
+    from clearinghouse.services.read_models import site_pages
+
+    signal_id = populated["signal_ids"][2]  # retracted by alice: "mistaken"
+    viewer = site_pages.Viewer(member="alice", roles=frozenset({"auditor"}))
+    page = site_pages.signal_page(context.db, signal_id, viewer)
+    [event] = [e for e in page["events"] if e["what"] == "retracted"]
+    assert event["note"] == "mistaken" and event["member"] == "alice"
+    mine = populated["alice"].request("GET", f"/v1/signals/{signal_id}").get_json()
+    assert mine["your_contribution"]["status"] == "retracted"
+    assert mine["your_contribution"]["retraction_reason"] == "mistaken"
