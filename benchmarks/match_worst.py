@@ -3,7 +3,7 @@
 The index is built so that every frame of the worst request finds exactly the most
 candidates allowed: V indexed videos of F frames each, frame j of every video within 16
 bits of query frame j, so each query frame is near V indexed frames
-(``CLEARINGHOUSE_VPDQ_MAX_CANDIDATES_PER_FRAME``, default 200) and the request searches
+(``CLEARINGHOUSE_VPDQ_MAX_CANDIDATES_PER_FRAME``, default 64) and the request searches
 ``CLEARINGHOUSE_MATCH_MAX_CODES`` (8,000) codes: 8 vPDQ queries of 1,000 frames at the
 ceiling distance 31. It runs through ``lookup_limits`` and the real ``VpdqIndex`` search
 (the part of a lookup that grows with the request; the state join is per match and
