@@ -52,7 +52,11 @@ class SuppressionCache:
                 self._sets = {**self._sets, member: ids}
 
     def close(self) -> None:
+        """Stop the reloading thread (before the database it reads is disposed)."""
         self._stop.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=5)
 
     def _start(self) -> None:
         with self._lock:
