@@ -195,6 +195,16 @@ def document() -> dict:
                     },
                 }
             },
+            "/v1/incidents": {
+                "post": _op(
+                    "Declare, update or conclude an incident",
+                    "coordinator",
+                    "IncidentReceipt",
+                    body="Envelope",
+                    created=True,
+                ),
+                "get": _op("Declared incidents", "any", "Incidents"),
+            },
             "/v1/subscriptions": {
                 "post": _op(
                     "Register a webhook endpoint (its secret is answered once)",
@@ -264,7 +274,22 @@ def _subscription_schemas() -> dict:
          "created": STR},
         {"paused_reason": STR, "retrying": {"type": "object"}},
     )  # fmt: skip
+    incident = obj(
+        {"incident": STR, "label": STR, "title": STR, "summary": STR,
+         "status": {"enum": ["active", "concluded"]}, "declared_by": STR, "declared": STR,
+         "updated": STR, "concluded": {"type": ["string", "null"]}},
+    )  # fmt: skip
     return {
+        "Incidents": obj({"incidents": {"type": "array", "items": incident}}),
+        "IncidentReceipt": obj(
+            {
+                "statement_id": INT,
+                "log_index": INT,
+                "incident": incident,
+                "checkpoint": STR,
+                "inclusion_proof": {"$ref": "#/components/schemas/InclusionProof"},
+            },
+        ),
         "SubscriptionRequest": obj({"url": STR}, {"filters": filters}, closed=True),
         "SubscriptionCreated": {"allOf": [shown, obj({"secret": STR})]},
         "Subscriptions": obj({"subscriptions": {"type": "array", "items": shown}}),

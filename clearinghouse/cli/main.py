@@ -23,7 +23,7 @@ __all__ = ["build_cli", "cli", "main"]
 _SECTIONS = (
     ("Member commands (talk to a server: --server/CLEARINGHOUSE_URL, --member, --key)",
      ("submit", "retract", "feedback", "match", "labels", "signals", "export", "audit", "site",
-      "subscriptions")),
+      "incidents", "subscriptions")),
     ("Operator commands (work on the database directly: {database})",
      ("serve", "deliver", "db", "members", "keys")),
     ("Local commands (no server, no database)", ("keygen", "hash", "demo")),
@@ -194,6 +194,7 @@ COMMANDS = (
     ("demo", "clearinghouse.cli.demo", "demo"),
     ("site", "clearinghouse.cli.site", "site"),
     ("subscriptions", "clearinghouse.cli.subscriptions", "subscriptions"),
+    ("incidents", "clearinghouse.cli.incidents", "incidents"),
     ("deliver", "clearinghouse.cli.deliver", "deliver"),
 )
 _WHERE = {name: (module, attribute) for name, module, attribute in COMMANDS}

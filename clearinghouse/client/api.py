@@ -18,7 +18,7 @@ from typing import Any
 import requests
 
 from clearinghouse.client.http import SignedSession
-from clearinghouse.client.statements import ENDPOINTS, sign_statement
+from clearinghouse.client.statements import ENDPOINTS, sign_incident, sign_statement
 from clearinghouse.crypto import Envelope, SigningKey, prove_possession
 from clearinghouse.errors import InvalidInput, VerificationError
 from clearinghouse.wire import LOG_ENTRIES_LIMIT, MATCH_QUERIES_LIMIT, b64decode
@@ -230,6 +230,20 @@ class Client:
             query={"force": True if force else None},
             idempotent=False,
         )
+
+    # -- incidents (DESIGN §14) -----------------------------------------------------------
+
+    def incident(self, action: str, slug: str, *, title: str = "", summary: str = "") -> dict:
+        """Declare, update or conclude an incident (the coordinator role); signed and logged."""
+        envelope = sign_incident(self.member, action, slug, self.key, title=title, summary=summary)
+        return self.submit_envelope("incident", envelope)
+
+    def incidents(self) -> list[dict[str, Any]]:
+        """Every declared incident with its declared, updated and concluded times."""
+        found = self._json("GET", "/v1/incidents").get("incidents")
+        if not isinstance(found, list):
+            raise VerificationError("the incidents answer has no list")
+        return found
 
     # -- webhook subscriptions (DESIGN §14) ------------------------------------------------
 
