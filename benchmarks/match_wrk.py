@@ -1,7 +1,7 @@
 """Signed lookups under load, measured by ``wrk`` against ``GET /healthz`` of the same
 server in the same run, for the embedded default (SQLite) and PostgreSQL + Redis.
 
-A real ``clearinghouse serve`` (gunicorn, 2 workers × 4 threads) over N random PDQ
+A real ``clearinghouse serve`` (granian, 2 workers × 4 threads) over N random PDQ
 signals. Every signed request is pre-signed here, each with its own nonce, and replayed
 exactly once by ``match_wrk.lua`` (a replay would be refused). Two kinds of lookup:
 ``planted`` queries are stored codes with 3 bits flipped (each matches one signal, whose

@@ -13,11 +13,13 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ORDER = [
     "hashing",
+    "regions",
     "ingest",
     "matching",
     "signal_states",
     "match_http",
     "match_wrk",
+    "front",
     "tlog",
     "audit",
     "site",

@@ -168,6 +168,10 @@ class Settings:
         1 << 20, _int(1024), "slots of the embedded replay cache file (24 bytes each)"
     )
     max_body_bytes: int = _field(16 * 1024 * 1024, _int(1), "largest request body accepted")
+    header_timeout: int = _field(
+        10, _int(1, 60), "seconds a client has to send its request line and headers"
+    )
+    body_timeout: int = _field(30, _int(1, 3600), "seconds a client has to send its request body")
     max_statement_items: int = _field(STATEMENT_ITEMS_LIMIT, _int(1), "most items in one statement")
     max_match_queries: int = _field(
         MATCH_QUERIES_LIMIT, _int(1), "most queries in one match request"
@@ -309,7 +313,7 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
 
 
 # Member-side variables (DESIGN §7) share the prefix but are not server settings.
-_CLIENT_KEYS = frozenset({"url", "member", "key"})
+_CLIENT_KEYS = frozenset({"url", "member", "key", "client_deadline", "client_max_answer_bytes"})
 
 
 def ensure_data_dir(path: Path) -> None:

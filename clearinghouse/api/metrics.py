@@ -5,8 +5,8 @@ strings can hold hash values) and status, and timed; lookups and matches are cou
 signal type, statements and their items by outcome, and 429 refusals by route. A scrape
 adds the log's size, the indexes' sizes and how far they trail the log.
 
-Under gunicorn, ``clearinghouse serve`` points PROMETHEUS_MULTIPROC_DIR at a fresh
-directory before the workers fork, so every worker's counts add up in one scrape;
+With several worker processes, ``clearinghouse serve`` points PROMETHEUS_MULTIPROC_DIR at a fresh
+directory before the workers start, so every worker's counts add up in one scrape;
 ``/metrics`` answers only a request bearing the configured token, or the separate listen
 address serves the same figures.
 """
@@ -87,7 +87,7 @@ class Metrics:
                              registry=r)  # fmt: skip
         self.rate_limited = Counter("clearinghouse_rate_limited", "Requests refused with 429, "
                                     "by route template", ["route"], registry=r)  # fmt: skip
-        # Under gunicorn, the worker that reported last speaks for the indexes (a scrape
+        # With several workers, the worker that reported last speaks for the indexes (a scrape
         # makes the answering worker report first).
         self.index_size = Gauge("clearinghouse_index_signals", "Signals in the matching index, "
                                 "by type", ["signal_type"], registry=r,

@@ -15,7 +15,7 @@ _EXTRAS = {
         "sqlalchemy",
         "alembic",
         "psycopg",
-        "gunicorn",
+        "granian",
         "faiss",
         "redis",
         "prometheus_client",

@@ -56,6 +56,11 @@ _POOL_MIN_FILES = 8  # below this, files are hashed in this process
     help="Decode large JPEGs at reduced size: faster, moves hashes a little (docs/signals.md).",
 )
 @click.option(
+    "--regions/--no-regions",
+    default=True,
+    help="Add the PDQ region ladder to image lines (default; docs/signals.md).",
+)
+@click.option(
     "--progress/--no-progress",
     default=None,
     help="Progress bar on stderr (default: when stderr is a terminal and there are >5 files).",
@@ -66,6 +71,7 @@ def hash_cmd(
     recursive: bool,
     jobs: int | None,
     fast_jpeg: bool,
+    regions: bool,
     progress: bool | None,
 ) -> None:
     """Hash files: PDQ and the imagehash family for images, vPDQ for videos, MD5/SHA-256 for all."""
@@ -74,7 +80,9 @@ def hash_cmd(
     from clearinghouse.signals.hashing.files import HashOptions
 
     types = _parse_types(types_text)
-    options = HashOptions(types=types, draft_min_side=FAST_JPEG_MIN_SIDE if fast_jpeg else None)
+    options = HashOptions(
+        types=types, draft_min_side=FAST_JPEG_MIN_SIDE if fast_jpeg else None, regions=regions
+    )
     files = list(_expand(paths, recursive))
     if progress is None:
         progress = sys.stderr.isatty() and len(files) >= _PROGRESS_MIN_FILES

@@ -8,7 +8,7 @@ and ``retract`` accept as input.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -64,9 +64,25 @@ def one_signal(value: str | None, signal_type: str | None) -> dict[str, Any] | N
     help="Largest distance to report (default: the type's).",
 )
 @click.option("--dihedral", is_flag=True, help="Also match rotations and flips (PDQ).")
+@click.option(
+    "--variants/--no-variants",
+    default=True,
+    help="Also look up the query variants of images: mirrored, borders trimmed, banners "
+    "and pasted pictures cut out (default; docs/signals.md).",
+)
 @_member_options
 def match_cmd(
-    paths, value, signal_type, types_text, max_distance, dihedral, server, member, key_path, as_json
+    paths,
+    value,
+    signal_type,
+    types_text,
+    max_distance,
+    dihedral,
+    variants,
+    server,
+    member,
+    key_path,
+    as_json,
 ) -> None:
     """[server] Look up files (hashed here; the media never leaves) or one --value/--type.
 
@@ -76,7 +92,10 @@ def match_cmd(
     one = one_signal(value, signal_type)
     if bool(paths) == (one is not None):
         raise click.UsageError("give either PATHs or --value with --type")
-    records = [one] if one is not None else list(_hash_paths(paths, types_text))
+    if one is None:
+        _match_files(paths, types_text, max_distance, variants, server, member, key_path, as_json)
+        return
+    records = [one]
     with make_client(server, member, key_path) as client:
         for start in range(0, len(records), MATCH_QUERIES_LIMIT):
             batch = records[start : start + MATCH_QUERIES_LIMIT]
@@ -93,9 +112,10 @@ def _query(record: dict[str, Any], max_distance: int | None) -> dict[str, Any]:
     return query
 
 
-def _hash_paths(paths: tuple[Path, ...], types_text: str | None) -> Iterator[dict[str, Any]]:
-    """Hash each file locally; files that cannot be hashed are warned about and skipped."""
-    from clearinghouse.signals.hashing import ALL_TYPES, HashingError, HashOptions, hash_file
+def _match_files(paths, types_text, max_distance, variants, server, member, key_path, as_json):
+    """Hash files here (with their variants unless --no-variants), look them up in one
+    batch per 1,000 hashes, and print each hash line with its merged matches."""
+    from clearinghouse.signals.hashing import ALL_TYPES
 
     types = frozenset(ALL_TYPES)
     if types_text:
@@ -103,15 +123,15 @@ def _hash_paths(paths: tuple[Path, ...], types_text: str | None) -> Iterator[dic
         unknown = sorted(types - set(ALL_TYPES))
         if unknown or not types:
             raise click.BadParameter(f"unknown signal type {unknown[:1]}", param_hint="--types")
-    options = HashOptions(types=types)
     files = [p for path in paths for p in ([path] if path.is_file() else sorted(path.iterdir()))]
-    for path in files:
-        if not path.is_file():
-            continue
-        try:
-            yield from hash_file(path, options)
-        except HashingError as error:
-            _warn(f"{path}: {error.detail}")
+    files = [path for path in files if path.is_file()]
+    with make_client(server, member, key_path) as client:
+        found = client.match_files(files, variants=variants, types=types, max_distance=max_distance)
+    for lookup in found:
+        if lookup.error is not None:
+            _warn(f"{lookup.path}: {lookup.error}")
+        for line in lookup.lines:
+            _print_matches(line, line["matches"], as_json)
 
 
 def _print_matches(record: dict[str, Any], matches: list[dict[str, Any]], as_json: bool) -> None:
@@ -124,10 +144,13 @@ def _print_matches(record: dict[str, Any], matches: list[dict[str, Any]], as_jso
     click.echo(f"{where}{record['signal_type']} {value}: {len(matches) or 'no'} match(es)")
     for m in matches:
         state = "confirmed" if m.get("confirmed") else "unconfirmed"
+        if m.get("held"):
+            state += ", held"
         if m.get("disputed"):
             state += ", disputed"
         labels = ", ".join(f"{k}×{v}" for k, v in (m.get("labels") or {}).items())
+        how = f"  variant {m['variant']} via {m.get('via', 'signal')}" if "variant" in m else ""
         click.echo(
             f"  signal {m.get('signal_id')}  distance {m.get('distance')}  {state}  "
-            f"{m.get('contributors')} contributor(s)  {labels}"
+            f"{m.get('contributors')} contributor(s)  {labels}{how}"
         )

@@ -1,5 +1,5 @@
-"""What ``serve`` sets up for operations under gunicorn: the metrics directory shared by
-the workers, the separate metrics listener, and the JSON request log on stderr."""
+"""What ``serve`` sets up for operations: the metrics directory shared by the worker
+processes, the separate metrics listener, and the JSON request log on stderr."""
 
 from __future__ import annotations
 
@@ -8,13 +8,19 @@ import os
 import shutil
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 from clearinghouse.config import Settings
 from clearinghouse.errors import ConfigError
 
-__all__ = ["gunicorn_hooks", "log_requests_as_json", "prepare_metrics_dir"]
+__all__ = [
+    "forget_dead_workers",
+    "log_requests_as_json",
+    "metrics_listener",
+    "prepare_metrics_dir",
+]
 
 
 def prepare_metrics_dir(settings: Settings) -> Path:
@@ -66,21 +72,37 @@ def _start_listener(settings: Settings, address: tuple[str, int]) -> None:
     threading.Thread(target=server.serve_forever, name="metrics", daemon=True).start()
 
 
-def gunicorn_hooks(settings: Settings) -> dict:
-    """Gunicorn server hooks: the metrics listener in the arbiter, and clean-up of a
-    worker's metric files when it exits."""
+def metrics_listener(settings: Settings) -> Callable[[], None] | None:
+    """What starts the separate metrics listener in the serving parent process, or None
+    when none is configured; a bad address is refused here, before any worker starts."""
     address = _listen_address(settings)
+    if address is None:
+        return None
+    return lambda: _start_listener(settings, address)
 
-    def when_ready(_server) -> None:
-        if address is not None:
-            _start_listener(settings, address)
 
-    def child_exit(_server, worker) -> None:
-        from prometheus_client import multiprocess
+def forget_dead_workers() -> None:
+    """Remove the live gauges of worker processes that are gone (a worker replaced after a
+    crash), as gunicorn's ``child_exit`` hook did: a starting worker calls this."""
+    from prometheus_client import multiprocess
 
-        multiprocess.mark_process_dead(worker.pid)
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not directory:
+        return
+    for path in Path(directory).glob("gauge_live*_*.db"):
+        pid = path.stem.rpartition("_")[2]
+        if pid.isdigit() and not _alive(int(pid)):
+            multiprocess.mark_process_dead(int(pid), directory)
 
-    return {"when_ready": when_ready, "child_exit": child_exit}
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def log_requests_as_json() -> None:

@@ -1,4 +1,8 @@
-"""``clearinghouse serve``: the service under gunicorn (or Flask's reloader with --dev)."""
+"""``clearinghouse serve``: the service behind granian (or Flask's reloader with --dev).
+
+Granian runs ``--workers`` separate worker processes; each builds its own app, with its
+own index set and log follower (``cli/front.worker_app``), and serves it from
+``--threads`` threads through ``cli/front.WsgiBridge``."""
 
 from __future__ import annotations
 
@@ -61,22 +65,11 @@ def serve(host: str, port: int, workers: int, threads: int, dev: bool) -> None:
 
         create_app(settings).run(host=host, port=port, debug=True, use_reloader=True)
         return
-    from clearinghouse.cli.gunicorn_app import ACCESS_LOG_FORMAT, GunicornApp
-    from clearinghouse.cli.operations import gunicorn_hooks, prepare_metrics_dir
+    from clearinghouse.cli.front import run_front
+    from clearinghouse.cli.operations import metrics_listener, prepare_metrics_dir
 
+    start_listener = metrics_listener(settings)  # a bad address stops here
     prepare_metrics_dir(settings)
-    GunicornApp(
-        settings,
-        {
-            "bind": f"{host}:{port}",
-            "workers": workers,
-            "threads": threads,
-            "worker_class": "clearinghouse.cli.gunicorn_app.ProblemThreadWorker",
-            "accesslog": None,  # replaced by the JSON request log (api.metrics)
-            # Should an operator turn gunicorn's access log on: the path, never the query.
-            "access_log_format": ACCESS_LOG_FORMAT,
-            "timeout": 60,
-            "graceful_timeout": 10,
-            **gunicorn_hooks(settings),
-        },
-    ).run()
+    if start_listener is not None:
+        start_listener()
+    run_front(settings, host, port, workers, threads)

@@ -21,6 +21,7 @@ from clearinghouse.client.http import SignedSession
 from clearinghouse.client.statements import ENDPOINTS, sign_incident, sign_statement
 from clearinghouse.crypto import Envelope, SigningKey, prove_possession
 from clearinghouse.errors import InvalidInput, VerificationError
+from clearinghouse.ijson import read_json
 from clearinghouse.wire import LOG_ENTRIES_LIMIT, MATCH_QUERIES_LIMIT, b64decode
 
 __all__ = ["MAX_LOG_ENTRIES", "MAX_MATCH_QUERIES", "Client", "load_signing_key"]
@@ -30,6 +31,9 @@ MAX_MATCH_QUERIES = MATCH_QUERIES_LIMIT
 MAX_LOG_ENTRIES = LOG_ENTRIES_LIMIT
 
 Items = Sequence[Mapping[str, Any]]
+# Deeper than any answer of the contract (a vPDQ match is 7 levels), shallow enough that
+# a hostile answer costs a scan, never a recursion.
+ANSWER_DEPTH = 16
 
 
 def load_signing_key(key: SigningKey | str | os.PathLike[str]) -> SigningKey:
@@ -141,6 +145,20 @@ class Client:
                 raise VerificationError("the match answer does not have one result per query")
             results.extend(found)
         return results
+
+    def match_files(
+        self,
+        paths: Iterable[str | os.PathLike[str]],
+        *,
+        variants: bool = True,
+        types: Iterable[str] | None = None,
+        max_distance: int | None = None,
+    ) -> list:
+        """Hash files here (with their query variants) and look them up in one batch;
+        one ``FileLookup`` per file, its matches merged (``client/file_lookup.py``)."""
+        from clearinghouse.client.file_lookup import lookup_files
+
+        return lookup_files(self, paths, variants=variants, types=types, max_distance=max_distance)
 
     def match_one(
         self, signal_type: str, value: Any, max_distance: int | None = None, *, dihedral=False
@@ -322,9 +340,9 @@ class Client:
         if not response.content:
             return {}
         try:
-            answer = response.json()
-        except ValueError:
-            raise VerificationError(f"{method} {path}: the answer is not JSON") from None
+            answer = read_json(response.content, what="answer", max_depth=ANSWER_DEPTH)
+        except InvalidInput as exc:
+            raise VerificationError(f"{method} {path}: the {exc.detail}") from None
         if not isinstance(answer, dict):
             raise VerificationError(f"{method} {path}: the answer is not a JSON object")
         return answer

@@ -9,7 +9,6 @@ and a ``clearinghouse.errors.NotFound``.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from clearinghouse.errors import (
@@ -24,6 +23,7 @@ from clearinghouse.errors import (
     ServiceUnavailable,
     VerificationError,
 )
+from clearinghouse.ijson import read_json
 
 __all__ = [
     "AuthenticationProblem",
@@ -108,6 +108,8 @@ class TransportError(ClearinghouseError):
     title = "Server unreachable"
 
 
+PROBLEM_DEPTH = 8  # a problem's errors list of objects is 3 levels; more is not ours
+
 _BY_SLUG = {
     VerificationError.slug: VerificationProblem,
 }
@@ -137,8 +139,8 @@ def problem_error(status: int, body: bytes) -> ProblemError:
 
 def _problem(status: int, body: bytes) -> dict[str, Any]:
     try:
-        problem = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        problem = read_json(body, what="problem", max_depth=PROBLEM_DEPTH)
+    except InvalidInput:  # not JSON, or hostile JSON (deep, huge numbers): not a problem
         problem = None
     if isinstance(problem, dict):
         return problem

@@ -6,6 +6,11 @@ as a replay. Retrying is safe where the operation is idempotent — statements a
 once per envelope, lookups change nothing — so connection failures, 5xx and 429 are
 retried with exponential backoff and jitter; other 4xx are final. Operations that are not
 idempotent (adding or revoking a key) are retried only when the request never left.
+
+Nothing the server sends is trusted to be small or quick (``client/transport.py``): each
+attempt has a connect timeout, a per-read timeout and a total deadline, and the answer is
+read up to a byte ceiling. Past either, the call fails as ``TransportError`` at once,
+without retrying, since a server that drips or floods once will do it again.
 """
 
 from __future__ import annotations
@@ -23,6 +28,13 @@ import requests
 from urllib3.exceptions import NewConnectionError
 
 from clearinghouse.client.errors import ProblemError, TransportError, problem_error
+from clearinghouse.client.transport import (
+    AnswerTooLarge,
+    Watchdog,
+    WatchedAdapter,
+    limits_from_env,
+    read_body,
+)
 from clearinghouse.crypto import SigningKey, sign_request
 
 __all__ = ["SignedSession"]
@@ -43,6 +55,9 @@ class SignedSession:
         timeout: float = 10.0,
         retries: int = 3,
         session: requests.Session | None = None,
+        connect_timeout: float | None = None,
+        deadline: float | None = None,
+        max_answer_bytes: int | None = None,
         backoff: float = 0.5,
         max_backoff: float = 8.0,
         sleep: Callable[[float], None] = time.sleep,
@@ -53,14 +68,25 @@ class SignedSession:
             raise ValueError(f"server must be an http(s) URL, got {server!r}")
         if retries < 0:
             raise ValueError("retries must be >= 0")
+        env_deadline, env_ceiling = limits_from_env()
+        deadline = env_deadline if deadline is None else deadline
+        max_answer_bytes = env_ceiling if max_answer_bytes is None else max_answer_bytes
+        if deadline <= 0 or max_answer_bytes < 1:
+            raise ValueError("deadline and max_answer_bytes must be positive")
         self.server = server.rstrip("/")
         self.key = key
-        self.timeout = timeout
+        self.timeout = timeout  # per socket read
+        self.connect_timeout = timeout if connect_timeout is None else connect_timeout
+        self.deadline = deadline  # per attempt: connect, headers and the whole body
+        self.max_answer_bytes = max_answer_bytes
         self.retries = retries
         self.backoff = backoff
         self.max_backoff = max_backoff
         self._owns_session = session is None
         self.http = session if session is not None else requests.Session()
+        if self._owns_session:
+            for prefix in ("http://", "https://"):
+                self.http.mount(prefix, WatchedAdapter())
         self._sleep = sleep
         self._clock = clock
 
@@ -92,16 +118,27 @@ class SignedSession:
         attempt = 0
         while True:
             prepared = self._prepare(method, url, body, content_type, signed)
+            watchdog = Watchdog(self.deadline)
             try:
-                response = self.http.send(prepared, timeout=self.timeout, allow_redirects=False)
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                if attempt < self.retries and (idempotent or _never_sent(exc)):
+                with watchdog:
+                    response = self._attempt(prepared, watchdog)
+            except AnswerTooLarge as exc:
+                size = f" of {exc.size} bytes" if exc.size is not None else ""
+                raise TransportError(
+                    f"{method} {path}: the answer{size} from {self.server} is larger than the "
+                    f"{self.max_answer_bytes} bytes this client reads; giving up"
+                ) from None
+            except requests.RequestException as exc:
+                if watchdog.expired:
+                    raise TransportError(self._late(method, path)) from None
+                transient = isinstance(exc, requests.ConnectionError | requests.Timeout)
+                if transient and attempt < self.retries and (idempotent or _never_sent(exc)):
                     self._pause(attempt, None)
                     attempt += 1
                     continue
                 raise TransportError(
-                    f"cannot reach {self.server} after {attempt + 1} attempt(s): {exc}"
-                ) from exc
+                    f"cannot reach {self.server} after {attempt + 1} attempt(s): {_line(exc)}"
+                ) from None
             if response.status_code < 300:
                 return response
             if response.status_code < 400:
@@ -131,6 +168,28 @@ class SignedSession:
                 attempt += 1
                 continue
             raise problem_error(response.status_code, response.content)
+
+    def _attempt(self, prepared: requests.PreparedRequest, watchdog: Watchdog):
+        """Send once and read the whole answer under ``watchdog``; a cut one is late."""
+        response = self.http.send(
+            prepared,
+            timeout=(self.connect_timeout, self.timeout),
+            allow_redirects=False,
+            stream=True,
+        )
+        try:
+            read_body(response, self.max_answer_bytes)
+        finally:
+            response.close()
+        if watchdog.expired:  # cut at the deadline: what was read may look complete
+            raise requests.Timeout("deadline")
+        return response
+
+    def _late(self, method: str, path: str) -> str:
+        return (
+            f"{method} {path}: {self.server} did not answer within the {self.deadline:g} s "
+            "deadline; giving up"
+        )
 
     def _prepare(
         self, method: str, url: str, body: bytes | None, content_type: str, signed: bool
@@ -172,6 +231,12 @@ def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+def _line(exc: Exception) -> str:
+    """An exception as one short line (requests nests urllib3's reprs in its text)."""
+    text = " ".join(str(exc).split())
+    return text[:300]
 
 
 def _never_sent(exc: Exception) -> bool:

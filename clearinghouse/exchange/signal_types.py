@@ -10,6 +10,7 @@ video with it. A type the running library lacks is skipped, never an error.
 import json
 import typing as t
 
+from clearinghouse.ijson import read_json
 from clearinghouse.wire import EXCHANGE_NAMES as LIBRARY_NAMES  # ours → get_name()
 
 __all__ = ["LIBRARY_NAMES", "from_library", "to_library"]
@@ -30,7 +31,9 @@ def to_library(
     if signal_type in _FILE_DIGESTS and not any(c.startswith("video/") for c in content_types):
         return None
     if signal_type == "vpdq":
-        frames = json.loads(value) if isinstance(value, str) else value
+        frames = (
+            read_json(value, what="vpdq value", max_depth=4) if isinstance(value, str) else value
+        )
         return name, json.dumps([f"{f['pdq']},{f['quality']},{f['timestamp']}" for f in frames])
     return name, str(value)
 

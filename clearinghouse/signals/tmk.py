@@ -198,10 +198,10 @@ def read_tmk(raw: bytes, field: str = "value") -> TmkFeatures:
     for part, array in (("pure_average", pure), ("cos_features", cos), ("sin_features", sin)):
         if not np.isfinite(array).all():
             raise SignalError(f"{field}.{part}", "holds a NaN or an infinity")
-    _check_norms(f"{field}.cos_features", cos, coefficients)
-    _check_norms(f"{field}.sin_features", sin, coefficients)
     if np.any(sin[:, 0, :]):
         raise SignalError(f"{field}.sin_features", "the coefficient-0 sine vectors must be zero")
+    _check_norms(f"{field}.cos_features", cos, coefficients)
+    _check_norms(f"{field}.sin_features", sin, coefficients)
     return TmkFeatures(fps, count, periods, coefficients, pure, cos, sin, bytes(raw))
 
 

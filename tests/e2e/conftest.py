@@ -1,4 +1,4 @@
-"""Real server processes (``clearinghouse serve`` under gunicorn) over the test database."""
+"""Real server processes (``clearinghouse serve``, granian in front) over the test database."""
 
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ import clearinghouse
 from .threatexchange_world import make_world
 
 REPO = Path(clearinghouse.__file__).resolve().parents[1]
-SERVER_ONLY = ("flask", "sqlalchemy", "alembic", "psycopg", "gunicorn", "faiss", "av")
+SERVER_ONLY = ("flask", "sqlalchemy", "alembic", "psycopg", "granian", "faiss", "av")
 
 
 def _run(venv: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:

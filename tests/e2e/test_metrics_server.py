@@ -1,4 +1,4 @@
-"""/metrics of a real ``clearinghouse serve`` with two gunicorn workers: the counts of
+"""/metrics of a real ``clearinghouse serve`` with two worker processes: the counts of
 both workers add up, the scrape needs the token, the separate listener serves the same
 figures, and neither ever shows a hash value or a query string."""
 

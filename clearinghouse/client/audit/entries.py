@@ -22,7 +22,8 @@ import rfc8785
 
 from clearinghouse.crypto import Envelope
 from clearinghouse.crypto.keys import key_id_of
-from clearinghouse.errors import ClearinghouseError
+from clearinghouse.errors import ClearinghouseError, InvalidInput
+from clearinghouse.ijson import read_json
 from clearinghouse.wire import (
     ENTRY_TYPES,
     MEMBER_ID,
@@ -35,6 +36,7 @@ from clearinghouse.wire import (
 __all__ = ["ENTRY_TYPES", "EntryChecker", "SignatureJob"]
 
 _ROLES = frozenset(ROLES)
+ENTRY_DEPTH = 16  # an entry holding a vPDQ submission is 7 levels deep
 # The one spelling the server writes (``wire.iso``): fixed width, so the
 # text order is the time order.
 TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z")
@@ -94,10 +96,10 @@ class EntryChecker:
     # -- the entry as bytes ---------------------------------------------------------------
 
     def _decode(self, index: int, data: bytes) -> dict[str, Any] | None:
-        try:
-            entry = json.loads(data)
-        except (UnicodeDecodeError, ValueError):
-            self.problem(index, "entry", "not JSON")
+        try:  # strictly, and depth-safe: a hostile server's entry is a finding, not a crash
+            entry = read_json(data, what="entry", max_depth=ENTRY_DEPTH)
+        except InvalidInput as exc:
+            self.problem(index, "entry", f"not strict JSON ({exc.detail})")
             return None
         if not isinstance(entry, dict):
             self.problem(index, "entry", "not a JSON object")
@@ -265,8 +267,8 @@ class EntryChecker:
 
     def _payload_member(self, index: int, member_id: str, payload: bytes) -> None:
         try:
-            named = json.loads(payload).get("member")
-        except (UnicodeDecodeError, ValueError, AttributeError):
+            named = read_json(payload, what="payload", max_depth=ENTRY_DEPTH).get("member")
+        except (InvalidInput, AttributeError):
             self.problem(index, "payload", "the statement payload is not a JSON object")
             return
         if named != member_id:

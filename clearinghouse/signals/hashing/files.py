@@ -43,6 +43,8 @@ class HashOptions:
     draft_min_side: int | None = None  # reduced-size JPEG decoding; off by default
     seconds_per_hash: float = 1.0
     vpdq_max_frames: int = VPDQ_FRAMES_LIMIT
+    regions: bool = True  # the PDQ record carries the region ladder (regions.py)
+    variants: bool = False  # the PDQ record carries the query variants (variants.py)
 
 
 def types_for_kind(kind: str) -> frozenset[str]:
@@ -71,13 +73,17 @@ def hash_file(path: str | Path, options: HashOptions = HashOptions()) -> list[di
         raise HashingError(f"{content_type} yields none of the requested types ({asked})")
 
     signals: list[tuple[str, Any, int | None]] = []
+    extras: dict[str, Any] = {}  # what the PDQ record carries besides its value
     data: bytes | None = None
     if kind == "image" and wanted - set(_DIGESTS):
         data = _read(path)  # decoded from memory so the digests need no second read
         image = decode_image(
             io.BytesIO(data), max_pixels=options.max_pixels, draft_min_side=options.draft_min_side
         )
-        signals.extend(image_hashes(image, frozenset(wanted)))
+        found = image_hashes(image, frozenset(wanted))
+        signals.extend(found)
+        if "pdq" in wanted and (options.regions or options.variants):
+            extras = _pdq_extras(image, options)
     elif kind == "video" and "vpdq" in wanted:
         from clearinghouse.signals.hashing.video import hash_video
 
@@ -93,7 +99,32 @@ def hash_file(path: str | Path, options: HashOptions = HashOptions()) -> list[di
     if digests:
         for name, value in _digests(path, data, digests):
             signals.append((name, value, None))
-    return [_record(path, content_type, *signal) for signal in signals]
+    records = [_record(path, content_type, *signal) for signal in signals]
+    for record in records:
+        if record["signal_type"] == "pdq":
+            record.update(extras)
+    return records
+
+
+def _pdq_extras(image: Any, options: HashOptions) -> dict[str, Any]:
+    """The region ladder and the query variants of a decoded image, as asked."""
+    import numpy as np
+
+    from clearinghouse.signals.hashing.pdq import luma_of
+    from clearinghouse.signals.hashing.regions import region_hashes
+    from clearinghouse.signals.hashing.variants import query_variants
+
+    rgb = np.asarray(image)
+    luma = luma_of(rgb)
+    extras: dict[str, Any] = {}
+    if options.regions:
+        extras["regions"] = region_hashes(rgb, luma)
+    if options.variants:
+        extras["variants"] = [
+            {"variant": v.name, "value": v.value, "quality": v.quality}
+            for v in query_variants(rgb, luma)
+        ]
+    return extras
 
 
 def _read(path: Path) -> bytes:

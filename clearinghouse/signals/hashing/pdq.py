@@ -20,7 +20,7 @@ import numpy as np
 
 from clearinghouse.signals.dihedral import DIHEDRAL_TRANSFORMS
 
-__all__ = ["pdq_dihedral", "pdq_hash", "pdq_hash_reference"]
+__all__ = ["luma_of", "pdq_dihedral", "pdq_hash", "pdq_hash_reference"]
 
 _MIN_HASHABLE_DIM = 5  # the reference hashes anything smaller as all zeros, quality 0
 # Our coefficients differ from the reference's float32 ones by at most ~1.1e-3 on
@@ -34,9 +34,20 @@ _DCT = np.sqrt(2.0 / 64) * np.cos(
 )
 
 
-def pdq_hash(rgb: np.ndarray) -> tuple[str, int]:
-    """PDQ hash (64 lowercase hex) and quality (0–100) of an H×W×3 uint8 RGB array."""
-    coefficients, quality = _dct16(rgb)
+def luma_of(rgb: np.ndarray) -> np.ndarray:
+    """The float32 luma PDQ hashes, for callers hashing many regions of one image."""
+    if rgb.ndim != 3 or rgb.shape[2] != 3:
+        raise ValueError(f"expected an H×W×3 RGB array, got shape {rgb.shape}")
+    height, width = rgb.shape[:2]
+    return (rgb.reshape(-1, 3).astype(np.float32) @ _LUMA).reshape(height, width)
+
+
+def pdq_hash(rgb: np.ndarray, luma: np.ndarray | None = None) -> tuple[str, int]:
+    """PDQ hash (64 lowercase hex) and quality (0–100) of an H×W×3 uint8 RGB array.
+
+    ``luma``, when given, is ``luma_of(rgb)`` computed once by the caller (a view of a
+    larger image's luma is fine): it spares the conversion, the bits are the same."""
+    coefficients, quality = _dct16(rgb, luma)
     if coefficients is None:
         return "0" * 64, 0
     if _near_median(coefficients):
@@ -44,9 +55,9 @@ def pdq_hash(rgb: np.ndarray) -> tuple[str, int]:
     return _bits_hex(coefficients), quality
 
 
-def pdq_dihedral(rgb: np.ndarray) -> tuple[dict[str, str], int]:
+def pdq_dihedral(rgb: np.ndarray, luma: np.ndarray | None = None) -> tuple[dict[str, str], int]:
     """The 8 dihedral PDQ hashes of an image (as the reference derives them) and its quality."""
-    coefficients, quality = _dct16(rgb)
+    coefficients, quality = _dct16(rgb, luma)
     if coefficients is None:
         return dict.fromkeys(DIHEDRAL_TRANSFORMS, "0" * 64), 0
     hashes = {}
@@ -65,14 +76,17 @@ def pdq_hash_reference(rgb: np.ndarray) -> tuple[str, int]:
     return np.packbits(vector.astype(np.uint8)).tobytes().hex(), int(quality)
 
 
-def _dct16(rgb: np.ndarray) -> tuple[np.ndarray | None, int]:
+def _dct16(rgb: np.ndarray, luma: np.ndarray | None = None) -> tuple[np.ndarray | None, int]:
     """The 16×16 DCT coefficients and the quality, or (None, 0) for a too small image."""
     if rgb.ndim != 3 or rgb.shape[2] != 3:
         raise ValueError(f"expected an H×W×3 RGB array, got shape {rgb.shape}")
     height, width = rgb.shape[:2]
     if height < _MIN_HASHABLE_DIM or width < _MIN_HASHABLE_DIM:
         return None, 0
-    luma = (rgb.reshape(-1, 3).astype(np.float32) @ _LUMA).reshape(height, width)
+    if luma is None:
+        luma = luma_of(rgb)
+    elif luma.shape != (height, width):
+        raise ValueError(f"luma of shape {luma.shape} does not fit an image of {height}×{width}")
     grid = (_reducer(height) @ luma) @ _reducer(width).T
     return _DCT @ grid.astype(np.float64) @ _DCT.T, _quality(grid)
 

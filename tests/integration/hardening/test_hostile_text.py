@@ -50,8 +50,11 @@ def _stated(w, kind, items, created):
 
 
 def _at(delta: timedelta):
-    moment = (NOW + delta).isoformat(timespec="seconds").replace("+00:00", "Z")
-    return lambda w: _stated(w, "submission", [pdq_item(random_pdq())], moment)
+    def send(w):
+        moment = (datetime.now(UTC) + delta).isoformat(timespec="seconds")
+        return _stated(w, "submission", [pdq_item(random_pdq())], moment.replace("+00:00", "Z"))
+
+    return send
 
 
 def _note(text):
@@ -186,7 +189,11 @@ def test_the_accepted_forms_still_pass(world):
 
 
 def test_the_same_envelope_again_gets_its_first_answer_however_old(world):
-    created = (NOW - timedelta(hours=2)).isoformat(timespec="seconds").replace("+00:00", "Z")
+    created = (
+        (datetime.now(UTC) - timedelta(hours=2))
+        .isoformat(timespec="seconds")
+        .replace("+00:00", "Z")
+    )
     payload = json.dumps(
         {"member": "alpha", "created": created, "items": [pdq_item(random_pdq())]}
     ).encode()

@@ -294,7 +294,7 @@ def test_match_files_hashes_them_locally(run, server, tmp_path):
     Image.fromarray(rng.integers(0, 255, (64, 64, 3), dtype=np.uint8)).save(picture)
     (tmp_path / "notes.txt").write_text("not media")
     result = run(lookup.match_cmd, picture, tmp_path / "notes.txt", "--types", "pdq,sha256",
-                 "--json")  # fmt: skip
+                 "--json", "--no-variants")  # fmt: skip
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [(line["path"].rsplit("/", 1)[-1], line["signal_type"]) for line in lines] == [
@@ -306,6 +306,21 @@ def test_match_files_hashes_them_locally(run, server, tmp_path):
     queries = json.loads(call.body)["queries"]
     assert [q["signal_type"] for q in queries] == ["pdq", "sha256", "sha256"]
     assert all(set(q) == {"signal_type", "value"} for q in queries)  # the path stays here
+
+
+def test_match_files_sends_the_variants_in_one_batch(run, server, tmp_path):
+    rng = np.random.default_rng(8)
+    picture = tmp_path / "picture.png"
+    Image.fromarray(rng.integers(0, 255, (64, 64, 3), dtype=np.uint8)).save(picture)
+    result = run(lookup.match_cmd, picture, "--types", "pdq", "--json")
+    assert result.exit_code == 0, result.output
+    [line] = [json.loads(line) for line in result.stdout.splitlines()]
+    assert line["signal_type"] == "pdq" and "variants" not in line
+    [call] = server.calls  # one request for every variant
+    queries = json.loads(call.body)["queries"]
+    assert len(queries) > 8 and {q["signal_type"] for q in queries} == {"pdq"}
+    assert queries[0]["value"] == line["value"]  # the original first
+    assert "dihedral" not in json.loads(call.body)  # the dihedral forms are sent as variants
 
 
 def test_member_options_are_required(server):

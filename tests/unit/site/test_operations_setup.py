@@ -1,5 +1,5 @@
 """What ``serve`` prepares for operations: an emptied metrics directory shared by the
-workers, a listen address it can parse, and worker-exit clean-up."""
+workers, a listen address it can parse, and clean-up after a worker that died."""
 
 from __future__ import annotations
 
@@ -10,7 +10,11 @@ import os
 import prometheus_client.multiprocess  # noqa: F401
 import pytest
 
-from clearinghouse.cli.operations import gunicorn_hooks, prepare_metrics_dir
+from clearinghouse.cli.operations import (
+    forget_dead_workers,
+    metrics_listener,
+    prepare_metrics_dir,
+)
 from clearinghouse.config import load_settings
 from clearinghouse.errors import ConfigError
 
@@ -34,16 +38,19 @@ def test_the_metrics_directory_starts_empty(tmp_path):
 
 def test_a_dead_workers_live_gauges_are_removed(tmp_path, monkeypatch):
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
-    mine, other = tmp_path / "gauge_livesum_4242.db", tmp_path / "gauge_livesum_4343.db"
-    mine.write_bytes(b"")
-    other.write_bytes(b"")
-    hooks = gunicorn_hooks(load_settings(environ={}, data_dir=tmp_path))
-    hooks["child_exit"](None, type("Worker", (), {"pid": 4242})())
-    assert not mine.exists() and other.exists()
+    dead = 2**22 + 17  # above Linux's default pid_max: no process has it
+    gone, alive = (
+        tmp_path / f"gauge_livesum_{dead}.db",
+        tmp_path / f"gauge_livesum_{os.getpid()}.db",
+    )
+    gone.write_bytes(b"")
+    alive.write_bytes(b"")
+    forget_dead_workers()
+    assert not gone.exists() and alive.exists()
 
 
 @pytest.mark.parametrize("listen", ["9464", "host:", ":9464", "host:port", "host:70000"])
 def test_a_bad_metrics_listen_address_is_a_clear_error(tmp_path, listen):
     settings = load_settings(environ={}, data_dir=tmp_path, metrics_listen=listen)
     with pytest.raises(ConfigError, match="CLEARINGHOUSE_METRICS_LISTEN must be host:port"):
-        gunicorn_hooks(settings)
+        metrics_listener(settings)

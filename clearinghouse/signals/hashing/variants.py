@@ -1,0 +1,92 @@
+"""Query variants: the few PDQs a querying member sends for one image (DESIGN §15).
+
+A re-upload is often the known picture with something around it or turned over. The
+member looking a file up hashes, besides the image itself, the 8 dihedral transforms
+(mirror, rotations), the picture with its flat borders trimmed (letterbox, frame), and
+the boxes bounded by straight edges (the part above or below a banner, a picture pasted
+into another one; ``edges.py``). Only quality ≥ 50 variants are kept, each PDQ once,
+first name wins. The server sees these PDQs as one batch, never the media.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from clearinghouse.signals.hashing.edges import edge_boxes, refine, small_luma, trim_box
+from clearinghouse.signals.hashing.pdq import luma_of, pdq_dihedral, pdq_hash
+from clearinghouse.signals.hashing.regions import LADDER
+
+__all__ = ["CENTRE_SCALES", "MAX_VARIANTS", "STRIPS", "Variant", "query_variants"]
+
+Box = tuple[int, int, int, int]
+
+MAX_VARIANTS = 24
+CENTRE_SCALES = (0.96, 0.92, 0.88)
+STRIPS = ("top-80", "bottom-80", "top-65", "bottom-65")
+_MIN_QUALITY = 50
+
+
+class Variant(NamedTuple):
+    """One PDQ of a query image and what was done to the image to get it."""
+
+    name: str  # "original", a dihedral name ("flipx"…), "trimmed", "box-1"…
+    value: str
+    quality: int
+
+
+def query_variants(
+    rgb: np.ndarray, luma: np.ndarray | None = None, *, dihedral: bool = True
+) -> list[Variant]:
+    """The variants of an H×W×3 RGB array, ``original`` first (kept whatever its quality)."""
+    if luma is None:
+        luma = luma_of(rgb)
+    if dihedral:
+        forms, quality = pdq_dihedral(rgb, luma)
+        found = [Variant(name, value, quality) for name, value in forms.items()]
+    else:
+        found = [Variant("original", *pdq_hash(rgb, luma))]
+    small, factor = small_luma(luma)
+    height, width = luma.shape
+    trimmed = trim_box(small)
+    boxes: list[tuple[str, Box]] = []
+    if trimmed is not None:
+        boxes.append(("trimmed", refine(luma, trimmed, factor)))
+        # The straight edges of what the borders held (a framed picture with a banner).
+        inner = small[trimmed[1] : trimmed[3], trimmed[0] : trimmed[2]]
+        shift = (trimmed[0], trimmed[1], trimmed[0], trimmed[1])
+        for n, box in enumerate(edge_boxes(inner), start=1):
+            moved = tuple(a + b for a, b in zip(box, shift, strict=True))
+            boxes.append((f"trimmed-box-{n}", refine(luma, moved, factor)))
+    for n, box in enumerate(edge_boxes(small), start=1):
+        boxes.append((f"box-{n}", refine(luma, box, factor)))
+    # Centre crops of the picture (borders trimmed), so that a crop of the known image
+    # by any share lands near one of the index's centre regions (regions.py).
+    outer = boxes[0][1] if trimmed is not None else (0, 0, width, height)
+    for scale in CENTRE_SCALES:
+        boxes.append((f"centre-{round(scale * 100)}", _centre(outer, scale)))
+    # The index's own strips of the whole image: a banner or caption laid over one end
+    # of the known image leaves the other end's strip exactly as indexed.
+    for name, x0, y0, x1, y1 in LADDER:
+        if name in STRIPS:
+            box = (round(x0 * width), round(y0 * height), round(x1 * width), round(y1 * height))
+            boxes.append((name, box))
+    for name, (x0, y0, x1, y1) in boxes:
+        value, quality = pdq_hash(rgb[y0:y1, x0:x1], luma[y0:y1, x0:x1])
+        found.append(Variant(name, value, quality))
+    out: list[Variant] = []
+    seen: set[str] = set()
+    for n, variant in enumerate(found):
+        if variant.value in seen or (n and variant.quality < _MIN_QUALITY):
+            continue
+        seen.add(variant.value)
+        out.append(variant)
+    return out[:MAX_VARIANTS]
+
+
+def _centre(box: Box, scale: float) -> Box:
+    left, top, right, bottom = box
+    dx = round((right - left) * (1 - scale) / 2)
+    dy = round((bottom - top) * (1 - scale) / 2)
+    return (left + dx, top + dy, right - dx, bottom - dy)

@@ -1,0 +1,112 @@
+"""The region ladder and the query variants on real photographs (DESIGN §15)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from clearinghouse.signals import hamming_distance
+from clearinghouse.signals.hashing import pdq_hash, pdq_hash_reference
+from clearinghouse.signals.hashing.edges import edge_boxes, small_luma, trim_box
+from clearinghouse.signals.hashing.pdq import luma_of
+from clearinghouse.signals.hashing.regions import (
+    LADDER,
+    MAX_REGIONS,
+    MIN_REGION_QUALITY,
+    region_hashes,
+)
+from clearinghouse.signals.hashing.variants import MAX_VARIANTS, query_variants
+
+
+def _crop(rgb: np.ndarray, left: float, top: float, right: float, bottom: float) -> np.ndarray:
+    h, w = rgb.shape[:2]
+    return rgb[round(top * h) : round(bottom * h), round(left * w) : round(right * w)]
+
+
+def test_the_ladder_is_deterministic_bounded_and_of_quality(photos):
+    for rgb in photos.values():
+        first = region_hashes(rgb)
+        assert first == region_hashes(rgb.copy())  # same pixels, same list
+        assert len(first) <= MAX_REGIONS
+        assert len({r["pdq"] for r in first}) == len(first)  # each code once
+        assert all(r["quality"] >= MIN_REGION_QUALITY for r in first)
+
+
+def test_each_region_is_the_pdq_of_its_crop(photos):
+    """The slow twin: every region is exactly the PDQ of the ladder's crop, and within a
+    few bits of the reference implementation's PDQ of it."""
+    rgb = photos["astronaut"]
+    got = [r["pdq"] for r in region_hashes(rgb)]
+    expected = [pdq_hash(_crop(rgb, *box))[0] for _, *box in LADDER]
+    assert got == [value for value in dict.fromkeys(expected)][: len(got)]
+    for value, (_, *box) in zip(got, LADDER, strict=False):
+        reference, _ = pdq_hash_reference(np.ascontiguousarray(_crop(rgb, *box)))
+        assert hamming_distance(value, reference) <= 2
+
+
+def test_a_flat_image_has_no_regions():
+    assert region_hashes(np.full((200, 300, 3), 128, np.uint8)) == []
+
+
+def test_a_crop_of_the_image_meets_one_of_its_regions(photos):
+    """A 20 % centre crop: one of the query's variants is near one of the ladder's regions."""
+    rgb = photos["chelsea"]
+    indexed = [r["pdq"] for r in region_hashes(rgb)]
+    cropped = np.ascontiguousarray(_crop(rgb, 0.09, 0.09, 0.91, 0.91))
+    assert hamming_distance(pdq_hash(cropped)[0], pdq_hash(rgb)[0]) > 31  # PDQ alone misses
+    best = min(hamming_distance(v.value, r) for v in query_variants(cropped) for r in indexed)
+    assert best <= 31
+
+
+def test_variants_start_with_the_original_and_hold_the_dihedral(photos):
+    rgb = photos["coffee"]
+    variants = query_variants(rgb)
+    assert variants[0].name == "original"
+    assert variants[0].value == pdq_hash(rgb)[0]
+    assert len(variants) <= MAX_VARIANTS
+    assert len({v.value for v in variants}) == len(variants)
+    mirrored = pdq_hash(np.ascontiguousarray(rgb[:, ::-1]))[0]
+    assert min(hamming_distance(v.value, mirrored) for v in variants) <= 8
+    assert variants == query_variants(rgb.copy())  # deterministic
+    assert query_variants(rgb, dihedral=False)[0].name == "original"
+
+
+def test_a_letterboxed_picture_is_found_by_trimming(photos):
+    rgb = photos["rocket"]
+    h, w = rgb.shape[:2]
+    boxed = np.zeros((h + 200, w, 3), np.uint8)
+    boxed[100 : 100 + h] = rgb
+    variants = {v.name: v.value for v in query_variants(boxed)}
+    assert "trimmed" in variants
+    assert hamming_distance(variants["trimmed"], pdq_hash(rgb)[0]) <= 10
+
+
+def test_a_picture_pasted_into_another_is_cut_out(photos):
+    outer = photos["hubble_deep_field"][:480, :640].copy()
+    inner = photos["camera"][::2, ::2]  # 256×256
+    outer[100:356, 300:556] = inner
+    small, factor = small_luma(luma_of(outer))
+    assert any(
+        abs(x0 * factor - 300) <= 2 * factor and abs(y0 * factor - 100) <= 2 * factor
+        for x0, y0, _, _ in edge_boxes(small)
+    )
+    best = min(hamming_distance(v.value, pdq_hash(inner)[0]) for v in query_variants(outer))
+    assert best <= 16
+
+
+@pytest.mark.parametrize(
+    ("pad", "expected"),
+    [
+        ((0, 0, 0, 0), None),
+        ((20, 0, 20, 0), (0, 20, 100, 80)),  # letterbox: (left, top, right, bottom)
+        ((10, 10, 10, 10), (10, 10, 90, 90)),  # frame
+    ],
+)
+def test_trim_box_finds_flat_borders(pad, expected):
+    rng = np.random.default_rng(3)
+    image = np.full((100, 100), 0.0, np.float32)
+    top, left, bottom, right = pad
+    image[top : 100 - bottom, left : 100 - right] = rng.uniform(
+        0, 255, (100 - top - bottom, 100 - left - right)
+    )
+    assert trim_box(image) == expected
