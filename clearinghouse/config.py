@@ -177,6 +177,15 @@ class Settings:
         MATCH_QUERIES_LIMIT, _int(1), "most queries in one match request"
     )
     max_matches_per_query: int = _field(100, _int(1), "most matches answered per query")
+    max_match_body_bytes: int = _field(
+        4 * 1024 * 1024, _int(1024), "largest POST /v1/match body accepted"
+    )
+    match_max_codes: int = _field(
+        8_000, _int(1), "most codes one lookup request searches (vPDQ: one per frame)"
+    )
+    vpdq_max_candidates_per_frame: int = _field(
+        200, _int(1), "most indexed frames one vPDQ query frame may find"
+    )
     max_list_bytes: int = _field(
         4 * 1024 * 1024, _int(4096), "byte ceiling of a list answer (log entries, feed)"
     )

@@ -47,16 +47,24 @@ def create_app(settings: Settings | None = None, *, root: Root | None = None) ->
     def _refuse_large_bodies():
         # Refuse on the declared length before reading a byte; MAX_CONTENT_LENGTH above
         # also stops chunked bodies that grow past the limit while being read.
-        limit = root.settings.max_body_bytes
+        limit, name = root.settings.max_body_bytes, "CLEARINGHOUSE_MAX_BODY_BYTES"
+        if request.path == "/v1/match":  # a lookup needs far less than a statement
+            limit = min(limit, root.settings.max_match_body_bytes)
+            name = "CLEARINGHOUSE_MAX_MATCH_BODY_BYTES"
         length = request.content_length
         if length is not None and length > limit:
-            raise PayloadTooLarge(f"the request body is {length} bytes; the limit is {limit} bytes")
+            raise PayloadTooLarge(
+                f"the request body is {length} bytes; the limit is {limit} bytes ({name})",
+                limit=name,
+            )
         if length is None and request.environ.get("wsgi.input_terminated"):
             # A chunked body: read one byte past the limit to tell "too large" from "just
             # fits" (werkzeug's own cap would silently cut it), then serve it as if sized.
             body = request.environ["wsgi.input"].read(limit + 1)
             if len(body) > limit:
-                raise PayloadTooLarge(f"the request body is over the limit of {limit} bytes")
+                raise PayloadTooLarge(
+                    f"the request body is over the limit of {limit} bytes ({name})", limit=name
+                )
             request.environ["wsgi.input"] = io.BytesIO(body)
             request.environ["CONTENT_LENGTH"] = str(len(body))
 

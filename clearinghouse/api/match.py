@@ -42,7 +42,9 @@ def post_match():
 @signed("matcher")
 def get_match():
     query = {
-        k: request.args[k] for k in ("signal_type", "value", "max_distance") if k in request.args
+        k: request.args[k]
+        for k in ("signal_type", "value", "max_distance", "level1_threshold", "level2_threshold")
+        if k in request.args
     }
     root, matcher = _matcher()
     queries = matching.parse_queries(root, [query])

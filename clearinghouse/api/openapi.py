@@ -12,7 +12,8 @@ import functools
 from flask import Blueprint, jsonify
 
 from clearinghouse import __version__
-from clearinghouse.api.openapi_schemas import INT, STR, obj, ref, schemas
+from clearinghouse.api.openapi_push import push_schemas
+from clearinghouse.api.openapi_schemas import INT, STR, ref, schemas
 from clearinghouse.wire import FEED_PAGE_LIMIT, KEY_ID, MATCH_QUERIES_LIMIT
 
 __all__ = ["bp", "document"]
@@ -33,6 +34,8 @@ _PARAMS = {
     "value": ("query", STR),
     "max_distance": ("query", {"type": "integer", "minimum": 0}),
     "dihedral": ("query", {"type": "boolean"}),
+    "level1_threshold": ("query", {"type": "number", "minimum": 0, "maximum": 1}),
+    "level2_threshold": ("query", {"type": "number", "minimum": 0, "maximum": 1}),
     "force": ("query", {"type": "boolean"}),
     "start": ("query", INT),
     "end": ("query", INT),
@@ -142,7 +145,14 @@ def document() -> dict:
                     "Look up one hash",
                     "matcher",
                     "MatchResults",
-                    params=("signal_type", "value", "max_distance", "dihedral"),
+                    params=(
+                        "signal_type",
+                        "value",
+                        "max_distance",
+                        "dihedral",
+                        "level1_threshold",
+                        "level2_threshold",
+                    ),
                 ),
             },
             "/v1/labels": {
@@ -242,7 +252,7 @@ def document() -> dict:
             },
             "schemas": {
                 **schemas(),
-                **_subscription_schemas(),
+                **push_schemas(),
                 "SiteLink": {
                     "type": "object",
                     "required": ["url", "expires_in", "member"],
@@ -254,45 +264,6 @@ def document() -> dict:
                 },
             },
         },
-    }
-
-
-def _subscription_schemas() -> dict:
-    strings = {"type": "array", "items": STR}
-    filters = obj(
-        {},
-        {
-            "signal_types": strings,
-            "labels": {**strings, "description": "labels, or families as family:*"},
-            "incidents": strings,
-            "only_confirmed": {"type": "boolean"},
-        },
-        closed=True,
-    )
-    shown = obj(
-        {"id": STR, "url": STR, "filters": filters, "status": {"enum": ["active", "paused"]},
-         "created": STR},
-        {"paused_reason": STR, "retrying": {"type": "object"}},
-    )  # fmt: skip
-    incident = obj(
-        {"incident": STR, "label": STR, "title": STR, "summary": STR,
-         "status": {"enum": ["active", "concluded"]}, "declared_by": STR, "declared": STR,
-         "updated": STR, "concluded": {"type": ["string", "null"]}},
-    )  # fmt: skip
-    return {
-        "Incidents": obj({"incidents": {"type": "array", "items": incident}}),
-        "IncidentReceipt": obj(
-            {
-                "statement_id": INT,
-                "log_index": INT,
-                "incident": incident,
-                "checkpoint": STR,
-                "inclusion_proof": {"$ref": "#/components/schemas/InclusionProof"},
-            },
-        ),
-        "SubscriptionRequest": obj({"url": STR}, {"filters": filters}, closed=True),
-        "SubscriptionCreated": {"allOf": [shown, obj({"secret": STR})]},
-        "Subscriptions": obj({"subscriptions": {"type": "array", "items": shown}}),
     }
 
 

@@ -150,7 +150,12 @@ def schemas() -> dict:
                     "maxItems": MATCH_QUERIES_LIMIT,
                     "items": obj(
                         {"signal_type": STR, "value": value},
-                        {"quality": {"type": "integer"}, "max_distance": {"type": "integer"}},
+                        {
+                            "quality": {"type": "integer"},
+                            "max_distance": {"type": "integer"},
+                            "level1_threshold": {"type": "number"},  # tmk only
+                            "level2_threshold": {"type": "number"},
+                        },
                         closed=True,
                     ),
                 }
@@ -166,7 +171,18 @@ def schemas() -> dict:
                         {
                             "matches": {
                                 "type": "array",
-                                "items": {"allOf": [signal, obj({"distance": {"type": "number"}})]},
+                                "items": {
+                                    "allOf": [
+                                        signal,
+                                        obj(
+                                            {"distance": {"type": "number"}},
+                                            {
+                                                "level1_score": {"type": "number"},  # tmk
+                                                "level2_score": {"type": "number"},
+                                            },
+                                        ),
+                                    ]
+                                },
                             }
                         }
                     ),

@@ -53,7 +53,9 @@ QUERY_PARAMETERS: dict[str, frozenset[str]] = {
     "log.get_entries": frozenset({"start", "end"}),
     "log.get_inclusion": frozenset({"index", "tree_size"}),
     "log.get_consistency": frozenset({"first", "second"}),
-    "match.get_match": frozenset({"signal_type", "value", "max_distance", "dihedral"}),
+    "match.get_match": frozenset(
+        {"signal_type", "value", "max_distance", "dihedral", "level1_threshold", "level2_threshold"}
+    ),
 }
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import click
 
-from clearinghouse.cli.connection import apply_options, connection_options
+from clearinghouse.cli.connection import apply_options, connection_options, make_client
 from clearinghouse.client import Client
 from clearinghouse.client.audit import (
     check_consistency,
@@ -101,7 +101,7 @@ def verify_cmd(server, member, key_path, log_key, state_path, as_json, workers, 
     """Check the whole log: checkpoint signature, every entry against the signed root,
     every statement signature against the keys the log recorded, and consistency with
     the checkpoint saved in --state (which is then moved forward)."""
-    with Client(server, member, key_path) as client:
+    with make_client(server, member, key_path) as client:
         if workers == 0:
             size = _signed_size(client)
             workers = (os.cpu_count() or 1) if size >= _POOL_THRESHOLD else 1
@@ -147,7 +147,7 @@ def verify_cmd(server, member, key_path, log_key, state_path, as_json, workers, 
 @_failing
 def inclusion_cmd(server, member, key_path, log_key, state_path, as_json, index, tree_size):
     """Check that entry INDEX is in the signed log."""
-    with Client(server, member, key_path) as client:
+    with make_client(server, member, key_path) as client:
         result = check_inclusion(
             client, index, tree_size, log_key=log_key, pinned=_pinned(state_path)
         )
@@ -198,7 +198,7 @@ def consistency_cmd(
         raise click.UsageError("give --first or --first-checkpoint")
     root = _root(first_root) if first_root is not None else None
     note = Path(first_checkpoint).read_text() if first_checkpoint else None
-    with Client(server, member, key_path) as client:
+    with make_client(server, member, key_path) as client:
         result = check_consistency(
             client,
             first,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 from pathlib import Path
 
 import click
@@ -11,6 +12,9 @@ import click
 from clearinghouse.cli.common import emit, json_option, operator_root
 from clearinghouse.crypto.keys import SigningKey, VerifyKey
 from clearinghouse.errors import Conflict, InvalidInput
+from clearinghouse.wire import MEMBER_ID
+
+PASSPHRASE_ENV = "CLEARINGHOUSE_KEY_PASSPHRASE"  # as clearinghouse.client.api reads it
 
 __all__ = ["keygen", "keys", "read_public_key", "write_new_file"]
 
@@ -45,11 +49,25 @@ def write_new_file(path: Path, data: bytes, mode: int) -> None:
 @click.command()
 @click.argument("name")
 @click.option("--dir", "directory", default="keys", show_default=True, type=click.Path())
+@click.option(
+    "--passphrase",
+    is_flag=True,
+    help=f"Encrypt the private key (PKCS#8) with a passphrase: {PASSPHRASE_ENV}, or asked "
+    "twice on the terminal. Member commands ask for it, or read the same variable.",
+)
 @json_option
-def keygen(name: str, directory: str, as_json: bool) -> None:
-    """Write NAME.key (PKCS#8 PEM, mode 0600) and NAME.pub; print the key_id."""
-    if not name or "/" in name or name.startswith("."):
-        raise InvalidInput(f"NAME: {name!r} is not a plain file name")
+def keygen(name: str, directory: str, passphrase: bool, as_json: bool) -> None:
+    """Write NAME.key (PKCS#8 PEM, mode 0600) and NAME.pub; print the key_id.
+
+    NAME follows the rule of member ids (`members add` refuses others), so the key of
+    a member can be named after it: lowercase letters, digits and '-', 2–63 characters.
+    """
+    if not MEMBER_ID.fullmatch(name):
+        raise InvalidInput(
+            f"NAME: {name!r} does not match {MEMBER_ID.pattern} (the rule of member ids: "
+            "lowercase letters, digits and '-', 2–63 characters)"
+        )
+    secret = _new_passphrase() if passphrase else None
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
     private, public = folder / f"{name}.key", folder / f"{name}.pub"
@@ -59,7 +77,7 @@ def keygen(name: str, directory: str, as_json: bool) -> None:
     if private.exists() or public.exists():
         raise Conflict(f"{private} or {public} already exists; refusing to overwrite a key")
     key = SigningKey.generate()
-    write_new_file(private, key.to_pem(), 0o600)
+    write_new_file(private, key.to_pem(secret), 0o600)
     try:
         write_new_file(public, key.verify_key.to_pem(), 0o644)
     except Exception:
@@ -70,6 +88,20 @@ def keygen(name: str, directory: str, as_json: bool) -> None:
         as_json,
         text=key.key_id,
     )
+
+
+def _new_passphrase() -> str:
+    given = os.environ.get(PASSPHRASE_ENV)
+    if given:
+        return given
+    if not sys.stdin.isatty():
+        raise InvalidInput(f"--passphrase: set {PASSPHRASE_ENV} (no terminal to ask on)")
+    secret = click.prompt(
+        "Passphrase for the new key", hide_input=True, confirmation_prompt=True, err=True
+    )
+    if not secret:
+        raise InvalidInput("--passphrase: the passphrase is empty")
+    return secret
 
 
 def read_public_key(path: str) -> VerifyKey:
@@ -124,10 +156,10 @@ def add(
     else:
         if not server or not key_path:
             raise click.UsageError("--new-key needs --server and --key (or their variables)")
-        from clearinghouse.client import Client
+        from clearinghouse.cli.connection import load_member_key, make_client
 
-        with Client(server, member, key_path) as client:
-            result = client.add_key(new_key)
+        with make_client(server, member, key_path) as client:
+            result = client.add_key(load_member_key(new_key))
     emit(result, as_json)
 
 

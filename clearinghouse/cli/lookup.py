@@ -8,6 +8,7 @@ and ``retract`` accept as input.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -70,6 +71,12 @@ def one_signal(value: str | None, signal_type: str | None) -> dict[str, Any] | N
     help="Also look up the query variants of images: mirrored, borders trimmed, banners "
     "and pasted pictures cut out (default; docs/signals.md).",
 )
+@click.option(
+    "--exit-code",
+    is_flag=True,
+    help="Exit 1 when any file (or --value) matched, 0 when none did, 2 or more on an "
+    "error (a file that could not be hashed, with no match elsewhere, included).",
+)
 @_member_options
 def match_cmd(
     paths,
@@ -79,6 +86,7 @@ def match_cmd(
     max_distance,
     dihedral,
     variants,
+    exit_code,
     server,
     member,
     key_path,
@@ -86,23 +94,35 @@ def match_cmd(
 ) -> None:
     """[server] Look up files (hashed here; the media never leaves) or one --value/--type.
 
-    With --json, one line per hash: the query and its `matches`; such lines can be given
-    to `feedback` and `retract`.
+    Each hash gets a verdict, `match` or `no_match`, and why. With --json, one line per
+    hash: the query, its `verdict`, `why` and `matches`; such lines can be given to
+    `feedback` and `retract`. vPDQ matches state the share of frames matched.
     """
+    if exit_code:
+        from clearinghouse.cli.main import ERROR_EXIT_FLOOR
+
+        click.get_current_context().meta[ERROR_EXIT_FLOOR] = 2
     one = one_signal(value, signal_type)
     if bool(paths) == (one is not None):
         raise click.UsageError("give either PATHs or --value with --type")
     if one is None:
-        _match_files(paths, types_text, max_distance, variants, server, member, key_path, as_json)
-        return
-    records = [one]
-    with make_client(server, member, key_path) as client:
-        for start in range(0, len(records), MATCH_QUERIES_LIMIT):
-            batch = records[start : start + MATCH_QUERIES_LIMIT]
-            queries = [_query(r, max_distance) for r in batch]
-            results = client.match(queries, dihedral=dihedral)
-            for record, result in zip(batch, results, strict=True):
-                _print_matches(record, result.get("matches", []), as_json)
+        matched, errors = _match_files(
+            paths, types_text, max_distance, variants, server, member, key_path, as_json
+        )
+    else:
+        matched, errors = False, False
+        records = [one]
+        with make_client(server, member, key_path) as client:
+            for start in range(0, len(records), MATCH_QUERIES_LIMIT):
+                batch = records[start : start + MATCH_QUERIES_LIMIT]
+                queries = [_query(r, max_distance) for r in batch]
+                results = client.match(queries, dihedral=dihedral)
+                for record, result in zip(batch, results, strict=True):
+                    matches = result.get("matches", [])
+                    matched = matched or bool(matches)
+                    _print_matches(record, matches, as_json, max_distance)
+    if exit_code:
+        sys.exit(1 if matched else 2 if errors else 0)
 
 
 def _query(record: dict[str, Any], max_distance: int | None) -> dict[str, Any]:
@@ -112,9 +132,12 @@ def _query(record: dict[str, Any], max_distance: int | None) -> dict[str, Any]:
     return query
 
 
-def _match_files(paths, types_text, max_distance, variants, server, member, key_path, as_json):
+def _match_files(
+    paths, types_text, max_distance, variants, server, member, key_path, as_json
+) -> tuple[bool, bool]:
     """Hash files here (with their variants unless --no-variants), look them up in one
-    batch per 1,000 hashes, and print each hash line with its merged matches."""
+    batch per 1,000 hashes, and print each hash line with its merged matches; whether
+    any matched, and whether any file could not be hashed."""
     from clearinghouse.signals.hashing import ALL_TYPES
 
     types = frozenset(ALL_TYPES)
@@ -127,21 +150,61 @@ def _match_files(paths, types_text, max_distance, variants, server, member, key_
     files = [path for path in files if path.is_file()]
     with make_client(server, member, key_path) as client:
         found = client.match_files(files, variants=variants, types=types, max_distance=max_distance)
+    matched = errors = False
     for lookup in found:
         if lookup.error is not None:
             _warn(f"{lookup.path}: {lookup.error}")
+            errors = True
+            if not lookup.lines:
+                _print_unhashed(str(lookup.path), str(lookup.error), as_json)
         for line in lookup.lines:
-            _print_matches(line, line["matches"], as_json)
+            matched = matched or bool(line["matches"])
+            _print_matches(line, line["matches"], as_json, max_distance)
+    return matched, errors
 
 
-def _print_matches(record: dict[str, Any], matches: list[dict[str, Any]], as_json: bool) -> None:
+def _why(record: dict[str, Any], matches: list[dict[str, Any]], max_distance: int | None) -> str:
+    kind = record["signal_type"]
+    if not matches:
+        within = f"distance {max_distance}" if max_distance is not None else "its max distance"
+        return f"no {kind} signal within {within}"
+    nearest = matches[0]
+    where = _frame_share(nearest) if kind == "vpdq" else f"at distance {nearest.get('distance')}"
+    return f"{len(matches)} {kind} signal(s); nearest {nearest.get('signal_id')} {where}"
+
+
+def _frame_share(m: dict[str, Any]) -> str:
+    """The share of frames matched, as HMA reports vPDQ: of the query / of the signal."""
+    query = m.get("query_match_pct")
+    if query is None and isinstance(m.get("distance"), int | float):
+        query = 100 - m["distance"]  # the distance is the share of query frames unmatched
+    indexed = m.get("index_match_pct")
+    indexed_text = f"{indexed:g}%" if isinstance(indexed, int | float) else "n/a"
+    return f"frames matched {query:g}% of the query / {indexed_text} of the signal"
+
+
+def _print_unhashed(path: str, why: str, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps({"path": path, "verdict": "error", "why": why}))
+    else:
+        click.echo(f"{path}: error ({why})")
+
+
+def _print_matches(
+    record: dict[str, Any],
+    matches: list[dict[str, Any]],
+    as_json: bool,
+    max_distance: int | None = None,
+) -> None:
+    verdict = "match" if matches else "no_match"
+    why = _why(record, matches, max_distance)
     if as_json:
         line = {k: record[k] for k in ("path", "signal_type", "value") if k in record}
-        click.echo(json.dumps({**line, "matches": matches}))
+        click.echo(json.dumps({**line, "verdict": verdict, "why": why, "matches": matches}))
         return
     value = record["value"] if isinstance(record["value"], str) else "<vpdq>"
     where = f"{record['path']} " if "path" in record else ""
-    click.echo(f"{where}{record['signal_type']} {value}: {len(matches) or 'no'} match(es)")
+    click.echo(f"{where}{record['signal_type']} {value}: {verdict} ({why})")
     for m in matches:
         state = "confirmed" if m.get("confirmed") else "unconfirmed"
         if m.get("held"):
@@ -150,7 +213,10 @@ def _print_matches(record: dict[str, Any], matches: list[dict[str, Any]], as_jso
             state += ", disputed"
         labels = ", ".join(f"{k}×{v}" for k, v in (m.get("labels") or {}).items())
         how = f"  variant {m['variant']} via {m.get('via', 'signal')}" if "variant" in m else ""
+        distance = (
+            _frame_share(m) if record["signal_type"] == "vpdq" else f"distance {m.get('distance')}"
+        )
         click.echo(
-            f"  signal {m.get('signal_id')}  distance {m.get('distance')}  {state}  "
+            f"  signal {m.get('signal_id')}  {distance}  {state}  "
             f"{m.get('contributors')} contributor(s)  {labels}{how}"
         )

@@ -2,7 +2,8 @@
 
 A user's mistake is never a traceback: project errors, unreadable files and the
 connection errors of a server that is not there end in one line on stderr (or one JSON
-object on stdout with ``--json``) and exit status 1.
+object on stdout with ``--json``) and exit status 1 (2 for a server URL that leads to no
+clearinghouse, and usage errors, as click does).
 """
 
 from __future__ import annotations
@@ -18,12 +19,14 @@ import click
 from clearinghouse.cli.extras import MissingExtra, missing_extra
 from clearinghouse.errors import AuthenticationError, ClearinghouseError
 
-__all__ = ["build_cli", "cli", "main"]
+__all__ = ["ERROR_EXIT_FLOOR", "build_cli", "cli", "main"]
+
+ERROR_EXIT_FLOOR = "clearinghouse.error_exit_floor"  # ctx.meta key
 
 _SECTIONS = (
     ("Member commands (talk to a server: --server/CLEARINGHOUSE_URL, --member, --key)",
-     ("submit", "retract", "feedback", "match", "labels", "signals", "export", "audit", "site",
-      "incidents", "subscriptions")),
+     ("whoami", "submit", "retract", "feedback", "match", "labels", "signals", "export", "audit",
+      "site", "incidents", "subscriptions")),
     ("Operator commands (work on the database directly: {database})",
      ("serve", "deliver", "db", "members", "keys")),
     ("Local commands (no server, no database)", ("keygen", "hash", "demo")),
@@ -67,12 +70,33 @@ class _Group(click.Group):
             with formatter.section("Other commands"):
                 formatter.write_dl(rest)
 
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        """As click's, but a usage mistake is one line on stderr (exit 2), not a usage
+        block: a pipeline's log shows what was wrong."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, False, **extra)
+        except click.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx is not None else (prog_name or "clearinghouse")
+            click.echo(f"error: {exc.format_message()} (see `{where} --help`)", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            click.echo(f"error: {exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("error: aborted", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
     def invoke(self, ctx: click.Context):
         args = [*getattr(ctx, "_protected_args", []), *ctx.args]
         as_json = "--json" in args
+        code = 1
         try:
             return super().invoke(ctx)
         except ClearinghouseError as exc:
+            code = getattr(exc, "exit_code", 1)
             _report(exc, as_json)
         except BrokenPipeError:
             raise  # the reader of our output went away: click exits quietly
@@ -87,7 +111,9 @@ class _Group(click.Group):
             if missing is None:
                 raise
             _report(ClearinghouseError(str(missing)), as_json)
-        sys.exit(1)
+        # A command whose exit status 1 means something else (`match --exit-code`: a
+        # match) raises the floor of its errors.
+        sys.exit(max(code, ctx.meta.get(ERROR_EXIT_FLOOR, 1)))
 
 
 def _database_here() -> str:
@@ -187,6 +213,7 @@ COMMANDS = (
     ("retract", "clearinghouse.cli.statements", "retract_cmd"),
     ("feedback", "clearinghouse.cli.statements", "feedback_cmd"),
     ("match", "clearinghouse.cli.lookup", "match_cmd"),
+    ("whoami", "clearinghouse.cli.whoami", "whoami"),
     ("labels", "clearinghouse.cli.listing", "labels_cmd"),
     ("signals", "clearinghouse.cli.listing", "signals"),
     ("export", "clearinghouse.cli.listing", "export_cmd"),

@@ -19,9 +19,9 @@ def site() -> None:
 
 def _login(server: str, member: str, key_path: str, as_json: bool) -> None:
     """Print a one-time URL that signs a browser in (read-only, for one hour)."""
-    from clearinghouse.client import Client
+    from clearinghouse.cli.connection import make_client
 
-    with Client(server, member, key_path) as client:
+    with make_client(server, member, key_path) as client:
         link = client.site_login()
     if link.get("member") != member:
         raise InvalidInput(f"{key_path} is a key of member {link.get('member')!r}, not {member!r}")

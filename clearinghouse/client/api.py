@@ -9,8 +9,10 @@ errors are the typed problems of ``client.errors``.
 from __future__ import annotations
 
 import json
+import logging
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import stat
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -18,13 +20,26 @@ from typing import Any
 import requests
 
 from clearinghouse.client.http import SignedSession
-from clearinghouse.client.statements import ENDPOINTS, sign_incident, sign_statement
-from clearinghouse.crypto import Envelope, SigningKey, prove_possession
+from clearinghouse.client.push_calls import PushCalls
+from clearinghouse.client.statements import ENDPOINTS, sign_statement
+from clearinghouse.crypto import Envelope, SigningKey, is_encrypted_pem, prove_possession
 from clearinghouse.errors import InvalidInput, VerificationError
 from clearinghouse.ijson import read_json
 from clearinghouse.wire import LOG_ENTRIES_LIMIT, MATCH_QUERIES_LIMIT, b64decode
 
-__all__ = ["MAX_LOG_ENTRIES", "MAX_MATCH_QUERIES", "Client", "load_signing_key"]
+__all__ = [
+    "MAX_LOG_ENTRIES",
+    "MAX_MATCH_QUERIES",
+    "PASSPHRASE_ENV",
+    "Client",
+    "key_file_warning",
+    "load_signing_key",
+]
+
+log = logging.getLogger(__name__)
+
+PASSPHRASE_ENV = "CLEARINGHOUSE_KEY_PASSPHRASE"
+Passphrase = str | bytes | Callable[[str], str] | None
 
 # Server defaults (DESIGN §5, §6): the client splits longer requests into several.
 MAX_MATCH_QUERIES = MATCH_QUERIES_LIMIT
@@ -36,18 +51,56 @@ Items = Sequence[Mapping[str, Any]]
 ANSWER_DEPTH = 16
 
 
-def load_signing_key(key: SigningKey | str | os.PathLike[str]) -> SigningKey:
-    """A signing key, or the key in a PKCS#8 PEM file at that path."""
+def load_signing_key(
+    key: SigningKey | str | os.PathLike[str], passphrase: Passphrase = None
+) -> SigningKey:
+    """A signing key, or the key in a PKCS#8 PEM file at that path.
+
+    An encrypted file is opened with ``passphrase``: text, or a function asked with the
+    path (a prompt); without one, the environment's CLEARINGHOUSE_KEY_PASSPHRASE."""
     if isinstance(key, SigningKey):
         return key
     try:
         data = Path(key).read_bytes()
     except OSError as exc:
         raise InvalidInput(f"cannot read the member key {key}: {exc.strerror}") from None
-    return SigningKey.from_pem(data)
+    warning = key_file_warning(key)
+    if warning:
+        log.warning("%s", warning)
+    if not is_encrypted_pem(data):
+        try:
+            return SigningKey.from_pem(data)
+        except InvalidInput as exc:
+            raise InvalidInput(f"the member key {key}: {exc.detail}") from None
+    if passphrase is None:
+        passphrase = os.environ.get(PASSPHRASE_ENV)
+    if callable(passphrase):
+        passphrase = passphrase(str(key))
+    if not passphrase:
+        raise InvalidInput(
+            f"the member key {key} is encrypted: set {PASSPHRASE_ENV} or enter its passphrase"
+        )
+    try:
+        return SigningKey.from_pem(data, passphrase)
+    except InvalidInput as exc:
+        raise InvalidInput(f"the member key {key}: {exc.detail}") from None
 
 
-class Client:
+def key_file_warning(path: str | os.PathLike[str]) -> str | None:
+    """A warning when a private key file is readable by its group or others."""
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        return None
+    if mode & 0o077:
+        return (
+            f"the private key {path} is readable by others (mode {mode:04o}); "
+            f"run `chmod 600 {path}`"
+        )
+    return None
+
+
+class Client(PushCalls):
     """A member of one server, signing every request and statement with ``key``.
 
     ``key`` is a SigningKey or the path of its PEM file. ``retries`` counts the extra
@@ -63,10 +116,11 @@ class Client:
         timeout: float = 10.0,
         retries: int = 3,
         session: requests.Session | None = None,
+        passphrase: Passphrase = None,
         **session_options: Any,
     ) -> None:
         self.member = member
-        self.key = load_signing_key(key)
+        self.key = load_signing_key(key, passphrase)
         self.http = SignedSession(
             server, self.key, timeout=timeout, retries=retries, session=session, **session_options
         )
@@ -248,38 +302,6 @@ class Client:
             query={"force": True if force else None},
             idempotent=False,
         )
-
-    # -- incidents (DESIGN §14) -----------------------------------------------------------
-
-    def incident(self, action: str, slug: str, *, title: str = "", summary: str = "") -> dict:
-        """Declare, update or conclude an incident (the coordinator role); signed and logged."""
-        envelope = sign_incident(self.member, action, slug, self.key, title=title, summary=summary)
-        return self.submit_envelope("incident", envelope)
-
-    def incidents(self) -> list[dict[str, Any]]:
-        """Every declared incident with its declared, updated and concluded times."""
-        found = self._json("GET", "/v1/incidents").get("incidents")
-        if not isinstance(found, list):
-            raise VerificationError("the incidents answer has no list")
-        return found
-
-    # -- webhook subscriptions (DESIGN §14) ------------------------------------------------
-
-    def add_subscription(self, url: str, filters: Mapping[str, Any] | None = None) -> dict:
-        """Register a webhook endpoint; the answer's ``secret`` is shown only this once."""
-        body = _json_bytes({"url": url, "filters": dict(filters or {})})
-        return self._json("POST", "/v1/subscriptions", body=body, idempotent=False)
-
-    def subscriptions(self) -> list[dict[str, Any]]:
-        """This member's subscriptions, each with its ``status`` (and why, when paused)."""
-        found = self._json("GET", "/v1/subscriptions").get("subscriptions")
-        if not isinstance(found, list):
-            raise VerificationError("the subscriptions answer has no list")
-        return found
-
-    def remove_subscription(self, subscription_id: str) -> None:
-        """Delete one of this member's subscriptions."""
-        self._json("DELETE", f"/v1/subscriptions/{subscription_id}", idempotent=False)
 
     # -- the transparency log (DESIGN §6) --------------------------------------------------
 

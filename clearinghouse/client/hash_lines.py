@@ -69,6 +69,9 @@ def read_hash_lines(path: str | Path) -> Iterator[HashLine]:
             yield _parse(number, raw, text, form)
 
 
+_CSV_FIELD_LIMIT = 1 << 20
+
+
 def _form_of(first: str) -> str:
     if first.startswith("{"):
         return "json"
@@ -103,7 +106,12 @@ def _json(text: str) -> dict[str, Any]:
 
 
 def _csv_row(text: str) -> dict[str, Any]:
-    rows = list(csv.reader(io.StringIO(text)))
+    # A tmk value (base64 of a .tmk file) is 351,128 characters, above csv's default limit.
+    csv.field_size_limit(max(csv.field_size_limit(), _CSV_FIELD_LIMIT))
+    try:
+        rows = list(csv.reader(io.StringIO(text)))
+    except csv.Error as exc:
+        raise ValueError(f"not a CSV row: {exc}") from None
     if len(rows) != 1 or len(rows[0]) != len(CSV_HEADER):
         raise ValueError(f"expected {len(CSV_HEADER)} CSV fields: {','.join(CSV_HEADER)}")
     row = dict(zip(CSV_HEADER, rows[0], strict=True))

@@ -108,17 +108,23 @@ def _cut(connection: Any) -> None:
             sock.shutdown(socket.SHUT_RDWR)  # wakes a blocked recv with end-of-file
 
 
-class _WatchedPool(HTTPConnectionPool):
-    def _get_conn(self, timeout: float | None = None):  # type: ignore[override]
-        connection = super()._get_conn(timeout)
+class _Watched:
+    """Pool mixin: each connection handed out is attached to the current watchdog."""
+
+    def _get_conn(self, timeout: float | None = None):
+        connection = super()._get_conn(timeout)  # type: ignore[misc]
         watchdog = getattr(_current, "watchdog", None)
         if watchdog is not None:
             watchdog.attach(connection)
         return connection
 
 
-class _WatchedTLSPool(HTTPSConnectionPool):
-    _get_conn = _WatchedPool._get_conn  # type: ignore[assignment]
+class _WatchedPool(_Watched, HTTPConnectionPool):
+    pass
+
+
+class _WatchedTLSPool(_Watched, HTTPSConnectionPool):
+    pass
 
 
 class WatchedAdapter(HTTPAdapter):

@@ -16,7 +16,7 @@ from clearinghouse.crypto.httpsig import (
     sign_request,
     verify_request,
 )
-from clearinghouse.crypto.keys import SigningKey, VerifyKey, key_id_of
+from clearinghouse.crypto.keys import SigningKey, VerifyKey, is_encrypted_pem, key_id_of
 from clearinghouse.crypto.possession import prove_possession, verify_possession
 from clearinghouse.crypto.sigbase import (
     HttpRequest,
@@ -35,6 +35,7 @@ __all__ = [
     "VerifyKey",
     "content_digest",
     "header_fields",
+    "is_encrypted_pem",
     "key_id_of",
     "pae",
     "parse_content_digest",

@@ -20,6 +20,7 @@ from http_sfv import Dictionary, InnerList, Item, Token
 from clearinghouse.crypto.digest import content_digest, verify_content_digest
 from clearinghouse.crypto.keys import SigningKey, VerifyKey
 from clearinghouse.crypto.sigbase import Headers, HttpRequest, signature_base
+from clearinghouse.crypto.sigfields import parse_signature, parse_signature_input
 from clearinghouse.errors import AuthenticationError, NotFound, VerificationError
 
 __all__ = [
@@ -128,9 +129,9 @@ def verify_request(
     exactly one signature.
     """
     request = HttpRequest.of(method, url, headers)
-    label, inner, signature = _select(request, label)
-    components = _components(inner)
-    params = _params(inner)
+    label, items, inner_params, signature = _select(request, label)
+    components = _components(items)
+    params = _params(inner_params)
     keyid, created, expires = params["keyid"], params["created"], params.get("expires")
     if abs(now - created) > max_skew:
         raise RequestSignatureError("created is outside the allowed window")
@@ -139,7 +140,7 @@ def verify_request(
     _check_coverage(components, request, body)
     key = _resolve(resolve_key, keyid)
     try:
-        base = signature_base(request, components, inner.params)
+        base = signature_base(request, components, params)
     except ValueError as exc:
         raise RequestSignatureError(f"no signature base: {exc}") from None
     try:
@@ -177,7 +178,27 @@ def _parse_dictionary(request: HttpRequest, name: str) -> Dictionary:
     return field
 
 
-def _select(request: HttpRequest, label: str | None) -> tuple[str, InnerList, bytes]:
+def _select(request: HttpRequest, label: str | None) -> tuple[str, list, dict, bytes]:
+    """``(label, [(component, its parameters)], parameters, signature)`` of the chosen
+    signature: read by ``crypto/sigfields`` in the common shape, by ``http_sfv`` otherwise."""
+    fields = request.fields
+    if "signature-input" in fields and "signature" in fields:
+        inputs = parse_signature_input(fields["signature-input"])
+        signatures = parse_signature(fields["signature"])
+        if (
+            inputs is not None
+            and signatures is not None
+            and inputs[0] == signatures[0]
+            and label in (None, inputs[0])
+        ):
+            chosen, components, params = inputs
+            if len(signatures[1]) != 64:
+                raise RequestSignatureError("an Ed25519 signature is 64 bytes")
+            return chosen, [(name, {}) for name in components], params, signatures[1]
+    return _select_slowly(request, label)
+
+
+def _select_slowly(request: HttpRequest, label: str | None) -> tuple[str, list, dict, bytes]:
     inputs = _parse_dictionary(request, "signature-input")
     signatures = _parse_dictionary(request, "signature")
     if label is None:
@@ -193,26 +214,26 @@ def _select(request: HttpRequest, label: str | None) -> tuple[str, InnerList, by
         raise RequestSignatureError("Signature member is not a byte sequence")
     if len(signature.value) != 64:
         raise RequestSignatureError("an Ed25519 signature is 64 bytes")
-    return label, inner, signature.value
+    items = [(item.value, dict(item.params)) for item in inner]
+    return label, items, dict(inner.params), signature.value
 
 
-def _components(inner: InnerList) -> list[str]:
+def _components(items: list) -> list[str]:
     names = []
-    for item in inner:
-        if not isinstance(item.value, str) or isinstance(item.value, Token):
+    for value, params in items:
+        if not isinstance(value, str) or isinstance(value, Token):
             raise RequestSignatureError("a covered component is not a string")
-        if item.params:
-            raise RequestSignatureError(f"unsupported parameters on component {item.value}")
-        if item.value != item.value.lower():
-            raise RequestSignatureError(f"component {item.value!r} is not lowercase")
-        names.append(item.value)
+        if params:
+            raise RequestSignatureError(f"unsupported parameters on component {value}")
+        if value != value.lower():
+            raise RequestSignatureError(f"component {value!r} is not lowercase")
+        names.append(value)
     if len(set(names)) != len(names):
         raise RequestSignatureError("a component is covered twice")
     return names
 
 
-def _params(inner: InnerList) -> dict:
-    params = inner.params
+def _params(params: dict) -> dict:
     unknown = set(params) - _PARAMETERS
     if unknown:
         raise RequestSignatureError(f"unknown signature parameter {sorted(unknown)[0]}")

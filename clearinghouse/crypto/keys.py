@@ -19,7 +19,12 @@ from nacl.bindings import crypto_core_ed25519_is_valid_point
 
 from clearinghouse.errors import InvalidInput, VerificationError
 
-__all__ = ["SigningKey", "VerifyKey", "key_id_of"]
+__all__ = ["SigningKey", "VerifyKey", "is_encrypted_pem", "key_id_of"]
+
+
+def is_encrypted_pem(data: bytes) -> bool:
+    """Whether a PEM private key file is an encrypted PKCS#8 one."""
+    return b"-----BEGIN ENCRYPTED PRIVATE KEY-----" in data
 
 
 def key_id_of(raw_public_key: bytes) -> str:
@@ -95,23 +100,39 @@ class SigningKey:
         return cls(Ed25519PrivateKey.from_private_bytes(seed))
 
     @classmethod
-    def from_pem(cls, data: bytes | str) -> SigningKey:
-        """Load an unencrypted PKCS#8 PEM; anything else is InvalidInput."""
+    def from_pem(cls, data: bytes | str, passphrase: bytes | str | None = None) -> SigningKey:
+        """Load a PKCS#8 PEM, encrypted when ``passphrase`` is given; anything else (a
+        wrong passphrase included) is InvalidInput."""
         if isinstance(data, str):
             data = data.encode()
+        if isinstance(passphrase, str):
+            passphrase = passphrase.encode("utf-8")
         try:
-            key = serialization.load_pem_private_key(data, password=None)
-        except (ValueError, TypeError) as exc:
-            raise InvalidInput(f"not an unencrypted PEM private key: {exc}") from None
+            key = serialization.load_pem_private_key(data, password=passphrase or None)
+        except TypeError:
+            if passphrase:
+                raise InvalidInput("the private key is not encrypted; give no passphrase") from None
+            raise InvalidInput("the private key is encrypted: a passphrase is needed") from None
+        except ValueError as exc:
+            if passphrase and is_encrypted_pem(data):
+                raise InvalidInput("wrong passphrase for the encrypted private key") from None
+            raise InvalidInput(f"not a PEM private key: {exc}") from None
         if not isinstance(key, Ed25519PrivateKey):
             raise InvalidInput("the private key is not an Ed25519 key")
         return cls(key)
 
-    def to_pem(self) -> bytes:
+    def to_pem(self, passphrase: bytes | str | None = None) -> bytes:
+        """PKCS#8 PEM; encrypted with ``passphrase`` (the library's best available
+        PKCS#8 encryption) when one is given."""
+        if isinstance(passphrase, str):
+            passphrase = passphrase.encode("utf-8")
+        encryption = (
+            serialization.BestAvailableEncryption(passphrase)
+            if passphrase
+            else serialization.NoEncryption()
+        )
         return self._key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
         )
 
     @property

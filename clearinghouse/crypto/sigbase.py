@@ -11,12 +11,15 @@ ValueError; the signing and verifying layer decides what that means.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 from http_sfv import InnerList, Item
+
+from clearinghouse.crypto.sigfields import serialize_inner_list, serialize_string
 
 __all__ = [
     "DERIVED_COMPONENTS",
@@ -119,6 +122,9 @@ def wsgi_target_uri(environ: Mapping[str, Any]) -> str:
 
 def signature_params(components: Sequence[str], params: Mapping[str, int | str]) -> str:
     """The ``@signature-params`` value: the covered components and parameters, serialised."""
+    fast = serialize_inner_list(components, params)
+    if fast is not None:
+        return fast
     inner = InnerList([Item(name) for name in components])
     inner.params.update(params)
     return str(inner)
@@ -137,7 +143,7 @@ def signature_base(
         value = request.component(name)
         if "\r" in value or "\n" in value:
             raise ValueError(f"component {name} contains a line break")
-        lines.append(f"{Item(name)}: {value}")
+        lines.append(f"{serialize_string(name) or Item(name)}: {value}")
     lines.append(f'"@signature-params": {signature_params(components, params)}')
     base = "\n".join(lines)
     if not base.isascii():
@@ -154,6 +160,7 @@ class _Url:
     query: str | None  # None when there is no "?", "" when it is empty
 
 
+@functools.lru_cache(maxsize=256)  # a base splits one URL once per component
 def _split(url: str) -> _Url:
     parts = urlsplit(url)
     if not parts.scheme or not parts.netloc:

@@ -161,6 +161,7 @@ class TmkIndex:
         if not generation.ids.size:
             return [_matches([], [], [], 0, limit) for _ in features]
         vectors = np.stack([f.level1_vector for f in features]).astype(np.float32)
+        faiss.omp_set_num_threads(1)  # as index/flat.py: lookups run in many threads at once
         lims, sims, rows = generation.flat.range_search(vectors, float(t1) - _SLACK)
         out = []
         for q, query in enumerate(features):

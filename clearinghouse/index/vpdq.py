@@ -22,11 +22,21 @@ from clearinghouse.index.flat import as_code_matrix
 from clearinghouse.index.hamming import HammingIndex
 from clearinghouse.index.protocol import Matches, check_limit
 
-__all__ = ["VpdqIndex", "VpdqMatch"]
+__all__ = ["TooManyCandidates", "VpdqIndex", "VpdqMatch"]
 
 FRAME_BITS = 20
 MAX_FRAMES = 1 << FRAME_BITS
 MAX_VIDEO_ID = (1 << (63 - FRAME_BITS)) - 1
+
+
+class TooManyCandidates(ValueError):
+    """A query frame is within the distance of more indexed frames than ``frame_candidates``:
+    the lookup would cost too much (and say little), so it is refused, not cut short."""
+
+    def __init__(self, found: int, most: int) -> None:
+        super().__init__(f"a query frame is near {found} indexed frames; at most {most}")
+        self.found = found
+        self.most = most
 
 
 @dataclass(frozen=True)
@@ -51,9 +61,12 @@ class VpdqIndex:
         max_distance: int = 31,
         query_match_pct: float = 80.0,
         index_match_pct: float = 0.0,
+        frame_candidates: int | None = None,
         **hamming_options: object,
     ) -> None:
         self.max_distance = max_distance
+        # Frames kept per query frame (the nearest); more within the distance is refused.
+        self.frame_candidates = frame_candidates
         self.query_match_pct = query_match_pct
         self.index_match_pct = index_match_pct
         self.frames = HammingIndex(256, **hamming_options)  # type: ignore[arg-type]
@@ -156,7 +169,12 @@ class VpdqIndex:
         r = self.max_distance if max_distance is None else max_distance
         q_min = self.query_match_pct if query_match_pct is None else query_match_pct
         i_min = self.index_match_pct if index_match_pct is None else index_match_pct
-        hits = self.frames.search_many(np.concatenate(videos), r)
+        most = self.frame_candidates
+        hits = self.frames.search_many(np.concatenate(videos), r, limit=most)
+        if most is not None:
+            worst = max((m.total for m in hits), default=0)
+            if worst > most:
+                raise TooManyCandidates(worst, most)
         out, first = [], 0
         for video in videos:
             mine = hits[first : first + video.shape[0]]
@@ -213,7 +231,9 @@ class VpdqIndex:
         )
         index = cls(**options)
         hamming_options = {
-            k: v for k, v in options.items() if k not in ("max_distance",) and "match_pct" not in k
+            k: v
+            for k, v in options.items()
+            if k not in ("max_distance", "frame_candidates") and "match_pct" not in k
         }
         index.frames = HammingIndex.from_snapshot_arrays(arrays, meta, nbits=256, **hamming_options)
         index._nframes = dict(zip(video_ids.tolist(), counts.tolist(), strict=True))

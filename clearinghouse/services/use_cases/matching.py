@@ -1,13 +1,12 @@
 """Lookups (DESIGN §5): one in-memory index per signal type, kept fresh from the database.
 
-Every process holds its own indexes and, beside them, the state each signal is shown
-with (services/adapters/signal_states.py), so a lookup makes no database call. The indexes start
-from a checksummed snapshot when one matches, otherwise from the database; the states
-are always read from the database at load (see ``load``). Both then follow the change
-sequence (the log index stamped on every changed signal, by every submission,
-retraction and feedback): the process that acknowledged a statement applies it at once,
-the others when their log follower (services/use_cases/log_follower.py) next polls or is woken.
-Lookups are never stored.
+Every process holds its indexes and, beside them, each signal's state as shown
+(services/adapters/signal_states.py), so a lookup makes no database call. Indexes start
+from a checksummed snapshot when one matches, else from the database; states are read
+from the database at load. Both follow the change sequence (the log index stamped on
+every changed signal): the process that acknowledged a statement applies it at once, the
+others at their log follower's next poll (services/use_cases/log_follower.py). The work
+of a request is bounded (services/use_cases/lookup_limits.py). Lookups are never stored.
 """
 
 from __future__ import annotations
@@ -16,27 +15,28 @@ import json
 import logging
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from clearinghouse.errors import InvalidInput
-from clearinghouse.ijson import only_fields
 from clearinghouse.index import (
     ExactIndex,
     HammingIndex,
     Matches,
+    RegionAliases,
     SnapshotBusy,
     SnapshotError,
     TmkIndex,
     TmkMatches,
     VpdqIndex,
 )
+from clearinghouse.services.adapters import region_aliases as aliases
 from clearinghouse.services.adapters.signal_states import SignalStates
+from clearinghouse.services.use_cases.lookup_limits import check_work, searched
+from clearinghouse.services.use_cases.match_queries import parse_queries
+from clearinghouse.services.use_cases.match_query import Query
 from clearinghouse.signals.dihedral import dihedral_variants
-from clearinghouse.signals.items import ItemErrors
 from clearinghouse.signals.tmk import read_tmk
 from clearinghouse.signals.types import Signal, TmkType
 from clearinghouse.store.state_pages import StatePage, state_page
@@ -51,13 +51,6 @@ log = logging.getLogger("clearinghouse.matching")
 PAGE = 50_000
 SNAPSHOT_CHANGES = 100_000  # refresh snapshots after this many applied changes
 SNAPSHOT_SECONDS = 600.0  # … or this long after the last one, if anything changed
-
-
-@dataclass(frozen=True)
-class Query:
-    signal: Signal
-    max_distance: int
-    thresholds: tuple[float, float] | None = None  # TMK: (level 1, level 2)
 
 
 class Matcher:
@@ -95,9 +88,12 @@ class Matcher:
                 self.indexes[name] = TmkIndex(**_tmk_options(kind))
             else:
                 self.indexes[name] = VpdqIndex(
-                    query_match_pct=kind.query_match_pct, index_match_pct=kind.index_match_pct
+                    query_match_pct=kind.query_match_pct,
+                    index_match_pct=kind.index_match_pct,
+                    frame_candidates=root.settings.vpdq_max_candidates_per_frame,
                 )
         self.states = SignalStates(widths)
+        self.regions = RegionAliases()  # PDQ region codes, aliases of their signals
 
     # -- following the database -------------------------------------------------------
 
@@ -112,6 +108,7 @@ class Matcher:
         self.loaded_from = "database" if position is None else "snapshot"
         if position is not None:
             self._load_states()
+            aliases.load_all(self.root.db, self.regions)  # snapshots hold no regions
             self.cursor = (position - 1, 2**62)  # replay everything stamped >= position
         self.catch_up()
         if position is None:
@@ -130,6 +127,7 @@ class Matcher:
                 # States first: a signal the index finds always has its state.
                 self.states.update(page)
                 self._apply(page)
+                aliases.apply_page(self.root.db, self.regions, page)
                 self.cursor = page.cursor
                 applied += len(page.ids)
                 self._changes_since_save += len(page.ids)
@@ -212,6 +210,7 @@ class Matcher:
                     options = {
                         "query_match_pct": index.query_match_pct,
                         "index_match_pct": index.index_match_pct,
+                        "frame_candidates": index.frame_candidates,
                     }
                 elif isinstance(index, TmkIndex):
                     options = _tmk_options(self.registry.get(name))
@@ -246,9 +245,8 @@ class Matcher:
     # -- lookups ------------------------------------------------------------------------
 
     def search_many(self, queries: list[Query], limit: int | None = None) -> list[Matches]:
-        """The ``limit`` nearest matches of each query and their total count; queries of
-        one type and distance go to the index as one batch, which spreads them over the
-        cores."""
+        """The ``limit`` nearest matches of each query and their total count; queries of one
+        type and distance go to the index as one batch, spread over the cores."""
         out: list[Matches] = [_NO_MATCHES] * len(queries)
         groups: dict[tuple[str, int, tuple[float, float] | None], list[int]] = {}
         for n, q in enumerate(queries):
@@ -266,6 +264,8 @@ class Matcher:
                 )
             else:
                 hits = index.search_many(values, max_distance, limit=limit)
+            if signal_type == "pdq":
+                hits = aliases.with_regions(self.regions, values, max_distance, limit, hits)
             for n, found in zip(members, hits, strict=True):
                 out[n] = found
         return out
@@ -292,53 +292,9 @@ def _index_value(signal: Signal) -> object:
     return signal.to_bytes()
 
 
-def parse_queries(root: Root, raw: Any) -> list[Query]:
-    """Validate a match request's queries; every bad one is listed with its index."""
-    limit = root.settings.max_match_queries
-    if not isinstance(raw, list) or not raw:
-        raise InvalidInput("queries: expected a non-empty list")
-    if len(raw) > limit:
-        raise InvalidInput(f"queries: {len(raw)} queries; at most {limit} per request")
-    errors = ItemErrors()
-    out: list[Query] = []
-    for i, item in enumerate(raw):
-        query = errors.check(i, lambda item=item: _parse_query(root, item))
-        if query is not None:
-            out.append(query)
-    errors.raise_if_any("queries")
-    return out
-
-
-QUERY_FIELDS = frozenset(
-    {"signal_type", "value", "quality", "max_distance", "level1_threshold", "level2_threshold"}
-)
-
-
-def _parse_query(root: Root, item: Any) -> Query:
-    if not isinstance(item, dict):
-        raise InvalidInput(
-            "query: expected an object", errors=[{"field": "query", "reason": "expected an object"}]
-        )
-    only_fields(item, QUERY_FIELDS, "")
-    for key in ("signal_type", "value"):
-        if key not in item:
-            raise InvalidInput(f"{key}: missing", errors=[{"field": key, "reason": "missing"}])
-    registry = root.registry
-    signal = registry.parse_reference(item["signal_type"], item["value"], item.get("quality"))
-    max_distance = registry.resolve_max_distance(item["signal_type"], item.get("max_distance"))
-    thresholds = registry.resolve_thresholds(
-        item["signal_type"], item.get("level1_threshold"), item.get("level2_threshold")
-    )
-    if signal.signal_type == "vpdq":
-        frames, most = len(signal.to_bytes()) // 32, root.settings.vpdq_max_query_frames
-        if frames > most:
-            reason = f"{frames} frames; at most {most} per vPDQ query"
-            raise InvalidInput(f"value: {reason}", errors=[{"field": "value", "reason": reason}])
-    return Query(signal, max_distance, thresholds)
-
-
 def match(root: Root, matcher: Matcher, queries: list[Query], dihedral: bool) -> dict:
     """Answer queries in order; each match carries the signal's current state."""
+    check_work(root.settings, queries, dihedral)
     matcher.ensure_fresh()
     variants: list[Query] = []
     owners: list[int] = []  # which query each variant answers
@@ -353,17 +309,16 @@ def match(root: Root, matcher: Matcher, queries: list[Query], dihedral: bool) ->
         owners.extend([n] * len(forms))
     limit = root.settings.max_matches_per_query
     found: list[dict[int, int]] = [{} for _ in queries]
+    via: list[dict[int, str]] = [{} for _ in queries]  # "region" when only a region matched
     scores: list[dict[int, tuple[float, float]]] = [{} for _ in queries]  # TMK level 1, 2
     totals = [0] * len(queries)  # matches within the distance, kept or not
     cut = [False] * len(queries)  # some form of the query had more than the limit
-    for n, hits in zip(owners, matcher.search_many(variants, limit), strict=True):
+    for n, hits in zip(owners, searched(matcher.search_many, variants, limit), strict=True):
         best = found[n]
         if isinstance(hits, TmkMatches):
             levels = zip(hits.level1.tolist(), hits.level2.tolist(), strict=True)
             scores[n].update(zip(hits.ids.tolist(), levels, strict=True))
-        for sid, dist in hits.pairs():
-            if sid not in best or dist < best[sid]:
-                best[sid] = dist
+        aliases.merge_hits(best, via[n], hits)
         totals[n] = max(totals[n], hits.total)
         cut[n] = cut[n] or hits.truncated
     kept = [sorted(best.items(), key=lambda kv: (kv[1], kv[0]))[:limit] for best in found]
@@ -377,7 +332,8 @@ def match(root: Root, matcher: Matcher, queries: list[Query], dihedral: bool) ->
     for n, pairs in enumerate(kept):
         result: dict = {
             "matches": [
-                {**shown[sid], "distance": dist, **_scores(scores[n].get(sid))}
+                {**shown[sid], "distance": dist, "via": via[n].get(sid, "signal")}
+                | _scores(scores[n].get(sid))
                 for sid, dist in pairs
                 if sid in shown and shown[sid]["status"] == "active"
             ]

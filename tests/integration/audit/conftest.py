@@ -55,4 +55,5 @@ def auditor(context, client, server, tmp_path) -> Auditor:
     member = add_member(context, client, "watchdog", roles="auditor")
     key_path = tmp_path / "watchdog.key"
     key_path.write_bytes(member.key.to_pem())
+    key_path.chmod(0o600)
     return Auditor(server, member.id, key_path, tmp_path / "audit-state.json")

@@ -106,7 +106,7 @@ def test_membership_lifecycle_is_logged(run, context):
                 "--roles",
                 "submitter",
                 "--public-key",
-                "keys/k.pub",
+                "keys/kk.pub",
             ],
             "does not match",
         ),
@@ -120,7 +120,7 @@ def test_membership_lifecycle_is_logged(run, context):
                 "--roles",
                 "admin",
                 "--public-key",
-                "keys/k.pub",
+                "keys/kk.pub",
             ],
             "roles",
         ),
@@ -148,7 +148,7 @@ def test_membership_lifecycle_is_logged(run, context):
                 "--roles",
                 "submitter",
                 "--public-key",
-                "keys/k.key",
+                "keys/kk.key",
             ],
             "not a PEM public key",
         ),
@@ -157,7 +157,7 @@ def test_membership_lifecycle_is_logged(run, context):
     ],
 )
 def test_bad_operator_input_is_one_line_and_changes_nothing(run, context, args, message):
-    run("keygen", "k")
+    run("keygen", "kk")
     r = run(*args)
     assert r.exit_code == 1
     assert message in r.stderr
@@ -166,7 +166,7 @@ def test_bad_operator_input_is_one_line_and_changes_nothing(run, context, args, 
 
 
 def test_duplicates_and_last_key_are_refused(run, context):
-    run("keygen", "k")
+    run("keygen", "kk")
     add = [
         "members",
         "add",
@@ -176,7 +176,7 @@ def test_duplicates_and_last_key_are_refused(run, context):
         "--roles",
         "submitter",
         "--public-key",
-        "keys/k.pub",
+        "keys/kk.pub",
     ]
     assert run(*add).exit_code == 0
     r = run(*add)

@@ -47,6 +47,7 @@ def run(monkeypatch, server, member_key, tmp_path, sleeps):
     """Invoke a member command against the fake server, with ``retries`` per client."""
     key_path = tmp_path / "acme.key"
     key_path.write_bytes(member_key.to_pem())
+    key_path.chmod(0o600)
     settings = {"retries": 0}
 
     def factory(url: str, member: str, key: str) -> Client:
@@ -284,8 +285,19 @@ def test_match_a_value(run, server, hashes):
     body = json.loads(server.calls[-1].body)
     assert body == {"queries": [{"signal_type": "pdq", "value": pdq(4), "max_distance": 8}],
                     "dihedral": True}  # fmt: skip
+    assert line["verdict"] == "match" and "distance 0" in line["why"]
     text = run(lookup.match_cmd, "--value", pdq(999), "--type", "pdq")
-    assert text.stdout == f"pdq {pdq(999)}: no match(es)\n"
+    assert text.stdout == f"pdq {pdq(999)}: no_match (no pdq signal within its max distance)\n"
+
+
+def test_match_exit_code_says_whether_anything_matched(run, server, hashes):
+    assert _submit(run, hashes).exit_code == 0
+    found = run(lookup.match_cmd, "--value", pdq(4), "--type", "pdq", "--exit-code")
+    assert found.exit_code == 1 and ": match (" in found.stdout
+    none = run(lookup.match_cmd, "--value", pdq(999), "--type", "pdq", "--exit-code")
+    assert none.exit_code == 0 and ": no_match (" in none.stdout
+    plain = run(lookup.match_cmd, "--value", pdq(4), "--type", "pdq")
+    assert plain.exit_code == 0  # without --exit-code a match is not a failure
 
 
 def test_match_files_hashes_them_locally(run, server, tmp_path):

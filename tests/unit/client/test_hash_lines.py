@@ -37,6 +37,17 @@ def test_threatexchange_csv(tmp_path):
     assert third.record == {"signal_type": "sha256", "value": SHA256}
 
 
+def test_a_tmk_value_in_csv_and_in_words(tmp_path):
+    """A tmk value (base64 of a .tmk file) is 351,128 characters: over csv's default limit."""
+    value = "A" * 351_128
+    _header, row = _read(
+        tmp_path, f"signal_type,signal_str,collab,category,tags\ntmk,{value},c,POSITIVE_CLASS,\n"
+    )
+    assert row.record == {"signal_type": "tmk", "value": value}
+    [line] = _read(tmp_path, f"tmk {value}\n")
+    assert line.record == {"signal_type": "tmk", "value": value}
+
+
 def test_type_value_lines(tmp_path):
     first, second = _read(tmp_path, f"MD5 {MD5}\npdq {'f' * 64} 77\n")
     assert first.record == {"signal_type": "md5", "value": MD5}

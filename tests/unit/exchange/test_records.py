@@ -149,6 +149,7 @@ def test_signal_types_map_both_ways_and_unknown_ones_are_skipped():
     assert to_library("md5", "ab" * 16, ["image/png"]) is None
     assert to_library("sha256", "ab" * 32) is None
     assert to_library("tmk", "x") is None
+    assert to_library("sha512", "ab" * 64, ["video/mp4"]) is None
     frames = [{"pdq": "ab" * 32, "quality": 90, "timestamp": 0.5}] * 2
     name, text = to_library("vpdq", json.dumps(frames))
     # The vPDQ extension's form: a JSON list of "<pdq hex>,<quality>,<seconds>".
