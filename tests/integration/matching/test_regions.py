@@ -4,12 +4,14 @@ their item's signal, gone with its retraction, rebuilt from the log, shown to no
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from sqlalchemy import func, select
 from support import add_member, pdq_item, random_pdq
 
 from clearinghouse.bootstrap import bootstrap
+from clearinghouse.index.generations import current_generation
 from clearinghouse.services.use_cases import log_check
 from clearinghouse.services.use_cases.matching import Query
 from clearinghouse.signals.types import Signal
@@ -169,7 +171,12 @@ def test_a_retraction_removes_the_aliases_in_another_process_at_its_next_poll(
 def test_a_restart_from_snapshots_has_the_regions(context, member, settings):
     value, ladder = random_pdq(), regions(2)
     member.state("submission", [pdq_item(value, regions=ladder)])
-    context.matcher.save_snapshots()
+    context.matcher.catch_up()
+    if context.matcher.write_generation() is None:  # its follower is writing one: wait
+        for _ in range(500):
+            if current_generation(settings.effective_snapshot_dir) is not None:
+                break
+            time.sleep(0.02)
     restarted = bootstrap(settings)
     try:
         restarted.matcher.load()
