@@ -76,7 +76,9 @@ def distractors(count: int) -> list[Image.Image]:
     out = []
     for face in faces[:count]:
         eight = (np.clip(face, 0, 1) * 255).round().astype(np.uint8)
-        out.append(Image.fromarray(eight).convert("RGB").resize((100, 100), Image.BICUBIC))
+        face = Image.fromarray(eight).convert("RGB").resize((100, 100), Image.BICUBIC)
+        # Contrast stretched: the small greyscale faces are flat, most below quality 50.
+        out.append(ImageOps.autocontrast(face, cutoff=1))
     tile_source = load_photo(TILED)
     w, h = tile_source.size
     scale = 7  # one grid, so that no two tiles overlap
@@ -325,8 +327,10 @@ def _distribution(code_bits: np.ndarray, owners: np.ndarray) -> None:
     values = d[different & upper.astype(bool)]
     mean, std = float(values.mean()), float(values.std())
     nearest = np.sort(values)[:5].tolist()
+    pair = np.argwhere(different & upper.astype(bool) & (d == nearest[0]))[0]
     print(f"\ndistances between codes of different images: {values.size} pairs, "
           f"mean {mean:.1f}, sd {std:.1f}, nearest {nearest}")  # fmt: skip
+    print(f"  the nearest pair: {owners[pair[0]]} and {owners[pair[1]]}")
     for threshold in (31, 40, 50, 60):
         print(f"  pairs within {threshold}: {int((values <= threshold).sum())}")
     # A normal fit of the pair distances (wider than the binomial's sd 8, so it is the
@@ -335,7 +339,14 @@ def _distribution(code_bits: np.ndarray, owners: np.ndarray) -> None:
     per_pair = 0.5 * math.erfc(-z / math.sqrt(2))
     per_query = min(1.0, per_pair * MAX_VARIANTS * 1e7)
     print(f"predicted false-match rate per query at 10^7 indexed codes ({MAX_VARIANTS} variants): "
-          f"{per_query:.1e} (per pair {per_pair:.1e}, z = {z:.1f})")  # fmt: skip
+          f"{per_query:.1e} (per pair {per_pair:.1e}, z = {z:.1f}) from a normal fit")  # fmt: skip
+    # What the pairs themselves can vouch for: none within 31 of this many is a 95 %
+    # upper bound of 3 / pairs per pair (the rule of three), far weaker than the fit.
+    within = int((values <= MAX_DISTANCE).sum())
+    bound = 3 / values.size if within == 0 else within / values.size
+    per_query_bound = bound * MAX_VARIANTS * 1e7
+    print(f"  measured: {within} of {values.size} pairs within {MAX_DISTANCE}; the 95 % bound "
+          f"per pair {bound:.1e} ({per_query_bound:.1e} per query at 10^7 codes)")  # fmt: skip
 
 
 def _memory(images: int, codes: int) -> None:

@@ -184,7 +184,7 @@ class Settings:
         8_000, _int(1), "most codes one lookup request searches (vPDQ: one per frame)"
     )
     vpdq_max_candidates_per_frame: int = _field(
-        200, _int(1), "most indexed frames one vPDQ query frame may find"
+        64, _int(1), "most indexed frames one vPDQ query frame may find"
     )
     max_list_bytes: int = _field(
         4 * 1024 * 1024, _int(4096), "byte ceiling of a list answer (log entries, feed)"

@@ -177,6 +177,9 @@ def schemas() -> dict:
                                         obj(
                                             {"distance": {"type": "number"}},
                                             {
+                                                # "region": the nearest was a region
+                                                # PDQ submitted with the signal
+                                                "via": {"enum": ["signal", "region"]},
                                                 "level1_score": {"type": "number"},  # tmk
                                                 "level2_score": {"type": "number"},
                                             },

@@ -8,10 +8,32 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["bar_chart"]
+__all__ = ["THEMED_SERIES", "bar_chart", "series_colours"]
 
 WIDTH, HEIGHT = 640, 240
 LEFT, BOTTOM, TOP = 48, 36, 12
+THEMED_SERIES = 5  # .s0–.s4 in site.css (light and dark themes) colour the first series
+
+
+def series_colours(n: int) -> list[str]:
+    """A distinct fill per series, however many: the themed five's fallbacks, then hues a
+    golden angle apart (never the same twice within one chart)."""
+    import colorsys
+
+    base = ["#1f6feb", "#d97706", "#16a34a", "#db2777", "#7c3aed"]
+    out = base[:n]
+    for i in range(len(out), n):
+        hue = (0.11 + (i - THEMED_SERIES) * 0.618033988749895) % 1.0
+        light = (0.38, 0.5, 0.62)[(i - THEMED_SERIES) // 3 % 3]
+        r, g, b = colorsys.hls_to_rgb(hue, light, 0.65)
+        out.append(f"#{round(r * 255):02x}{round(g * 255):02x}{round(b * 255):02x}")
+    while len(set(out)) < len(out):  # a rounding collision: nudge the later one
+        seen: set[str] = set()
+        for i, colour in enumerate(out):
+            if colour in seen:
+                out[i] = f"#{(int(colour[1:], 16) + 1) % 0xFFFFFF:06x}"
+            seen.add(out[i])
+    return out
 
 
 def _nice_top(peak: int) -> int:
@@ -33,6 +55,7 @@ def bar_chart(
     plot_w, plot_h = WIDTH - LEFT - 8, HEIGHT - BOTTOM - TOP
     group_w = plot_w / max(1, len(categories))
     bar_w = max(1.0, (group_w * 0.8) / max(1, len(series)))
+    fills = series_colours(len(series))
     bars = []
     for c, category in enumerate(categories):
         for s, (name, values) in enumerate(series):
@@ -45,6 +68,7 @@ def bar_chart(
                     "w": round(bar_w, 2),
                     "h": round(h, 2),
                     "series": s,
+                    "fill": fills[s],
                     "label": f"{category} {name}: {value}",
                 }
             )
@@ -68,5 +92,7 @@ def bar_chart(
         "bars": bars,
         "ticks": ticks,
         "labels": labels,
-        "legend": [name for name, _ in series],
+        "legend": [
+            {"name": name, "series": s, "fill": fills[s]} for s, (name, _) in enumerate(series)
+        ],
     }

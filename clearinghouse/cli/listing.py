@@ -22,7 +22,7 @@ from clearinghouse.client.hash_lines import CSV_HEADER
 from clearinghouse.errors import VerificationError
 from clearinghouse.wire import EXCHANGE_NAMES, FEED_PAGE_LIMIT
 
-__all__ = ["export_cmd", "labels_cmd", "signals"]
+__all__ = ["csv_type_name", "export_cmd", "labels_cmd", "signals"]
 
 
 def _member_options(command: Callable) -> Callable:
@@ -69,7 +69,6 @@ def _signal_text(signal: dict[str, Any]) -> str:
 def get_cmd(signal_id: int, server: str, member: str, key_path: str, as_json: bool) -> None:
     """One signal: labels, contributors, feedback and your own contribution."""
     with make_client(server, member, key_path) as client:
-        client.check_member()  # answers depend on whose key it is
         signal = client.signal(signal_id)
     if as_json:
         click.echo(json.dumps(signal))
@@ -108,7 +107,6 @@ def feed_cmd(
     """The change feed from CURSOR until caught up; the next cursor goes to stderr."""
     cursor = after
     with make_client(server, member, key_path) as client:
-        client.check_member()  # answers depend on whose key it is
         for page in client.iter_signal_pages(after, limit):
             for signal in page.get("signals", []):
                 click.echo(json.dumps(signal) if as_json else _signal_text(signal))
@@ -130,7 +128,6 @@ def _current(client: Client) -> Iterator[dict[str, Any]]:
 def mine_cmd(server: str, member: str, key_path: str, as_json: bool) -> None:
     """The signals you contributed and have not retracted."""
     with make_client(server, member, key_path) as client:
-        client.check_member()  # answers depend on whose key it is
         current = [s for s in _current(client) if s.get("status") != "retracted"]
     if current and not any("is_mine" in s for s in current):
         raise VerificationError("this server's feed does not say which signals are yours")
@@ -169,13 +166,13 @@ def export_cmd(
 ) -> None:
     """[server] Write the signal list (your member's view) to stdout.
 
-    CSV rows name types as python-threatexchange does (md5 as video_md5, sha256 as
-    video_sha256); vPDQ signals, which that CSV cannot hold, are left out and counted on
-    stderr.
+    CSV rows hold only what python-threatexchange has a type for, under its names: pdq,
+    and md5/sha256 of videos as video_md5/video_sha256. The rest (image digests, the
+    64-bit image hashes, vPDQ frame lists) is left out and counted on stderr; JSON Lines
+    hold everything.
     """
     del as_json  # both formats are machine-readable already
     with make_client(server, member, key_path) as client:
-        client.check_member()  # answers depend on whose key it is
         current = list(_current(client))
     if fmt == "jsonl":
         for signal in current:
@@ -184,15 +181,34 @@ def export_cmd(
         return
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(CSV_HEADER)
-    left_out = 0
+    left_out: dict[str, int] = {}
     for signal in current:
         if signal.get("status") == "retracted":
             continue
-        if not isinstance(signal.get("value"), str):
-            left_out += 1
+        signal_type = csv_type_name(signal)
+        if signal_type is None or not isinstance(signal.get("value"), str):
+            kind = str(signal.get("signal_type"))
+            left_out[kind] = left_out.get(kind, 0) + 1
             continue
-        signal_type = EXCHANGE_NAMES.get(signal["signal_type"], signal["signal_type"])
         tags = " ".join(sorted(signal.get("labels") or {}))
         writer.writerow([signal_type, signal["value"], collab, _category(signal), tags])
     if left_out:
-        click.echo(f"left out {left_out} vPDQ signal(s): the CSV cannot hold frame lists", err=True)
+        counts = ", ".join(f"{n} {kind}" for kind, n in sorted(left_out.items()))
+        click.echo(
+            f"left out {counts} signal(s): python-threatexchange has no type for them "
+            "(image digests, 64-bit image hashes, vPDQ); use --format jsonl for everything",
+            err=True,
+        )
+
+
+def csv_type_name(signal: dict[str, Any]) -> str | None:
+    """The python-threatexchange type name of a feed signal, or None when it has none:
+    its file digests are for videos only (video_md5, video_sha256)."""
+    name = EXCHANGE_NAMES.get(str(signal.get("signal_type")))
+    if name is None or name == "vpdq":
+        return None
+    if signal["signal_type"] in ("md5", "sha256"):
+        types = signal.get("content_types") or []
+        if not any(str(t).startswith("video/") for t in types):
+            return None
+    return name

@@ -170,7 +170,14 @@ def _why(record: dict[str, Any], matches: list[dict[str, Any]], max_distance: in
         return f"no {kind} signal within {within}"
     nearest = matches[0]
     where = _frame_share(nearest) if kind == "vpdq" else f"at distance {nearest.get('distance')}"
+    if kind == "tmk":
+        where = _tmk_scores(nearest)
     return f"{len(matches)} {kind} signal(s); nearest {nearest.get('signal_id')} {where}"
+
+
+def _tmk_scores(m: dict[str, Any]) -> str:
+    """A TMK match's two scores, as the reference's tmk-two-level-score prints them."""
+    return f"level 1 {m.get('level1_score')} / level 2 {m.get('level2_score')}"
 
 
 def _frame_share(m: dict[str, Any]) -> str:
@@ -203,6 +210,8 @@ def _print_matches(
         click.echo(json.dumps({**line, "verdict": verdict, "why": why, "matches": matches}))
         return
     value = record["value"] if isinstance(record["value"], str) else "<vpdq>"
+    if record["signal_type"] == "tmk":
+        value = f"<.tmk file, {len(value):,} base64 characters>"
     where = f"{record['path']} " if "path" in record else ""
     click.echo(f"{where}{record['signal_type']} {value}: {verdict} ({why})")
     for m in matches:
@@ -216,6 +225,8 @@ def _print_matches(
         distance = (
             _frame_share(m) if record["signal_type"] == "vpdq" else f"distance {m.get('distance')}"
         )
+        if record["signal_type"] == "tmk":
+            distance = _tmk_scores(m)
         click.echo(
             f"  signal {m.get('signal_id')}  {distance}  {state}  "
             f"{m.get('contributors')} contributor(s)  {labels}{how}"

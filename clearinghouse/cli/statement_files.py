@@ -3,9 +3,14 @@ found, the resumable send with a progress bar, and what a refusal leaves stored.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
+import os
+import stat
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
@@ -13,9 +18,54 @@ import click
 from clearinghouse.cli.connection import apply_options
 from clearinghouse.client import StatementFile
 from clearinghouse.client.bulk import Plan
-from clearinghouse.errors import ClearinghouseError
+from clearinghouse.errors import ClearinghouseError, InvalidInput
 
-__all__ = ["file_options", "send_file", "warn"]
+__all__ = ["SPOOL_DIR", "file_options", "input_file", "send_file", "warn"]
+
+SPOOL_DIR = "clearinghouse-input"  # in the working directory: copies of piped input
+
+
+def input_file(path: str) -> Path:
+    """A regular file to read twice (check, then send) and keep a journal beside.
+
+    ``-``, ``/dev/stdin``, ``<(…)`` and other pipes can be read only once, as a stream:
+    their bytes are copied into ``clearinghouse-input/<sha256 prefix>.lines`` first, so
+    the same input piped again resumes from the same journal. Input with no line is an
+    error, never a silent success.
+    """
+    if path != "-":
+        candidate = Path(path)
+        try:
+            mode = candidate.stat().st_mode
+        except FileNotFoundError:
+            raise click.BadParameter(f"File '{path}' does not exist.", param_hint="FILE") from None
+        except OSError as exc:
+            raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
+        if stat.S_ISDIR(mode):
+            raise click.BadParameter(f"{path} is a directory.", param_hint="FILE")
+        if stat.S_ISREG(mode):
+            return candidate
+    digest, chunks, size = hashlib.sha256(), [], 0
+    stream = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115
+    with contextlib.nullcontext(stream) if path == "-" else stream:
+        while chunk := stream.read(1 << 16):
+            digest.update(chunk)
+            chunks.append(chunk)
+            size += len(chunk)
+    data = b"".join(chunks)
+    where = "standard input" if path == "-" else path
+    if not data.strip():
+        raise InvalidInput(f"no line was read from {where}: nothing to send")
+    folder = Path(SPOOL_DIR)
+    folder.mkdir(mode=0o700, exist_ok=True)
+    copy = folder / f"{digest.hexdigest()[:16]}.lines"
+    if not copy.exists():
+        partial = copy.with_suffix(".partial")
+        partial.write_bytes(data)
+        os.replace(partial, copy)
+    lines = data.count(b"\n") + (not data.endswith(b"\n"))
+    click.echo(f"read {lines} line(s) from {where} into {copy}", err=True)
+    return copy
 
 
 def file_options(command: Callable) -> Callable:

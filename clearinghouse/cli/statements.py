@@ -20,7 +20,7 @@ import click
 from clearinghouse.cli.connection import apply_options, connection_options, make_client
 from clearinghouse.cli.holdings import by_matches, key_of, matched, signals_by_id
 from clearinghouse.cli.lookup import one_signal
-from clearinghouse.cli.statement_files import file_options, send_file, warn
+from clearinghouse.cli.statement_files import file_options, input_file, send_file, warn
 from clearinghouse.client import (
     MAX_ITEMS,
     Client,
@@ -32,6 +32,7 @@ from clearinghouse.client import (
     retraction_item,
     submission_item,
 )
+from clearinghouse.client.statements import unknown_label_text
 from clearinghouse.errors import InvalidInput
 from clearinghouse.wire import SIGNAL_TYPES, VERDICTS
 
@@ -59,8 +60,13 @@ def _labels_of(client: Client, dry_run: bool) -> frozenset[str] | None:
         return frozenset(default_taxonomy().labels)
 
 
+_file_argument = click.argument(
+    "file", required=False, type=click.Path(dir_okay=False, allow_dash=True)
+)
+
+
 @click.command("submit")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option(
     "--label",
     "labels",
@@ -102,8 +108,12 @@ def submit_cmd(
     """
     labels = list(dict.fromkeys(labels))
     options = {"labels": labels, "content_type": content_type, "note": note}
+    file = input_file(file)
     with make_client(server, member, key_path) as client:
         known = _labels_of(client, dry_run)
+        for label in labels if known is not None else ():
+            if label not in known:  # before any line is read or anything sent
+                raise click.BadParameter(unknown_label_text(label, known), param_hint="--label")
 
         def make_items(record: dict) -> list[dict]:
             item = submission_item(
@@ -169,9 +179,7 @@ _signal_id_option = click.option(
 
 
 @click.command("retract")
-@click.argument(
-    "file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
-)
+@_file_argument
 @click.option("--value", default=None, help="One hash to retract instead of a FILE.")
 @click.option("--type", "signal_type", type=click.Choice(SIGNAL_TYPES), default=None)
 @_signal_id_option
@@ -198,6 +206,7 @@ def retract_cmd(
     Retracting twice answers `unchanged`.
     """
     one = _sources(file, value, signal_type, signal_ids)
+    file = input_file(file) if file is not None else None
     make = functools.partial(retraction_item, reason=reason)
     with make_client(server, member, key_path) as client:
         if file is None:
@@ -222,9 +231,7 @@ def retract_cmd(
 
 
 @click.command("feedback")
-@click.argument(
-    "file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
-)
+@_file_argument
 @click.option("--value", default=None, help="One hash instead of a FILE.")
 @click.option("--type", "signal_type", type=click.Choice(SIGNAL_TYPES), default=None)
 @_signal_id_option
@@ -254,6 +261,7 @@ def feedback_cmd(
     `unchanged`.
     """
     one = _sources(file, value, signal_type, signal_ids)
+    file = input_file(file) if file is not None else None
     make = functools.partial(feedback_item, verdict=verdict, reason=reason)
     with make_client(server, member, key_path) as client:
         if file is None:

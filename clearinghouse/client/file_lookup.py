@@ -47,11 +47,19 @@ def queries_of(
         forms = line.get("variants") or [{"variant": "original", "value": line["value"]}]
         for form in forms:
             query: dict[str, Any] = {"signal_type": line["signal_type"], "value": form["value"]}
-            if max_distance is not None:
+            if max_distance is not None and _takes_distance(line["signal_type"]):
                 query["max_distance"] = max_distance
             queries.append(query)
             tags.append(Tag(n, form["variant"]))
     return queries, tags
+
+
+def _takes_distance(signal_type: str) -> bool:
+    """Digests and TMK take no ``max_distance`` (the server refuses one above 0)."""
+    from clearinghouse.signals import default_registry
+
+    registry = default_registry()
+    return signal_type in registry and registry.get(signal_type).max_distance_ceiling > 0
 
 
 def merge_matches(

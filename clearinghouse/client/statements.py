@@ -30,6 +30,7 @@ __all__ = [
     "sign_statement",
     "statement_payload",
     "submission_item",
+    "unknown_label_text",
 ]
 
 # The server's default limit (CLEARINGHOUSE_MAX_STATEMENT_ITEMS); larger statements are refused.
@@ -92,6 +93,15 @@ def _signal(line: Mapping[str, Any], *, reference: bool = False) -> dict[str, An
     return signal
 
 
+def unknown_label_text(label: str, known_labels: Collection[str]) -> str:
+    """Why ``label`` is refused, with the nearest labels of the taxonomy."""
+    import difflib
+
+    near = difflib.get_close_matches(label, sorted(known_labels), n=3, cutoff=0.6)
+    hint = f"; did you mean {' or '.join(repr(n) for n in near)}?" if near else ""
+    return f"unknown label {label!r}{hint} (see `clearinghouse labels`)"
+
+
 def submission_item(
     line: Mapping[str, Any],
     labels: Iterable[str],
@@ -112,12 +122,14 @@ def submission_item(
     if known_labels is not None:
         unknown = [label for label in labels if label not in known_labels]
         if unknown:
-            raise InvalidInput(f"unknown label {unknown[0]!r} (see `clearinghouse labels`)")
+            raise InvalidInput(unknown_label_text(unknown[0], known_labels))
     kind = line.get("content_type") or content_type
     if not kind:
         raise InvalidInput("the line has no content_type (give --content-type)")
     item["content_type"] = kind
     item["labels"] = labels
+    if item["signal_type"] == "pdq" and line.get("regions"):
+        item["regions"] = [{"pdq": r["pdq"], "quality": r["quality"]} for r in line["regions"]]
     if note is not None:
         item["note"] = note
     return item

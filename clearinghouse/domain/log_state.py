@@ -26,6 +26,7 @@ from clearinghouse.domain.transitions import (
     submit,
 )
 from clearinghouse.errors import ClearinghouseError
+from clearinghouse.signals.regions import parse_regions
 from clearinghouse.signals.registry import SignalRegistry
 from clearinghouse.signals.types import Signal
 from clearinghouse.wire import b64decode, parse_time
@@ -84,6 +85,8 @@ class LogState:
     histories: dict[bytes, SignalHistory] = field(default_factory=dict)
     statements: list[StatementRecord] = field(default_factory=list)
     taxonomy_digest: str | None = None
+    # signal id -> its region PDQs ((code, quality), …), from the submission creating it
+    regions: dict[int, tuple[tuple[bytes, int], ...]] = field(default_factory=dict)
     size: int = 0
     problems: list[str] = field(default_factory=list)  # entries the rules refuse
 
@@ -167,6 +170,9 @@ def _statement(state: LogState, index: int, now: datetime, e: dict, registry) ->
                     history, stamp, new_signal=new, labels=tuple(item["labels"]),
                     content_type=item.get("content_type"), note=item.get("note"),
                 )  # fmt: skip
+                if new is not None and item.get("regions"):
+                    found = parse_regions(registry, signal.signal_type, item["regions"])
+                    state.regions[new.id] = tuple((r.code, r.quality) for r in found)
             elif kind == "retraction":
                 outcome = retract(history, stamp)
             else:

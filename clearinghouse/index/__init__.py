@@ -10,6 +10,7 @@ they reflect.
 from clearinghouse.index.exact import ExactIndex
 from clearinghouse.index.hamming import HammingIndex
 from clearinghouse.index.protocol import Matches, SignalIndex
+from clearinghouse.index.regions import RegionAliases
 from clearinghouse.index.snapshot import SnapshotBusy, SnapshotError
 from clearinghouse.index.tmk import TmkIndex, TmkMatches
 from clearinghouse.index.vpdq import TooManyCandidates, VpdqIndex, VpdqMatch
@@ -18,6 +19,7 @@ __all__ = [
     "ExactIndex",
     "HammingIndex",
     "Matches",
+    "RegionAliases",
     "SignalIndex",
     "SnapshotBusy",
     "SnapshotError",

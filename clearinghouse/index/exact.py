@@ -96,25 +96,40 @@ class ExactIndex:
             out.append(Matches(ids, np.zeros(ids.size, np.int32), len(found)))
         return out
 
-    def save(self, path: str | os.PathLike[str], position: int, *, wait: bool = True) -> None:
-        """Write an atomic, checksummed snapshot reflecting change-sequence ``position``."""
-        from clearinghouse.index.snapshot import write_snapshot
-
+    def snapshot_arrays(self) -> tuple[dict[str, np.ndarray], dict[str, object]]:
+        """The arrays and JSON metadata ``save`` writes (for snapshot generations too)."""
         with self._write_lock:
             items = sorted(self._value_by_id.items())
         ids = np.array([i for i, _ in items], dtype=np.int64)
         values = np.frombuffer(b"".join(v for _, v in items), dtype=np.uint8)
         arrays = {"ids": ids, "values": values.reshape(len(items), self.nbytes)}
-        write_snapshot(Path(path), "exact", arrays, {"nbytes": self.nbytes}, position, wait=wait)
+        return arrays, {"nbytes": self.nbytes}
+
+    def save(self, path: str | os.PathLike[str], position: int, *, wait: bool = True) -> None:
+        """Write an atomic, checksummed snapshot reflecting change-sequence ``position``."""
+        from clearinghouse.index.snapshot import write_snapshot
+
+        arrays, meta = self.snapshot_arrays()
+        write_snapshot(Path(path), "exact", arrays, meta, position, wait=wait)
 
     @classmethod
     def load(
         cls, path: str | os.PathLike[str], *, nbytes: int | None = None
     ) -> tuple[ExactIndex, int]:
         """Read a snapshot: (index, position); SnapshotError if missing, corrupt or mismatched."""
-        from clearinghouse.index.snapshot import check_snapshot, read_snapshot
+        from clearinghouse.index.snapshot import read_snapshot
 
         arrays, meta, position = read_snapshot(Path(path), "exact")
+        return cls.from_snapshot_arrays(arrays, meta, nbytes=nbytes), position
+
+    @classmethod
+    def from_snapshot_arrays(
+        cls, arrays: dict[str, np.ndarray], meta: dict[str, object], *, nbytes: int | None = None
+    ) -> ExactIndex:
+        """An index (held in memory) from ``snapshot_arrays()`` output; SnapshotError if
+        they are malformed or ``nbytes`` differs."""
+        from clearinghouse.index.snapshot import check_snapshot
+
         stored = meta.get("nbytes")
         check_snapshot(isinstance(stored, int) and stored > 0, "snapshot has no value width")
         check_snapshot(nbytes is None or stored == nbytes, "snapshot value width differs")
@@ -128,6 +143,6 @@ class ExactIndex:
             and np.unique(ids).size == ids.size,
             "snapshot arrays malformed",
         )
-        index = cls(stored)
+        index = cls(stored)  # type: ignore[arg-type]
         index.add(ids.tolist(), [row.tobytes() for row in values])
-        return index, position
+        return index

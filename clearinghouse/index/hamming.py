@@ -166,12 +166,7 @@ class HammingIndex:
                     return
                 self._journal = []
             try:
-                main = frozen.main
-                live = np.ones(len(main), dtype=bool)
-                live[frozen.dead] = False
-                ids = np.concatenate((main.ids[live], frozen.delta_ids))
-                codes = np.concatenate((main.codes[live], frozen.delta_codes))
-                new_main = self._build(ids, codes)
+                new_main = self._folded(frozen)
             except BaseException:
                 with self._write_lock:
                     self._journal = None
@@ -183,6 +178,17 @@ class HammingIndex:
                     state = _apply(state, rm, add_ids, add_codes)
                 self._state = state
                 self._journal = None
+
+    def _folded(self, frozen: _State) -> MultiIndex:
+        """A main part holding exactly the live codes of ``frozen``."""
+        main = frozen.main
+        if frozen.delta_ids.size == 0 and frozen.dead.size == 0:
+            return main
+        live = np.ones(len(main), dtype=bool)
+        live[frozen.dead] = False
+        ids = np.concatenate((main.ids[live], frozen.delta_ids))
+        codes = np.concatenate((main.codes[live], frozen.delta_codes))
+        return self._build(ids, codes)
 
     def wait_for_compaction(self, timeout: float | None = None) -> None:
         """Block until a running background compaction (if any) has finished."""
@@ -272,6 +278,16 @@ class HammingIndex:
         layout = state.main.layout
         meta = {"nbits": state.main.nbits, "chunk_bits": list(layout.widths) if layout else None}
         return arrays, meta
+
+    def folded_snapshot_arrays(self) -> tuple[dict[str, np.ndarray], dict[str, object]]:
+        """``snapshot_arrays`` with the delta and tombstones folded into the main part (built
+        aside from one consistent state; the index itself is unchanged)."""
+        main = self._folded(self._state)
+        arrays = main.arrays()
+        no_codes = np.empty((0, self.nbytes), np.uint8)
+        arrays.update(dead=_NO_IDS, delta_ids=_NO_IDS, delta_codes=no_codes)
+        layout = main.layout
+        return arrays, {"nbits": main.nbits, "chunk_bits": list(layout.widths) if layout else None}
 
     def save(self, path: str | os.PathLike[str], position: int, *, wait: bool = True) -> None:
         """Write an atomic, checksummed snapshot reflecting change-sequence ``position``.

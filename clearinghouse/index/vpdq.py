@@ -203,23 +203,46 @@ class VpdqIndex:
         out.sort(key=lambda m: (-m.query_match_pct, -m.index_match_pct, m.video_id))
         return out
 
+    def snapshot_arrays(
+        self, *, folded: bool = False
+    ) -> tuple[dict[str, np.ndarray], dict[str, object]]:
+        """The arrays and JSON metadata ``save`` writes; ``folded`` folds the frames'
+        delta into their main part first (for snapshot generations)."""
+        with self._write_lock:
+            frames = self.frames
+            counts = sorted(self._nframes.items())
+        if folded:
+            arrays, meta = frames.folded_snapshot_arrays()
+        else:
+            arrays, meta = frames.snapshot_arrays()
+        arrays["video_ids"] = np.array([v for v, _ in counts], dtype=np.int64)
+        arrays["video_frames"] = np.array([n for _, n in counts], dtype=np.int64)
+        return arrays, meta
+
     def save(self, path: str | os.PathLike[str], position: int, *, wait: bool = True) -> None:
         """Write an atomic, checksummed snapshot reflecting change-sequence ``position``."""
         from clearinghouse.index.snapshot import write_snapshot
 
-        with self._write_lock:
-            arrays, meta = self.frames.snapshot_arrays()
-            counts = sorted(self._nframes.items())
-        arrays["video_ids"] = np.array([v for v, _ in counts], dtype=np.int64)
-        arrays["video_frames"] = np.array([n for _, n in counts], dtype=np.int64)
+        arrays, meta = self.snapshot_arrays()
         write_snapshot(Path(path), "vpdq", arrays, meta, position, wait=wait)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str], **options: object) -> tuple[VpdqIndex, int]:
         """Read a snapshot: (index, position); SnapshotError if missing, corrupt or mismatched."""
-        from clearinghouse.index.snapshot import check_snapshot, read_snapshot
+        from clearinghouse.index.snapshot import read_snapshot
 
         arrays, meta, position = read_snapshot(Path(path), "vpdq")
+        return cls.from_snapshot_arrays(arrays, meta, **options), position
+
+    @classmethod
+    def from_snapshot_arrays(
+        cls, arrays: dict[str, np.ndarray], meta: dict[str, object], **options: object
+    ) -> VpdqIndex:
+        """An index from ``snapshot_arrays()`` output (its frame arrays may be mapped);
+        SnapshotError if they do not fit together."""
+        from clearinghouse.index.snapshot import check_snapshot
+
+        arrays = dict(arrays)
         video_ids, counts = arrays.pop("video_ids", None), arrays.pop("video_frames", None)
         check_snapshot(
             video_ids is not None
@@ -240,7 +263,7 @@ class VpdqIndex:
         check_snapshot(
             int(counts.sum()) == len(index.frames), "snapshot frame count differs from videos"
         )
-        return index, position
+        return index
 
 
 def _frame_ids(video_id: int, nframes: int) -> np.ndarray:

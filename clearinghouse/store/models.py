@@ -40,6 +40,7 @@ __all__ = [
     "MemberKey",
     "ReplayEntry",
     "Signal",
+    "SignalRegion",
     "SiteSession",
     "Statement",
     "Subscription",
@@ -106,6 +107,17 @@ class Signal(Base):
     first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_index: Mapped[int] = mapped_column(BigInteger)
+
+
+class SignalRegion(Base):
+    """One region PDQ of a signal (DESIGN §15): an alias in the index, shown to nobody."""
+
+    __tablename__ = "signal_regions"
+
+    signal_id: Mapped[int] = mapped_column(ForeignKey("signals.id"), primary_key=True)
+    slot: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    code: Mapped[bytes] = mapped_column(LargeBinary(32))
+    quality: Mapped[int] = mapped_column(SmallInteger)
 
 
 class LogEntry(Base):

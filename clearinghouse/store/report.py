@@ -80,7 +80,8 @@ def label_sets(session: Session) -> list[tuple[str, str, int]]:
 
 
 def signal_states_count(session: Session, confirm_threshold: int) -> dict[str, int]:
-    """How many signals are active, retracted, confirmed and disputed now."""
+    """How many signals are active, retracted, confirmed and disputed now; confirmed and
+    disputed count active signals only (a retracted one is neither any more)."""
     by_status = dict(
         session.execute(select(Signal.status, func.count()).group_by(Signal.status)).all()
     )
@@ -94,6 +95,8 @@ def signal_states_count(session: Session, confirm_threshold: int) -> dict[str, i
     confirmed = session.scalar(select(func.count()).select_from(contributors)) or 0
     votes = (
         select(Feedback.signal_id)
+        .join(Signal, Signal.id == Feedback.signal_id)
+        .where(Signal.status == "active")
         .group_by(Feedback.signal_id)
         .having(
             func.sum(case((Feedback.verdict == "disagree", 1), else_=0))

@@ -29,6 +29,7 @@ __all__ = [
     "entry_time",
     "find_site_token",
     "signal_history",
+    "statement_log_index",
     "take_site_token",
 ]
 
@@ -62,6 +63,11 @@ class SignalHistory:
     contributions: list[tuple[Contribution, int]]  # with the log index of the statement
     retractions: list[tuple[Contribution, int]]
     feedback: list[tuple[Feedback, int]]
+
+
+def statement_log_index(session: Session, statement_id: int) -> int | None:
+    """The log index of one accepted statement."""
+    return session.scalar(select(Statement.log_index).where(Statement.id == statement_id))
 
 
 def signal_history(session: Session, signal_id: int) -> SignalHistory | None:

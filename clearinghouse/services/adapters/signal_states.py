@@ -36,6 +36,7 @@ __all__ = ["SignalStates"]
 VALUE_BYTES = 32  # the widest fixed-size value (PDQ, SHA-256)
 PRESENT, HAS_QUALITY, DISPUTED, TEXT = 1, 2, 4, 8  # flag bits
 GROWTH = 1.25  # capacity grows by a quarter, so at most a fifth of it stands empty
+HEADROOM_ROWS = 1 << 16  # empty rows a snapshot keeps at least, for signals to come
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MS = timedelta(milliseconds=1)
 
@@ -80,6 +81,13 @@ class _Columns:
             for name, array in self.arrays.items():
                 array[:n] = old.arrays[name]
 
+    @classmethod
+    def wrap(cls, values: np.ndarray, arrays: dict[str, np.ndarray]) -> _Columns:
+        """Columns over existing (e.g. mapped copy-on-write) arrays, without copying."""
+        cols = cls(0)
+        cols.capacity, cols.values, cols.arrays = values.shape[0], values, arrays
+        return cols
+
     @property
     def nbytes(self) -> int:
         return self.values.nbytes + sum(a.nbytes for a in self.arrays.values())
@@ -108,6 +116,65 @@ class SignalStates:
         labels = sum(64 + 80 * len(d) for d in self._label_sets.values)
         texts = sum(64 + len(t) for t in self._texts.values())
         return self._columns.nbytes + labels + texts
+
+    def snapshot_arrays(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        """The columns, with empty rows after the highest id held (room for the signals
+        that come before the next snapshot without growing), and the interned tables as
+        JSON. Rows written meanwhile may be torn; a load replays every change stamped at
+        or after the snapshot's position, which rewrites them whole."""
+        cols = self._columns
+        held = np.flatnonzero(cols.arrays["flags"] & PRESENT)
+        used = int(held[-1]) + 1 if held.size else 0
+        size = used + max(HEADROOM_ROWS, used // 8)
+        values = np.zeros((size, VALUE_BYTES), np.uint8)
+        values[:used] = cols.values[:used]
+        arrays = {"values": values}
+        for name, dtype in _COLUMNS.items():
+            arrays[name] = np.zeros(size, dtype)
+            arrays[name][:used] = cols.arrays[name][:used]
+        # The tables only grow, and are read after the columns: every position a copied
+        # row names is in them.
+        meta = {
+            "names": list(self._names),
+            "widths": list(self._widths[1:]),
+            "label_sets": [sorted(d.items()) for d in list(self._label_sets.values)],
+            "statuses": list(self._statuses.values),
+            "texts": {str(k): v for k, v in list(self._texts.items())},
+            "count": int(held.size),
+        }
+        return arrays, meta
+
+    @classmethod
+    def from_snapshot_arrays(
+        cls, value_widths: Mapping[str, int], arrays: Mapping[str, np.ndarray], meta: dict
+    ) -> SignalStates:
+        """States over ``snapshot_arrays()`` output, using the arrays in place (map them
+        copy-on-write: updates then change this process's pages only). ValueError if they
+        do not fit ``value_widths``."""
+        states = cls(value_widths)
+        if meta.get("names") != list(states._names) or meta.get("widths") != list(
+            states._widths[1:]
+        ):
+            raise ValueError("states of other signal types or value widths")
+        values = arrays["values"]
+        size = values.shape[0]
+        if values.dtype != np.uint8 or values.shape != (size, VALUE_BYTES):
+            raise ValueError("state values have the wrong shape")
+        columns = {}
+        for name, dtype in _COLUMNS.items():
+            column = arrays[name]
+            if column.dtype != dtype or column.shape != (size,):
+                raise ValueError(f"state column {name} has the wrong shape")
+            columns[name] = column
+        for shown in meta["label_sets"]:
+            labels = {str(label): int(count) for label, count in shown}
+            states._label_sets.position(tuple(labels.items()), labels)
+        for status in meta["statuses"]:
+            states._statuses.position(status, status)
+        states._texts = {int(k): str(v) for k, v in meta["texts"].items()}
+        states._columns = _Columns.wrap(values, columns)
+        states.count = int(meta["count"])
+        return states
 
     def update(self, page: StatePage) -> None:
         """Hold the current state of each signal of ``page`` (signals of unknown types

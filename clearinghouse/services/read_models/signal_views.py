@@ -9,9 +9,11 @@ from typing import TYPE_CHECKING
 from clearinghouse.errors import InvalidInput, NotFound
 from clearinghouse.services.adapters.caller import Caller
 from clearinghouse.services.read_models import list_budget
+from clearinghouse.services.read_models.retraction_reasons import retraction_reason
 from clearinghouse.store import Session, histories
 from clearinghouse.store import signal_reads as rows
 from clearinghouse.store.log import entry_time
+from clearinghouse.store.site_pages import statement_log_index
 from clearinghouse.wire import FEED_PAGE_LIMIT, iso
 
 if TYPE_CHECKING:
@@ -59,6 +61,13 @@ def signal_detail(root: Root, signal_id: int, caller: Caller) -> dict:
         if state is None:
             raise NotFound(f"no signal {signal_id}")
         own = next(iter(histories.contribution_records(session, [signal_id], caller.member)), None)
+        reason = None
+        if own is not None and own.retraction_statement_id is not None:
+            at = statement_log_index(session, own.retraction_statement_id)
+            if at is not None:
+                reason = retraction_reason(
+                    session, at, state.signal.signal_type, state.signal.value
+                )
     out = describe(root, state)
     out["feedback"] = {"agree": state.agree, "disagree": state.disagree}
     out["your_contribution"] = None
@@ -70,6 +79,11 @@ def signal_detail(root: Root, signal_id: int, caller: Caller) -> dict:
             "note": own.note,
             "created": iso(own.created_at),
         }
+        if own.status == "retracted":
+            out["your_contribution"]["retracted"] = (
+                iso(own.retracted_at) if own.retracted_at else None
+            )
+            out["your_contribution"]["retraction_reason"] = reason
     return out
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from clearinghouse.errors import Forbidden, InvalidInput, NotFound
 from clearinghouse.services.read_models import transparency
+from clearinghouse.services.read_models.retraction_reasons import retraction_reason
 from clearinghouse.store import Session, membership
 from clearinghouse.store import site_pages as rows
 from clearinghouse.store.log import SqlNodeReader, log_size
@@ -144,7 +145,8 @@ def signal_page(db: Database, signal_id: int, viewer: Viewer) -> dict:
             for c, i in found.contributions
         ] + [
             {"time": iso(c.retracted_at), "what": "retracted", "member": c.member_id,
-             "detail": "", "note": None, "log_index": i}
+             "detail": "", "log_index": i,
+             "note": retraction_reason(session, i, s.signal_type, s.value)}
             for c, i in found.retractions
         ] + [
             {"time": iso(f.created_at), "what": f"feedback: {f.verdict}", "member": f.member_id,

@@ -59,10 +59,10 @@ class LogFollower:
         matcher = root.matcher
         if not matcher.ready.is_set():
             matcher.load()
-        elif head != self.head:
-            matcher.catch_up()
-        if matcher.snapshot_due():
-            matcher.save_snapshots()
+        else:
+            if head != self.head:
+                matcher.catch_up()
+            matcher.refresh_generation()
         self.head = head
         self.polls += 1
 

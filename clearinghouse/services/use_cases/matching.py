@@ -1,12 +1,14 @@
-"""Lookups (DESIGN §5): one in-memory index per signal type, kept fresh from the database.
+"""Lookups (DESIGN §5): one index per signal type, kept fresh from the database.
 
-Every process holds its indexes and, beside them, each signal's state as shown
-(services/adapters/signal_states.py), so a lookup makes no database call. Indexes start
-from a checksummed snapshot when one matches, else from the database; states are read
-from the database at load. Both follow the change sequence (the log index stamped on
-every changed signal): the process that acknowledged a statement applies it at once, the
-others at their log follower's next poll (services/use_cases/log_follower.py). The work
-of a request is bounded (services/use_cases/lookup_limits.py). Lookups are never stored.
+Every process holds, beside its indexes, the state each signal is shown with
+(services/adapters/signal_states.py), so a lookup makes no database call. Both come
+from the host's published snapshot generation, mapped by every worker
+(services/use_cases/generation_following.py), plus the changes after it; without a
+usable one, from the database. Both follow the change sequence (the log index stamped
+on every changed signal): the process that acknowledged a statement applies it at once,
+the others at their log follower's next poll (services/use_cases/log_follower.py). The
+work of a request is bounded (services/use_cases/lookup_limits.py). Lookups are never
+stored.
 """
 
 from __future__ import annotations
@@ -15,31 +17,30 @@ import json
 import logging
 import threading
 import time
-from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from clearinghouse.errors import InvalidInput
-from clearinghouse.ijson import only_fields
 from clearinghouse.index import (
     ExactIndex,
     HammingIndex,
     Matches,
-    SnapshotBusy,
-    SnapshotError,
+    RegionAliases,
     TmkIndex,
     TmkMatches,
     VpdqIndex,
 )
+from clearinghouse.services.adapters import region_aliases as aliases
+from clearinghouse.services.adapters.index_generations import apply_page
 from clearinghouse.services.adapters.signal_states import SignalStates
+from clearinghouse.services.use_cases.generation_following import FollowsGenerations
 from clearinghouse.services.use_cases.lookup_limits import check_work, searched
+from clearinghouse.services.use_cases.match_queries import parse_queries
+from clearinghouse.services.use_cases.match_query import Query
 from clearinghouse.signals.dihedral import dihedral_variants
-from clearinghouse.signals.items import ItemErrors
 from clearinghouse.signals.tmk import read_tmk
 from clearinghouse.signals.types import Signal, TmkType
-from clearinghouse.store.state_pages import StatePage, state_page
+from clearinghouse.store.state_pages import state_page
 from clearinghouse.wire import b64decode
 
 if TYPE_CHECKING:
@@ -49,18 +50,13 @@ __all__ = ["Matcher", "Query", "match", "parse_queries"]
 
 log = logging.getLogger("clearinghouse.matching")
 PAGE = 50_000
-SNAPSHOT_CHANGES = 100_000  # refresh snapshots after this many applied changes
-SNAPSHOT_SECONDS = 600.0  # … or this long after the last one, if anything changed
+# A new generation after this many applied changes (each process's delta stays about
+# this small: its fresh part is scanned flat) …
+SNAPSHOT_CHANGES = 20_000
+SNAPSHOT_SECONDS = 120.0  # … or this long after the last one, if anything changed
 
 
-@dataclass(frozen=True)
-class Query:
-    signal: Signal
-    max_distance: int
-    thresholds: tuple[float, float] | None = None  # TMK: (level 1, level 2)
-
-
-class Matcher:
+class Matcher(FollowsGenerations):
     """The indexes of one process and the cursor of the changes they reflect."""
 
     def __init__(self, root: Root) -> None:
@@ -73,15 +69,18 @@ class Matcher:
         self._saved_at = time.monotonic()
         self.ready = threading.Event()
         self.loaded_from: str | None = None  # "snapshot" or "database", once loaded
+        self.generation: str | None = None  # the mapped generation's name
         # Lookups are never stored; these counts are all that is kept of them.
         self.counters = {"requests": 0, "queries": 0, "queries_with_matches": 0}
         self._apply_lock = threading.Lock()
-        widths = {}
+        self._writer: threading.Thread | None = None
+        self._widths: dict[str, int] = {}
+        self._options: dict[str, dict[str, Any]] = {}
         for name in self.registry.names:
             kind = self.registry.get(name)
             # vPDQ frame lists, TMK files and SHA-512 (wider than a state row) stay text.
             text = kind.index_kind in ("vpdq", "tmk") or kind.nbits > 256
-            widths[name] = 0 if text else kind.nbits // 8
+            self._widths[name] = 0 if text else kind.nbits // 8
             if kind.index_kind == "hamming":
                 # PDQ is tuned for its default distance (31; larger ones scan, still exact);
                 # the 64-bit types for their whole range, which stays small.
@@ -89,64 +88,70 @@ class Matcher:
                     kind.default_max_distance if kind.nbits == 256 else kind.max_distance_ceiling
                 )
                 self.indexes[name] = HammingIndex(kind.nbits, tuned_distance=tuned)
+                self._options[name] = {"nbits": kind.nbits, "tuned_distance": tuned}
             elif kind.index_kind == "exact":
                 self.indexes[name] = ExactIndex(kind.nbits // 8)
+                self._options[name] = {"nbytes": kind.nbits // 8}
             elif isinstance(kind, TmkType):
                 self.indexes[name] = TmkIndex(**_tmk_options(kind))
+                self._options[name] = _tmk_options(kind)
             else:
-                self.indexes[name] = VpdqIndex(
-                    query_match_pct=kind.query_match_pct,
-                    index_match_pct=kind.index_match_pct,
-                    frame_candidates=root.settings.vpdq_max_candidates_per_frame,
-                )
-        self.states = SignalStates(widths)
+                pct = {"query_match_pct": kind.query_match_pct}
+                pct["index_match_pct"] = kind.index_match_pct
+                pct["frame_candidates"] = root.settings.vpdq_max_candidates_per_frame
+                self.indexes[name] = VpdqIndex(**pct)
+                self._options[name] = pct
+            if kind.index_kind in ("hamming", "vpdq"):
+                # A mapped main part is never rebuilt in a worker: the next generation
+                # folds the delta in, once for the host.
+                self._options[name]["auto_compact"] = False
+        self.states = SignalStates(self._widths)
+        self.regions = RegionAliases()  # PDQ region codes, aliases of their signals
 
     # -- following the database -------------------------------------------------------
 
     def load(self) -> None:
-        """Start from snapshots when they agree with each other, then catch up.
-
-        The signal states are not snapshotted: after a snapshot load they are read from
-        the database whole (``_load_states``). They change far more often than the
-        indexes (every corroboration and feedback), are cheap to read beside the index
-        rebuild they spare, and so can never disagree with the database on a restart."""
-        position = self._load_snapshots()
-        self.loaded_from = "database" if position is None else "snapshot"
-        if position is not None:
-            self._load_states()
-            self.cursor = (position - 1, 2**62)  # replay everything stamped >= position
-        self.catch_up()
-        if position is None:
-            self.save_snapshots()
+        """Map the published snapshot generation and replay only the changes after it;
+        without a usable one, read everything from the database and publish one."""
+        generation = self._open_generation()
+        if generation is not None:
+            # Region aliases stay in process memory, read whole from the database.
+            aliases.load_all(self.root.db, self.regions)
+            self._adopt(generation)
+            self.loaded_from = "snapshot"
+        else:
+            self.catch_up()
+            self.loaded_from = "database"
+            if self.write_generation(replacing=self._published()) is not None:
+                # Map what was just written, so this process's private copy goes too.
+                generation = self._open_generation()
+                if generation is not None:
+                    self._adopt(generation)
         self.ready.set()
 
     def catch_up(self) -> int:
         """Apply every change committed after the cursor; return how many."""
-        applied = 0
         with self._apply_lock:
-            while True:
-                with self.root.db.read() as session:
-                    page = state_page(session, self.cursor, PAGE)
-                if not page.ids:
-                    return applied
-                # States first: a signal the index finds always has its state.
-                self.states.update(page)
-                self._apply(page)
-                self.cursor = page.cursor
-                applied += len(page.ids)
-                self._changes_since_save += len(page.ids)
+            self.cursor, applied = self._replay(self.indexes, self.states, self.cursor)
+            self._changes_since_save += applied
+            return applied
 
-    def _load_states(self) -> None:
-        """Read the state of every signal, in the change pages the indexes follow."""
-        cursor = (-1, 0)
-        with self._apply_lock:
-            while True:
-                with self.root.db.read() as session:
-                    page = state_page(session, cursor, PAGE)
-                if not page.ids:
-                    return
-                self.states.update(page)
-                cursor = page.cursor
+    def _replay(
+        self, indexes: dict[str, Any], states: SignalStates, cursor: tuple[int, int]
+    ) -> tuple[tuple[int, int], int]:
+        """Apply to ``indexes`` and ``states`` every change after ``cursor``."""
+        applied = 0
+        while True:
+            with self.root.db.read() as session:
+                page = state_page(session, cursor, PAGE)
+            if not page.ids:
+                return cursor, applied
+            # States first: a signal the index finds always has its state.
+            states.update(page)
+            apply_page(indexes, page, self._code)
+            aliases.apply_page(self.root.db, self.regions, page)  # idempotent, shared by views
+            cursor = page.cursor
+            applied += len(page.ids)
 
     def acknowledged(self, log_index: int) -> None:
         """A statement at ``log_index`` was acknowledged here. The next lookup on this
@@ -159,26 +164,6 @@ class Matcher:
         if self.cursor[0] < self._acknowledged:
             self.catch_up()
 
-    def _apply(self, page: StatePage) -> None:
-        adds: dict[str, tuple[list[int], list]] = {}
-        removes: dict[str, list[int]] = {}
-        for sid, signal_type, value, quality, status in zip(
-            page.ids, page.types, page.values, page.qualities, page.statuses, strict=True
-        ):
-            if signal_type not in self.indexes:
-                continue
-            if status == "active":
-                code = self._code(signal_type, value, quality)
-                ids, codes = adds.setdefault(signal_type, ([], []))
-                ids.append(sid)
-                codes.append(code)
-            else:
-                removes.setdefault(signal_type, []).append(sid)
-        for signal_type, ids in removes.items():
-            self.indexes[signal_type].remove(np.asarray(ids, np.int64))
-        for signal_type, (ids, codes) in adds.items():
-            self.indexes[signal_type].add(ids, codes)
-
     def _code(self, signal_type: str, value: str, quality: int | None):
         if signal_type == "vpdq":
             signal = self.registry.parse("vpdq", json.loads(value))
@@ -188,63 +173,13 @@ class Matcher:
         return bytes.fromhex(value)
 
     def snapshot_due(self) -> bool:
-        """Refresh snapshots after many changes, or now and then after a few, so a
-        restart replays little."""
+        """Publish a new generation after many changes, or now and then after a few, so
+        the per-process deltas stay small and a restart replays little."""
         if self._changes_since_save >= SNAPSHOT_CHANGES:
             return True
         return self._changes_since_save > 0 and (
             time.monotonic() - self._saved_at >= SNAPSHOT_SECONDS
         )
-
-    # -- snapshots ----------------------------------------------------------------------
-
-    def _snapshot_path(self, signal_type: str) -> Path:
-        return self.root.settings.effective_snapshot_dir / signal_type
-
-    def _load_snapshots(self) -> int | None:
-        """Load every type's snapshot; None (and empty indexes) unless all agree."""
-        loaded, positions = {}, set()
-        for name, index in self.indexes.items():
-            path = self._snapshot_path(name)
-            if not path.exists():
-                return None
-            try:
-                options = {}
-                if isinstance(index, VpdqIndex):
-                    options = {
-                        "query_match_pct": index.query_match_pct,
-                        "index_match_pct": index.index_match_pct,
-                        "frame_candidates": index.frame_candidates,
-                    }
-                elif isinstance(index, TmkIndex):
-                    options = _tmk_options(self.registry.get(name))
-                loaded[name], position = type(index).load(path, **options)
-            except (SnapshotError, OSError, ValueError) as exc:
-                log.warning("index snapshot %s not used, rebuilding: %s", path, exc)
-                return None
-            positions.add(position)
-        if len(positions) != 1:
-            log.warning("index snapshots disagree on their position; rebuilding")
-            return None
-        self.indexes.update(loaded)
-        return positions.pop()
-
-    def save_snapshots(self) -> None:
-        """Write every type's snapshot (skipped when another process is writing them).
-
-        The position saved is the log index of the last change applied; a load replays
-        every change stamped at or after it. Replaying is idempotent, so changes applied
-        while the snapshot is written are merely applied twice."""
-        position = max(self.cursor[0], 0)
-        self._changes_since_save, self._saved_at = 0, time.monotonic()
-        try:
-            self.root.settings.effective_snapshot_dir.mkdir(parents=True, exist_ok=True)
-            for name, index in self.indexes.items():
-                index.save(self._snapshot_path(name), position, wait=False)
-        except SnapshotBusy:
-            log.info("index snapshots are being written by another process; skipped")
-        except (SnapshotError, OSError) as exc:
-            log.warning("index snapshot not written: %s", exc)
 
     # -- lookups ------------------------------------------------------------------------
 
@@ -268,6 +203,8 @@ class Matcher:
                 )
             else:
                 hits = index.search_many(values, max_distance, limit=limit)
+            if signal_type == "pdq":
+                hits = aliases.with_regions(self.regions, values, max_distance, limit, hits)
             for n, found in zip(members, hits, strict=True):
                 out[n] = found
         return out
@@ -294,51 +231,6 @@ def _index_value(signal: Signal) -> object:
     return signal.to_bytes()
 
 
-def parse_queries(root: Root, raw: Any) -> list[Query]:
-    """Validate a match request's queries; every bad one is listed with its index."""
-    limit = root.settings.max_match_queries
-    if not isinstance(raw, list) or not raw:
-        raise InvalidInput("queries: expected a non-empty list")
-    if len(raw) > limit:
-        raise InvalidInput(f"queries: {len(raw)} queries; at most {limit} per request")
-    errors = ItemErrors()
-    out: list[Query] = []
-    for i, item in enumerate(raw):
-        query = errors.check(i, lambda item=item: _parse_query(root, item))
-        if query is not None:
-            out.append(query)
-    errors.raise_if_any("queries")
-    return out
-
-
-QUERY_FIELDS = frozenset(
-    {"signal_type", "value", "quality", "max_distance", "level1_threshold", "level2_threshold"}
-)
-
-
-def _parse_query(root: Root, item: Any) -> Query:
-    if not isinstance(item, dict):
-        raise InvalidInput(
-            "query: expected an object", errors=[{"field": "query", "reason": "expected an object"}]
-        )
-    only_fields(item, QUERY_FIELDS, "")
-    for key in ("signal_type", "value"):
-        if key not in item:
-            raise InvalidInput(f"{key}: missing", errors=[{"field": key, "reason": "missing"}])
-    registry = root.registry
-    signal = registry.parse_reference(item["signal_type"], item["value"], item.get("quality"))
-    max_distance = registry.resolve_max_distance(item["signal_type"], item.get("max_distance"))
-    thresholds = registry.resolve_thresholds(
-        item["signal_type"], item.get("level1_threshold"), item.get("level2_threshold")
-    )
-    if signal.signal_type == "vpdq":
-        frames, most = len(signal.to_bytes()) // 32, root.settings.vpdq_max_query_frames
-        if frames > most:
-            reason = f"{frames} frames; at most {most} per vPDQ query"
-            raise InvalidInput(f"value: {reason}", errors=[{"field": "value", "reason": reason}])
-    return Query(signal, max_distance, thresholds)
-
-
 def match(root: Root, matcher: Matcher, queries: list[Query], dihedral: bool) -> dict:
     """Answer queries in order; each match carries the signal's current state."""
     check_work(root.settings, queries, dihedral)
@@ -356,6 +248,7 @@ def match(root: Root, matcher: Matcher, queries: list[Query], dihedral: bool) ->
         owners.extend([n] * len(forms))
     limit = root.settings.max_matches_per_query
     found: list[dict[int, int]] = [{} for _ in queries]
+    via: list[dict[int, str]] = [{} for _ in queries]  # "region" when only a region matched
     scores: list[dict[int, tuple[float, float]]] = [{} for _ in queries]  # TMK level 1, 2
     totals = [0] * len(queries)  # matches within the distance, kept or not
     cut = [False] * len(queries)  # some form of the query had more than the limit
@@ -364,9 +257,7 @@ def match(root: Root, matcher: Matcher, queries: list[Query], dihedral: bool) ->
         if isinstance(hits, TmkMatches):
             levels = zip(hits.level1.tolist(), hits.level2.tolist(), strict=True)
             scores[n].update(zip(hits.ids.tolist(), levels, strict=True))
-        for sid, dist in hits.pairs():
-            if sid not in best or dist < best[sid]:
-                best[sid] = dist
+        aliases.merge_hits(best, via[n], hits)
         totals[n] = max(totals[n], hits.total)
         cut[n] = cut[n] or hits.truncated
     kept = [sorted(best.items(), key=lambda kv: (kv[1], kv[0]))[:limit] for best in found]
@@ -379,7 +270,8 @@ def match(root: Root, matcher: Matcher, queries: list[Query], dihedral: bool) ->
     for n, pairs in enumerate(kept):
         result: dict = {
             "matches": [
-                {**shown[sid], "distance": dist, **_scores(scores[n].get(sid))}
+                {**shown[sid], "distance": dist, "via": via[n].get(sid, "signal")}
+                | _scores(scores[n].get(sid))
                 for sid, dist in pairs
                 if sid in shown and shown[sid]["status"] == "active"
             ]

@@ -19,9 +19,11 @@ from clearinghouse.domain.transitions import VERDICTS, Stamp, new_signal_record
 from clearinghouse.errors import InvalidInput
 from clearinghouse.signals.items import ItemErrors
 from clearinghouse.signals.items import parse_items as parse_signals
+from clearinghouse.signals.regions import Region, parse_regions
 from clearinghouse.signals.types import Signal
 from clearinghouse.store import Session
 from clearinghouse.store import histories as store
+from clearinghouse.store.regions import insert_regions
 from clearinghouse.wire import CONTENT_TYPES
 
 if TYPE_CHECKING:
@@ -41,7 +43,9 @@ MAX_TEXT = 2_000
 # The fields an item of each kind may carry; anything else would ride unsigned-for into
 # the log, so it is refused (DESIGN §11).
 ITEM_FIELDS = {
-    "submission": frozenset({"signal_type", "value", "quality", "content_type", "labels", "note"}),
+    "submission": frozenset(
+        {"signal_type", "value", "quality", "content_type", "labels", "note", "regions"}
+    ),
     "retraction": frozenset({"signal_type", "value", "quality", "reason"}),
     "feedback": frozenset({"signal_type", "value", "quality", "verdict", "reason"}),
 }
@@ -59,6 +63,7 @@ class SubmissionItem(NamedTuple):
     labels: tuple[str, ...]
     content_type: str
     note: str | None
+    regions: tuple[Region, ...] = ()  # stored with the signal when this item creates it
 
 
 class RetractionItem(NamedTuple):
@@ -113,7 +118,13 @@ def parse_items(
                 )
                 content_type = None
             note = _text(errors, i, item, "note", required=False)
-            parsed.append(SubmissionItem(signal, digest, labels or (), content_type, note))
+            regions: tuple[Region, ...] = ()
+            if "regions" in item:
+                try:
+                    regions = parse_regions(registry, signal.signal_type, item["regions"])
+                except InvalidInput as error:
+                    errors.record(i, error)
+            parsed.append(SubmissionItem(signal, digest, labels or (), content_type, note, regions))
             continue
         reason = _text(errors, i, item, "reason", required=True)
         if kind == "retraction":
@@ -170,6 +181,7 @@ def apply_items(session: Session, kind: str, stamp: Stamp, items: list[Item]) ->
     errors = ItemErrors()
     changes: list[domain.Change] = []
     results: list[dict] = []
+    regions: list[tuple[int, int, bytes, int]] = []
     next_id = store.next_signal_id(session) if kind == "submission" else 0
     for i, item in enumerate(items):
         history = known.get(item.digest, UNKNOWN)
@@ -182,6 +194,10 @@ def apply_items(session: Session, kind: str, stamp: Stamp, items: list[Item]) ->
                         next_id, s.signal_type, s.text, item.digest, s.quality, stamp
                     )
                     next_id += 1
+                    regions += [
+                        (new_signal.id, slot, r.code, r.quality)
+                        for slot, r in enumerate(item.regions)
+                    ]
                 outcome = domain.submit(
                     history,
                     stamp,
@@ -201,4 +217,5 @@ def apply_items(session: Session, kind: str, stamp: Stamp, items: list[Item]) ->
         results.append({"signal_id": outcome.after.signal.id, "status": outcome.status})
     errors.raise_if_any()
     store.save_changes(session, changes)
+    insert_regions(session, regions)  # after the signals they belong to
     return results

@@ -92,6 +92,8 @@ def _accept(root: Root, kind: str, caller: Caller, body: bytes) -> dict:
         )
         stamp = Stamp(statement.member, statement_id, index, now)
         results = apply_items(session, kind, stamp, parsed)
+        if "matcher" not in caller.roles:
+            results = [_without_oracle(r) for r in results]
         response = {
             "statement_id": statement_id,
             "log_index": index,
@@ -186,3 +188,12 @@ def check_created(created: datetime, now: datetime, settings: Any) -> None:
             f"clock ({iso(now)}); statements older than {age} s are refused",
             limit="CLEARINGHOUSE_STATEMENT_MAX_AGE",
         )
+
+
+def _without_oracle(result: dict) -> dict:
+    """A submission's item as a member without the matcher role sees it: whether another
+    member held the hash (``new`` / ``corroborated``, or a long-standing signal id) is a
+    lookup, which it may not make (DESIGN §11). Its own repeat (``unchanged``) stays."""
+    if result.get("status") in ("new", "corroborated"):
+        return {"status": "accepted"}
+    return {"status": result["status"]}

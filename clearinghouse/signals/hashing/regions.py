@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from clearinghouse.signals.hashing.pdq import luma_of, pdq_hash
+from clearinghouse.wire import REGIONS_PER_ITEM_LIMIT
 
 __all__ = ["LADDER", "LADDER_VERSION", "MAX_REGIONS", "MIN_REGION_QUALITY", "region_hashes"]
 
@@ -38,7 +39,7 @@ LADDER: tuple[tuple[str, float, float, float, float], ...] = (
     ("bottom-65", 0.0, 0.35, 1.0, 1.0),
     ("centre-55", 0.225, 0.225, 0.775, 0.775),
 )
-MAX_REGIONS = 12  # the server refuses more per item (CLEARINGHOUSE_MAX_REGIONS_PER_ITEM)
+MAX_REGIONS = REGIONS_PER_ITEM_LIMIT  # the server refuses more per item
 MIN_REGION_QUALITY = 50  # as for any PDQ the server indexes
 
 

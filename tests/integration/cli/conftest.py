@@ -60,7 +60,9 @@ def cli(server_url, acme, tmp_path, monkeypatch):
     """``cli(*args, as_=member, server=url)`` runs one command; no traceback may escape."""
     monkeypatch.chdir(tmp_path)
 
-    def run(*args, as_: Member | None = None, server: str | None = None, env=None) -> Result:
+    def run(
+        *args, as_: Member | None = None, server: str | None = None, env=None, input=None
+    ) -> Result:
         who = as_ or acme
         environ = {
             "CLEARINGHOUSE_URL": server or server_url,
@@ -68,7 +70,7 @@ def cli(server_url, acme, tmp_path, monkeypatch):
             "CLEARINGHOUSE_KEY": str(who.key_path),
             **(env or {}),
         }
-        result = CliRunner().invoke(build_cli(), [str(a) for a in args], env=environ)
+        result = CliRunner().invoke(build_cli(), [str(a) for a in args], env=environ, input=input)
         if result.exception is not None and not isinstance(result.exception, SystemExit):
             raise AssertionError(f"traceback from {args}: {result.exception!r}\n{result.output}")
         assert "Traceback" not in result.output

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import secrets
 
+import pytest
+
 from clearinghouse.store.log import log_size
 
 from .conftest import LABEL, json_lines, pdq_line
@@ -89,7 +91,7 @@ def test_options_may_change_until_something_is_acknowledged(cli, context, tmp_pa
     hashes = tmp_path / "h.jsonl"
     hashes.write_text("".join(pdq_line(v) + "\n" for v in _values(4)))
     typo = cli("submit", hashes, "--label", "behaviour:glorification-of-terorist-acts")
-    assert typo.exit_code == 1 and "unknown label" in typo.stderr
+    assert typo.exit_code == 2 and "unknown label" in typo.stderr
     fixed = cli("submit", hashes, "--label", LABEL, "--batch-size", "2")
     assert fixed.exit_code == 0, fixed.output
     assert fixed.stdout.startswith("sent 2 statement(s) of 4 item(s)")
@@ -140,3 +142,69 @@ def test_csv_and_type_value_lines(cli, context, globex, tmp_path):
     records = json_lines(jsonl.stdout)
     assert {r["signal_type"] for r in records} == {"md5", "sha256", "pdq"}
     assert all(r["contributors"] in (1, 2) for r in records)
+
+
+@pytest.mark.parametrize("how", ["-"])
+def test_a_pipe_is_read_once_journalled_and_resumed(cli, context, tmp_path, how):
+    lines = "".join(pdq_line(v) + "\n" for v in _values(3))
+    first = cli("submit", how, "--label", LABEL, input=lines)
+    assert first.exit_code == 0, first.output
+    assert first.stdout.startswith("sent 1 statement(s) of 3 item(s): 3 new")
+    assert "read 3 line(s) from" in first.stderr
+    [copy] = (tmp_path / "clearinghouse-input").glob("*.lines")
+    assert copy.read_text() == lines and list(copy.parent.glob("*.lines.submitted-*"))
+    size = _log_size(context)
+    again = cli("submit", how, "--label", LABEL, input=lines)
+    assert again.stdout.startswith("sent 0 statement(s)") and _log_size(context) == size
+
+
+def test_a_pipe_with_no_line_is_an_error(cli, context):
+    size = _log_size(context)
+    result = cli("submit", "-", "--label", LABEL, input="")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "error: no line was read from standard input: nothing to send"
+    ]
+    assert _log_size(context) == size
+
+
+def test_a_fifo_is_read_as_a_stream(cli, tmp_path):
+    import os
+    import threading
+
+    fifo = tmp_path / "hashes.fifo"
+    os.mkfifo(fifo)
+    text = "".join(pdq_line(v) + "\n" for v in _values(2))
+    writer = threading.Thread(target=fifo.write_text, args=(text,))
+    writer.start()
+    result = cli("submit", fifo, "--label", LABEL)
+    writer.join()
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("sent 1 statement(s) of 2 item(s): 2 new")
+
+
+def test_a_typo_in_a_label_is_refused_before_anything_with_the_nearest_label(
+    cli, context, tmp_path
+):
+    hashes = tmp_path / "typo.jsonl"
+    hashes.write_text(pdq_line(_values(1)[0]) + "\n")
+    size = _log_size(context)
+    result = cli("submit", hashes, "--label", "behaviour:glorificaton-of-terrorist-acts")
+    assert result.exit_code == 2
+    [line] = result.stderr.splitlines()
+    assert "unknown label 'behaviour:glorificaton-of-terrorist-acts'" in line
+    assert f"did you mean '{LABEL}'" in line
+    assert _log_size(context) == size and not list(tmp_path.glob("typo.jsonl.*"))
+
+
+def test_csv_export_names_only_types_threatexchange_has(cli, tmp_path):
+    image_md5, video_md5 = secrets.token_hex(16), secrets.token_hex(16)
+    (tmp_path / "image.txt").write_text(f"md5 {image_md5}\nphash {secrets.token_hex(8)}\n")
+    (tmp_path / "video.txt").write_text(f"md5 {video_md5}\n")
+    for name, kind in (("image.txt", "image/png"), ("video.txt", "video/mp4")):
+        sent = cli("submit", tmp_path / name, "--label", LABEL, "--content-type", kind)
+        assert sent.exit_code == 0, sent.output
+    exported = cli("export", "--format", "csv")
+    rows = exported.stdout.splitlines()[1:]
+    assert [row.split(",")[:2] for row in rows] == [["video_md5", video_md5]]
+    assert "left out 1 md5, 1 phash signal(s)" in exported.stderr

@@ -50,3 +50,21 @@ def test_a_prober_without_the_matcher_role_cannot_look_up_or_read_signals(member
         "feedback", [{"signal_type": "pdq", "value": value, "verdict": "agree", "reason": "x"}]
     )
     assert feedback.status_code == 403
+
+
+def test_a_submission_answers_a_submitter_the_same_whether_the_hash_was_held(
+    members, context, client
+):
+    owner, prober = members
+    held, fresh = random_pdq(), random_pdq()
+    assert owner.state("submission", [pdq_item(held)]).status_code == 201
+    answer = prober.state("submission", [pdq_item(held), pdq_item(fresh)])
+    assert answer.status_code == 201
+    assert answer.json["items"] == [{"status": "accepted"}, {"status": "accepted"}]
+    again = prober.state("submission", [pdq_item(held)])
+    assert again.json["items"] == [{"status": "unchanged"}]
+    # A matcher may look any hash up anyway, so it is told.
+    matcher = add_member(context, client, "looker", roles="submitter,matcher")
+    told = matcher.state("submission", [pdq_item(held), pdq_item(random_pdq())]).json["items"]
+    assert [i["status"] for i in told] == ["corroborated", "new"]
+    assert all("signal_id" in i for i in told)

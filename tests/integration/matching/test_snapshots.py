@@ -1,5 +1,5 @@
-"""Fast start: indexes come back from snapshots plus the changes after them; a corrupt
-snapshot is rebuilt from the database, never trusted."""
+"""Fast start: indexes and states come back from the mapped snapshot generation plus the
+changes after it; a corrupt generation is rebuilt from the database, never served."""
 
 import json
 
@@ -7,6 +7,7 @@ from support import now_rfc3339, random_pdq
 
 from clearinghouse.bootstrap import bootstrap
 from clearinghouse.crypto import SigningKey, sign_envelope
+from clearinghouse.index.generations import current_generation
 from clearinghouse.services.adapters.caller import Caller
 from clearinghouse.services.use_cases import members, statements
 from clearinghouse.services.use_cases.matching import Query
@@ -67,14 +68,11 @@ def test_corrupt_snapshot_is_rebuilt_from_the_database(settings, context):
     values = [random_pdq() for _ in range(20)]
     _submit(context, key, values)
     context.matcher.load()
-    files = [
-        p
-        for p in (settings.effective_snapshot_dir / "pdq").rglob("*")
-        if p.is_file() and p.suffix == ".npy"
-    ]
+    published = current_generation(settings.effective_snapshot_dir)
+    files = sorted((settings.effective_snapshot_dir / published).glob("index-pdq.main_codes.npy"))
     assert files
     data = bytearray(files[0].read_bytes())
-    data[-1] ^= 0xFF
+    data[-1] ^= 0xFF  # one bit of one code: same size, same header
     files[0].write_bytes(bytes(data))
 
     restarted = bootstrap(settings)
@@ -82,5 +80,8 @@ def test_corrupt_snapshot_is_rebuilt_from_the_database(settings, context):
         restarted.matcher.load()
         assert restarted.matcher.loaded_from == "database"
         assert _found(restarted.matcher, values) == set(values)
+        # … and published a sound generation in its place, which it now serves from.
+        assert restarted.matcher.generation not in (None, published)
+        assert current_generation(settings.effective_snapshot_dir) == restarted.matcher.generation
     finally:
         restarted.close()

@@ -1,6 +1,7 @@
 """The in-memory signal states against the database-backed view they replace, after
 random sequences of submissions, corroborations, retractions and feedback."""
 
+import dataclasses
 import shutil
 
 import pytest
@@ -8,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support import add_member, pdq_item
 
+from clearinghouse.bootstrap import bootstrap
 from clearinghouse.services.read_models.signal_views import describe_many
 from clearinghouse.services.use_cases.matching import Matcher
 from clearinghouse.store import signal_reads as rows
@@ -67,7 +69,7 @@ def _held(context, matcher: Matcher, ids) -> dict[int, dict]:
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(sequence=steps)
-def test_states_equal_the_database_view_after_any_sequence(context, team, sequence):
+def test_states_equal_the_database_view_after_any_sequence(context, team, sequence, tmp_path):
     # The database persists across examples: each starts from what the last left.
     for kind, who, numbers, labels, verdict in sequence:
         items = [_item(kind, n, labels, verdict) for n in numbers]
@@ -80,10 +82,16 @@ def test_states_equal_the_database_view_after_any_sequence(context, team, sequen
 
     # A process started now reads the same states, whether its indexes come from the
     # database or (the second one) from the snapshot the first wrote.
-    for source in ("database", "snapshot"):
-        fresh = Matcher(context)
-        if source == "database":
-            shutil.rmtree(context.settings.effective_snapshot_dir, ignore_errors=True)
-        fresh.load()
-        assert fresh.loaded_from == source
-        assert _held(context, fresh, expected) == expected
+    # Their snapshot directory is their own: the app's follower keeps publishing in the
+    # shared one.
+    apart = dataclasses.replace(context.settings, index_snapshot_dir=tmp_path / "apart")
+    shutil.rmtree(apart.effective_snapshot_dir, ignore_errors=True)
+    root = bootstrap(apart)
+    try:
+        for source in ("database", "snapshot"):
+            fresh = Matcher(root)
+            fresh.load()
+            assert fresh.loaded_from == source
+            assert _held(context, fresh, expected) == expected
+    finally:
+        root.close()

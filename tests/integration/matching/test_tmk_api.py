@@ -1,7 +1,7 @@
 """TMK+PDQF and SHA-512 through the API: submit, feed, lookup, refusals.
 
 The ``.tmk`` files are the reference's own (tests/vectors/tmk/); where the reference
-binaries are installed (``CLEARINGHOUSE_TMK_REFERENCE``), the file read back from the
+binaries are installed (``TMK_REFERENCE_DIR``), the file read back from the
 feed is also scored by the reference against itself.
 """
 
@@ -64,7 +64,7 @@ def test_a_reference_file_comes_back_from_the_feed_byte_for_byte(member, tmp_pat
     [signal] = [s for s in _feed(member) if s["signal_type"] == "tmk"]
     raw = base64.b64decode(signal["value"], validate=True)
     assert raw == (VECTORS / "pan.tmk").read_bytes()
-    binaries = os.environ.get("CLEARINGHOUSE_TMK_REFERENCE")
+    binaries = os.environ.get("TMK_REFERENCE_DIR")
     if binaries and (Path(binaries) / "tmk-two-level-score").exists():
         (tmp_path / "a.tmk").write_bytes(raw)
         shutil.copy(tmp_path / "a.tmk", tmp_path / "b.tmk")
@@ -161,3 +161,38 @@ def test_sha512_is_submitted_and_looked_up_exactly(member):
     r = member.request("GET", "/v1/match", query={"signal_type": "sha512", "value": other})
     assert r.json["results"][0]["matches"] == []
     assert any(s.get("value") == value for s in _feed(member))
+
+
+def test_the_site_shows_a_tmk_signal_like_any_other(app, member):
+    answer = member.state("submission", [tmk_item("fades")])
+    assert answer.status_code == 201, answer.json
+    signal_id, index = answer.json["items"][0]["signal_id"], answer.json["log_index"]
+    browser = app.test_client()
+    assert browser.get("/report").status_code == 200
+    public = browser.get(f"/log/{index}").get_data(as_text=True)
+    assert "tmk" in public and tmk_text("fades")[:64] not in public  # no values in public
+    login = member.request("POST", "/v1/site/login")
+    url = login.json["url"].split("://", 1)[1].split("/", 1)[1]
+    assert browser.get("/" + url).status_code == 303
+    page = browser.get(f"/signals/{signal_id}")
+    assert page.status_code == 200 and tmk_text("fades") in page.get_data(as_text=True)
+
+
+def test_tmk_comes_back_from_the_snapshot_after_a_restart(settings, context, member):
+    from clearinghouse.bootstrap import bootstrap
+    from clearinghouse.services.use_cases.matching import Query
+    from clearinghouse.signals import default_registry
+
+    assert member.state("submission", [tmk_item("pan"), tmk_item("cuts")]).status_code == 201
+    context.matcher.load()  # from the database; writes the snapshots
+    assert (settings.effective_snapshot_dir / "tmk").exists()
+    assert member.state("submission", [tmk_item("fades")]).status_code == 201
+    restarted = bootstrap(settings)
+    try:
+        restarted.matcher.load()
+        assert restarted.matcher.loaded_from == "snapshot"
+        query = default_registry().parse("tmk", tmk_text("pan-border"))
+        [hit] = restarted.matcher.search(Query(query, 0, (0.7, 0.7)))
+        assert len(restarted.matcher.indexes["tmk"]) == 3 and hit[1] == round(1000 * (1 - 0.981833))
+    finally:
+        restarted.close()

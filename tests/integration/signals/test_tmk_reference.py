@@ -1,7 +1,7 @@
 """Our TMK+PDQF hasher against the reference, on the videos of tests/vectors/tmk/.
 
 The committed ``.tmk`` files are the reference's; where the reference binaries are
-installed (``CLEARINGHOUSE_TMK_REFERENCE`` names their directory, as .ci/run sets it) and
+installed (``TMK_REFERENCE_DIR`` names their directory, as .ci/run sets it) and
 ffmpeg is on PATH, the reference is also run live on the same videos.
 """
 
@@ -29,7 +29,7 @@ DISTINCT = ["cuts", "fades"]
 
 
 def _reference_dir() -> Path | None:
-    where = os.environ.get("CLEARINGHOUSE_TMK_REFERENCE")
+    where = os.environ.get("TMK_REFERENCE_DIR")
     if not where or shutil.which("ffmpeg") is None:
         return None
     return Path(where) if (Path(where) / "tmk-hash-video").exists() else None

@@ -69,6 +69,23 @@ def test_bad_input_is_a_clear_error_not_a_crash(client, populated, path, status)
         assert "Content-Security-Policy" in answer.headers
 
 
+def test_a_retracted_signal_is_not_counted_as_disputed(client, populated, context):
+    alice, bob, values = populated["alice"], populated["bob"], populated["values"]
+    disputed = bob.state(
+        "feedback",
+        [{"signal_type": "pdq", "value": values[2], "verdict": "disagree", "reason": "cartoon"}],
+    )
+    assert disputed.status_code == 201, disputed.get_json()  # on the retracted signal
+    figures = report.report(context.db, context.settings.confirm_threshold, fresh=True)
+    assert figures["states"]["disputed"] == 1  # values[1] only
+    gone = alice.state(
+        "retraction", [{"signal_type": "pdq", "value": values[1], "reason": "mistaken"}]
+    )
+    assert gone.status_code == 201, gone.get_json()
+    figures = report.report(context.db, context.settings.confirm_threshold, fresh=True)
+    assert figures["states"] == {"active": 1, "retracted": 2, "confirmed": 1, "disputed": 0}
+
+
 def test_report_counts_what_happened(client, populated, context):
     figures = report.report(context.db, context.settings.confirm_threshold, fresh=True)
     assert figures["states"] == {"active": 2, "retracted": 1, "confirmed": 1, "disputed": 1}
@@ -94,3 +111,16 @@ def test_report_counts_what_happened(client, populated, context):
     assert {r["month"] for r in families} == set(figures["months"])
     assert sum(int(r["count"]) for r in families) == 3
     assert "Label families by month contributed" in page
+
+
+def test_the_retraction_reason_is_in_the_signal_history(client, populated, context):
+    from clearinghouse.services.read_models import site_pages
+
+    signal_id = populated["signal_ids"][2]  # retracted by alice: "mistaken"
+    viewer = site_pages.Viewer(member="alice", roles=frozenset({"auditor"}))
+    page = site_pages.signal_page(context.db, signal_id, viewer)
+    [event] = [e for e in page["events"] if e["what"] == "retracted"]
+    assert event["note"] == "mistaken" and event["member"] == "alice"
+    mine = populated["alice"].request("GET", f"/v1/signals/{signal_id}").get_json()
+    assert mine["your_contribution"]["status"] == "retracted"
+    assert mine["your_contribution"]["retraction_reason"] == "mistaken"

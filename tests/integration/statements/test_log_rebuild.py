@@ -17,6 +17,7 @@ from clearinghouse.cli.main import build_cli
 from clearinghouse.services.use_cases import log_check, members
 from clearinghouse.store import migrate, state_tables
 from clearinghouse.store.models import Contribution, Signal
+from clearinghouse.store.regions import all_regions
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 THREAT = "behaviour:imminent-credible-threat"
@@ -144,3 +145,21 @@ def test_rows_changed_behind_the_back_are_reported_and_never_a_500(context, clie
     assert lookup.status_code < 500
     again = alpha.state("retraction", [{"signal_type": "md5", "value": "ab" * 16, "reason": "z"}])
     assert again.status_code < 500
+
+
+def test_regions_are_rebuilt_from_the_log(context, client, settings, empty_database):
+    alpha = add_member(context, client, "alpha")
+    ladder = [{"pdq": random_pdq(), "quality": 60 + n} for n in range(3)]
+    r = alpha.state("submission", [pdq_item(random_pdq(), regions=ladder), pdq_item(random_pdq())])
+    assert r.status_code == 201, r.json
+    migrate.upgrade(empty_database)
+    target = bootstrap(settings.replace(database_url=empty_database))
+    try:
+        counts = log_check.rebuild(target, context.db)
+        assert counts["regions"] == 3
+        assert log_check.check(target) == []
+        with context.db.read() as before, target.db.read() as after:
+            assert all_regions(after) == all_regions(before)
+            assert len(all_regions(after)) == 1
+    finally:
+        target.close()

@@ -12,11 +12,13 @@ def test_queries_are_one_per_variant_and_one_per_other_line():
             {"variant": "flipx", "value": "b" * 64, "quality": 90},
         ]},
         {"signal_type": "md5", "value": "c" * 32},
+        {"signal_type": "tmk", "value": "d" * 8},
     ]  # fmt: skip
     queries, tags = queries_of(lines, max_distance=20)
-    assert [q["value"] for q in queries] == ["a" * 64, "b" * 64, "c" * 32]
-    assert all(q["max_distance"] == 20 for q in queries)
-    assert tags == [Tag(0, "original"), Tag(0, "flipx"), Tag(1, "original")]
+    assert [q["value"] for q in queries] == ["a" * 64, "b" * 64, "c" * 32, "d" * 8]
+    # Digests and TMK take no max_distance: the server would refuse the whole request.
+    assert [q.get("max_distance") for q in queries] == [20, 20, None, None]
+    assert tags == [Tag(0, "original"), Tag(0, "flipx"), Tag(1, "original"), Tag(2, "original")]
 
 
 def test_each_signal_once_at_its_nearest_variant():

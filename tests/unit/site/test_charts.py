@@ -29,3 +29,18 @@ def test_bars_are_proportional_and_inside_the_plot():
 def test_an_empty_report_draws_an_empty_chart():
     chart = bar_chart([], [("a", [])], "t")
     assert chart["bars"] == [] and chart["labels"] == []
+
+
+def test_every_series_has_its_own_fill_and_a_legend_entry():
+    from clearinghouse.api.site_charts import bar_chart, series_colours
+
+    for n in (1, 5, 6, 12, 40):
+        colours = series_colours(n)
+        assert len(colours) == n == len(set(colours))
+        assert all(len(c) == 7 and c.startswith("#") for c in colours)
+    series = [(f"label-{i}", [i, i + 1]) for i in range(9)]
+    chart = bar_chart(["2026-11", "2026-12"], series, "labels")
+    assert [k["name"] for k in chart["legend"]] == [name for name, _ in series]
+    fills = {k["series"]: k["fill"] for k in chart["legend"]}
+    assert len(set(fills.values())) == 9
+    assert all(b["fill"] == fills[b["series"]] for b in chart["bars"])
