@@ -6,8 +6,9 @@ For each front: ``wrk`` on ``/healthz`` and on signed PDQ lookups over N signals
 then 64 slow-body sockets — held open while sequential probes time ``/healthz`` and
 signed lookups, each on a new connection (giving up after 3 s). The shipped front is
 ``clearinghouse serve`` (granian + the RSGI bridge of ``cli/front.py``); ``--candidates``
-adds those measured against it when they are installed: granian's own WSGI interface, gunicorn ``gthread``
-(the earlier front) and gunicorn ``gevent``. Loopback only; every load is bounded in time.
+adds those measured against it when they are installed: granian's own WSGI interface,
+gunicorn ``gthread`` (the earlier front) and gunicorn ``gevent``. Loopback only; every
+load is bounded in time.
 
     .venv/bin/python benchmarks/front.py [--quick] [--signals N] [--seconds S] [--candidates]
 """
