@@ -103,7 +103,10 @@ class Tour:
         from clearinghouse.bootstrap import bootstrap
         from clearinghouse.config import load_settings
 
-        self.say("Operator: create the database (SQLite in ./data) and start the server")
+        self.say(
+            f"Operator: create the database (SQLite in {self.home / 'data'}, a throwaway "
+            "directory removed at the end) and start the server"
+        )
         self.run_cli("clearinghouse db upgrade")
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no request logs in the tour
         root = bootstrap(load_settings(environ={}, data_dir=self.home / "data"))

@@ -169,16 +169,17 @@ def export_cmd(
     CSV rows hold only what python-threatexchange has a type for, under its names: pdq,
     and md5/sha256 of videos as video_md5/video_sha256. The rest (image digests, the
     64-bit image hashes, vPDQ frame lists) is left out and counted on stderr; JSON Lines
-    hold everything.
+    hold everything, written page by page as the feed arrives (so `export | head` ends at
+    once); a signal that changes during the export appears again with its newer state.
     """
     del as_json  # both formats are machine-readable already
     with make_client(server, member, key_path) as client:
+        if fmt == "jsonl":
+            for signal in client.iter_signals():
+                if include_retracted or signal.get("status") != "retracted":
+                    click.echo(json.dumps(signal))
+            return
         current = list(_current(client))
-    if fmt == "jsonl":
-        for signal in current:
-            if include_retracted or signal.get("status") != "retracted":
-                click.echo(json.dumps(signal))
-        return
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(CSV_HEADER)
     left_out: dict[str, int] = {}

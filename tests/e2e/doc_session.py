@@ -23,6 +23,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+SERVER_PAGE_BYTES = 4096  # the least max_list_bytes allows
+
+
 def _base_env(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CLEARINGHOUSE_", "TX_"))}
     venv_bin = Path(sys.executable).parent
@@ -57,7 +60,9 @@ class Reader:
         self.server = subprocess.Popen(
             [*run, "serve", "--port", str(self.port), "--workers", "1"],
             cwd=self.home,
-            env=self.env,
+            # The smallest page budget: every list the docs read comes in several pages,
+            # so a snippet that ignores `next` fails here rather than for a reader.
+            env={**self.env, "CLEARINGHOUSE_MAX_LIST_BYTES": str(SERVER_PAGE_BYTES)},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )

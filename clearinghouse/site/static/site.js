@@ -5,6 +5,7 @@
   const V = window.ClearinghouseVerify;
   const STORE = "clearinghouse.verified-checkpoint";
   const failures = [];
+  let firstVisit = false; // no earlier checkpoint in this browser to compare with
 
   function mark(el, ok, why) {
     el.dataset.verify = ok ? "ok" : "fail";
@@ -22,7 +23,9 @@
         " What this page shows may not be what the log holds.";
     } else {
       box.className = "banner banner-ok";
-      box.textContent = "Verified in this browser: the checkpoint signature, the inclusion of every entry shown, and consistency with the checkpoint this browser saw before.";
+      box.textContent = firstVisit
+        ? "Verified in this browser: the checkpoint signature and the inclusion of every entry shown. First visit from this browser: there is no earlier checkpoint to compare this one with yet; it is remembered, and the next visit checks that the log only grew."
+        : "Verified in this browser: the checkpoint signature, the inclusion of every entry shown, and consistency with the checkpoint this browser saw before.";
     }
     box.hidden = false;
   }
@@ -35,8 +38,12 @@
     const said = el.querySelector(".verify-detail");
     if (!saved || saved.origin !== head.origin) {
       remember();
-      if (said) said.textContent = "First visit from this browser: checkpoint of " + head.size + " entries remembered.";
-      return mark(el, true);
+      if (said) said.textContent = "First visit from this browser: checkpoint of " + head.size + " entries remembered; nothing to compare it with yet.";
+      firstVisit = true;
+      mark(el, true);
+      const status = el.querySelector(".verify-status");
+      if (status) status.textContent = "remembered (first visit)";
+      return;
     }
     if (saved.vkey !== vkey) {
       return mark(el, false, "The log's signing key is not the one this browser saw before.");

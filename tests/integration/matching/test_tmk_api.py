@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -180,12 +181,17 @@ def test_the_site_shows_a_tmk_signal_like_any_other(app, member):
 
 def test_tmk_comes_back_from_the_snapshot_after_a_restart(settings, context, member):
     from clearinghouse.bootstrap import bootstrap
+    from clearinghouse.index.generations import current_generation, open_generation
     from clearinghouse.services.use_cases.matching import Query
     from clearinghouse.signals import default_registry
 
     assert member.state("submission", [tmk_item("pan"), tmk_item("cuts")]).status_code == 201
-    context.matcher.load()  # from the database; writes the snapshots
-    assert (settings.effective_snapshot_dir / "tmk").exists()
+    context.matcher.load()  # from the database (or the generation its follower wrote)
+    for _ in range(500):  # published by this load, or by the app's follower loading too
+        if current_generation(settings.effective_snapshot_dir) is not None:
+            break
+        time.sleep(0.02)
+    assert "index-tmk" in open_generation(settings.effective_snapshot_dir).parts
     assert member.state("submission", [tmk_item("fades")]).status_code == 201
     restarted = bootstrap(settings)
     try:
