@@ -9,6 +9,7 @@ command never loads the matching indexes.
 from __future__ import annotations
 
 from clearinghouse.config import Settings, ensure_data_dir
+from clearinghouse.services.adapters.incident_board import IncidentBoard
 from clearinghouse.services.adapters.member_directory import MemberDirectory
 from clearinghouse.services.adapters.replay import (
     ReplayCache,
@@ -50,6 +51,8 @@ class Root:
         # Member keys, roles and status of this process; reloaded after its own log writes.
         self.directory = MemberDirectory(db.read)
         db.log_listeners.append(self.directory.invalidate)
+        # Declared incidents: the active ones and the taxonomy with their labels.
+        self.incidents = IncidentBoard(db.read, taxonomy)
         self._matcher: Matcher | None = None
         self._follower: LogFollower | None = None
         self._deliverer: Deliverer | None = None

@@ -16,6 +16,8 @@ __all__ = [
     "ENTRY_TYPES",
     "EXCHANGE_NAMES",
     "FEED_PAGE_LIMIT",
+    "INCIDENT_ACTIONS",
+    "INCIDENT_SLUG",
     "KEY_ID",
     "LOG_ENTRIES_LIMIT",
     "MATCH_QUERIES_LIMIT",
@@ -29,6 +31,7 @@ __all__ = [
     "VERDICTS",
     "VPDQ_FRAMES_LIMIT",
     "VPDQ_QUERY_FRAMES_LIMIT",
+    "WEBHOOK_EVENT_TYPES",
     "b64decode",
     "b64encode",
     "iso",
@@ -57,18 +60,39 @@ PAYLOAD_TYPES = {
     "submission": "application/vnd.clearinghouse.submission+json",
     "retraction": "application/vnd.clearinghouse.retraction+json",
     "feedback": "application/vnd.clearinghouse.feedback+json",
+    "incident": "application/vnd.clearinghouse.incident+json",
 }
 ENDPOINTS = {
     "submission": "/v1/submissions",
     "retraction": "/v1/retractions",
     "feedback": "/v1/feedback",
+    "incident": "/v1/incidents",
 }
 # Identifiers, always matched whole (``fullmatch``: "$" would let a "\n" through).
 MEMBER_ID = re.compile(r"[a-z0-9][a-z0-9-]{1,62}")
 KEY_ID = re.compile(r"[0-9a-f]{32}")  # the first 16 bytes of the key's SHA-256, in hex
-ROLES = ("submitter", "matcher", "auditor")
+ROLES = ("submitter", "matcher", "auditor", "coordinator")
 # The role the server requires to accept each kind of statement.
-STATEMENT_ROLES = {"submission": "submitter", "retraction": "submitter", "feedback": "matcher"}
+STATEMENT_ROLES = {
+    "submission": "submitter",
+    "retraction": "submitter",
+    "feedback": "matcher",
+    "incident": "coordinator",
+}
+# Declared incidents (DESIGN §14): the actions of an incident statement, its slug (the
+# label ``incident:<slug>``), and the webhook event each action sends.
+INCIDENT_ACTIONS = {
+    "declare": "incident.declared",
+    "update": "incident.updated",
+    "conclude": "incident.concluded",
+}
+INCIDENT_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+WEBHOOK_EVENT_TYPES = (
+    "signal.created",
+    "signal.updated",
+    "signal.retracted",
+    *INCIDENT_ACTIONS.values(),
+)
 VERDICTS = ("agree", "disagree")  # of a feedback item
 # The ``type`` of every log entry (DESIGN §6): membership, the taxonomy and the statements.
 ENTRY_TYPES = frozenset(

@@ -81,6 +81,7 @@ def create_app(settings: Settings | None = None, *, root: Root | None = None) ->
 def _v1_blueprints() -> list:
     from clearinghouse.api import (
         discovery,
+        incidents,
         keys,
         log,
         match,
@@ -99,4 +100,5 @@ def _v1_blueprints() -> list:
         openapi.bp,
         site_signin.v1,
         subscriptions.bp,
+        incidents.bp,
     ]

@@ -16,7 +16,7 @@ bp = Blueprint("discovery", __name__)
 @bp.get("/labels")
 @signed(None)
 def get_labels():
-    return jsonify(taxonomy.labels_in_force(current_root().taxonomy))
+    return jsonify(taxonomy.labels_in_force(current_root().incidents.taxonomy()))
 
 
 @bp.get("/members/me")

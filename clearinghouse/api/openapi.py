@@ -12,7 +12,8 @@ import functools
 from flask import Blueprint, jsonify
 
 from clearinghouse import __version__
-from clearinghouse.api.openapi_schemas import INT, STR, obj, ref, schemas
+from clearinghouse.api.openapi_push import push_schemas
+from clearinghouse.api.openapi_schemas import INT, STR, ref, schemas
 from clearinghouse.wire import FEED_PAGE_LIMIT, KEY_ID, MATCH_QUERIES_LIMIT
 
 __all__ = ["bp", "document"]
@@ -204,6 +205,16 @@ def document() -> dict:
                     },
                 }
             },
+            "/v1/incidents": {
+                "post": _op(
+                    "Declare, update or conclude an incident",
+                    "coordinator",
+                    "IncidentReceipt",
+                    body="Envelope",
+                    created=True,
+                ),
+                "get": _op("Declared incidents", "any", "Incidents"),
+            },
             "/v1/subscriptions": {
                 "post": _op(
                     "Register a webhook endpoint (its secret is answered once)",
@@ -241,7 +252,7 @@ def document() -> dict:
             },
             "schemas": {
                 **schemas(),
-                **_subscription_schemas(),
+                **push_schemas(),
                 "SiteLink": {
                     "type": "object",
                     "required": ["url", "expires_in", "member"],
@@ -253,30 +264,6 @@ def document() -> dict:
                 },
             },
         },
-    }
-
-
-def _subscription_schemas() -> dict:
-    strings = {"type": "array", "items": STR}
-    filters = obj(
-        {},
-        {
-            "signal_types": strings,
-            "labels": {**strings, "description": "labels, or families as family:*"},
-            "incidents": strings,
-            "only_confirmed": {"type": "boolean"},
-        },
-        closed=True,
-    )
-    shown = obj(
-        {"id": STR, "url": STR, "filters": filters, "status": {"enum": ["active", "paused"]},
-         "created": STR},
-        {"paused_reason": STR, "retrying": {"type": "object"}},
-    )  # fmt: skip
-    return {
-        "SubscriptionRequest": obj({"url": STR}, {"filters": filters}, closed=True),
-        "SubscriptionCreated": {"allOf": [shown, obj({"secret": STR})]},
-        "Subscriptions": obj({"subscriptions": {"type": "array", "items": shown}}),
     }
 
 

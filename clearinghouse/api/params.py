@@ -48,7 +48,7 @@ def int_arg(name: str, *, required: bool = True) -> int | None:
 # a misspelt ``max_distnace`` cannot silently fall back to a default. A /v1 endpoint
 # missing from this table takes none: add it here when it reads one.
 QUERY_PARAMETERS: dict[str, frozenset[str]] = {
-    "statements.signal_feed": frozenset({"after", "limit"}),
+    "statements.signal_feed": frozenset({"after", "limit", "incident"}),
     "keys.revoke_key": frozenset({"force"}),
     "log.get_entries": frozenset({"start", "end"}),
     "log.get_inclusion": frozenset({"index", "tree_size"}),

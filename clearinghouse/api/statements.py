@@ -42,4 +42,5 @@ def get_signal(signal_id: int):
 @signed("matcher")
 def signal_feed():
     limit = int_arg("limit", required=False)
-    return jsonify(signal_views.feed(current_root(), request.args.get("after"), limit, caller()))
+    after, incident = request.args.get("after"), request.args.get("incident")
+    return jsonify(signal_views.feed(current_root(), after, limit, caller(), incident))

@@ -20,6 +20,7 @@ from typing import Any
 import requests
 
 from clearinghouse.client.http import SignedSession
+from clearinghouse.client.push_calls import PushCalls
 from clearinghouse.client.statements import ENDPOINTS, sign_statement
 from clearinghouse.crypto import Envelope, SigningKey, is_encrypted_pem, prove_possession
 from clearinghouse.errors import InvalidInput, VerificationError
@@ -99,7 +100,7 @@ def key_file_warning(path: str | os.PathLike[str]) -> str | None:
     return None
 
 
-class Client:
+class Client(PushCalls):
     """A member of one server, signing every request and statement with ``key``.
 
     ``key`` is a SigningKey or the path of its PEM file. ``retries`` counts the extra
@@ -301,24 +302,6 @@ class Client:
             query={"force": True if force else None},
             idempotent=False,
         )
-
-    # -- webhook subscriptions (DESIGN §14) ------------------------------------------------
-
-    def add_subscription(self, url: str, filters: Mapping[str, Any] | None = None) -> dict:
-        """Register a webhook endpoint; the answer's ``secret`` is shown only this once."""
-        body = _json_bytes({"url": url, "filters": dict(filters or {})})
-        return self._json("POST", "/v1/subscriptions", body=body, idempotent=False)
-
-    def subscriptions(self) -> list[dict[str, Any]]:
-        """This member's subscriptions, each with its ``status`` (and why, when paused)."""
-        found = self._json("GET", "/v1/subscriptions").get("subscriptions")
-        if not isinstance(found, list):
-            raise VerificationError("the subscriptions answer has no list")
-        return found
-
-    def remove_subscription(self, subscription_id: str) -> None:
-        """Delete one of this member's subscriptions."""
-        self._json("DELETE", f"/v1/subscriptions/{subscription_id}", idempotent=False)
 
     # -- the transparency log (DESIGN §6) --------------------------------------------------
 

@@ -27,6 +27,7 @@ __all__ = [
     "feedback_item",
     "retraction_item",
     "rfc3339",
+    "sign_incident",
     "sign_statement",
     "statement_payload",
     "submission_item",
@@ -71,6 +72,30 @@ def sign_statement(
     if len(items) > MAX_ITEMS:
         raise InvalidInput(f"a statement holds at most {MAX_ITEMS} items, got {len(items)}")
     return sign_envelope(PAYLOAD_TYPES[kind], statement_payload(member, items, created), key)
+
+
+def sign_incident(
+    member: str,
+    action: str,
+    incident: str,
+    key: SigningKey,
+    *,
+    title: str = "",
+    summary: str = "",
+    created: datetime | str | None = None,
+) -> Envelope:
+    """A DSSE envelope of an incident statement: ``declare``, ``update`` or ``conclude``
+    (an empty title or summary in an update keeps the one before)."""
+    payload = {
+        "member": member,
+        "created": rfc3339(created),
+        "action": action,
+        "incident": incident,
+        "title": title,
+        "summary": summary,
+    }
+    raw = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return sign_envelope(PAYLOAD_TYPES["incident"], raw, key)
 
 
 class BelowMinimumQuality(InvalidInput):

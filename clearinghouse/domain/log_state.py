@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from clearinghouse.crypto import Envelope
+from clearinghouse.domain.incidents import IncidentRecord, apply_action
 from clearinghouse.domain.records import SignalHistory
 from clearinghouse.domain.transitions import (
     Refused,
@@ -84,6 +85,7 @@ class LogState:
     keys: dict[str, KeyRecord] = field(default_factory=dict)
     histories: dict[bytes, SignalHistory] = field(default_factory=dict)
     statements: list[StatementRecord] = field(default_factory=list)
+    incidents: dict[str, IncidentRecord] = field(default_factory=dict)
     taxonomy_digest: str | None = None
     # signal id -> its region PDQs ((code, quality), …), from the submission creating it
     regions: dict[int, tuple[tuple[bytes, int], ...]] = field(default_factory=dict)
@@ -188,6 +190,23 @@ def _statement(state: LogState, index: int, now: datetime, e: dict, registry) ->
     )
 
 
+def _incident(state: LogState, index: int, now: datetime, e: dict, _r) -> None:
+    envelope = Envelope.from_dict(e["envelope"])
+    p = json.loads(envelope.payload)
+    try:
+        state.incidents[p["incident"]] = apply_action(
+            state.incidents.get(p["incident"]), action=p["action"], slug=p["incident"],
+            title=p["title"], summary=p["summary"], member=e["member"], now=now, index=index,
+        )  # fmt: skip
+    except Refused as refused:
+        state.problems.append(f"entry {index}: refused by the rules: {refused}")
+        return
+    digest = bytes.fromhex(envelope.digest())
+    state.statements.append(
+        StatementRecord(index, "incident", e["member"], e["key_id"], digest, now, ())
+    )
+
+
 FOLD: dict[str, Callable[[LogState, int, datetime, dict, Any], None]] = {
     "member_added": _member_added,
     "member_suspended": _member_status("suspended"),
@@ -199,4 +218,5 @@ FOLD: dict[str, Callable[[LogState, int, datetime, dict, Any], None]] = {
     "submission": _statement,
     "retraction": _statement,
     "feedback": _statement,
+    "incident": _incident,
 }

@@ -11,10 +11,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from clearinghouse.domain import ContributionRecord, FeedbackRecord, SignalRecord
+from clearinghouse.domain.incidents import IncidentRecord
 from clearinghouse.domain.log_state import KeyRecord, MemberRecord, StatementRecord
 from clearinghouse.store import app_state
 from clearinghouse.store.bulk import bulk_insert
 from clearinghouse.store.histories import CONTRIBUTION_COLUMNS, FEEDBACK_COLUMNS, SIGNAL_COLUMNS
+from clearinghouse.store.incidents import all_incidents, write_incidents
 from clearinghouse.store.models import (
     Contribution,
     Feedback,
@@ -46,6 +48,7 @@ class StoredState:
         self.contributions: dict[tuple[int, str], ContributionRecord] = {}
         self.feedback: dict[tuple[int, str], FeedbackRecord] = {}
         self.statements: dict[int, StatementRecord] = {}
+        self.incidents: dict[str, IncidentRecord] = {}
         self.taxonomy_digest: str | None = None
         self.unreadable: list[str] = []  # rows that refer to nothing
 
@@ -94,6 +97,7 @@ def read_state(session: Session) -> StoredState:
             statement_id=_index(index_of, r.statement_id, out, "feedback"),
             created_at=_utc(r.created_at),
         )
+    out.incidents = {r.slug: r for r in all_incidents(session)}
     out.taxonomy_digest = app_state.get(session, TAXONOMY_STATE)
     return out
 
@@ -124,6 +128,7 @@ def write_state(
     contributions: list[ContributionRecord],
     feedback: list[FeedbackRecord],
     taxonomy_digest: str | None,
+    incidents: list[IncidentRecord] = (),
 ) -> dict[int, int]:
     """Write a whole state into empty tables (records refer to statements by log index);
     return log index → statement id."""
@@ -159,6 +164,7 @@ def write_state(
         session, Feedback.__table__, FEEDBACK_COLUMNS,
         [f._replace(statement_id=sid(f.statement_id)) for f in feedback],
     )  # fmt: skip
+    write_incidents(session, list(incidents))
     if taxonomy_digest is not None:
         app_state.put(session, TAXONOMY_STATE, taxonomy_digest)
     return ids

@@ -15,12 +15,11 @@ from typing import Any
 
 from clearinghouse.errors import InvalidInput
 from clearinghouse.signals.taxonomy import Taxonomy
-from clearinghouse.wire import SIGNAL_TYPES
+from clearinghouse.wire import INCIDENT_SLUG, SIGNAL_TYPES
 
-__all__ = ["FILTER_LIST_LIMIT", "INCIDENT_SLUG", "Filters"]
+__all__ = ["FILTER_LIST_LIMIT", "Filters"]
 
 FILTER_LIST_LIMIT = 100  # entries per filter list
-INCIDENT_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _FAMILY = re.compile(r"(?P<family>[a-z]+):\*")
 _FIELDS = ("signal_types", "labels", "incidents", "only_confirmed")
 

@@ -14,7 +14,8 @@ from clearinghouse.store import Session, histories
 from clearinghouse.store import signal_reads as rows
 from clearinghouse.store.log import entry_time
 from clearinghouse.store.site_pages import statement_log_index
-from clearinghouse.wire import FEED_PAGE_LIMIT, iso
+from clearinghouse.store.subscriptions import labels_ever
+from clearinghouse.wire import FEED_PAGE_LIMIT, INCIDENT_SLUG, iso
 
 if TYPE_CHECKING:
     from clearinghouse.bootstrap import Root
@@ -87,6 +88,7 @@ def signal_detail(root: Root, signal_id: int, caller: Caller) -> dict:
     return out
 
 
+INCIDENT_SCAN_PAGES = 10  # pages of other signals one incident feed request skips at most
 _CURSOR = re.compile(r"(-1|[0-9]{1,19})\.([0-9]{1,19})")
 
 
@@ -124,23 +126,35 @@ def feed_entries(root: Root, session: Session, page: list, member: str) -> list[
     return signals
 
 
-def feed(root: Root, after: str | None, limit: int | None, caller: Caller) -> dict:
+def feed(
+    root: Root, after: str | None, limit: int | None, caller: Caller, incident: str | None = None
+) -> dict:
     """Signal states changed after the cursor; retracted ones appear as tombstones.
 
     Each live signal carries its contributions' ``content_types`` and whether one of them
     is the caller's (``is_mine``). The page's ``checkpoint_time`` is the time of the log
     entry its ``next`` cursor stands at — or, once caught up, of the latest entry — so it
-    never goes backwards from one page to the next.
+    never goes backwards from one page to the next. With ``incident``, only the signals
+    that carry (or, retracted, carried) its label are shown; pages of others are skipped,
+    up to ``INCIDENT_SCAN_PAGES`` per request.
     """
     limit = FEED_PAGE_LIMIT if limit is None else limit
     if not 1 <= limit <= FEED_PAGE_LIMIT:
         raise InvalidInput(f"limit: expected 1 to {FEED_PAGE_LIMIT}, got {limit}")
+    if incident is not None and not (INCIDENT_SLUG.fullmatch(incident) and len(incident) <= 63):
+        raise InvalidInput(f"incident: {incident[:70]!r} is not an incident slug")
     cursor = parse_cursor(after)
     with root.db.read() as session:
-        page = rows.feed_page(session, cursor, limit)
-        signals = feed_entries(root, session, page, caller.member)
-        signals = list_budget.fit(signals, root.settings.max_list_bytes)
-        page = page[: len(signals)]
+        for _ in range(INCIDENT_SCAN_PAGES if incident else 1):
+            page = rows.feed_page(session, cursor, limit)
+            signals = feed_entries(root, session, page, caller.member)
+            signals = list_budget.fit(signals, root.settings.max_list_bytes)
+            page = page[: len(signals)]
+            if incident is not None:
+                signals = _of_incident(session, signals, f"incident:{incident}")
+            if signals or len(page) < limit:
+                break
+            cursor = (page[-1].updated_index, page[-1].id)
         moment = entry_time(session, page[-1].updated_index if page else None)
     # An empty page keeps the caller's cursor: it resumes there when more changes come.
     nxt = f"{page[-1].updated_index}.{page[-1].id}" if page else (after or None)
@@ -149,3 +163,16 @@ def feed(root: Root, after: str | None, limit: int | None, caller: Caller) -> di
         "next": nxt,
         "checkpoint_time": None if moment is None else iso(moment),
     }
+
+
+def _of_incident(session: Session, entries: list[dict], label: str) -> list[dict]:
+    """The entries of signals carrying ``label`` (a tombstone: that ever carried it)."""
+    gone = [e["signal_id"] for e in entries if e["status"] == "retracted"]
+    had = labels_ever(session, gone) if gone else {}
+
+    def carries(e: dict) -> bool:
+        if e["status"] == "retracted":
+            return label in had.get(e["signal_id"], set())
+        return label in e["labels"]
+
+    return [e for e in entries if carries(e)]

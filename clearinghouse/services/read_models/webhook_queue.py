@@ -19,7 +19,8 @@ from clearinghouse.services.read_models.signal_views import feed_entries
 from clearinghouse.store import Session
 from clearinghouse.store import signal_reads as signal_rows
 from clearinghouse.store import subscriptions as rows
-from clearinghouse.wire import iso, utcnow
+from clearinghouse.store.incidents import incident_entries
+from clearinghouse.wire import INCIDENT_ACTIONS, iso, utcnow
 
 if TYPE_CHECKING:
     from clearinghouse.bootstrap import Root
@@ -49,9 +50,23 @@ class Batch:
     oldest: float | None  # epoch seconds of the oldest change sent, for latency
 
 
-def _incident_events(root: Root, session: Session, after: int, upto: int, limit: int):
-    source = getattr(root, "incident_events", None)
-    return [] if source is None else source(session, after, upto, limit)
+def _incident_events(session: Session, after: int, upto: int, limit: int) -> list[IncidentEvent]:
+    return [
+        IncidentEvent(
+            index,
+            INCIDENT_ACTIONS[payload["action"]],
+            moment,
+            {
+                "incident": payload["incident"],
+                "action": payload["action"],
+                "title": payload["title"],
+                "summary": payload["summary"],
+                "member": payload["member"],
+                "log_index": index,
+            },
+        )
+        for index, moment, payload in incident_entries(session, after, upto, limit)
+    ]
 
 
 def next_batch(
@@ -66,7 +81,7 @@ def next_batch(
     page = signal_rows.feed_page(session, cursor, limit)
     full = len(page) == limit
     upto = page[-1].updated_index if full else head - 1
-    incidents = _incident_events(root, session, cursor[0], upto, limit)
+    incidents = _incident_events(session, cursor[0], upto, limit)
     merged: list[tuple[Cursor, object]] = [((s.updated_index, s.id), s) for s in page]
     merged += [((e.log_index, 0), e) for e in incidents]
     merged.sort(key=lambda pair: pair[0])

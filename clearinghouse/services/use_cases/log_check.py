@@ -69,6 +69,7 @@ def check(root: Root) -> list[str]:
         ("contribution", contributions, stored.contributions),
         ("feedback", feedback, stored.feedback),
         ("statement", statements, stored.statements),
+        ("incident", state.incidents, stored.incidents),
     ):
         found.extend(_differences(name, want, have))
     if state.taxonomy_digest != stored.taxonomy_digest:
@@ -132,6 +133,7 @@ def rebuild(root: Root, source: Database) -> dict:
             contributions=[c for h in histories for c in h.contributions],
             feedback=[f for h in histories for f in h.feedback],
             taxonomy_digest=state.taxonomy_digest,
+            incidents=list(state.incidents.values()),
         )
         insert_regions(
             session,

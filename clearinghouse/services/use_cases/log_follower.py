@@ -56,6 +56,8 @@ class LogFollower:
             root.directory.refresh()
         else:
             root.directory.confirm(at)
+        if self.head is None or head < self.head or "incident" in types:
+            root.incidents.refresh()
         matcher = root.matcher
         if not matcher.ready.is_set():
             matcher.load()

@@ -263,6 +263,7 @@ def match(root: Root, matcher: Matcher, queries: list[Query], dihedral: bool) ->
     kept = [sorted(best.items(), key=lambda kv: (kv[1], kv[0]))[:limit] for best in found]
     ids = sorted({sid for pairs in kept for sid, _ in pairs})
     shown = matcher.states.describe_many(ids, root.settings.confirm_threshold) if ids else {}
+    root.incidents.mark(shown)  # matches of active incidents' signals say so
     matcher.counters["requests"] += 1
     matcher.counters["queries"] += len(queries)
     matcher.counters["queries_with_matches"] += sum(1 for best in found if best)

@@ -66,7 +66,8 @@ def _accept(root: Root, kind: str, caller: Caller, body: bytes) -> dict:
     # Only a new statement's time is judged: the same envelope again still gets its
     # first answer, however old it has grown.
     check_created(statement.created, utcnow(), root.settings)
-    parsed = parse_items(root.registry, root.taxonomy, kind, statement.items)
+    root.incidents.ensure_items(statement.items)  # a label declared a moment ago counts
+    parsed = parse_items(root.registry, root.incidents.taxonomy(), kind, statement.items)
     root.log_key.signing_key()  # loaded (or created) before the log lock is taken
     with log_transaction(root.db) as (session, now, index):
         # Checked again under the lock: two identical envelopes racing are stored once.

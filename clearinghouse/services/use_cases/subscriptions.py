@@ -39,7 +39,7 @@ def add(root: Root, caller: Caller, body: bytes, rules: EndpointRules | None = N
     if unknown or "url" not in request:
         extra = f", not {', '.join(unknown)}" if unknown else ""
         raise InvalidInput(f"body: expected url and filters{extra}")
-    filters = Filters.read(request.get("filters"), root.taxonomy)
+    filters = Filters.read(request.get("filters"), root.incidents.taxonomy())
     rules = rules or EndpointRules.from_settings(root.settings)
     endpoint = rules.check(request["url"])
     secret = new_secret()

@@ -62,3 +62,41 @@ def test_each_filter_delivers_exactly_its_changes(context, client, members, deli
     finally:
         for r in receivers.values():
             r.close()
+
+
+def test_incident_actions_arrive_as_events_and_the_incident_filter_takes_them(
+    context, client, members, deliverer
+):
+    from clearinghouse.client.statements import sign_incident
+
+    from .receiver import Receiver
+
+    alpha, bravo = members
+    gifct = add_member(context, client, "gifct", "coordinator")
+    everything, harbour, other = Receiver(), Receiver(), Receiver()
+    try:
+        subscribe(bravo, everything.url)
+        subscribe(bravo, harbour.url, incidents=["harbour-attack"])
+        subscribe(bravo, other.url, incidents=["elsewhere"])
+        for action, title in (("declare", "Harbour attack"), ("update", ""), ("conclude", "")):
+            envelope = sign_incident("gifct", action, "harbour-attack", gifct.key, title=title)
+            assert (
+                gifct.request("POST", "/v1/incidents", body=envelope.to_json()).status_code == 201
+            )
+            if action == "declare":
+                alpha.state("submission", [pdq_item(random_pdq(), labels=[INCIDENT])])
+        drain(deliverer)
+        kinds = [e["type"] for e in harbour.events()]
+        assert kinds == [
+            "incident.declared",
+            "signal.created",
+            "incident.updated",
+            "incident.concluded",
+        ]
+        assert [e["type"] for e in everything.events()] == kinds
+        assert other.requests == []
+        declared = harbour.events()[0]["data"]
+        assert declared["incident"] == "harbour-attack" and declared["title"] == "Harbour attack"
+    finally:
+        for r in (everything, harbour, other):
+            r.close()

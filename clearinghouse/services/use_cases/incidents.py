@@ -1,0 +1,178 @@
+"""Declared incidents (DESIGN §14): a coordinator's signed statement declares, updates or
+concludes one; each is a log entry like every statement, and the incidents are listed.
+
+The statement is a DSSE envelope (``PAYLOAD_TYPES["incident"]`` of ``wire``) over
+``{"member", "created", "action", "incident", "title", "summary"}``, read strictly, signed
+by an active key of the calling member, who must hold the ``coordinator`` role.
+Declaring adds the label ``incident:<slug>`` to the taxonomy; the same envelope twice is
+stored once and answered the same.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from clearinghouse.crypto import Envelope, VerifyKey, verify_envelope
+from clearinghouse.domain.incidents import IncidentRecord, apply_action
+from clearinghouse.domain.transitions import Refused
+from clearinghouse.errors import Conflict, Forbidden, InvalidInput, NotFound
+from clearinghouse.ijson import read_json
+from clearinghouse.services.adapters.caller import Caller
+from clearinghouse.services.read_models import transparency
+from clearinghouse.services.use_cases.log_entries import encode_entry
+from clearinghouse.services.use_cases.log_writes import log_transaction
+from clearinghouse.services.use_cases.statements import check_created
+from clearinghouse.store import incidents as rows
+from clearinghouse.store import membership
+from clearinghouse.store import statements as statement_rows
+from clearinghouse.store.log import append_entries
+from clearinghouse.wire import (
+    INCIDENT_ACTIONS,
+    INCIDENT_SLUG,
+    PAYLOAD_TYPES,
+    iso,
+    parse_time,
+    utcnow,
+)
+
+if TYPE_CHECKING:
+    from clearinghouse.bootstrap import Root
+
+__all__ = ["FIELDS", "accept_incident", "listing", "shown"]
+
+FIELDS = {"member", "created", "action", "incident", "title", "summary"}
+LIMITS = {"title": 200, "summary": 4000}
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def accept_incident(root: Root, caller: Caller, body: bytes) -> dict:
+    """Verify and apply one incident statement; the answer names the incident as it now
+    stands, with the entry's checkpoint and inclusion proof."""
+    envelope, key_id, payload = _read(root, caller, body)
+    digest = bytes.fromhex(envelope.digest())
+    with root.db.read() as session:
+        earlier = statement_rows.statement_by_digest(session, digest)
+    if earlier is not None:
+        return earlier.response
+    check_created(parse_time(payload["created"]), utcnow(), root.settings)
+    root.log_key.signing_key()  # loaded (or created) before the log lock is taken
+    slug = payload["incident"]
+    with log_transaction(root.db) as (session, now, index):
+        earlier = statement_rows.statement_by_digest(session, digest)
+        if earlier is not None:
+            return earlier.response
+        try:
+            record = apply_action(
+                rows.get_incident(session, slug), action=payload["action"], slug=slug,
+                title=payload["title"], summary=payload["summary"], member=caller.member,
+                now=now, index=index,
+            )  # fmt: skip
+        except Refused as refused:
+            error = NotFound if "no incident" in refused.reason else Conflict
+            raise error(f"{refused.field}: {refused.reason}") from None
+        entry = encode_entry(
+            "incident", now, member=caller.member, key_id=key_id, envelope=envelope.to_dict()
+        )
+        append_entries(session, [("incident", entry)], now)
+        statement_id = statement_rows.insert_statement(
+            session, kind="incident", member_id=caller.member, key_id=key_id, digest=digest,
+            log_index=index, now=now,
+        )  # fmt: skip
+        rows.save_incident(session, record)
+        response = {
+            "statement_id": statement_id,
+            "log_index": index,
+            "incident": shown(record),
+            **transparency.receipt(root.log_key, session, index, index + 1),
+        }
+        statement_rows.set_statement_response(session, statement_id, response)
+    root.incidents.refresh()
+    root.statement_applied(index)
+    return response
+
+
+def listing(root: Root) -> dict:
+    """Every incident, the latest declared first."""
+    with root.db.read() as session:
+        return {"incidents": [shown(r) for r in rows.all_incidents(session)]}
+
+
+def shown(record: IncidentRecord) -> dict:
+    """The public shape of an incident."""
+    return {
+        "incident": record.slug,
+        "label": f"incident:{record.slug}",
+        "title": record.title,
+        "summary": record.summary,
+        "status": record.status,
+        "declared_by": record.declared_by,
+        "declared": iso(record.declared_at),
+        "updated": iso(record.updated_at),
+        "concluded": None if record.concluded_at is None else iso(record.concluded_at),
+    }
+
+
+def _read(root: Root, caller: Caller, body: bytes) -> tuple[Envelope, str, dict]:
+    if not body:
+        raise InvalidInput("the body must be a DSSE envelope")
+    envelope = Envelope.from_json(body)
+    if envelope.payload_type != PAYLOAD_TYPES["incident"]:
+        raise InvalidInput(
+            f"payloadType: expected {PAYLOAD_TYPES['incident']!r}, got {envelope.payload_type!r}"
+        )
+
+    def resolve(key_id: str) -> VerifyKey | None:
+        with root.db.read() as session:
+            key = membership.active_key(session, key_id)
+        if key is None or key.member_id != caller.member:
+            return None
+        return VerifyKey(key.public_key)
+
+    key_id, _ = verify_envelope(envelope, resolve)
+    payload = _payload(envelope.payload)
+    if payload["member"] != caller.member:
+        raise Forbidden(
+            f"the payload names member {payload['member']!r} but the request is signed "
+            f"by {caller.member!r}"
+        )
+    return envelope, key_id, payload
+
+
+def _payload(raw: bytes) -> dict[str, Any]:
+    payload = read_json(raw, what="payload")
+    if not isinstance(payload, dict):
+        raise InvalidInput("payload: expected a JSON object")
+    missing, extra = sorted(FIELDS - payload.keys()), sorted(payload.keys() - FIELDS)
+    if missing or extra:
+        parts = ([f"missing {', '.join(missing)}"] if missing else []) + (
+            [f"unexpected {', '.join(extra)}"] if extra else []
+        )
+        raise InvalidInput("payload: " + "; ".join(parts))
+    errors = []
+    for field in ("member", "created", "action", "incident", "title", "summary"):
+        if not isinstance(payload[field], str):
+            errors.append({"field": f"payload.{field}", "reason": "expected a string"})
+    if errors:
+        raise InvalidInput("payload: bad fields", errors=errors)
+    if payload["action"] not in INCIDENT_ACTIONS:
+        reason = f"expected one of {', '.join(INCIDENT_ACTIONS)}"
+        errors.append({"field": "payload.action", "reason": reason})
+    slug = payload["incident"]
+    if not INCIDENT_SLUG.fullmatch(slug) or len(slug) > 63:
+        reason = "expected a slug: lowercase letters and digits in words joined by -, ≤ 63"
+        errors.append({"field": "payload.incident", "reason": reason})
+    for field, limit in LIMITS.items():
+        text = payload[field]
+        if len(text) > limit:
+            errors.append({"field": f"payload.{field}", "reason": f"longer than {limit}"})
+        elif _CONTROL.search(text):
+            reason = "holds a control character, line break or bidirectional override"
+            errors.append({"field": f"payload.{field}", "reason": reason})
+    try:
+        parse_time(payload["created"])
+    except ValueError as exc:
+        errors.append({"field": "payload.created", "reason": str(exc)})
+    if errors:
+        raise InvalidInput(f"payload: {len(errors)} bad field(s)", errors=errors)
+    return payload
