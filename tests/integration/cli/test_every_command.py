@@ -86,17 +86,25 @@ def _member_commands(world, tmp_path) -> dict[str, list[str]]:
         "audit consistency": ["audit", "consistency", "--first", "1"],
         "site login": ["site", "login"],
         "subscriptions list": ["subscriptions", "list"],
+        "incidents list": ["incidents", "list"],
     }
 
 
 MEMBER_COMMANDS = [
     "whoami", "labels", "signals feed", "signals mine", "signals get", "export", "match",
     "submit", "feedback", "retract", "audit verify", "audit inclusion", "audit consistency",
-    "site login", "subscriptions list",
+    "site login", "subscriptions list", "incidents list",
 ]  # fmt: skip
 # Member commands that need an https endpoint or an existing subscription: their flags
 # go through the same options (cli/connection.py), checked above on `subscriptions list`.
-NOT_RUN_HERE = {"subscriptions add", "subscriptions remove"}
+# Declaring incidents needs the coordinator role, which these members do not hold.
+NOT_RUN_HERE = {
+    "subscriptions add",
+    "subscriptions remove",
+    "incidents declare",
+    "incidents update",
+    "incidents conclude",
+}
 
 
 def test_the_member_commands_here_are_all_of_them():

@@ -338,3 +338,11 @@ def test_match_files_sends_the_variants_in_one_batch(run, server, tmp_path):
 def test_member_options_are_required(server):
     result = CliRunner().invoke(lookup.match_cmd, ["--value", pdq(1), "--type", "pdq"], env={})
     assert result.exit_code == 2 and "--server" in result.output
+
+
+def test_a_vpdq_match_states_the_share_of_frames():
+    record = {"signal_type": "vpdq", "value": [{"pdq": pdq(1), "quality": 90, "timestamp": 0}]}
+    why = lookup._why(record, [{"signal_id": 3, "distance": 15}], None)
+    assert why == "1 vpdq signal(s); nearest 3 frames matched 85% of the query / n/a of the signal"
+    both = lookup._frame_share({"query_match_pct": 90.0, "index_match_pct": 42.5})
+    assert both == "frames matched 90% of the query / 42.5% of the signal"
