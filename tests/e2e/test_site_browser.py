@@ -46,6 +46,7 @@ def populated_log(context, client, tmp_path):
         size = log_size(session)
     key_file = tmp_path / "alice.key"
     key_file.write_bytes(alice.key.to_pem())
+    key_file.chmod(0o600)
     answer = first.get_json()
     return {
         "values": values,

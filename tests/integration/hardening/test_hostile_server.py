@@ -1,5 +1,5 @@
 """Every client path pointed at a hostile server (issue #20.3): the SDK, the CLI, the
-auditor and the threatexchange exchange each end with one error — one line and exit 1 on
+auditor and the threatexchange exchange each end with one error — one line and a failing exit on
 the command line — within their deadline and memory ceiling, never a traceback or a hang.
 
 The deadline is set to 2 s (``CLEARINGHOUSE_CLIENT_DEADLINE``) and the answer ceiling to
@@ -35,6 +35,7 @@ BOUND = DEADLINE * 2 + 3
 def key_file(tmp_path):
     path = tmp_path / "m.key"
     path.write_bytes(SigningKey.generate().to_pem())
+    path.chmod(0o600)  # as keygen writes it: a wider mode adds a warning line
     return path
 
 
@@ -90,7 +91,7 @@ CLI_CASES = {
 
 @pytest.mark.parametrize("mode", list(MODES))
 @pytest.mark.parametrize("command", list(CLI_CASES))
-def test_cli_ends_with_one_line_and_exit_1(mode, command, key_file, tmp_path, monkeypatch):
+def test_cli_ends_with_one_line_and_a_failing_exit(mode, command, key_file, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     with HostileServer(mode) as server:
         env = {
@@ -102,10 +103,11 @@ def test_cli_ends_with_one_line_and_exit_1(mode, command, key_file, tmp_path, mo
         started = time.monotonic()
         result = CliRunner().invoke(build_cli(), CLI_CASES[command], env=env)
         elapsed = time.monotonic() - started
-    assert result.exit_code == 1, (result.exit_code, result.output, result.exception)
+    # 1 for a failed call, 2 when the answer says this is likely not the server's base URL
+    assert result.exit_code in (1, 2), (result.exit_code, result.output, result.exception)
     assert result.exception is None or isinstance(result.exception, SystemExit)
     lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert lines and lines[0].startswith("error: "), result.stderr
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
     assert "Traceback" not in result.output
     assert elapsed < 4 * BOUND, f"{elapsed:.1f} s"  # the CLI retries 3 times, quickly
 
