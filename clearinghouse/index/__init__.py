@@ -9,6 +9,7 @@ they reflect.
 
 from clearinghouse.index.exact import ExactIndex
 from clearinghouse.index.hamming import HammingIndex
+from clearinghouse.index.index_set import INDEX_KINDS, IndexFactory, IndexSet
 from clearinghouse.index.protocol import Matches, SignalIndex
 from clearinghouse.index.regions import RegionAliases
 from clearinghouse.index.snapshot import SnapshotBusy, SnapshotError
@@ -16,8 +17,11 @@ from clearinghouse.index.tmk import TmkIndex, TmkMatches
 from clearinghouse.index.vpdq import TooManyCandidates, VpdqIndex, VpdqMatch
 
 __all__ = [
+    "INDEX_KINDS",
     "ExactIndex",
     "HammingIndex",
+    "IndexFactory",
+    "IndexSet",
     "Matches",
     "RegionAliases",
     "SignalIndex",

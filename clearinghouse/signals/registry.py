@@ -22,7 +22,7 @@ from clearinghouse.signals.types import (
     TmkType,
     VpdqType,
 )
-from clearinghouse.wire import VPDQ_FRAMES_LIMIT
+from clearinghouse.wire import VPDQ_FRAMES_LIMIT, VPDQ_QUERY_FRAMES_LIMIT
 
 __all__ = [
     "DEFAULT_MAX_DISTANCES",
@@ -57,7 +57,7 @@ MAX_DISTANCE_CEILINGS: Mapping[str, int] = {
     "md5": 0,
     "sha256": 0,
     "sha512": 0,
-    "vpdq": 31,  # per frame: wider searches cost far more than they find (issue #20.1)
+    "vpdq": 63,
     "tmk": 0,
 }
 
@@ -127,6 +127,7 @@ def build_registry(
     max_distance_defaults: Mapping[str, int] | None = None,
     max_distance_ceilings: Mapping[str, int] | None = None,
     vpdq_max_frames: int = VPDQ_FRAMES_LIMIT,
+    vpdq_max_query_frames: int = VPDQ_QUERY_FRAMES_LIMIT,
     vpdq_query_match_pct: float = 80.0,
     vpdq_index_match_pct: float = 0.0,
     tmk_level1_threshold: float = 0.7,
@@ -136,6 +137,7 @@ def build_registry(
     """Build the registry; overrides are per type name. Bad settings raise ConfigError."""
     _check_int("pdq_min_quality", pdq_min_quality, 0, 100)
     _check_int("vpdq_max_frames", vpdq_max_frames, 1, 10_000_000)
+    _check_int("vpdq_max_query_frames", vpdq_max_query_frames, 1, 2**62)
     for key, pct in (
         ("vpdq_query_match_pct", vpdq_query_match_pct),
         ("vpdq_index_match_pct", vpdq_index_match_pct),
@@ -154,7 +156,7 @@ def build_registry(
     defaults = _merged("max_distance_defaults", DEFAULT_MAX_DISTANCES, max_distance_defaults)
     ceilings = _merged("max_distance_ceilings", MAX_DISTANCE_CEILINGS, max_distance_ceilings)
     types: dict[str, SignalType] = {
-        "pdq": HammingType("pdq", "hamming", 256, 0, 0, min_quality=pdq_min_quality),
+        "pdq": HammingType("pdq", "hamming", 256, 0, 0, min_quality=pdq_min_quality, dihedral=True),
         **{n: HammingType(n, "hamming", 64, 0, 0) for n in ("phash", "dhash", "ahash", "whash")},
         "md5": ExactType("md5", "exact", 128, 0, 0),
         "sha256": ExactType("sha256", "exact", 256, 0, 0),
@@ -167,6 +169,7 @@ def build_registry(
             0,
             min_quality=pdq_min_quality,
             max_frames=vpdq_max_frames,
+            max_query_frames=vpdq_max_query_frames,
             query_match_pct=float(vpdq_query_match_pct),
             index_match_pct=float(vpdq_index_match_pct),
         ),
@@ -212,6 +215,7 @@ def registry_from_settings(settings: Any) -> SignalRegistry:
         "max_distance_defaults",
         "max_distance_ceilings",
         "vpdq_max_frames",
+        "vpdq_max_query_frames",
         "vpdq_query_match_pct",
         "vpdq_index_match_pct",
         "tmk_level1_threshold",

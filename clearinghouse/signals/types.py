@@ -3,16 +3,25 @@
 A ``SignalType`` is a small immutable description; the registry holds one per name,
 built from settings. Parsing returns a ``Signal`` whose value is normalised (lowercase
 hex, or a tuple of vPDQ frames), so equal signals compare and store equal.
+
+Each type also owns the forms its values take elsewhere — in its index
+(``index_value``, ``stored_index_value``), in the state columns (``value_bytes``), on the
+wire from the stored text (``wire_value``) and in a lookup (``query_forms``,
+``check_query``) — so no code outside ``signals/`` and ``index/`` asks a type's name.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
+from clearinghouse.signals.dihedral import dihedral_variants
 from clearinghouse.signals.errors import SignalError
 from clearinghouse.signals.hexcodes import _kind, hamming_distance, parse_hex
-from clearinghouse.signals.tmk import TmkFeatures, parse_tmk_value
+from clearinghouse.signals.tmk import TmkFeatures, parse_tmk_value, read_tmk
 from clearinghouse.signals.vpdq import (
     VpdqComparison,
     VpdqFrame,
@@ -20,7 +29,7 @@ from clearinghouse.signals.vpdq import (
     frames_text,
     parse_frames,
 )
-from clearinghouse.wire import VPDQ_FRAMES_LIMIT
+from clearinghouse.wire import VPDQ_FRAMES_LIMIT, VPDQ_QUERY_FRAMES_LIMIT, b64decode
 
 __all__ = ["ExactType", "HammingType", "Signal", "SignalType", "TmkType", "VpdqType"]
 
@@ -100,6 +109,32 @@ class SignalType:
             )
         return max_distance
 
+    # -- the forms a value takes beyond the wire ----------------------------------------
+
+    @property
+    def value_bytes(self) -> int:
+        """Bytes of one value held as a fixed-size code; 0 for values kept as text."""
+        return self.nbits // 8
+
+    def index_value(self, signal: Signal) -> object:
+        """A parsed signal's value in the form its index takes (``SignalIndex.add``)."""
+        return signal.to_bytes()
+
+    def stored_index_value(self, text: str) -> object:
+        """A stored value (the store's text, ``Signal.text``) in the form its index takes."""
+        return bytes.fromhex(text)
+
+    def wire_value(self, text: str) -> object:
+        """A stored value as the wire shows it (``Signal.to_wire``'s ``value``)."""
+        return text
+
+    def query_forms(self, signal: Signal, dihedral: bool = False) -> tuple[Signal, ...]:
+        """The signals a lookup of ``signal`` searches for (distinct, the signal first)."""
+        return (signal,)
+
+    def check_query(self, signal: Signal) -> None:
+        """Raise SignalError when a parsed signal is too large to be looked up."""
+
     def _refuse_quality(self, quality: object) -> None:
         if quality is not None:
             raise SignalError("quality", f"{self.name} values carry no quality")
@@ -110,10 +145,18 @@ class HammingType(SignalType):
     """A fixed-width perceptual hash compared by Hamming distance (pdq, phash, …)."""
 
     min_quality: int | None = None  # set for types that carry a quality (pdq)
+    dihedral: bool = False  # PDQ: a lookup may also search the 8 rotations and mirrors
 
     @property
     def hex_chars(self) -> int:
         return self.nbits // 4
+
+    def query_forms(self, signal: Signal, dihedral: bool = False) -> tuple[Signal, ...]:
+        """With ``dihedral`` on a type that has them, the distinct dihedral variants."""
+        if not (dihedral and self.dihedral):
+            return (signal,)
+        variants = dict.fromkeys(dihedral_variants(_hex(signal)).values())
+        return tuple(Signal(self.name, v, signal.quality) for v in variants)
 
     def parse(self, value: object, quality: object = None) -> Signal:
         """Parse a hex value; for pdq, also a quality 0–100 at or above the minimum."""
@@ -160,6 +203,28 @@ class VpdqType(SignalType):
     max_frames: int = VPDQ_FRAMES_LIMIT
     query_match_pct: float = 80.0
     index_match_pct: float = 0.0
+    max_query_frames: int = VPDQ_QUERY_FRAMES_LIMIT
+
+    @property
+    def value_bytes(self) -> int:
+        return 0  # a frame list, kept as its JSON text
+
+    def index_value(self, signal: Signal) -> object:
+        """The frames as a (frames, 32) uint8 matrix."""
+        return np.frombuffer(signal.to_bytes(), np.uint8).reshape(-1, 32)
+
+    def stored_index_value(self, text: str) -> object:
+        return self.index_value(self.parse(json.loads(text)))
+
+    def wire_value(self, text: str) -> object:
+        return json.loads(text)
+
+    def check_query(self, signal: Signal) -> None:
+        frames = len(_frames(signal))
+        if frames > self.max_query_frames:
+            raise SignalError(
+                "value", f"{frames} frames; at most {self.max_query_frames} per vPDQ query"
+            )
 
     def parse(self, value: object, quality: object = None) -> Signal:
         """Parse a non-empty list of at most ``max_frames`` frames."""
@@ -198,6 +263,17 @@ class TmkType(SignalType):
         """Parse base64 of a reference ``.tmk`` file."""
         self._refuse_quality(quality)
         return Signal(self.name, parse_tmk_value(value))
+
+    @property
+    def value_bytes(self) -> int:
+        return 0  # a whole .tmk file, kept as its base64 text
+
+    def index_value(self, signal: Signal) -> object:
+        """The feature vectors (``TmkFeatures``)."""
+        return signal.value
+
+    def stored_index_value(self, text: str) -> object:
+        return read_tmk(b64decode(text))
 
     def resolve_thresholds(
         self, level1: object = None, level2: object = None
