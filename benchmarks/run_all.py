@@ -20,6 +20,7 @@ ORDER = [
     "signal_states",
     "match_http",
     "match_wrk",
+    "scale",
     "match_worst",
     "front",
     "tlog",

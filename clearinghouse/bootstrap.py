@@ -17,6 +17,7 @@ from clearinghouse.services.adapters.replay import (
     redis_replay_cache,
     table_replay_cache,
 )
+from clearinghouse.services.adapters.suppression_cache import SuppressionCache
 from clearinghouse.services.read_models.transparency import LogKey
 from clearinghouse.services.use_cases.log_follower import LogFollower
 from clearinghouse.services.use_cases.matching import Matcher
@@ -56,6 +57,7 @@ class Root:
         self._matcher: Matcher | None = None
         self._follower: LogFollower | None = None
         self._deliverer: Deliverer | None = None
+        self._suppressions: SuppressionCache | None = None
 
     @property
     def matcher(self) -> Matcher:
@@ -63,6 +65,13 @@ class Root:
         if self._matcher is None:
             self._matcher = build_matcher(self)
         return self._matcher
+
+    @property
+    def suppressions(self) -> SuppressionCache:
+        """Every member's suppressions, held for this process's lookups."""
+        if self._suppressions is None:
+            self._suppressions = SuppressionCache(self.db, self.settings.index_poll_interval)
+        return self._suppressions
 
     @property
     def follower(self) -> LogFollower:
@@ -108,6 +117,8 @@ class Root:
             self._follower.stop()
         if self._deliverer is not None:
             self._deliverer.stop()
+        if self._suppressions is not None:
+            self._suppressions.close()
         self.db.dispose()
 
 

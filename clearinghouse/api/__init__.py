@@ -89,6 +89,7 @@ def _v1_blueprints() -> list:
         site_signin,
         statements,
         subscriptions,
+        suppressions,
     )
 
     return [
@@ -100,5 +101,6 @@ def _v1_blueprints() -> list:
         openapi.bp,
         site_signin.v1,
         subscriptions.bp,
+        suppressions.bp,
         incidents.bp,
     ]

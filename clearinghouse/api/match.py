@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
-from clearinghouse.api.auth import charge, signed
+from clearinghouse.api.auth import caller, charge, signed
 from clearinghouse.api.metrics import count_lookups
 from clearinghouse.api.params import json_body
 from clearinghouse.api.root import current_root
 from clearinghouse.errors import InvalidInput, ServiceUnavailable
-from clearinghouse.services.use_cases import matching
+from clearinghouse.services.use_cases import matching, suppressions
 
 __all__ = ["bp"]
 
 bp = Blueprint("match", __name__)
 READY_WAIT = 30.0
-MATCH_FIELDS = frozenset({"queries", "dihedral"})
+MATCH_FIELDS = frozenset({"queries", "dihedral", "suppressed"})
 
 
 def _matcher():
@@ -32,10 +32,13 @@ def post_match():
     dihedral = body.get("dihedral", False)
     if not isinstance(dihedral, bool):
         raise InvalidInput("dihedral: expected true or false")
+    mode = body.get("suppressed", "mark")
+    if mode not in suppressions.MODES:
+        raise InvalidInput('suppressed: expected "mark" or "drop"')
     root, matcher = _matcher()
     queries = matching.parse_queries(root, body.get("queries"))
     charge(len(queries) - 1)  # every query of a batch is a lookup; the request was one
-    return _answer(matching.match(root, matcher, queries, dihedral), queries)
+    return _answer(root, matching.match(root, matcher, queries, dihedral), queries, mode)
 
 
 @bp.get("/match")
@@ -49,11 +52,13 @@ def get_match():
     root, matcher = _matcher()
     queries = matching.parse_queries(root, [query])
     dihedral = request.args.get("dihedral", "false").lower() in ("1", "true", "yes")
-    return _answer(matching.match(root, matcher, queries, dihedral), queries)
+    return _answer(root, matching.match(root, matcher, queries, dihedral), queries, "mark")
 
 
-def _answer(answer: dict, queries: list) -> Response:
-    """The answer as JSON; lookups and matches are counted by type (never by value)."""
+def _answer(root, answer: dict, queries: list, mode: str) -> Response:
+    """The answer as JSON, the caller's suppressions marked or dropped; lookups and
+    matches are counted by type (never by value)."""
+    answer = suppressions.apply(answer, root.suppressions.of(caller().member), mode)
     types = [q.signal.signal_type for q in queries]
     count_lookups(types, [len(r.get("matches", ())) for r in answer["results"]])
     return jsonify(answer)

@@ -231,6 +231,22 @@ def document() -> dict:
                     "responses": {"204": {"description": "removed"}, "default": _PROBLEM},
                 }
             },
+            "/v1/suppressions": {
+                "post": _op(
+                    "Never match a signal for yourself (private, not logged)",
+                    "matcher",
+                    "Suppression",
+                    body="SuppressionRequest",
+                    created=True,
+                ),
+                "get": _op("Your suppressions", "matcher", "Suppressions"),
+            },
+            "/v1/suppressions/{signal_id}": {
+                "delete": {
+                    **_op("Remove a suppression", "matcher", "", params=("signal_id",)),
+                    "responses": {"204": {"description": "removed"}, "default": _PROBLEM},
+                }
+            },
             **_site_paths(),
         },
         "components": {

@@ -160,7 +160,7 @@ def schemas() -> dict:
                     ),
                 }
             },
-            {"dihedral": {"type": "boolean"}},
+            {"dihedral": {"type": "boolean"}, "suppressed": {"enum": ["mark", "drop"]}},
             closed=True,
         ),
         "MatchResults": obj(
@@ -189,6 +189,18 @@ def schemas() -> dict:
                             }
                         }
                     ),
+                }
+            }
+        ),
+        "SuppressionRequest": obj({"signal_id": INT, "reason": STR}, closed=True),
+        "Suppression": obj(
+            {"signal_id": INT, "reason": STR, "status": {"enum": ["new", "unchanged"]}}
+        ),
+        "Suppressions": obj(
+            {
+                "suppressions": {
+                    "type": "array",
+                    "items": obj({"signal_id": INT, "reason": STR, "created": STR}),
                 }
             }
         ),

@@ -26,7 +26,7 @@ ERROR_EXIT_FLOOR = "clearinghouse.error_exit_floor"  # ctx.meta key
 _SECTIONS = (
     ("Member commands (talk to a server: --server/CLEARINGHOUSE_URL, --member, --key)",
      ("whoami", "submit", "retract", "feedback", "match", "labels", "signals", "export", "audit",
-      "site", "incidents", "subscriptions")),
+      "site", "incidents", "subscriptions", "suppressions")),
     ("Operator commands (work on the database directly: {database})",
      ("serve", "deliver", "db", "members", "keys")),
     ("Local commands (no server, no database)", ("keygen", "hash", "demo")),
@@ -221,6 +221,7 @@ COMMANDS = (
     ("demo", "clearinghouse.cli.demo", "demo"),
     ("site", "clearinghouse.cli.site", "site"),
     ("subscriptions", "clearinghouse.cli.subscriptions", "subscriptions"),
+    ("suppressions", "clearinghouse.cli.suppressions", "suppressions"),
     ("incidents", "clearinghouse.cli.incidents", "incidents"),
     ("deliver", "clearinghouse.cli.deliver", "deliver"),
 )

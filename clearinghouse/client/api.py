@@ -19,6 +19,7 @@ from typing import Any
 
 import requests
 
+from clearinghouse.client.file_lookup import FileLookups
 from clearinghouse.client.http import SignedSession
 from clearinghouse.client.push_calls import PushCalls
 from clearinghouse.client.statements import ENDPOINTS, sign_statement
@@ -100,7 +101,7 @@ def key_file_warning(path: str | os.PathLike[str]) -> str | None:
     return None
 
 
-class Client(PushCalls):
+class Client(FileLookups, PushCalls):
     """A member of one server, signing every request and statement with ``key``.
 
     ``key`` is a SigningKey or the path of its PEM file. ``retries`` counts the extra
@@ -199,20 +200,6 @@ class Client(PushCalls):
                 raise VerificationError("the match answer does not have one result per query")
             results.extend(found)
         return results
-
-    def match_files(
-        self,
-        paths: Iterable[str | os.PathLike[str]],
-        *,
-        variants: bool = True,
-        types: Iterable[str] | None = None,
-        max_distance: int | None = None,
-    ) -> list:
-        """Hash files here (with their query variants) and look them up in one batch;
-        one ``FileLookup`` per file, its matches merged (``client/file_lookup.py``)."""
-        from clearinghouse.client.file_lookup import lookup_files
-
-        return lookup_files(self, paths, variants=variants, types=types, max_distance=max_distance)
 
     def match_one(
         self, signal_type: str, value: Any, max_distance: int | None = None, *, dihedral=False

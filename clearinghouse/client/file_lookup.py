@@ -11,14 +11,60 @@ sees the media, only the hashes.
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from clearinghouse.errors import VerificationError
+
 if TYPE_CHECKING:
     from clearinghouse.client.api import Client
 
-__all__ = ["FileLookup", "Tag", "lookup_files", "merge_matches", "queries_of"]
+__all__ = ["FileLookup", "FileLookups", "Tag", "lookup_files", "merge_matches", "queries_of"]
+
+
+class FileLookups:
+    """The ``Client`` methods that hash files here and look them up, and the member's
+    private suppressions of signals it never wants matched (mixed into ``Client``, whose
+    ``_json`` they call)."""
+
+    _json: Any
+
+    def match_files(
+        self,
+        paths: Iterable[str | os.PathLike[str]],
+        *,
+        variants: bool = True,
+        types: Iterable[str] | None = None,
+        max_distance: int | None = None,
+    ) -> list:
+        """Hash files here (with their query variants) and look them up in one batch;
+        one ``FileLookup`` per file, its matches merged (``client/file_lookup.py``)."""
+        return lookup_files(
+            self,
+            paths,
+            variants=variants,
+            types=types,
+            max_distance=max_distance,  # type: ignore[arg-type]
+        )
+
+    def add_suppression(self, signal_id: int, reason: str) -> dict[str, Any]:
+        """Never match ``signal_id`` for this member (private; not in the log)."""
+        body = json.dumps({"signal_id": int(signal_id), "reason": reason}).encode()
+        return self._json("POST", "/v1/suppressions", body=body, idempotent=False)
+
+    def suppressions(self) -> list[dict[str, Any]]:
+        """This member's suppressions: ``signal_id``, ``reason``, ``created``."""
+        found = self._json("GET", "/v1/suppressions").get("suppressions")
+        if not isinstance(found, list):
+            raise VerificationError("the suppressions answer has no list")
+        return found
+
+    def remove_suppression(self, signal_id: int) -> None:
+        """Match ``signal_id`` for this member again."""
+        self._json("DELETE", f"/v1/suppressions/{int(signal_id)}", idempotent=False)
 
 
 class Tag(NamedTuple):

@@ -44,6 +44,7 @@ __all__ = [
     "SiteSession",
     "Statement",
     "Subscription",
+    "Suppression",
     "WebhookDelivery",
 ]
 
@@ -118,6 +119,17 @@ class SignalRegion(Base):
     slot: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     code: Mapped[bytes] = mapped_column(LargeBinary(32))
     quality: Mapped[int] = mapped_column(SmallInteger)
+
+
+class Suppression(Base):
+    """A signal one member never wants matched for itself: its own, private configuration."""
+
+    __tablename__ = "suppressions"
+
+    member_id: Mapped[str] = mapped_column(ForeignKey("members.id"), primary_key=True)
+    signal_id: Mapped[int] = mapped_column(ForeignKey("signals.id"), primary_key=True)
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class LogEntry(Base):

@@ -115,3 +115,21 @@ def _raw_entry(client: Client, index: int) -> str:
     [(_, data)] = client.log_entries(index, index + 1)
     entry = json.loads(data)
     return base64.b64decode(entry["envelope"]["payload"]).decode()
+
+
+def test_suppressions_from_the_command_line(cli, tmp_path):
+    value = "ab" * 32
+    line = {"signal_type": "pdq", "value": value, "quality": 90, "content_type": "image/png"}
+    (tmp_path / "one.jsonl").write_text(json.dumps(line) + "\n")
+    assert cli("submit", tmp_path / "one.jsonl", "--label", LABEL).exit_code == 0
+    [line] = json_lines(cli("match", "--type", "pdq", "--value", value, "--json").stdout)
+    sid = line["matches"][0]["signal_id"]
+    added = cli("suppressions", "add", sid, "--reason", "our logo", "--json")
+    assert added.exit_code == 0, added.output
+    assert json.loads(added.stdout)["status"] == "new"
+    listed = json_lines(cli("suppressions", "list", "--json").stdout)
+    assert [(s["signal_id"], s["reason"]) for s in listed] == [(sid, "our logo")]
+    [line] = json_lines(cli("match", "--type", "pdq", "--value", value, "--json").stdout)
+    assert line["matches"][0]["suppressed"] is True
+    assert cli("suppressions", "remove", sid).exit_code == 0
+    assert json_lines(cli("suppressions", "list", "--json").stdout) == []
