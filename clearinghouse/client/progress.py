@@ -40,8 +40,8 @@ _VERSION = 1
 
 
 @dataclass(frozen=True)
-class Pending:
-    """A signed statement about lines ``first_line``–``last_line`` that may have been sent."""
+class _Chunk:
+    """Which lines of the input a statement covers, and the statement's digest."""
 
     chunk: int
     first_line: int
@@ -49,19 +49,19 @@ class Pending:
     items: int
     lines_sha256: str
     digest: str
+
+
+@dataclass(frozen=True)
+class Pending(_Chunk):
+    """A signed statement about lines ``first_line``–``last_line`` that may have been sent."""
+
     envelope: dict[str, Any]
 
 
 @dataclass(frozen=True)
-class Acknowledged:
+class Acknowledged(_Chunk):
     """A statement the server accepted."""
 
-    chunk: int
-    first_line: int
-    last_line: int
-    items: int
-    lines_sha256: str
-    digest: str
     statement_id: Any
     log_index: Any
     counts: dict[str, int] = field(default_factory=dict)

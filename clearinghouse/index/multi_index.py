@@ -26,15 +26,6 @@ __all__ = ["MultiIndex"]
 MIN_TABLE_CODES = 2048
 
 
-def _popcount_rows(x: np.ndarray) -> np.ndarray:
-    """Bits set in each row of an (n, nwords) uint64 array, as int32."""
-    c = np.bitwise_count(x)
-    out = c[:, 0].astype(np.int32)
-    for w in range(1, x.shape[1]):
-        out += c[:, w]
-    return out
-
-
 class MultiIndex:
     """Codes sorted by id with GPH chunk tables; never mutated after construction."""
 

@@ -15,7 +15,7 @@ from typing import Protocol, Self, runtime_checkable
 
 import numpy as np
 
-__all__ = ["Matches", "SignalIndex", "check_limit", "nearest_first"]
+__all__ = ["Matches", "SignalIndex", "check_limit"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -108,18 +108,3 @@ def check_limit(limit: int | None) -> None:
     """ValueError unless ``limit`` is None or a non-negative int."""
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
         raise ValueError(f"limit must be None or a non-negative integer, got {limit!r}")
-
-
-def nearest_first(
-    qnums: np.ndarray, ids: np.ndarray, dists: np.ndarray, nq: int, limit: int | None
-) -> list[Matches]:
-    """Per-query ``Matches`` from unordered (query number, id, distance) triples."""
-    order = np.lexsort((ids, dists, qnums))
-    qnums, ids, dists = qnums[order], ids[order], dists[order]
-    bounds = np.searchsorted(qnums, np.arange(nq + 1))
-    out = []
-    for q in range(nq):
-        lo, hi = int(bounds[q]), int(bounds[q + 1])
-        end = hi if limit is None else min(hi, lo + limit)
-        out.append(Matches(ids[lo:end], dists[lo:end].astype(np.int32, copy=False), hi - lo))
-    return out

@@ -7,7 +7,7 @@ Any failure is VerificationError; a success returns what was checked.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from clearinghouse.client.audit.findings import LogSource
 from clearinghouse.client.audit.trust import signed_checkpoint, trusted_checkpoint
@@ -20,6 +20,9 @@ from clearinghouse.tlog import (
     verify_inclusion,
 )
 from clearinghouse.wire import LOG_ENTRIES_LIMIT, b64encode
+
+if TYPE_CHECKING:
+    from clearinghouse.tlog.checkpoint import Checkpoint
 
 __all__ = ["check_consistency", "check_inclusion", "recompute_root"]
 
@@ -53,13 +56,7 @@ def check_inclusion(
             # The tree of ``size`` is not signed itself: its root is the one the
             # inclusion proof implies, which must then be a prefix of the signed tree.
             root = root_from_inclusion_proof(leaf, index, size, proof)
-            verify_consistency(
-                size,
-                checkpoint.size,
-                root,
-                checkpoint.root_hash,
-                source.consistency_proof(size, checkpoint.size),
-            )
+            _prefix_of_signed(source, size, root, checkpoint)
     except VerificationError as exc:
         raise VerificationError(
             f"entry {index} as served is not in the signed log at tree size {size}: {exc.detail}"
@@ -68,13 +65,7 @@ def check_inclusion(
         "index": index,
         "tree_size": size,
         "leaf_hash": b64encode(leaf),
-        "checkpoint": {
-            "origin": checkpoint.origin,
-            "size": checkpoint.size,
-            "root": b64encode(checkpoint.root_hash),
-        },
-        "log_key": vkey,
-        "warnings": warnings,
+        **_signed_by(checkpoint, vkey, warnings),
     }
 
 
@@ -120,13 +111,7 @@ def check_consistency(
         elif first_root != second_root:
             raise VerificationError("the two trees have the same size and different roots")
         if second < checkpoint.size:
-            verify_consistency(
-                second,
-                checkpoint.size,
-                second_root,
-                checkpoint.root_hash,
-                source.consistency_proof(second, checkpoint.size),
-            )
+            _prefix_of_signed(source, second, second_root, checkpoint)
     except VerificationError as exc:
         raise VerificationError(
             f"the tree of {first} entries is not a prefix of the signed log's tree of "
@@ -137,13 +122,7 @@ def check_consistency(
         "second": second,
         "first_root": b64encode(first_root),
         "second_root": b64encode(second_root),
-        "checkpoint": {
-            "origin": checkpoint.origin,
-            "size": checkpoint.size,
-            "root": b64encode(checkpoint.root_hash),
-        },
-        "log_key": vkey,
-        "warnings": warnings,
+        **_signed_by(checkpoint, vkey, warnings),
     }
 
 
@@ -163,3 +142,28 @@ def recompute_root(source: LogSource, sizes: list[int]) -> dict[int, bytes]:
                 tree.append(leaf_hash(data))
         roots[size] = tree.root()
     return roots
+
+
+def _prefix_of_signed(source: LogSource, size: int, root: bytes, checkpoint: Checkpoint) -> None:
+    """VerificationError unless the tree of ``size`` entries with ``root`` is a prefix
+    of the signed tree (requires ``size < checkpoint.size``)."""
+    verify_consistency(
+        size,
+        checkpoint.size,
+        root,
+        checkpoint.root_hash,
+        source.consistency_proof(size, checkpoint.size),
+    )
+
+
+def _signed_by(checkpoint: Checkpoint, vkey: str, warnings: list) -> dict[str, Any]:
+    """The part of a proof's answer that says which signed tree it was checked against."""
+    return {
+        "checkpoint": {
+            "origin": checkpoint.origin,
+            "size": checkpoint.size,
+            "root": b64encode(checkpoint.root_hash),
+        },
+        "log_key": vkey,
+        "warnings": warnings,
+    }

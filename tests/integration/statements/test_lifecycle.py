@@ -1,7 +1,6 @@
 """Two members on one server: submit, corroborate, dispute, retract — each step visible and
 each a log entry whose envelope verifies with the member's public key alone."""
 
-import base64
 import json
 
 from support import add_member, pdq_item, random_pdq
@@ -131,4 +130,3 @@ def test_change_feed_pages_through_states_with_tombstones(context, client):
     assert len(seen) == 5
     assert seen[-1]["status"] == "retracted" and "value" not in seen[-1]
     assert {s["value"] for s in seen[:-1]} == set(values[1:])
-    assert base64  # keep import for envelope decoding helpers
