@@ -57,7 +57,7 @@ MAX_DISTANCE_CEILINGS: Mapping[str, int] = {
     "md5": 0,
     "sha256": 0,
     "sha512": 0,
-    "vpdq": 63,
+    "vpdq": 31,  # per frame: wider searches cost far more than they find
     "tmk": 0,
 }
 

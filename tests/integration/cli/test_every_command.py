@@ -86,6 +86,7 @@ def _member_commands(world, tmp_path) -> dict[str, list[str]]:
         "audit consistency": ["audit", "consistency", "--first", "1"],
         "site login": ["site", "login"],
         "subscriptions list": ["subscriptions", "list"],
+        "suppressions list": ["suppressions", "list"],
         "incidents list": ["incidents", "list"],
     }
 
@@ -93,14 +94,17 @@ def _member_commands(world, tmp_path) -> dict[str, list[str]]:
 MEMBER_COMMANDS = [
     "whoami", "labels", "signals feed", "signals mine", "signals get", "export", "match",
     "submit", "feedback", "retract", "audit verify", "audit inclusion", "audit consistency",
-    "site login", "subscriptions list", "incidents list",
+    "site login", "subscriptions list", "suppressions list", "incidents list",
 ]  # fmt: skip
-# Member commands that need an https endpoint or an existing subscription: their flags
-# go through the same options (cli/connection.py), checked above on `subscriptions list`.
+# Member commands that need an https endpoint, an existing subscription or an existing
+# signal: their flags go through the same options (cli/connection.py), checked above on
+# `subscriptions list` and `suppressions list`.
 # Declaring incidents needs the coordinator role, which these members do not hold.
 NOT_RUN_HERE = {
     "subscriptions add",
     "subscriptions remove",
+    "suppressions add",
+    "suppressions remove",
     "incidents declare",
     "incidents update",
     "incidents conclude",
