@@ -27,6 +27,8 @@ from PIL import Image, ImageDraw, ImageEnhance, ImageFont, ImageOps
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from _photos import load_photo
+
 from clearinghouse.signals import default_registry, dihedral_variants, hamming_distance
 from clearinghouse.signals.hashing import decode_image, image_hashes
 
@@ -39,18 +41,6 @@ PHOTOS = (
     "text", "motorcycle",
 )  # fmt: skip
 QUICK_PHOTOS = ("astronaut", "chelsea", "coffee", "rocket", "camera")
-
-
-def load_photo(name: str) -> Image.Image:
-    """A bundled photograph as an RGB Pillow image."""
-    from skimage import data
-
-    array = data.stereo_motorcycle()[0] if name == "motorcycle" else getattr(data, name)()
-    if array.dtype != np.uint8:
-        array = (np.clip(array, 0, 1) * 255).round().astype(np.uint8)
-    if array.ndim == 2:
-        array = np.stack([array] * 3, axis=-1)
-    return Image.fromarray(np.ascontiguousarray(array[:, :, :3]))
 
 
 def _jpeg(quality: int) -> Callable[[Image.Image], Image.Image]:

@@ -41,6 +41,8 @@ from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from _photos import load_photo
+
 from clearinghouse.signals.hashing import decode_image
 from clearinghouse.signals.hashing.pdq import luma_of, pdq_dihedral, pdq_hash
 from clearinghouse.signals.hashing.regions import region_hashes
@@ -54,18 +56,6 @@ SOURCES = (
 )  # fmt: skip
 BACKGROUNDS = ("brick", "grass")  # picture-in-picture backgrounds, never indexed
 TILED = "grass"  # distractor tiles come from a photograph that is no source
-
-
-def load_photo(name: str) -> Image.Image:
-    """A bundled photograph as an RGB Pillow image."""
-    from skimage import data
-
-    array = data.stereo_motorcycle()[0] if name == "motorcycle" else getattr(data, name)()
-    if array.dtype != np.uint8:
-        array = (np.clip(array, 0, 1) * 255).round().astype(np.uint8)
-    if array.ndim == 2:
-        array = np.stack([array] * 3, axis=-1)
-    return Image.fromarray(np.ascontiguousarray(array[:, :, :3]))
 
 
 def distractors(count: int) -> list[Image.Image]:

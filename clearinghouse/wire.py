@@ -114,7 +114,7 @@ MATCH_QUERIES_LIMIT = 1_000  # queries per POST /v1/match by default (configurab
 STATEMENT_ITEMS_LIMIT = 10_000  # items per statement by default (configurable)
 VPDQ_FRAMES_LIMIT = 10_000  # frames per submitted vPDQ value by default (configurable)
 VPDQ_QUERY_FRAMES_LIMIT = 1_000  # frames per vPDQ lookup by default (configurable)
-REGIONS_PER_ITEM_LIMIT = 12  # region PDQs per submitted PDQ item (DESIGN §15)
+REGIONS_PER_ITEM_LIMIT = 16  # region PDQs per submitted PDQ item (DESIGN §15)
 
 # Our signal types under the names python-threatexchange gives them (SignalType.get_name()):
 # it knows file digests only as video digests.

@@ -18,7 +18,7 @@ from clearinghouse.index.protocol import Matches, check_limit
 
 __all__ = ["SLOTS", "RegionAliases"]
 
-SLOTS = 16  # alias ids per signal; the wire allows 12 regions an item (REGIONS_PER_ITEM_LIMIT)
+SLOTS = 16  # alias ids per signal: at least REGIONS_PER_ITEM_LIMIT, the regions an item
 
 
 class RegionAliases:

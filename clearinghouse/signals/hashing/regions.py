@@ -3,7 +3,7 @@
 A re-upload that crops the picture, or covers part of it with a banner or a caption,
 keeps a large part of the original. The submitting member hashes that part in advance:
 besides the whole image's PDQ it computes the PDQs of a fixed ladder of regions (centre
-crops, strips without the top or bottom, the corners), and the server indexes them as
+crops, strips without the top or bottom, the corners at two sizes), and the server indexes them as
 aliases of the item's signal (DESIGN §15). The ladder is versioned: a change of it is a
 new ``LADDER_VERSION``, and docs/signals.md gives the evaluation it was tuned on
 (benchmarks/regions.py). Only regions of quality ≥ ``MIN_REGION_QUALITY`` are kept, at
@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from clearinghouse.signals.hashing.pdq import luma_of, pdq_hash
+from clearinghouse.signals.hashing.crops import pdq_of_boxes
+from clearinghouse.signals.hashing.pdq import luma_of
 from clearinghouse.wire import REGIONS_PER_ITEM_LIMIT
 
 __all__ = ["LADDER", "LADDER_VERSION", "MAX_REGIONS", "MIN_REGION_QUALITY", "region_hashes"]
 
-LADDER_VERSION = 1
+LADDER_VERSION = 2
 # (name, left, top, right, bottom) as fractions of the width and height, in the order
 # they are hashed and sent. Tuned on benchmarks/regions.py (docs/signals.md).
 LADDER: tuple[tuple[str, float, float, float, float], ...] = (
@@ -35,6 +36,10 @@ LADDER: tuple[tuple[str, float, float, float, float], ...] = (
     ("top-right-80", 0.20, 0.0, 1.0, 0.80),
     ("bottom-left-80", 0.0, 0.20, 0.80, 1.0),
     ("bottom-right-80", 0.20, 0.20, 1.0, 1.0),
+    ("top-left-70", 0.0, 0.0, 0.70, 0.70),
+    ("top-right-70", 0.30, 0.0, 1.0, 0.70),
+    ("bottom-left-70", 0.0, 0.30, 0.70, 1.0),
+    ("bottom-right-70", 0.30, 0.30, 1.0, 1.0),
     ("top-65", 0.0, 0.0, 1.0, 0.65),
     ("bottom-65", 0.0, 0.35, 1.0, 1.0),
     ("centre-55", 0.225, 0.225, 0.775, 0.775),
@@ -52,12 +57,13 @@ def region_hashes(rgb: np.ndarray, luma: np.ndarray | None = None) -> list[dict[
     if luma is None:
         luma = luma_of(rgb)
     height, width = luma.shape
+    boxes = [
+        (round(left * width), round(top * height), round(right * width), round(bottom * height))
+        for _name, left, top, right, bottom in LADDER
+    ]
     out: list[dict[str, object]] = []
     seen: set[str] = set()
-    for _name, left, top, right, bottom in LADDER:
-        x0, x1 = round(left * width), round(right * width)
-        y0, y1 = round(top * height), round(bottom * height)
-        value, quality = pdq_hash(rgb[y0:y1, x0:x1], luma[y0:y1, x0:x1])
+    for value, quality in pdq_of_boxes(rgb, luma, boxes):
         if quality < MIN_REGION_QUALITY or value in seen:
             continue
         seen.add(value)

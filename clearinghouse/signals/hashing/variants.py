@@ -4,8 +4,11 @@ A re-upload is often the known picture with something around it or turned over. 
 member looking a file up hashes, besides the image itself, the 8 dihedral transforms
 (mirror, rotations), the picture with its flat borders trimmed (letterbox, frame), and
 the boxes bounded by straight edges (the part above or below a banner, a picture pasted
-into another one; ``edges.py``). Only quality ≥ 50 variants are kept, each PDQ once,
-first name wins. The server sees these PDQs as one batch, never the media.
+into another one; ``edges.py``), centre crops, and crops keeping one corner by a sweep of
+shares (an off-centre crop of the known image lines up with one of the ladder's corners).
+Only quality ≥ 50 variants are kept, each PDQ once, first name wins, at most
+``MAX_VARIANTS``: one file's variants always fit one match request. The boxes are hashed
+together (``crops.py``). The server sees these PDQs as one batch, never the media.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from clearinghouse.signals.hashing.crops import pdq_of_boxes
 from clearinghouse.signals.hashing.edges import edge_boxes, refine, small_luma, trim_box
 from clearinghouse.signals.hashing.pdq import luma_of, pdq_dihedral, pdq_hash
 from clearinghouse.signals.hashing.regions import LADDER
@@ -22,8 +26,13 @@ __all__ = ["CENTRE_SCALES", "MAX_VARIANTS", "STRIPS", "Variant", "query_variants
 
 Box = tuple[int, int, int, int]
 
-MAX_VARIANTS = 24
+MAX_VARIANTS = 64
 CENTRE_SCALES = (0.96, 0.92, 0.88)
+# Corner crops of the query by these shares of each side: a crop that kept one corner of
+# the known image by any share from 70 % to 90 % of each side lands within about 1 % of
+# one of the ladder's 70 % or 80 % corners (regions.py), as near as PDQ needs.
+CORNER_SCALES = tuple(round(0.985**k, 3) for k in range(1, 10))
+CORNERS = ("top-left", "top-right", "bottom-left", "bottom-right")
 STRIPS = ("top-80", "bottom-80", "top-65", "bottom-65")
 _MIN_QUALITY = 50
 
@@ -66,14 +75,17 @@ def query_variants(
     outer = boxes[0][1] if trimmed is not None else (0, 0, width, height)
     for scale in CENTRE_SCALES:
         boxes.append((f"centre-{round(scale * 100)}", _centre(outer, scale)))
+    for scale in CORNER_SCALES:
+        for corner in CORNERS:
+            boxes.append((f"{corner}-{scale * 100:g}", _corner(outer, corner, scale)))
     # The index's own strips of the whole image: a banner or caption laid over one end
     # of the known image leaves the other end's strip exactly as indexed.
     for name, x0, y0, x1, y1 in LADDER:
         if name in STRIPS:
             box = (round(x0 * width), round(y0 * height), round(x1 * width), round(y1 * height))
             boxes.append((name, box))
-    for name, (x0, y0, x1, y1) in boxes:
-        value, quality = pdq_hash(rgb[y0:y1, x0:x1], luma[y0:y1, x0:x1])
+    hashed = pdq_of_boxes(rgb, luma, [box for _name, box in boxes], exact=False)
+    for (name, _box), (value, quality) in zip(boxes, hashed, strict=True):
         found.append(Variant(name, value, quality))
     out: list[Variant] = []
     seen: set[str] = set()
@@ -83,6 +95,21 @@ def query_variants(
         seen.add(variant.value)
         out.append(variant)
     return out[:MAX_VARIANTS]
+
+
+def _corner(box: Box, corner: str, scale: float) -> Box:
+    left, top, right, bottom = box
+    dx = round((right - left) * (1 - scale))
+    dy = round((bottom - top) * (1 - scale))
+    if corner.startswith("top"):
+        bottom -= dy
+    else:
+        top += dy
+    if corner.endswith("left"):
+        right -= dx
+    else:
+        left += dx
+    return (left, top, right, bottom)
 
 
 def _centre(box: Box, scale: float) -> Box:

@@ -17,6 +17,7 @@ from clearinghouse.services.use_cases.matching import Query
 from clearinghouse.signals.types import Signal
 from clearinghouse.store.models import LogEntry, SignalRegion
 from clearinghouse.store.models import Signal as SignalRow
+from clearinghouse.wire import REGIONS_PER_ITEM_LIMIT
 
 LABEL = "behaviour:glorification-of-terrorist-acts"
 
@@ -45,11 +46,11 @@ def match(member, value, **extra) -> list[dict]:
 
 
 def test_a_region_match_names_its_signal_and_nothing_of_the_region(member):
-    value, ladder = random_pdq(), regions(12)
+    value, ladder = random_pdq(), regions(REGIONS_PER_ITEM_LIMIT)  # a full ladder
     r = member.state("submission", [pdq_item(value, regions=ladder)])
     assert r.status_code == 201, r.json
     [item] = r.json["items"]
-    near_region = flip(ladder[5]["pdq"], range(7))
+    near_region = flip(ladder[-1]["pdq"], range(7))  # the last slot: signal_id * 16 + 15
     [found] = match(member, near_region)
     assert found["signal_id"] == item["signal_id"] and found["value"] == value
     assert found["distance"] == 7 and found["via"] == "region"
@@ -104,7 +105,7 @@ def test_every_code_within_the_distance_is_returned_against_a_brute_force_scan(m
 
 BAD_REGIONS = [
     ("not a list", {"pdq": random_pdq(), "quality": 80}, "expected a list"),
-    ("too many", regions(13), "at most 12"),
+    ("too many", regions(REGIONS_PER_ITEM_LIMIT + 1), f"at most {REGIONS_PER_ITEM_LIMIT}"),
     ("low quality", regions(1, quality=49), "below the minimum"),
     ("quality missing", [{"pdq": random_pdq()}], "needs pdq and quality"),
     ("bad hex", [{"pdq": "zz" * 32, "quality": 80}], "region 0"),

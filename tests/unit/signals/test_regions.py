@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from clearinghouse.index.regions import SLOTS
 from clearinghouse.signals import hamming_distance
 from clearinghouse.signals.hashing import pdq_hash, pdq_hash_reference
 from clearinghouse.signals.hashing.edges import edge_boxes, small_luma, trim_box
@@ -16,6 +17,7 @@ from clearinghouse.signals.hashing.regions import (
     region_hashes,
 )
 from clearinghouse.signals.hashing.variants import MAX_VARIANTS, query_variants
+from clearinghouse.wire import MATCH_QUERIES_LIMIT, REGIONS_PER_ITEM_LIMIT
 
 
 def _crop(rgb: np.ndarray, left: float, top: float, right: float, bottom: float) -> np.ndarray:
@@ -58,12 +60,30 @@ def test_a_crop_of_the_image_meets_one_of_its_regions(photos):
     assert best <= 31
 
 
+@pytest.mark.parametrize("kept", [0.72, 0.77, 0.83, 0.88])
+@pytest.mark.parametrize("corner", ["top-left", "bottom-right"])
+def test_a_crop_keeping_one_corner_meets_one_of_its_regions(photos, corner, kept):
+    """An off-centre crop by any share of 10–30 %: one of the query's corner crops lands
+    near one of the ladder's 70 % or 80 % corners."""
+    rgb = photos["astronaut"]
+    indexed = [r["pdq"] for r in region_hashes(rgb)]
+    box = (0, 0, kept, kept) if corner == "top-left" else (1 - kept, 1 - kept, 1, 1)
+    cropped = np.ascontiguousarray(_crop(rgb, *box))
+    assert min(hamming_distance(pdq_hash(cropped)[0], r) for r in indexed) > 31
+    best = min(hamming_distance(v.value, r) for v in query_variants(cropped) for r in indexed)
+    assert best <= 31
+
+
+def test_the_ladder_fits_the_server_and_its_index():
+    assert len(LADDER) <= MAX_REGIONS == REGIONS_PER_ITEM_LIMIT <= SLOTS
+
+
 def test_variants_start_with_the_original_and_hold_the_dihedral(photos):
     rgb = photos["coffee"]
     variants = query_variants(rgb)
     assert variants[0].name == "original"
     assert variants[0].value == pdq_hash(rgb)[0]
-    assert len(variants) <= MAX_VARIANTS
+    assert len(variants) <= MAX_VARIANTS <= MATCH_QUERIES_LIMIT  # one file, one request
     assert len({v.value for v in variants}) == len(variants)
     mirrored = pdq_hash(np.ascontiguousarray(rgb[:, ::-1]))[0]
     assert min(hamming_distance(v.value, mirrored) for v in variants) <= 8
