@@ -9,6 +9,7 @@ command never loads the matching indexes.
 from __future__ import annotations
 
 from clearinghouse.config import Settings, ensure_data_dir
+from clearinghouse.index import IndexOptions, IndexSet
 from clearinghouse.services.adapters.incident_board import IncidentBoard
 from clearinghouse.services.adapters.member_directory import MemberDirectory
 from clearinghouse.services.adapters.replay import (
@@ -131,6 +132,7 @@ def bootstrap(settings: Settings) -> Root:
         pdq_min_quality=settings.pdq_min_quality,
         max_distance_ceilings=dict(settings.max_distance_ceilings),
         vpdq_max_frames=settings.vpdq_max_frames,
+        vpdq_max_query_frames=settings.vpdq_max_query_frames,
         vpdq_query_match_pct=settings.vpdq_query_match_pct,
         vpdq_index_match_pct=settings.vpdq_index_match_pct,
         tmk_level1_threshold=settings.tmk_level1_threshold,
@@ -150,4 +152,6 @@ def bootstrap(settings: Settings) -> Root:
 
 def build_matcher(root: Root) -> Matcher:
     """The one place the matching indexes of a process are made."""
-    return Matcher(root)
+    options = IndexOptions(frame_candidates=root.settings.vpdq_max_candidates_per_frame)
+    index_set = IndexSet.for_registry(root.registry, options)
+    return Matcher(root.db, index_set, root.settings.effective_snapshot_dir)

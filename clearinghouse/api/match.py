@@ -36,9 +36,9 @@ def post_match():
     if mode not in suppressions.MODES:
         raise InvalidInput('suppressed: expected "mark" or "drop"')
     root, matcher = _matcher()
-    queries = matching.parse_queries(root, body.get("queries"))
+    queries = _queries(root, body.get("queries"))
     charge(len(queries) - 1)  # every query of a batch is a lookup; the request was one
-    return _answer(root, matching.match(root, matcher, queries, dihedral), queries, mode)
+    return _answer(root, _lookup(root, matcher, queries, dihedral), queries, mode)
 
 
 @bp.get("/match")
@@ -50,9 +50,19 @@ def get_match():
         if k in request.args
     }
     root, matcher = _matcher()
-    queries = matching.parse_queries(root, [query])
+    queries = _queries(root, [query])
     dihedral = request.args.get("dihedral", "false").lower() in ("1", "true", "yes")
-    return _answer(root, matching.match(root, matcher, queries, dihedral), queries, "mark")
+    return _answer(root, _lookup(root, matcher, queries, dihedral), queries, "mark")
+
+
+def _queries(root, raw) -> list:
+    return matching.parse_queries(root.registry, raw, root.settings.max_match_queries)
+
+
+def _lookup(root, matcher, queries: list, dihedral: bool) -> dict:
+    """The answer; matches of active incidents' signals say so."""
+    limits = matching.LookupLimits.from_settings(root.settings)
+    return matcher.answer(queries, limits, dihedral=dihedral, mark=root.incidents.mark)
 
 
 def _answer(root, answer: dict, queries: list, mode: str) -> Response:

@@ -9,7 +9,7 @@ they reflect.
 
 from clearinghouse.index.exact import ExactIndex
 from clearinghouse.index.hamming import HammingIndex
-from clearinghouse.index.index_set import INDEX_KINDS, IndexFactory, IndexSet
+from clearinghouse.index.index_set import INDEX_KINDS, IndexFactory, IndexOptions, IndexSet
 from clearinghouse.index.protocol import Matches, SignalIndex
 from clearinghouse.index.regions import RegionAliases
 from clearinghouse.index.snapshot import SnapshotBusy, SnapshotError
@@ -21,6 +21,7 @@ __all__ = [
     "ExactIndex",
     "HammingIndex",
     "IndexFactory",
+    "IndexOptions",
     "IndexSet",
     "Matches",
     "RegionAliases",

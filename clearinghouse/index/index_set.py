@@ -17,70 +17,114 @@ import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from clearinghouse.index.exact import ExactIndex
+from clearinghouse.index.generations import Generation, Part
 from clearinghouse.index.hamming import HammingIndex
 from clearinghouse.index.protocol import Matches, SignalIndex
-from clearinghouse.index.snapshot import SnapshotError
+from clearinghouse.index.snapshot import SnapshotError, check_snapshot
 from clearinghouse.index.tmk import TmkIndex
 from clearinghouse.index.vpdq import VpdqIndex
 from clearinghouse.signals.registry import SignalRegistry
 from clearinghouse.signals.types import Signal, SignalType, TmkType, VpdqType
 
-__all__ = ["INDEX_KINDS", "IndexFactory", "IndexSet"]
+__all__ = ["INDEX_KINDS", "IndexFactory", "IndexOptions", "IndexSet", "part_name"]
 
 log = logging.getLogger("clearinghouse.matching")
 
 
 @dataclass(frozen=True)
+class IndexOptions:
+    """What a deployment sets for every index beyond the signal types themselves."""
+
+    # vPDQ: indexed frames a query frame may find within the distance before the search
+    # is refused (TooManyCandidates); None for no bound.
+    frame_candidates: int | None = None
+
+
+@dataclass(frozen=True)
 class IndexFactory:
-    """How one signal type's index is made: empty (``new``) or from the snapshot at a
+    """How one signal type's index is made: empty (``new``), from the snapshot file at a
     path (``load`` → the index and the change position it reflects; SnapshotError,
-    OSError or ValueError when the file cannot serve)."""
+    OSError or ValueError when the file cannot serve), or over the arrays of a mapped
+    generation part (``mapped``, SnapshotError when they do not fit); and the arrays of
+    its generation part, delta and tombstones folded in (``folded``)."""
 
     kind: SignalType
+    part_kind: str  # the kind a generation part of this index is written with
     new: Callable[[], SignalIndex]
     load: Callable[[Path], tuple[SignalIndex, int]]
+    mapped: Callable[[dict[str, np.ndarray], dict[str, Any]], SignalIndex]
+    folded: Callable[[Any], tuple[dict[str, np.ndarray], dict[str, Any]]]
 
 
-def _hamming(kind: SignalType) -> IndexFactory:
+def _hamming(kind: SignalType, options: IndexOptions) -> IndexFactory:
     # PDQ is tuned for its default distance (31; larger ones scan, still exact); the
     # 64-bit types for their whole range, which stays small.
     tuned = kind.default_max_distance if kind.nbits == 256 else kind.max_distance_ceiling
+    # A mapped main part is never rebuilt in a worker: the next generation folds the
+    # delta in, once for the host.
+    shared = {"nbits": kind.nbits, "tuned_distance": tuned, "auto_compact": False}
     return IndexFactory(
-        kind, lambda: HammingIndex(kind.nbits, tuned_distance=tuned), HammingIndex.load
+        kind,
+        "hamming",
+        lambda: HammingIndex(kind.nbits, tuned_distance=tuned),
+        HammingIndex.load,
+        lambda arrays, meta: HammingIndex.from_snapshot_arrays(arrays, meta, **shared),
+        lambda index: index.folded_snapshot_arrays(),
     )
 
 
-def _exact(kind: SignalType) -> IndexFactory:
-    return IndexFactory(kind, lambda: ExactIndex(kind.nbits // 8), ExactIndex.load)
+def _exact(kind: SignalType, options: IndexOptions) -> IndexFactory:
+    nbytes = kind.nbits // 8
+    return IndexFactory(
+        kind,
+        "exact",
+        lambda: ExactIndex(nbytes),
+        ExactIndex.load,
+        lambda arrays, meta: ExactIndex.from_snapshot_arrays(arrays, meta, nbytes=nbytes),
+        lambda index: index.snapshot_arrays(),
+    )
 
 
-def _vpdq(kind: SignalType) -> IndexFactory:
+def _vpdq(kind: SignalType, options: IndexOptions) -> IndexFactory:
     if not isinstance(kind, VpdqType):
         raise TypeError(f"{kind.name}: the vpdq index serves vPDQ types only")
-    options = {"query_match_pct": kind.query_match_pct, "index_match_pct": kind.index_match_pct}
+    made: dict[str, Any] = {
+        "query_match_pct": kind.query_match_pct,
+        "index_match_pct": kind.index_match_pct,
+        "frame_candidates": options.frame_candidates,
+    }
+    shared = {**made, "auto_compact": False}
     return IndexFactory(
-        kind, lambda: VpdqIndex(**options), lambda path: VpdqIndex.load(path, **options)
+        kind,
+        "vpdq",
+        lambda: VpdqIndex(**made),
+        lambda path: VpdqIndex.load(path, **made),
+        lambda arrays, meta: VpdqIndex.from_snapshot_arrays(arrays, meta, **shared),
+        lambda index: index.snapshot_arrays(folded=True),
     )
 
 
-def _tmk(kind: SignalType) -> IndexFactory:
+def _tmk(kind: SignalType, options: IndexOptions) -> IndexFactory:
     if not isinstance(kind, TmkType):
         raise TypeError(f"{kind.name}: the tmk index serves TMK types only")
-    options = {
-        "level1_threshold": kind.level1_threshold,
-        "level2_threshold": kind.level2_threshold,
-    }
+    made = {"level1_threshold": kind.level1_threshold, "level2_threshold": kind.level2_threshold}
     return IndexFactory(
-        kind, lambda: TmkIndex(**options), lambda path: TmkIndex.load(path, **options)
+        kind,
+        "tmk",
+        lambda: TmkIndex(**made),
+        lambda path: TmkIndex.load(path, **made),
+        lambda arrays, meta: TmkIndex.from_snapshot_arrays(arrays, meta, **made),
+        lambda index: index.snapshot_arrays(),
     )
 
 
 # Index kind (``SignalType.index_kind``) → the factory of a type's index.
-INDEX_KINDS: Mapping[str, Callable[[SignalType], IndexFactory]] = {
+INDEX_KINDS: Mapping[str, Callable[[SignalType, IndexOptions], IndexFactory]] = {
     "hamming": _hamming,
     "exact": _exact,
     "vpdq": _vpdq,
@@ -95,18 +139,33 @@ class IndexSet:
     writer. ``load`` replaces the indexes whole and is meant for start-up.
     """
 
-    def __init__(self, factories: Mapping[str, IndexFactory]) -> None:
+    def __init__(
+        self,
+        factories: Mapping[str, IndexFactory],
+        indexes: Mapping[str, SignalIndex] | None = None,
+    ) -> None:
+        """The set of ``factories``, each index empty unless given in ``indexes``."""
         self.factories = dict(factories)
-        self._indexes: dict[str, SignalIndex] = {n: f.new() for n, f in self.factories.items()}
+        given = indexes or {}
+        self._indexes: dict[str, SignalIndex] = {
+            n: given[n] if n in given else f.new() for n, f in self.factories.items()
+        }
 
     @classmethod
     def for_registry(
         cls,
         registry: SignalRegistry,
-        kinds: Mapping[str, Callable[[SignalType], IndexFactory]] = INDEX_KINDS,
+        options: IndexOptions = IndexOptions(),  # frozen, shared safely
+        kinds: Mapping[str, Callable[[SignalType, IndexOptions], IndexFactory]] = INDEX_KINDS,
     ) -> IndexSet:
         """The set for every type of ``registry``, each served by its kind's factory."""
-        return cls({n: kinds[registry.get(n).index_kind](registry.get(n)) for n in registry})
+        return cls(
+            {n: kinds[registry.get(n).index_kind](registry.get(n), options) for n in registry}
+        )
+
+    def empty(self) -> IndexSet:
+        """A set of the same factories with every index empty."""
+        return IndexSet(self.factories)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -215,3 +274,35 @@ class IndexSet:
         directory.mkdir(parents=True, exist_ok=True)
         for name, index in self._indexes.items():
             index.save(directory / name, position, wait=False)
+
+    # -- snapshot generations (index/generations.py) ----------------------------------
+
+    def generation_parts(self) -> dict[str, Part]:
+        """Every index folded (no delta, no tombstones), as parts of a new generation."""
+        parts = {}
+        for name, index in self._indexes.items():
+            factory = self.factories[name]
+            arrays, meta = factory.folded(index)
+            parts[part_name(name)] = Part(factory.part_kind, arrays, dict(meta))
+        return parts
+
+    def from_generation(self, generation: Generation) -> IndexSet:
+        """A set of the same factories over the parts of a mapped generation (used in
+        place, read-only); SnapshotError if a part is missing or does not fit."""
+        indexes: dict[str, SignalIndex] = {}
+        for name, factory in self.factories.items():
+            part = generation.parts.get(part_name(name))
+            check_snapshot(
+                part is not None and part.kind == factory.part_kind, f"no {name} index part"
+            )
+            assert part is not None
+            try:
+                indexes[name] = factory.mapped(part.arrays, part.meta)
+            except (KeyError, TypeError, ValueError) as exc:
+                raise SnapshotError(f"{name} index part unusable: {exc}") from exc
+        return IndexSet(self.factories, indexes)
+
+
+def part_name(signal_type: str) -> str:
+    """The name of a signal type's index part in a generation."""
+    return f"index-{signal_type}"

@@ -99,7 +99,7 @@ class SignalRegistry:
         does, it is checked as in ``parse``.
         """
         kind = self.get(signal_type)
-        if quality is None and isinstance(kind, HammingType) and kind.min_quality is not None:
+        if quality is None and isinstance(kind, HammingType) and kind.takes_quality:
             return Signal(kind.name, parse_hex(value, kind.hex_chars))
         return kind.parse(value, quality)
 
@@ -156,7 +156,16 @@ def build_registry(
     defaults = _merged("max_distance_defaults", DEFAULT_MAX_DISTANCES, max_distance_defaults)
     ceilings = _merged("max_distance_ceilings", MAX_DISTANCE_CEILINGS, max_distance_ceilings)
     types: dict[str, SignalType] = {
-        "pdq": HammingType("pdq", "hamming", 256, 0, 0, min_quality=pdq_min_quality, dihedral=True),
+        "pdq": HammingType(
+            "pdq",
+            "hamming",
+            256,
+            0,
+            0,
+            has_regions=True,
+            min_quality=pdq_min_quality,
+            dihedral=True,
+        ),
         **{n: HammingType(n, "hamming", 64, 0, 0) for n in ("phash", "dhash", "ahash", "whash")},
         "md5": ExactType("md5", "exact", 128, 0, 0),
         "sha256": ExactType("sha256", "exact", 256, 0, 0),

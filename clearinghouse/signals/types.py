@@ -31,7 +31,17 @@ from clearinghouse.signals.vpdq import (
 )
 from clearinghouse.wire import VPDQ_FRAMES_LIMIT, VPDQ_QUERY_FRAMES_LIMIT, b64decode
 
-__all__ = ["ExactType", "HammingType", "Signal", "SignalType", "TmkType", "VpdqType"]
+__all__ = [
+    "DIHEDRAL_FORMS",
+    "ExactType",
+    "HammingType",
+    "Signal",
+    "SignalType",
+    "TmkType",
+    "VpdqType",
+]
+
+DIHEDRAL_FORMS = 8  # the rotations and mirrors of a square image, the identity included
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +93,14 @@ class SignalType:
     nbits: int  # bits in one code (one frame for vpdq)
     default_max_distance: int
     max_distance_ceiling: int
+    # Its signals may come with region codes (PDQs of crops and strips, DESIGN §15),
+    # indexed as aliases of the signal and searched beside it.
+    has_regions: bool = False
+
+    @property
+    def takes_quality(self) -> bool:
+        """Whether a submitted value carries a quality (PDQ), checked against a minimum."""
+        return False
 
     def parse(self, value: object, quality: object = None) -> Signal:
         """Parse and normalise a wire value (and quality), or raise SignalError."""
@@ -135,6 +153,22 @@ class SignalType:
     def check_query(self, signal: Signal) -> None:
         """Raise SignalError when a parsed signal is too large to be looked up."""
 
+    @property
+    def closeness(self) -> str:
+        """How a match's closeness is told: ``"distance"``, ``"frames"`` (the shares of
+        frames matched, vPDQ) or ``"scores"`` (level 1 and level 2, TMK)."""
+        return "distance"
+
+    def brief(self, value: object) -> str:
+        """A wire value as one line for people: the hex itself, else a placeholder."""
+        return value if isinstance(value, str) else f"<{self.name}>"
+
+    def codes_searched(self, signal: Signal, dihedral: bool = False) -> int:
+        """How many codes a lookup of ``signal`` searches (the unit of a request's work
+        budget): one, eight with ``dihedral`` on a type that has the variants, one per
+        frame of a video."""
+        return 1
+
     def _refuse_quality(self, quality: object) -> None:
         if quality is not None:
             raise SignalError("quality", f"{self.name} values carry no quality")
@@ -150,6 +184,15 @@ class HammingType(SignalType):
     @property
     def hex_chars(self) -> int:
         return self.nbits // 4
+
+    @property
+    def takes_quality(self) -> bool:
+        return self.min_quality is not None
+
+    def codes_searched(self, signal: Signal, dihedral: bool = False) -> int:
+        # Every variant counts, even those equal to another (searched once): the budget
+        # is known before the variants are computed.
+        return DIHEDRAL_FORMS if dihedral and self.dihedral else 1
 
     def query_forms(self, signal: Signal, dihedral: bool = False) -> tuple[Signal, ...]:
         """With ``dihedral`` on a type that has them, the distinct dihedral variants."""
@@ -219,6 +262,13 @@ class VpdqType(SignalType):
     def wire_value(self, text: str) -> object:
         return json.loads(text)
 
+    def codes_searched(self, signal: Signal, dihedral: bool = False) -> int:
+        return len(_frames(signal))
+
+    @property
+    def closeness(self) -> str:
+        return "frames"
+
     def check_query(self, signal: Signal) -> None:
         frames = len(_frames(signal))
         if frames > self.max_query_frames:
@@ -267,6 +317,13 @@ class TmkType(SignalType):
     @property
     def value_bytes(self) -> int:
         return 0  # a whole .tmk file, kept as its base64 text
+
+    @property
+    def closeness(self) -> str:
+        return "scores"
+
+    def brief(self, value: object) -> str:
+        return f"<.tmk file, {len(str(value)):,} base64 characters>"
 
     def index_value(self, signal: Signal) -> object:
         """The feature vectors (``TmkFeatures``)."""

@@ -8,6 +8,7 @@ match says ``"via": "region"``; nothing of the region itself goes further.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,22 +28,22 @@ class AliasedMatches(Matches):
     via_region: frozenset[int] = field(default_factory=frozenset)
 
 
-def apply_page(db: Database, aliases: RegionAliases, page: StatePage) -> None:
-    """Every PDQ signal of the page drops its old regions; the active ones index theirs.
+def apply_page(
+    db: Database, aliases: RegionAliases, page: StatePage, region_types: Collection[str]
+) -> None:
+    """Every signal of the page of a type with regions (``SignalType.has_regions``: PDQ)
+    drops its old regions; the active ones index theirs.
 
     Read in a transaction of its own: a signal's regions are written with the signal and
     never change, so a later read holds those of every signal the page saw."""
-    pdq = [sid for sid, kind in zip(page.ids, page.types, strict=True) if kind == "pdq"]
-    if not pdq:
+    rows = zip(page.ids, page.types, page.statuses, strict=True)
+    with_regions = [(sid, status) for sid, kind, status in rows if kind in region_types]
+    if not with_regions:
         return
-    active = [
-        sid
-        for sid, kind, status in zip(page.ids, page.types, page.statuses, strict=True)
-        if kind == "pdq" and status == "active"
-    ]
+    active = [sid for sid, status in with_regions if status == "active"]
     with db.read() as session:
         regions = regions_of(session, active) if active else {}
-    aliases.replace(pdq, regions)
+    aliases.replace([sid for sid, _ in with_regions], regions)
 
 
 def load_all(db: Database, aliases: RegionAliases) -> None:

@@ -20,14 +20,14 @@ state and some of its old — as separate database queries could before.
 
 from __future__ import annotations
 
-import json
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
 
+from clearinghouse.signals.registry import default_registry
 from clearinghouse.store.state_pages import StatePage
 from clearinghouse.wire import iso
 
@@ -96,12 +96,20 @@ class _Columns:
 class SignalStates:
     """What each signal of this process's indexes is shown as in a match."""
 
-    def __init__(self, value_widths: Mapping[str, int]) -> None:
-        """``value_widths``: each signal type's value size in bytes, or 0 for types whose
-        values are kept as text (vPDQ)."""
+    def __init__(
+        self,
+        value_widths: Mapping[str, int],
+        wire_values: Mapping[str, Callable[[str], object]] | None = None,
+    ) -> None:
+        """``value_widths``: each signal type's value size in bytes (``value_bytes``), or
+        0 for types whose values are kept as text (vPDQ); values wider than a row are kept
+        as text too. ``wire_values``: how a type's text is shown (``SignalType.wire_value``;
+        by default the default registry's type of that name, else the text itself)."""
         self._names = tuple(sorted(value_widths))
         self._kinds = {name: n + 1 for n, name in enumerate(self._names)}
-        self._widths = (0, *(value_widths[name] for name in self._names))
+        self._widths = (0, *(_row_width(value_widths[name]) for name in self._names))
+        wire = _default_wire(self._names) if wire_values is None else wire_values
+        self._wire = (_as_text, *(wire.get(name, _as_text) for name in self._names))
         self._columns = _Columns(0)
         self._label_sets = _Interned()
         self._label_keys: dict[tuple, int] = {}  # contributions' label lists → label set
@@ -146,12 +154,16 @@ class SignalStates:
 
     @classmethod
     def from_snapshot_arrays(
-        cls, value_widths: Mapping[str, int], arrays: Mapping[str, np.ndarray], meta: dict
+        cls,
+        value_widths: Mapping[str, int],
+        arrays: Mapping[str, np.ndarray],
+        meta: dict,
+        wire_values: Mapping[str, Callable[[str], object]] | None = None,
     ) -> SignalStates:
         """States over ``snapshot_arrays()`` output, using the arrays in place (map them
         copy-on-write: updates then change this process's pages only). ValueError if they
         do not fit ``value_widths``."""
-        states = cls(value_widths)
+        states = cls(value_widths, wire_values)
         if meta.get("names") != list(states._names) or meta.get("widths") != list(
             states._widths[1:]
         ):
@@ -305,8 +317,7 @@ class SignalStates:
         for n, (sid, flags, kind, status, quality, first, last, labels, count) in enumerate(rows):
             name = self._names[kind - 1]
             if flags & TEXT:
-                text = self._texts[sid]
-                value = json.loads(text) if name == "vpdq" else text
+                value = self._wire[kind](self._texts[sid])
             else:
                 value = values[n, : self._widths[kind]].tobytes().hex()
             shown = {
@@ -325,6 +336,19 @@ class SignalStates:
                 shown["quality"] = quality
             out[sid] = shown
         return out
+
+
+def _row_width(width: int) -> int:
+    return width if width <= VALUE_BYTES else 0  # wider values (SHA-512) stay text
+
+
+def _as_text(text: str) -> object:
+    return text
+
+
+def _default_wire(names: Sequence[str]) -> dict[str, Callable[[str], object]]:
+    registry = default_registry()
+    return {name: registry.get(name).wire_value for name in names if name in registry}
 
 
 def _fixed(text: str, width: int) -> bytes | None:

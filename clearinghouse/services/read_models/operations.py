@@ -38,5 +38,5 @@ def index_view(matcher) -> IndexView | None:
     they are still loading (a request must not wait for the load to ask their size)."""
     if not matcher.ready.is_set():
         return None
-    sizes = {name: len(index) for name, index in matcher.indexes.items()}
+    sizes = matcher.index_set.sizes()
     return IndexView(int(matcher.cursor[0]), sizes, True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import TYPE_CHECKING
 
@@ -10,6 +9,7 @@ from clearinghouse.errors import InvalidInput, NotFound
 from clearinghouse.services.adapters.caller import Caller
 from clearinghouse.services.read_models import list_budget
 from clearinghouse.services.read_models.retraction_reasons import retraction_reason
+from clearinghouse.signals.registry import default_registry
 from clearinghouse.store import Session, histories
 from clearinghouse.store import signal_reads as rows
 from clearinghouse.store.log import entry_time
@@ -33,7 +33,7 @@ __all__ = [
 def describe(root: Root, state: rows.SignalState) -> dict:
     """The public shape of one signal (DESIGN §5), as matches and the feed report it."""
     s = state.signal
-    value = json.loads(s.value) if s.signal_type == "vpdq" else s.value
+    value = default_registry().get(s.signal_type).wire_value(s.value)
     out = {
         "signal_id": s.id,
         "signal_type": s.signal_type,

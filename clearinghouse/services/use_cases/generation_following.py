@@ -12,8 +12,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from clearinghouse.index import SnapshotBusy, SnapshotError
 from clearinghouse.index.generations import (
@@ -31,7 +32,7 @@ from clearinghouse.services.adapters.index_generations import (
 )
 
 if TYPE_CHECKING:
-    from clearinghouse.bootstrap import Root
+    from clearinghouse.index import IndexSet
     from clearinghouse.services.adapters.signal_states import SignalStates
 
 __all__ = ["FollowsGenerations"]
@@ -42,27 +43,23 @@ log = logging.getLogger("clearinghouse.matching")
 class FollowsGenerations:
     """The generation half of ``Matcher``: map, adopt, publish."""
 
-    root: Root
-    indexes: dict[str, Any]
+    generations_dir: Path  # where the host's generations are published
+    index_set: IndexSet
     states: SignalStates
     cursor: tuple[int, int]
     generation: str | None
     _apply_lock: threading.Lock
     _writer: threading.Thread | None
-    _options: dict[str, dict[str, Any]]
     _widths: dict[str, int]
+    _wire: dict[str, Callable[[str], object]]
     _changes_since_save: int
     _saved_at: float
 
-    @property
-    def _generations_dir(self) -> Path:
-        return self.root.settings.effective_snapshot_dir
-
     def _open_generation(self) -> Generation | None:
         try:
-            if current_generation(self._generations_dir) is None:
+            if current_generation(self.generations_dir) is None:
                 return None  # none published yet
-            return open_generation(self._generations_dir, copy_on_write=frozenset({STATES_PART}))
+            return open_generation(self.generations_dir, copy_on_write=frozenset({STATES_PART}))
         except SnapshotError as exc:
             log.warning("snapshot generation not used, reading the database: %s", exc.detail)
             return None
@@ -70,14 +67,14 @@ class FollowsGenerations:
     def _adopt(self, generation: Generation) -> None:
         """Serve from ``generation``: replay the changes after its position into a view
         over it (most of them before taking the lock, the rest under it), then swap."""
-        view = view_of(generation, self.indexes, self._options, self._widths)
-        cursor, _ = self._replay(view.indexes, view.states, (generation.position - 1, 2**62))
+        view = view_of(generation, self.index_set, self._widths, self._wire)
+        cursor, _ = self._replay(view.index_set, view.states, (generation.position - 1, 2**62))
         with self._apply_lock:
-            cursor, applied = self._replay(view.indexes, view.states, cursor)
+            cursor, applied = self._replay(view.index_set, view.states, cursor)
             # States before indexes: a lookup between the two finds old matches, whose
             # states the new columns hold too.
             self.states = view.states
-            self.indexes = view.indexes
+            self.index_set = view.index_set
             self.cursor = max(cursor, self.cursor)
             self.generation = generation.name
             self._changes_since_save = applied
@@ -99,7 +96,7 @@ class FollowsGenerations:
 
     def _published(self) -> str | None:
         try:
-            return current_generation(self._generations_dir)
+            return current_generation(self.generations_dir)
         except SnapshotError as exc:
             log.warning("snapshot generations unreadable: %s", exc.detail)
             return None
@@ -116,10 +113,10 @@ class FollowsGenerations:
             # The position is read before the arrays: replaying from it after a load
             # covers everything applied while they are copied (replays are idempotent).
             position = max(self.cursor[0], 0)
-            return generation_parts(MatchingView(self.indexes, self.states)), position
+            return generation_parts(MatchingView(self.index_set, self.states)), position
 
         try:
-            return write_generation(self._generations_dir, build, wait=False, replacing=replacing)
+            return write_generation(self.generations_dir, build, wait=False, replacing=replacing)
         except SnapshotBusy:
             log.info("a snapshot generation is being written by another process; skipped")
         except (SnapshotError, OSError, MemoryError) as exc:

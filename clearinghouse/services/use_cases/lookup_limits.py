@@ -13,36 +13,52 @@ the time and memory of the worst request the API allows (benchmarks/match_worst.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 from clearinghouse.errors import LimitExceeded
 from clearinghouse.index import TooManyCandidates
+from clearinghouse.signals.registry import default_registry
+from clearinghouse.signals.types import SignalType
 
-if TYPE_CHECKING:
-    from clearinghouse.config import Settings
-
-__all__ = ["check_work", "codes_of", "searched"]
-
-DIHEDRAL_FORMS = 8
+__all__ = ["LookupLimits", "check_work", "codes_of", "searched"]
 
 
-def codes_of(queries: Sequence[Any], dihedral: bool) -> int:
-    """How many codes answering ``queries`` searches."""
-    total = 0
-    for q in queries:
-        signal = q.signal
-        if signal.signal_type == "vpdq":
-            total += len(signal.to_bytes()) // 32
-        elif dihedral and signal.signal_type == "pdq":
-            total += DIHEDRAL_FORMS
-        else:
-            total += 1
-    return total
+@dataclass(frozen=True)
+class LookupLimits:
+    """The settings a lookup reads (each named as in ``config.Settings``)."""
+
+    max_matches_per_query: int  # matches kept per query, the nearest
+    confirm_threshold: int  # contributors that make a signal confirmed
+    match_max_codes: int  # codes one request may search
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> LookupLimits:
+        return cls(
+            settings.max_matches_per_query, settings.confirm_threshold, settings.match_max_codes
+        )
 
 
-def check_work(settings: Settings, queries: Sequence[Any], dihedral: bool) -> None:
-    """Refuse (422) a request that would search more codes than the budget allows."""
-    codes, most = codes_of(queries, dihedral), settings.match_max_codes
+def codes_of(
+    queries: Sequence[Any],
+    dihedral: bool,
+    kind_of: Callable[[str], SignalType] | None = None,
+) -> int:
+    """How many codes answering ``queries`` searches (``SignalType.codes_searched``;
+    ``kind_of`` names each query's type, by default from the default registry)."""
+    kind_of = kind_of or default_registry().get
+    return sum(kind_of(q.signal.signal_type).codes_searched(q.signal, dihedral) for q in queries)
+
+
+def check_work(
+    limits: Any,
+    queries: Sequence[Any],
+    dihedral: bool,
+    kind_of: Callable[[str], SignalType] | None = None,
+) -> None:
+    """Refuse (422) a request that would search more codes than ``limits.match_max_codes``
+    (``LookupLimits`` or the settings)."""
+    codes, most = codes_of(queries, dihedral, kind_of), limits.match_max_codes
     if codes > most:
         raise LimitExceeded(
             f"this lookup searches {codes} codes (a PDQ query is 1, 8 with dihedral, a vPDQ "
@@ -52,10 +68,10 @@ def check_work(settings: Settings, queries: Sequence[Any], dihedral: bool) -> No
         )
 
 
-def searched(search: Callable[..., list], *args: Any) -> list:
-    """``search(*args)``, with a vPDQ frame's candidate budget breach as a 422."""
+def searched(search: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``search(*args, **kwargs)``, with a vPDQ frame's candidate budget breach as a 422."""
     try:
-        return search(*args)
+        return search(*args, **kwargs)
     except TooManyCandidates as exc:
         raise LimitExceeded(
             f"{exc} (CLEARINGHOUSE_VPDQ_MAX_CANDIDATES_PER_FRAME): the lookup was stopped; "

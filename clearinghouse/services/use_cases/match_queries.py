@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from clearinghouse.errors import InvalidInput
 from clearinghouse.ijson import only_fields
 from clearinghouse.services.use_cases.match_query import Query
 from clearinghouse.signals.items import ItemErrors
-
-if TYPE_CHECKING:
-    from clearinghouse.bootstrap import Root
+from clearinghouse.signals.registry import SignalRegistry
 
 __all__ = ["QUERY_FIELDS", "parse_queries"]
 
 
-def parse_queries(root: Root, raw: Any) -> list[Query]:
-    """Validate a match request's queries; every bad one is listed with its index."""
-    limit = root.settings.max_match_queries
+def parse_queries(registry: SignalRegistry, raw: Any, limit: int) -> list[Query]:
+    """Validate a match request's queries (at most ``limit``, each of a type of
+    ``registry`` within that type's query limits); every bad one is listed with its
+    index."""
     if not isinstance(raw, list) or not raw:
         raise InvalidInput("queries: expected a non-empty list")
     if len(raw) > limit:
@@ -25,7 +24,7 @@ def parse_queries(root: Root, raw: Any) -> list[Query]:
     errors = ItemErrors()
     out: list[Query] = []
     for i, item in enumerate(raw):
-        query = errors.check(i, lambda item=item: _parse_query(root, item))
+        query = errors.check(i, lambda item=item: _parse_query(registry, item))
         if query is not None:
             out.append(query)
     errors.raise_if_any("queries")
@@ -37,7 +36,7 @@ QUERY_FIELDS = frozenset(
 )
 
 
-def _parse_query(root: Root, item: Any) -> Query:
+def _parse_query(registry: SignalRegistry, item: Any) -> Query:
     if not isinstance(item, dict):
         raise InvalidInput(
             "query: expected an object", errors=[{"field": "query", "reason": "expected an object"}]
@@ -46,15 +45,10 @@ def _parse_query(root: Root, item: Any) -> Query:
     for key in ("signal_type", "value"):
         if key not in item:
             raise InvalidInput(f"{key}: missing", errors=[{"field": key, "reason": "missing"}])
-    registry = root.registry
     signal = registry.parse_reference(item["signal_type"], item["value"], item.get("quality"))
     max_distance = registry.resolve_max_distance(item["signal_type"], item.get("max_distance"))
     thresholds = registry.resolve_thresholds(
         item["signal_type"], item.get("level1_threshold"), item.get("level2_threshold")
     )
-    if signal.signal_type == "vpdq":
-        frames, most = len(signal.to_bytes()) // 32, root.settings.vpdq_max_query_frames
-        if frames > most:
-            reason = f"{frames} frames; at most {most} per vPDQ query"
-            raise InvalidInput(f"value: {reason}", errors=[{"field": "value", "reason": reason}])
+    registry.get(item["signal_type"]).check_query(signal)
     return Query(signal, max_distance, thresholds)

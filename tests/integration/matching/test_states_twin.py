@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support import add_member, pdq_item
 
-from clearinghouse.bootstrap import bootstrap
+from clearinghouse.bootstrap import bootstrap, build_matcher
 from clearinghouse.services.read_models.signal_views import describe_many
 from clearinghouse.services.use_cases.matching import Matcher
 from clearinghouse.store import signal_reads as rows
@@ -89,7 +89,7 @@ def test_states_equal_the_database_view_after_any_sequence(context, team, sequen
     root = bootstrap(apart)
     try:
         for source in ("database", "snapshot"):
-            fresh = Matcher(root)
+            fresh = build_matcher(root)
             fresh.load()
             assert fresh.loaded_from == source
             assert _held(context, fresh, expected) == expected

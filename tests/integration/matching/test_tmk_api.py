@@ -199,6 +199,8 @@ def test_tmk_comes_back_from_the_snapshot_after_a_restart(settings, context, mem
         assert restarted.matcher.loaded_from == "snapshot"
         query = default_registry().parse("tmk", tmk_text("pan-border"))
         [hit] = restarted.matcher.search(Query(query, 0, (0.7, 0.7)))
-        assert len(restarted.matcher.indexes["tmk"]) == 3 and hit[1] == round(1000 * (1 - 0.981833))
+        assert len(restarted.matcher.index_set["tmk"]) == 3 and hit[1] == round(
+            1000 * (1 - 0.981833)
+        )
     finally:
         restarted.close()
