@@ -23,6 +23,7 @@ from typing import Any
 
 import click
 
+from clearinghouse.signals import default_registry
 from clearinghouse.wire import SIGNAL_TYPES
 
 __all__ = ["hash_cmd"]
@@ -194,8 +195,10 @@ PDQ_MIN_QUALITY = 50
 def _warn_low_quality(record: dict[str, Any]) -> None:
     """A PDQ hash the server would refuse: said now, skipped (and counted) by ``submit``."""
     quality = record.get("quality")
+    kind = default_registry().types.get(str(record.get("signal_type")))
     if (
-        record.get("signal_type") == "pdq"
+        kind is not None
+        and kind.takes_quality
         and isinstance(quality, int)
         and quality < PDQ_MIN_QUALITY
     ):

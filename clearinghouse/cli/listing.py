@@ -206,9 +206,9 @@ def csv_type_name(signal: dict[str, Any]) -> str | None:
     """The python-threatexchange type name of a feed signal, or None when it has none:
     its file digests are for videos only (video_md5, video_sha256)."""
     name = EXCHANGE_NAMES.get(str(signal.get("signal_type")))
-    if name is None or name == "vpdq":
-        return None
-    if signal["signal_type"] in ("md5", "sha256"):
+    if name is None or not isinstance(signal.get("value"), str):
+        return None  # its CSV holds one string per signal: no vPDQ frame lists
+    if name.startswith("video_"):
         types = signal.get("content_types") or []
         if not any(str(t).startswith("video/") for t in types):
             return None

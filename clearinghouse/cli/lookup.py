@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from clearinghouse.cli.connection import apply_options, connection_options, make_client
+from clearinghouse.signals import SignalType, default_registry
 from clearinghouse.wire import MATCH_QUERIES_LIMIT, SIGNAL_TYPES
 
 __all__ = ["SIGNAL_TYPES", "match_cmd", "one_signal"]
@@ -169,10 +170,24 @@ def _why(record: dict[str, Any], matches: list[dict[str, Any]], max_distance: in
         within = f"distance {max_distance}" if max_distance is not None else "its max distance"
         return f"no {kind} signal within {within}"
     nearest = matches[0]
-    where = _frame_share(nearest) if kind == "vpdq" else f"at distance {nearest.get('distance')}"
-    if kind == "tmk":
-        where = _tmk_scores(nearest)
+    where = _closeness(kind, nearest, "at distance")
     return f"{len(matches)} {kind} signal(s); nearest {nearest.get('signal_id')} {where}"
+
+
+def _kind(signal_type: object) -> SignalType | None:
+    """The type of that name, None for one this version does not know."""
+    return default_registry().types.get(str(signal_type))
+
+
+def _closeness(signal_type: object, m: dict[str, Any], distance: str = "distance") -> str:
+    """How close a match is, as its type tells it."""
+    kind = _kind(signal_type)
+    told = kind.closeness if kind is not None else "distance"
+    if told == "frames":
+        return _frame_share(m)
+    if told == "scores":
+        return _tmk_scores(m)
+    return f"{distance} {m.get('distance')}"
 
 
 def _tmk_scores(m: dict[str, Any]) -> str:
@@ -209,9 +224,11 @@ def _print_matches(
         line = {k: record[k] for k in ("path", "signal_type", "value") if k in record}
         click.echo(json.dumps({**line, "verdict": verdict, "why": why, "matches": matches}))
         return
-    value = record["value"] if isinstance(record["value"], str) else "<vpdq>"
-    if record["signal_type"] == "tmk":
-        value = f"<.tmk file, {len(value):,} base64 characters>"
+    kind = _kind(record["signal_type"])
+    if kind is not None:
+        value = kind.brief(record["value"])
+    else:
+        value = record["value"] if isinstance(record["value"], str) else "<value>"
     where = f"{record['path']} " if "path" in record else ""
     click.echo(f"{where}{record['signal_type']} {value}: {verdict} ({why})")
     for m in matches:
@@ -222,11 +239,7 @@ def _print_matches(
             state += ", disputed"
         labels = ", ".join(f"{k}×{v}" for k, v in (m.get("labels") or {}).items())
         how = f"  variant {m['variant']} via {m.get('via', 'signal')}" if "variant" in m else ""
-        distance = (
-            _frame_share(m) if record["signal_type"] == "vpdq" else f"distance {m.get('distance')}"
-        )
-        if record["signal_type"] == "tmk":
-            distance = _tmk_scores(m)
+        distance = _closeness(record["signal_type"], m)
         click.echo(
             f"  signal {m.get('signal_id')}  {distance}  {state}  "
             f"{m.get('contributors')} contributor(s)  {labels}{how}"

@@ -153,7 +153,8 @@ def submission_item(
         raise InvalidInput("the line has no content_type (give --content-type)")
     item["content_type"] = kind
     item["labels"] = labels
-    if item["signal_type"] == "pdq" and line.get("regions"):
+    kind = default_registry().types.get(item["signal_type"])
+    if kind is not None and kind.has_regions and line.get("regions"):
         item["regions"] = [{"pdq": r["pdq"], "quality": r["quality"]} for r in line["regions"]]
     if note is not None:
         item["note"] = note

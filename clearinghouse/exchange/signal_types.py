@@ -11,14 +11,13 @@ import json
 import typing as t
 
 from clearinghouse.ijson import read_json
+from clearinghouse.signals import default_registry
+from clearinghouse.signals.types import VpdqType
 from clearinghouse.wire import EXCHANGE_NAMES as LIBRARY_NAMES  # ours → get_name()
 
 __all__ = ["LIBRARY_NAMES", "from_library", "to_library"]
 
 _OURS = {lib: ours for ours, lib in LIBRARY_NAMES.items()}
-
-
-_FILE_DIGESTS = {"md5", "sha256"}
 
 
 def to_library(
@@ -28,9 +27,9 @@ def to_library(
     name = LIBRARY_NAMES.get(signal_type)
     if name is None:
         return None
-    if signal_type in _FILE_DIGESTS and not any(c.startswith("video/") for c in content_types):
+    if name.startswith("video_") and not any(c.startswith("video/") for c in content_types):
         return None
-    if signal_type == "vpdq":
+    if _is_frames(signal_type):
         frames = (
             read_json(value, what="vpdq value", max_depth=4) if isinstance(value, str) else value
         )
@@ -43,7 +42,7 @@ def from_library(name: str, signal: str) -> tuple[str, t.Any]:
     ours = _OURS.get(name)
     if ours is None:
         raise ValueError(f"the clearinghouse has no counterpart of signal type {name!r}")
-    if ours != "vpdq":
+    if not _is_frames(ours):
         return ours, signal.strip().lower()
     frames = json.loads(signal)
     if not isinstance(frames, list) or not all(isinstance(f, str) for f in frames):
@@ -53,3 +52,8 @@ def from_library(name: str, signal: str) -> tuple[str, t.Any]:
         pdq, quality, seconds = frame.split(",")  # a wrong count is ValueError too
         out.append({"pdq": pdq.lower(), "quality": int(quality), "timestamp": float(seconds)})
     return ours, out
+
+
+def _is_frames(signal_type: str) -> bool:
+    """Whether a type's values are vPDQ frame lists."""
+    return isinstance(default_registry().types.get(signal_type), VpdqType)
