@@ -9,7 +9,16 @@ import random
 import numpy as np
 import pytest
 
-from clearinghouse.index import INDEX_KINDS, ExactIndex, HammingIndex, IndexSet, VpdqIndex
+from clearinghouse.index import (
+    INDEX_KINDS,
+    ExactIndex,
+    HammingIndex,
+    IndexOptions,
+    IndexSet,
+    SnapshotError,
+    VpdqIndex,
+)
+from clearinghouse.index.generations import Generation, Part
 from clearinghouse.index.tmk import TmkIndex
 from clearinghouse.signals.registry import default_registry
 from clearinghouse.signals.types import Signal
@@ -107,3 +116,50 @@ def test_a_tmk_lookup_takes_its_thresholds_and_answers_both_scores():
     assert found.ids.tolist() == [5]
     assert found.level1.tolist() == pytest.approx([1.0], abs=1e-4)
     assert found.level2.tolist() == pytest.approx([1.0], abs=1e-4)
+
+
+def _filled(rng: random.Random) -> tuple[IndexSet, dict[int, Signal]]:
+    index_set = IndexSet.for_registry(REGISTRY, IndexOptions(frame_candidates=7))
+    held = {sid: _signal(rng, rng.choice(["pdq", "phash", "md5"])) for sid in range(1, 60)}
+    ids = sorted(held)
+    index_set.apply(
+        ids, [held[i].signal_type for i in ids], [held[i].text for i in ids], ["active"] * 59
+    )
+    gone = ids[::5]  # tombstones and a delta, folded into the parts
+    index_set.apply(
+        gone, [held[i].signal_type for i in gone], ["00"] * len(gone), ["retracted"] * len(gone)
+    )
+    for sid in gone:
+        del held[sid]
+    return index_set, held
+
+
+def test_a_set_over_its_own_generation_parts_answers_as_the_set_does():
+    index_set, held = _filled(random.Random(5))
+    parts = index_set.generation_parts()
+    assert {p.kind for p in parts.values()} == {"hamming", "exact", "vpdq", "tmk"}
+    mapped = index_set.from_generation(Generation("gen-1", 3, parts))
+    assert mapped.names == index_set.names and mapped.sizes() == index_set.sizes()
+    for signal in held.values():
+        distance = 0 if signal.signal_type == "md5" else 8
+        args = (signal.signal_type, [signal], distance)
+        assert [m.pairs() for m in mapped.search_many(*args)] == [
+            m.pairs() for m in index_set.search_many(*args)
+        ]
+    # Mapped parts are never rebuilt in a worker; the options reach every index made.
+    assert mapped["pdq"].auto_compact is False and index_set["pdq"].auto_compact is True
+    assert mapped["vpdq"].frame_candidates == index_set["vpdq"].frame_candidates == 7
+
+
+@pytest.mark.parametrize("fault", ["missing", "another kind", "unusable"])
+def test_a_generation_that_does_not_fit_the_set_is_refused(fault):
+    index_set, _ = _filled(random.Random(6))
+    parts = index_set.generation_parts()
+    if fault == "missing":
+        del parts["index-md5"]
+    elif fault == "another kind":
+        parts["index-md5"] = Part("hamming", parts["index-md5"].arrays, parts["index-md5"].meta)
+    else:
+        parts["index-pdq"] = Part("hamming", {}, parts["index-pdq"].meta)
+    with pytest.raises(SnapshotError):
+        index_set.from_generation(Generation("gen-1", 3, parts))

@@ -87,3 +87,43 @@ def test_a_vpdq_lookup_is_bounded_by_its_own_frame_limit():
     tight = build_registry(vpdq_max_query_frames=2).get("vpdq")
     with pytest.raises(SignalError, match="3 frames; at most 2 per vPDQ query"):
         tight.check_query(signal)
+
+
+def test_each_type_says_what_callers_would_otherwise_ask_its_name():
+    traits = {
+        n: (k.has_regions, k.takes_quality, k.closeness)
+        for n in REGISTRY
+        for k in [REGISTRY.get(n)]
+    }
+    distance = (False, False, "distance")
+    assert traits == {
+        "pdq": (True, True, "distance"),
+        **dict.fromkeys(("phash", "dhash", "ahash", "whash"), distance),
+        **dict.fromkeys(("md5", "sha256", "sha512"), distance),
+        "vpdq": (False, False, "frames"),
+        "tmk": (False, False, "scores"),
+    }
+
+
+def test_a_lookup_costs_one_code_eight_with_dihedral_variants_one_per_frame():
+    rng = random.Random(9)
+    costs = {
+        n: (kind.codes_searched(s), kind.codes_searched(s, dihedral=True))
+        for n in REGISTRY
+        for kind, s in [(REGISTRY.get(n), _example(rng, n))]
+    }
+    assert costs.pop("pdq") == (1, 8)
+    assert costs.pop("vpdq") == (3, 3)  # the example's three frames
+    assert set(costs.values()) == {(1, 1)}
+
+
+def test_a_value_in_brief_is_its_hex_or_a_placeholder():
+    rng = random.Random(10)
+    briefs = {n: REGISTRY.get(n).brief(_example(rng, n).to_wire()["value"]) for n in REGISTRY}
+    assert briefs["vpdq"] == "<vpdq>"
+    assert briefs["tmk"].startswith("<.tmk file, ") and briefs["tmk"].endswith(
+        " base64 characters>"
+    )
+    assert all(
+        len(b) == REGISTRY.get(n).nbits // 4 for n, b in briefs.items() if n not in ("vpdq", "tmk")
+    )
