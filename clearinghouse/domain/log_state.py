@@ -8,7 +8,6 @@ the auditor's business (``audit verify``), not this fold's.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -17,15 +16,17 @@ from typing import Any, NamedTuple
 
 from clearinghouse.crypto import Envelope
 from clearinghouse.domain.incidents import IncidentRecord, apply_action
-from clearinghouse.domain.records import SignalHistory
-from clearinghouse.domain.transitions import (
-    Refused,
-    Stamp,
-    feedback,
-    new_signal_record,
-    retract,
-    submit,
+from clearinghouse.domain.items import (
+    FeedbackItem,
+    Item,
+    RetractionItem,
+    SubmissionItem,
+    apply_item,
+    creates_signal,
+    signal_digest,
 )
+from clearinghouse.domain.records import SignalHistory
+from clearinghouse.domain.transitions import Refused, Stamp
 from clearinghouse.errors import ClearinghouseError
 from clearinghouse.signals.regions import parse_regions
 from clearinghouse.signals.registry import SignalRegistry
@@ -39,7 +40,6 @@ __all__ = [
     "MemberRecord",
     "StatementRecord",
     "fold",
-    "signal_digest",
 ]
 
 
@@ -70,11 +70,6 @@ class StatementRecord(NamedTuple):
     envelope_digest: bytes
     created_at: datetime
     items: tuple[tuple[int, str], ...]  # (signal id, status) per item, as answered
-
-
-def signal_digest(signal: Signal) -> bytes:
-    """The identity of a signal: SHA-256 of ``type:canonical value``."""
-    return hashlib.sha256(f"{signal.signal_type}:{signal.text}".encode()).digest()
 
 
 @dataclass
@@ -154,40 +149,34 @@ def _statement(state: LogState, index: int, now: datetime, e: dict, registry) ->
     envelope = Envelope.from_dict(e["envelope"])
     items = json.loads(envelope.payload)["items"]
     stamp = Stamp(e["member"], index, index, now)
+    parse = registry.parse if kind == "submission" else registry.parse_reference
     answered: list[tuple[int, str]] = []
-    for n, item in enumerate(items):
-        parse = registry.parse if kind == "submission" else registry.parse_reference
-        signal = parse(item["signal_type"], item["value"], item.get("quality"))
-        digest = signal_digest(signal)
-        history = state.histories.get(digest, SignalHistory(None))
+    for n, raw in enumerate(items):
+        signal = parse(raw["signal_type"], raw["value"], raw.get("quality"))
+        item = _item(kind, signal, raw)
+        history = state.histories.get(item.digest, SignalHistory(None))
         try:
-            if kind == "submission":
-                new = None
-                if history.signal is None:
-                    new = new_signal_record(
-                        state.next_signal_id(), signal.signal_type, signal.text, digest,
-                        signal.quality, stamp,
-                    )  # fmt: skip
-                outcome = submit(
-                    history, stamp, new_signal=new, labels=tuple(item["labels"]),
-                    content_type=item.get("content_type"), note=item.get("note"),
-                )  # fmt: skip
-                if new is not None and item.get("regions"):
-                    found = parse_regions(registry, signal.signal_type, item["regions"])
-                    state.regions[new.id] = tuple((r.code, r.quality) for r in found)
-            elif kind == "retraction":
-                outcome = retract(history, stamp)
-            else:
-                outcome = feedback(history, stamp, verdict=item["verdict"], reason=item["reason"])
+            outcome = apply_item(kind, history, stamp, item, state.next_signal_id())
         except Refused as refused:
             state.problems.append(f"entry {index} item {n}: refused by the rules: {refused}")
             continue
-        state.histories[digest] = outcome.after
+        if creates_signal(kind, history) and raw.get("regions"):
+            found = parse_regions(registry, signal.signal_type, raw["regions"])
+            state.regions[outcome.after.signal.id] = tuple((r.code, r.quality) for r in found)
+        state.histories[item.digest] = outcome.after
         answered.append((outcome.after.signal.id, outcome.status))
-    digest = bytes.fromhex(envelope.digest())
-    state.statements.append(
-        StatementRecord(index, kind, e["member"], e["key_id"], digest, now, tuple(answered))
-    )
+    _accepted(state, index, kind, now, e, envelope, tuple(answered))
+
+
+def _item(kind: str, signal: Signal, raw: dict) -> Item:
+    """An item as the log holds it (checked when it was accepted), for ``apply_item``."""
+    digest = signal_digest(signal)
+    if kind == "submission":
+        labels = tuple(raw["labels"])
+        return SubmissionItem(signal, digest, labels, raw.get("content_type"), raw.get("note"))
+    if kind == "retraction":
+        return RetractionItem(signal, digest, raw.get("reason", ""))
+    return FeedbackItem(signal, digest, raw["verdict"], raw["reason"])
 
 
 def _incident(state: LogState, index: int, now: datetime, e: dict, _r) -> None:
@@ -201,9 +190,22 @@ def _incident(state: LogState, index: int, now: datetime, e: dict, _r) -> None:
     except Refused as refused:
         state.problems.append(f"entry {index}: refused by the rules: {refused}")
         return
+    _accepted(state, index, "incident", now, e, envelope, ())
+
+
+def _accepted(
+    state: LogState,
+    index: int,
+    kind: str,
+    now: datetime,
+    e: dict,
+    envelope: Envelope,
+    answered: tuple[tuple[int, str], ...],
+) -> None:
+    """The statement of entry ``index`` as accepted, with its items' answers."""
     digest = bytes.fromhex(envelope.digest())
     state.statements.append(
-        StatementRecord(index, "incident", e["member"], e["key_id"], digest, now, ())
+        StatementRecord(index, kind, e["member"], e["key_id"], digest, now, answered)
     )
 
 

@@ -2,25 +2,31 @@
 then applied to the signals they name through the domain's transitions.
 
 ``parse_items`` needs no database. ``apply_items`` runs inside the statement's write
-transaction: it loads the histories of the signals named, applies ``domain.submit`` /
-``retract`` / ``feedback`` to each, collects the items the rules refuse, and saves the
-changes only when none was refused. Every touched signal is stamped with the
-statement's log index (the change sequence the feed and the indexes follow).
+transaction: it loads the histories of the signals named, applies ``domain.apply_item``
+to each (the rule the log fold applies too), collects the items the rules refuse, and
+saves the changes only when none was refused: a statement is all or nothing. Every
+touched signal is stamped with the statement's log index (the change sequence the feed
+and the indexes follow).
 """
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from clearinghouse import domain
-from clearinghouse.domain.log_state import signal_digest
-from clearinghouse.domain.transitions import VERDICTS, Stamp, new_signal_record
+from clearinghouse.domain.items import (
+    FeedbackItem,
+    Item,
+    RetractionItem,
+    SubmissionItem,
+    signal_digest,
+)
+from clearinghouse.domain.transitions import VERDICTS, Stamp
 from clearinghouse.errors import InvalidInput
 from clearinghouse.signals.items import ItemErrors
 from clearinghouse.signals.items import parse_items as parse_signals
 from clearinghouse.signals.regions import Region, parse_regions
-from clearinghouse.signals.types import Signal
 from clearinghouse.store import Session
 from clearinghouse.store import histories as store
 from clearinghouse.store.regions import insert_regions
@@ -36,7 +42,6 @@ __all__ = [
     "SubmissionItem",
     "apply_items",
     "parse_items",
-    "signal_digest",
 ]
 
 MAX_TEXT = 2_000
@@ -55,31 +60,6 @@ ITEM_FIELDS = {
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 UNKNOWN = domain.SignalHistory(None)  # the history of a signal not submitted yet
-
-
-class SubmissionItem(NamedTuple):
-    signal: Signal
-    digest: bytes
-    labels: tuple[str, ...]
-    content_type: str
-    note: str | None
-    regions: tuple[Region, ...] = ()  # stored with the signal when this item creates it
-
-
-class RetractionItem(NamedTuple):
-    signal: Signal
-    digest: bytes
-    reason: str
-
-
-class FeedbackItem(NamedTuple):
-    signal: Signal
-    digest: bytes
-    verdict: str
-    reason: str
-
-
-Item = SubmissionItem | RetractionItem | FeedbackItem
 
 
 def parse_items(
@@ -186,33 +166,13 @@ def apply_items(session: Session, kind: str, stamp: Stamp, items: list[Item]) ->
     for i, item in enumerate(items):
         history = known.get(item.digest, UNKNOWN)
         try:
-            if isinstance(item, SubmissionItem):
-                new_signal = None
-                if history.signal is None:
-                    s = item.signal
-                    new_signal = new_signal_record(
-                        next_id, s.signal_type, s.text, item.digest, s.quality, stamp
-                    )
-                    next_id += 1
-                    regions += [
-                        (new_signal.id, slot, r.code, r.quality)
-                        for slot, r in enumerate(item.regions)
-                    ]
-                outcome = domain.submit(
-                    history,
-                    stamp,
-                    new_signal=new_signal,
-                    labels=item.labels,
-                    content_type=item.content_type,
-                    note=item.note,
-                )
-            elif isinstance(item, RetractionItem):
-                outcome = domain.retract(history, stamp)
-            else:
-                outcome = domain.feedback(history, stamp, verdict=item.verdict, reason=item.reason)
+            outcome = domain.apply_item(kind, history, stamp, item, next_id)
         except domain.Refused as refused:
             errors.add(i, refused.field, refused.reason)
             continue
+        if domain.creates_signal(kind, history):
+            regions += [(next_id, slot, r.code, r.quality) for slot, r in enumerate(item.regions)]
+            next_id += 1
         changes.extend(outcome.changes)
         results.append({"signal_id": outcome.after.signal.id, "status": outcome.status})
     errors.raise_if_any()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import rfc8785
 
+from clearinghouse.crypto import Envelope
 from clearinghouse.domain.log_state import FOLD, fold
 from clearinghouse.signals.registry import default_registry
-from clearinghouse.wire import ENTRY_TYPES
+from clearinghouse.wire import ENTRY_TYPES, PAYLOAD_TYPES
 
 
 def test_every_entry_type_has_a_fold_step():
@@ -22,3 +25,37 @@ def test_unknown_types_and_broken_entries_are_problems_not_crashes():
     state = fold(enumerate(entries), default_registry())
     assert state.size == 2
     assert [p.split(":")[0] for p in state.problems] == ["entry 0 (member_suspended)", "entry 1"]
+
+
+def _statement(kind: str, n: int, member: str, items: list[dict]) -> bytes:
+    payload = json.dumps({"member": member, "items": items}).encode()
+    envelope = Envelope(PAYLOAD_TYPES[kind], payload, (("k-" + member, b"\0" * 64),))
+    time = f"2026-11-28T00:00:{n:02}.000Z"
+    return rfc8785.dumps({"type": kind, "time": time, "member": member,
+                          "key_id": "k-" + member, "envelope": envelope.to_dict()})  # fmt: skip
+
+
+def test_an_item_the_rules_refuse_is_skipped_and_the_rest_of_its_statement_applies():
+    # The service refuses such a statement whole; the fold applies the same rule per item
+    # and notes the refused one, so a log written by other rules still folds.
+    mine, theirs = (
+        {"signal_type": "md5", "value": "ab" * 16},
+        {"signal_type": "md5", "value": "cd" * 16},
+    )
+    labels = {"labels": ["behaviour:glorification-of-terrorist-acts"], "content_type": "video/mp4"}
+    entries = [
+        _statement("submission", 0, "alpha", [{**mine, **labels}]),
+        _statement("submission", 1, "bravo", [{**theirs, **labels}]),
+        _statement("retraction", 2, "alpha", [{**theirs, "reason": "x"}, {**mine, "reason": "x"}]),
+    ]
+    state = fold(enumerate(entries), default_registry())
+    assert [p.split(":")[0] for p in state.problems] == ["entry 2 item 0"]
+    assert "refused by the rules" in state.problems[0]
+    assert [s.items for s in state.statements] == [
+        ((1, "new"),),
+        ((2, "new"),),
+        ((1, "retracted"),),
+    ]
+    assert {h.signal.id: h.signal.status for h in state.histories.values()} == {
+        1: "retracted", 2: "active",
+    }  # fmt: skip
