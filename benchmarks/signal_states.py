@@ -25,20 +25,16 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import NamedTuple
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from clearinghouse.services.adapters.signal_states import SignalStates
 from clearinghouse.services.read_models.signal_views import describe
 from clearinghouse.signals.taxonomy import load_taxonomy
-from clearinghouse.store.state_pages import StatePage
+from tests.unit.matching.test_signal_states import _page as state_page
 
 PAGE = 50_000
 SAMPLE = 100_000
 MEMBERS = [f"member-{n}" for n in range(40)]
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-MS = timedelta(milliseconds=1)
 
 
 class Row(NamedTuple):
@@ -52,11 +48,16 @@ class Row(NamedTuple):
 
 
 class State(NamedTuple):
+    """A signal with its state, as ``tests/unit/matching/test_signal_states`` makes them:
+    the database view's fields, each contribution's labels and the verdicts."""
+
     signal: Row
     labels: dict[str, int]
     contributors: tuple[str, ...]
     agree: int
     disagree: int
+    lists: list[tuple[str, ...]]
+    verdicts: tuple[str, ...]
 
 
 def make_states(start: int, count: int, rng: random.Random, labels: list[str]) -> list[State]:
@@ -68,26 +69,11 @@ def make_states(start: int, count: int, rng: random.Random, labels: list[str]) -
         picked = rng.sample(labels, rng.choice((1, 1, 2)))
         row = Row(sid, "pdq", rng.randbytes(32).hex(), "active", 90, first, first)
         counts = {label: len(who) for label in sorted(picked)}
-        out.append(State(row, counts, who, rng.choice((0, 0, 1)), rng.choice((0, 0, 0, 1))))
+        agree, disagree = rng.choice((0, 0, 1)), rng.choice((0, 0, 0, 1))
+        verdicts = ("agree",) * agree + ("disagree",) * disagree
+        lists = [tuple(sorted(picked))] * len(who)
+        out.append(State(row, counts, who, agree, disagree, lists, verdicts))
     return out
-
-
-def as_page(states: list[State]) -> StatePage:
-    """The states as the follower reads them (``store.state_pages``)."""
-    rows = [s.signal for s in states]
-    ms = np.array([(r.first_seen - EPOCH) // MS for r in rows], np.int64)
-    return StatePage(
-        [r.id for r in rows],
-        [r.signal_type for r in rows],
-        [r.value for r in rows],
-        [r.quality for r in rows],
-        [r.status for r in rows],
-        list(range(len(rows))),
-        ms,
-        ms,
-        [s.agree - s.disagree if s.agree or s.disagree else None for s in states],
-        [(s.signal.id, tuple(s.labels)) for s in states for _ in s.contributors],
-    )
 
 
 def rss() -> int:
@@ -119,7 +105,7 @@ def main() -> None:
     gc.collect()
     before, spent = rss(), 0.0
     for start in range(1, n + 1, PAGE):
-        page = as_page(make_states(start, min(PAGE, n + 1 - start), rng, labels))
+        page = state_page(make_states(start, min(PAGE, n + 1 - start), rng, labels))
         t = time.perf_counter()
         states.update(page)
         spent += time.perf_counter() - t

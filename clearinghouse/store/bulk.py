@@ -55,7 +55,7 @@ def bulk_insert(
     processors = [
         None
         if isinstance(table.c[name].type, LargeBinary)
-        else table.c[name].type._cached_bind_processor(dialect)
+        else table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
         for name in columns
     ]
     if any(processors):
@@ -117,7 +117,7 @@ def bulk_select(
     processors = [
         None
         if isinstance(table.c[name].type, LargeBinary)
-        else table.c[name].type._cached_result_processor(dialect, None)
+        else table.c[name].type.dialect_impl(dialect).result_processor(dialect, None)
         for name in columns
     ]
     if not rows or not any(processors):

@@ -1,4 +1,4 @@
-"""Reads of signal states from the tables: one signal, the feed, the changes after a cursor.
+"""Reads of signal states from the tables: one signal, many, and the feed's pages.
 
 The write path of signals, contributions and feedback is ``store/histories.py``.
 """
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from clearinghouse.store.bulk import chunks
@@ -18,7 +18,7 @@ from clearinghouse.store.models import Contribution, Feedback, Signal
 
 __all__ = [
     "SignalState",
-    "changes_since",
+    "changed_after",
     "content_types_of",
     "feed_page",
     "signal_states",
@@ -96,7 +96,9 @@ def signal_states(session: Session, ids: Sequence[int]) -> dict[int, SignalState
     }
 
 
-def _after(cursor: tuple[int, int]):
+def changed_after(cursor: tuple[Any, Any]) -> ColumnElement[bool]:
+    """Signals changed after the cursor ``(updated_index, id)``: values or bound
+    parameters, for the feed and the followers' pages alike."""
     index, sid = cursor
     return or_(
         Signal.updated_index > index,
@@ -106,26 +108,5 @@ def _after(cursor: tuple[int, int]):
 
 def feed_page(session: Session, after: tuple[int, int], limit: int) -> list[Signal]:
     """Signals changed after the cursor ``(updated_index, id)``, in change order."""
-    query = select(Signal).where(_after(after)).order_by(Signal.updated_index, Signal.id)
+    query = select(Signal).where(changed_after(after)).order_by(Signal.updated_index, Signal.id)
     return list(session.scalars(query.limit(limit)))
-
-
-def changes_since(
-    session: Session, after: tuple[int, int], limit: int
-) -> list[tuple[int, str, str, int | None, str, int]]:
-    """``(id, signal_type, value, quality, status, updated_index)`` of signals changed
-    after the cursor ``(updated_index, id)``, in change order; for index followers."""
-    rows = session.execute(
-        select(
-            Signal.id,
-            Signal.signal_type,
-            Signal.value,
-            Signal.quality,
-            Signal.status,
-            Signal.updated_index,
-        )
-        .where(_after(after))
-        .order_by(Signal.updated_index, Signal.id)
-        .limit(limit)
-    )
-    return [tuple(r) for r in rows]

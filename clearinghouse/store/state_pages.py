@@ -15,11 +15,12 @@ from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 import numpy as np
-from sqlalchemy import String, Text, and_, bindparam, case, cast, func, or_, select, type_coerce
+from sqlalchemy import String, Text, and_, bindparam, case, cast, func, select, type_coerce
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from clearinghouse.store.models import Contribution, Feedback, Signal
+from clearinghouse.store.signal_reads import changed_after
 
 __all__ = ["StatePage", "state_page"]
 
@@ -70,12 +71,7 @@ def _query(limit: int):
             type_coerce(Signal.last_seen, String).label("last_seen"),
             _balance().label("balance"),
         )
-        .where(
-            or_(
-                Signal.updated_index > bindparam("index"),
-                and_(Signal.updated_index == bindparam("index"), Signal.id > bindparam("sid")),
-            )
-        )
+        .where(changed_after((bindparam("index"), bindparam("sid"))))
         .order_by(Signal.updated_index, Signal.id)
         .limit(limit)
         .cte("page")

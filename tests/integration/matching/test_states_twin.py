@@ -55,7 +55,7 @@ def _item(kind: str, n: int, labels: list[str], verdict: str) -> dict:
 
 def _database_view(context) -> dict[int, dict]:
     with context.db.read() as session:
-        ids = [r[0] for r in rows.changes_since(session, (-1, 0), 1000)]
+        ids = [s.id for s in rows.feed_page(session, (-1, 0), 1000)]
         return describe_many(context, session, ids)
 
 
