@@ -30,6 +30,8 @@ from clearinghouse.domain.transitions import (
     confirmed,
     disputed,
     feedback,
+    is_confirmed,
+    is_disputed,
     retract,
     submit,
 )
@@ -52,6 +54,8 @@ __all__ = [
     "creates_signal",
     "disputed",
     "feedback",
+    "is_confirmed",
+    "is_disputed",
     "retract",
     "signal_digest",
     "submit",

@@ -41,6 +41,9 @@ __all__ = [
     "confirmed",
     "disputed",
     "feedback",
+    "feedback_balance",
+    "is_confirmed",
+    "is_disputed",
     "new_signal_record",
     "retract",
     "submit",
@@ -104,15 +107,32 @@ def new_signal_record(
     )
 
 
+def is_confirmed(contributors: int, threshold: int) -> bool:
+    """The confirmed rule: at least ``threshold`` distinct members vouch for the signal
+    now (``contributors``: its active contributions, one per member, whatever the
+    member's standing since)."""
+    return contributors >= threshold
+
+
+def is_disputed(balance: int) -> bool:
+    """The disputed rule: more members disagree than agree (``balance``: agreements less
+    disagreements, one current verdict per member)."""
+    return balance < 0
+
+
+def feedback_balance(history: SignalHistory) -> int:
+    """Agreements less disagreements among the members' current verdicts."""
+    return sum(1 if f.verdict == "agree" else -1 for f in history.feedback)
+
+
 def confirmed(history: SignalHistory, threshold: int) -> bool:
-    """At least ``threshold`` distinct members vouch for the signal now."""
-    return sum(1 for c in history.contributions if c.status == "active") >= threshold
+    """``is_confirmed`` of a signal's history."""
+    return is_confirmed(sum(1 for c in history.contributions if c.status == "active"), threshold)
 
 
 def disputed(history: SignalHistory) -> bool:
-    """More members disagree than agree."""
-    agree = sum(1 for f in history.feedback if f.verdict == "agree")
-    return len(history.feedback) - agree > agree
+    """``is_disputed`` of a signal's history."""
+    return is_disputed(feedback_balance(history))
 
 
 def submit(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import String, and_, case, cast, func, select
 from sqlalchemy.orm import Session
 
+from clearinghouse.store import standing
 from clearinghouse.store.models import Contribution, Feedback, Member, Signal
 
 __all__ = [
@@ -80,31 +81,21 @@ def label_sets(session: Session) -> list[tuple[str, str, int]]:
 
 
 def signal_states_count(session: Session, confirm_threshold: int) -> dict[str, int]:
-    """How many signals are active, retracted, confirmed and disputed now; confirmed and
-    disputed count active signals only (a retracted one is neither any more)."""
+    """How many signals are active, retracted, confirmed and disputed now, by the rules
+    ``store/standing`` mirrors; confirmed and disputed count active signals only (a
+    retracted one is neither any more)."""
     by_status = dict(
         session.execute(select(Signal.status, func.count()).group_by(Signal.status)).all()
     )
-    contributors = (
-        select(Contribution.signal_id)
-        .where(Contribution.status == "active")
-        .group_by(Contribution.signal_id)
-        .having(func.count() >= confirm_threshold)
-        .subquery()
-    )
-    confirmed = session.scalar(select(func.count()).select_from(contributors)) or 0
-    votes = (
-        select(Feedback.signal_id)
+    confirmed_ids = standing.confirmed_signals(confirm_threshold).subquery()
+    confirmed = session.scalar(select(func.count()).select_from(confirmed_ids)) or 0
+    disputed_ids = (
+        standing.disputed_signals()
         .join(Signal, Signal.id == Feedback.signal_id)
         .where(Signal.status == "active")
-        .group_by(Feedback.signal_id)
-        .having(
-            func.sum(case((Feedback.verdict == "disagree", 1), else_=0))
-            > func.sum(case((Feedback.verdict == "agree", 1), else_=0))
-        )
         .subquery()
     )
-    disputed = session.scalar(select(func.count()).select_from(votes)) or 0
+    disputed = session.scalar(select(func.count()).select_from(disputed_ids)) or 0
     return {
         "active": by_status.get("active", 0),
         "retracted": by_status.get("retracted", 0),

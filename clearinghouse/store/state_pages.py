@@ -15,12 +15,13 @@ from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 import numpy as np
-from sqlalchemy import String, Text, and_, bindparam, case, cast, func, select, type_coerce
+from sqlalchemy import String, Text, and_, bindparam, cast, func, select, type_coerce
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from clearinghouse.store.models import Contribution, Feedback, Signal
 from clearinghouse.store.signal_reads import changed_after
+from clearinghouse.store.standing import vote
 
 __all__ = ["StatePage", "state_page"]
 
@@ -50,9 +51,9 @@ class StatePage(NamedTuple):
 
 
 def _balance():
-    # Agreements less disagreements; NULL without feedback. Disputed when below zero.
-    vote = case((Feedback.verdict == "agree", 1), else_=-1)
-    return select(func.sum(vote)).where(Feedback.signal_id == Signal.id).scalar_subquery()
+    # Agreements less disagreements; NULL without feedback. Disputed when below zero
+    # (``domain.is_disputed``, as ``store/standing`` mirrors it).
+    return select(func.sum(vote())).where(Feedback.signal_id == Signal.id).scalar_subquery()
 
 
 @functools.cache

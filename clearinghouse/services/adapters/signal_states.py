@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from clearinghouse.domain import is_confirmed, is_disputed
 from clearinghouse.signals.registry import default_registry
 from clearinghouse.store.state_pages import StatePage
 from clearinghouse.wire import iso
@@ -216,7 +217,7 @@ class SignalStates:
             contributors[n] = len(lists)
             label_sets[n] = self._label_set(lists)
         for n, balance in enumerate(page.balance):
-            if balance is not None and balance < 0:  # more disagree than agree
+            if balance is not None and is_disputed(balance):
                 flags[n] |= DISPUTED
         statuses = np.fromiter(
             (self._statuses.position(s, s) for s in page.statuses), np.uint8, len(ids)
@@ -327,7 +328,7 @@ class SignalStates:
                 "status": self._statuses.values[status],
                 "labels": dict(self._label_sets.values[labels]),
                 "contributors": count,
-                "confirmed": count >= confirm_threshold,
+                "confirmed": is_confirmed(count, confirm_threshold),
                 "disputed": bool(flags & DISPUTED),
                 "first_seen": _iso(first),
                 "last_seen": _iso(last),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from clearinghouse.domain import is_confirmed, is_disputed
 from clearinghouse.errors import InvalidInput, NotFound
 from clearinghouse.services.adapters.caller import Caller
 from clearinghouse.services.read_models import list_budget
@@ -41,8 +42,8 @@ def describe(root: Root, state: rows.SignalState) -> dict:
         "status": s.status,
         "labels": state.labels,
         "contributors": len(state.contributors),
-        "confirmed": len(state.contributors) >= root.settings.confirm_threshold,
-        "disputed": state.disagree > state.agree,
+        "confirmed": is_confirmed(len(state.contributors), root.settings.confirm_threshold),
+        "disputed": is_disputed(state.agree - state.disagree),
         "first_seen": iso(s.first_seen),
         "last_seen": iso(s.last_seen),
     }

@@ -18,6 +18,8 @@ from clearinghouse.domain import (
     confirmed,
     disputed,
     feedback,
+    is_confirmed,
+    is_disputed,
     retract,
     submit,
 )
@@ -25,6 +27,7 @@ from clearinghouse.domain.transitions import (
     NO_SUCH_SIGNAL,
     NOT_A_CONTRIBUTOR,
     Stamp,
+    feedback_balance,
     new_signal_record,
 )
 
@@ -236,3 +239,24 @@ def test_no_oracle_in_retractions():
         return str(refused.value)
 
     assert answer(history(signal=None)) == answer(history(contribution(B)))
+
+
+@pytest.mark.parametrize(
+    ("contributors", "threshold", "expected"),
+    [(0, 1, False), (1, 1, True), (1, 2, False), (2, 2, True), (3, 2, True), (2, 3, False)],
+)
+def test_the_confirmed_rule_on_counts(contributors, threshold, expected):
+    # The form the in-memory states and the database's read models apply to their counts.
+    assert is_confirmed(contributors, threshold) is expected
+
+
+@pytest.mark.parametrize(
+    ("verdicts", "expected"),
+    [((), False), (("agree",), False), (("disagree",), True), (("agree", "disagree"), False),
+     (("disagree", "disagree", "agree"), True), (("agree", "agree", "disagree"), False)],
+)  # fmt: skip
+def test_the_disputed_rule_on_a_balance_and_on_a_history(verdicts, expected):
+    h = history(contribution(A), *(verdict(f"m{n}", v) for n, v in enumerate(verdicts)))
+    assert feedback_balance(h) == verdicts.count("agree") - verdicts.count("disagree")
+    assert is_disputed(feedback_balance(h)) is expected
+    assert disputed(h) is expected
