@@ -70,7 +70,7 @@ def search_forms(
             options["thresholds"] = thresholds
         hits = index_set.search_many(signal_type, signals, max_distance, **options)
         kind = index_set.kind(signal_type)
-        if regions is not None and kind.has_regions:
+        if regions is not None and len(regions) and kind.has_regions:
             values = [kind.index_value(s) for s in signals]
             hits = with_regions(regions, values, max_distance, limit, hits)
         for n, found in zip(members, hits, strict=True):
