@@ -169,6 +169,8 @@ def _payload(raw: bytes) -> dict[str, Any]:
         elif _CONTROL.search(text):
             reason = "holds a control character, line break or bidirectional override"
             errors.append({"field": f"payload.{field}", "reason": reason})
+    if payload["action"] == "declare" and not payload["title"].strip():
+        errors.append({"field": "payload.title", "reason": "a declared incident needs a title"})
     try:
         parse_time(payload["created"])
     except ValueError as exc:

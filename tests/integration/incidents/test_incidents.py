@@ -93,7 +93,8 @@ REFUSALS = {
     "declared-twice": (["declare"], "declare", {"title": "again"}, 409),
     "update-never-declared": ([], "update", {"summary": "x"}, 404),
     "conclude-twice": (["declare", "conclude"], "conclude", {}, 409),
-    "declare-without-title": ([], "declare", {}, 409),
+    "declare-without-title": ([], "declare", {}, 400),
+    "declare-blank-title": ([], "declare", {"title": "  "}, 400),
 }
 
 
@@ -108,6 +109,15 @@ def test_actions_that_cannot_apply_are_refused_and_log_nothing(
     r = act(coordinator, action, **fields)
     assert r.status_code == status and r.mimetype == "application/problem+json"
     assert _size(context) == size
+
+
+@pytest.mark.parametrize("title", ["", "   "])
+def test_a_declaration_without_a_title_is_400_naming_the_field(people, title):
+    coordinator, _ = people
+    r = act(coordinator, "declare", title=title)
+    assert r.status_code == 400 and r.mimetype == "application/problem+json"
+    assert [e["field"] for e in r.json["errors"]] == ["payload.title"]
+    assert act(coordinator, "declare", title="Harbour attack").status_code == 201
 
 
 @pytest.mark.parametrize(
