@@ -324,6 +324,10 @@ def _site_paths() -> dict:
         "/log": _html("Log entries, newest first, paged", ("before",)),
         "/log/{index}": _html("One log entry with its inclusion proof", ("index",)),
         "/members": _html("Members, roles and keys"),
+        "/incidents": _html("Declared incidents with their times and figures"),
+        "/incidents/{slug}": _html(
+            "One incident: times, new signals by type over time, members", ("slug",)
+        ),
         "/report": _html("The transparency report"),
         "/signals/{signal_id}": _html(
             "One signal's history (signed-in auditors and matchers)", ("signal_id",)

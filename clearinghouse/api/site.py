@@ -10,7 +10,7 @@ from flask import Blueprint, Response, g, jsonify, render_template, request
 from clearinghouse.api.params import int_arg
 from clearinghouse.api.root import current_root
 from clearinghouse.api.site_charts import bar_chart
-from clearinghouse.services.read_models import report, site_pages, transparency
+from clearinghouse.services.read_models import incident_figures, report, site_pages, transparency
 from clearinghouse.services.use_cases import site_sessions
 
 __all__ = ["SESSION_COOKIE", "bp", "render_error", "secure_headers"]
@@ -91,6 +91,24 @@ def entry(index: int):
 @bp.get("/members")
 def members():
     return _page("members.html", page="members", **site_pages.members_page(current_root().db))
+
+
+@bp.get("/incidents")
+def incidents():
+    data = incident_figures.incidents_page(current_root().db)
+    return _page("incidents.html", page="incidents", **data)
+
+
+@bp.get("/incidents/<slug>")
+def incident(slug: str):
+    data = incident_figures.incident_page(current_root().db, slug)
+    timeline = data["timeline"]
+    chart = bar_chart(
+        timeline["periods"],
+        [(t, timeline["new_signals"][t]) for t in timeline["types"]],
+        f"New signals by type and {timeline['unit']} (UTC)",
+    )
+    return _page("incident.html", page="incidents", i=data, chart=chart)
 
 
 @bp.get("/report")

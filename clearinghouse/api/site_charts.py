@@ -46,6 +46,11 @@ def _nice_top(peak: int) -> int:
         step *= 10
 
 
+def _tick(value: float) -> str:
+    """A tick's text: whole numbers with thousands separators, and the 0.5 of a top of 1."""
+    return f"{int(value):,}" if value == int(value) else f"{value:g}"
+
+
 def bar_chart(
     categories: Sequence[str], series: Sequence[tuple[str, Sequence[int]]], title: str
 ) -> dict:
@@ -73,8 +78,7 @@ def bar_chart(
                 }
             )
     ticks = [
-        {"y": round(TOP + plot_h - plot_h * f, 2), "text": f"{round(top * f):,}"}
-        for f in (0, 0.5, 1)
+        {"y": round(TOP + plot_h - plot_h * f, 2), "text": _tick(top * f)} for f in (0, 0.5, 1)
     ]
     every = max(1, len(categories) // 8)  # at most about 8 month labels under the axis
     labels = [

@@ -19,12 +19,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from clearinghouse.client.statements import sign_incident
 from clearinghouse.store.log import log_size
 from clearinghouse.tlog.nodes import frontier_keys
+from clearinghouse.wire import ENDPOINTS
 from tests.e2e.browser import ensure_chromium, start_chromium
 from tests.support import add_member, pdq_item, random_pdq
 
 WAIT = 30  # seconds a check may take before the test gives up on it
+INCIDENT = "harbour-attack"
 
 
 @pytest.fixture
@@ -42,6 +45,15 @@ def populated_log(context, client, tmp_path):
     assert alice.state("retraction", [retraction]).status_code == 201
     for _ in range(6):  # a log long enough for proofs with several levels
         assert alice.state("submission", [pdq_item(random_pdq(), labels)]).status_code == 201
+    gifct = add_member(context, client, "gifct", "coordinator")
+    declared = sign_incident("gifct", "declare", INCIDENT, gifct.key, title="Harbour attack",
+                             summary="A livestream, cut and re-encoded")  # fmt: skip
+    assert gifct.request("POST", ENDPOINTS["incident"], body=declared.to_json()).status_code == 201
+    # One corroboration and one new hash, in two statements: four entries in all, so the
+    # log's size stays even (the tampering below needs entry size - 1 to be a right leaf).
+    for value in (values[1], random_pdq()):
+        tagged = pdq_item(value, (f"incident:{INCIDENT}",))
+        assert bob.state("submission", [tagged]).status_code == 201
     with context.db.read() as session:
         size = log_size(session)
     key_file = tmp_path / "alice.key"
@@ -103,7 +115,8 @@ def test_site_in_a_browser(start_server, browser, populated_log, settings, tmp_p
     url = start_server()
     log = populated_log
     pages = {"home": "/", "log": "/log", "entry": f"/log/{log['index']}",
-             "members": "/members", "report": "/report"}  # fmt: skip
+             "members": "/members", "report": "/report", "incidents": "/incidents",
+             "incident": f"/incidents/{INCIDENT}"}  # fmt: skip
     for name, path in pages.items():
         browser.get(url + path)
         states = _settled(browser)
@@ -113,6 +126,12 @@ def test_site_in_a_browser(start_server, browser, populated_log, settings, tmp_p
             assert "Verified in this browser" in _banner(browser)
         page = browser.page_source
         assert not any(v in page for v in log["values"]), path
+        if name == "incident":  # the chart is drawn, one colour per type, with its legend
+            bars = browser.find_elements("css selector", "figure.chart rect[fill]")
+            assert bars and all(b.size["width"] > 0 for b in bars[:3]), page[:2000]
+            assert "Contributing members" in page and "bob" in page
+            swatch = browser.find_element("css selector", "figcaption svg.swatch")
+            assert 0 < swatch.size["width"] < 30  # a key in the legend, not a second chart
         _shoot(browser, tmp_path, name)
 
     # Signing in shows hash values and notes; signing out hides them again.

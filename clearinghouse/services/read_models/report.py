@@ -16,6 +16,7 @@ import time
 import weakref
 from typing import TYPE_CHECKING
 
+from clearinghouse.services.read_models import incident_figures
 from clearinghouse.store import report as rows
 
 if TYPE_CHECKING:
@@ -65,6 +66,7 @@ def _build(db: Database, confirm_threshold: int) -> dict:
         label_sets = rows.label_sets(session)
         states = rows.signal_states_count(session, confirm_threshold)
         members = rows.member_activity(session)
+        incidents = incident_figures.summaries(session)
     months = sorted({m for _, m, _ in by_type} | {c[0] for c in contributions})
     types = sorted({t for t, _, _ in by_type})
     type_month = {t: dict.fromkeys(months, 0) for t in types}
@@ -100,14 +102,26 @@ def _build(db: Database, confirm_threshold: int) -> dict:
             {"member": m, "status": s, "contributions": c, "retracted": r, "feedback": f}
             for m, s, c, r, f in members
         ],
+        "incidents": incidents,
     }
 
 
+class _Table:
+    """CSV rows of the report's five columns; rows without a time end in an empty one."""
+
+    def __init__(self, out: io.StringIO) -> None:
+        self._writer = csv.writer(out, lineterminator="\n")
+
+    def writerow(self, cells: list) -> None:
+        self._writer.writerow([*cells, *[""] * (5 - len(cells))])
+
+
 def report_csv(figures: dict) -> str:
-    """The report as one CSV table: ``section,key,month,count``."""
+    """The report as one CSV table: ``section,key,month,count,time``; ``time`` is filled
+    for the incidents' rows only (their times, and the start of each period counted)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["section", "key", "month", "count"])
+    writer = _Table(out)
+    writer.writerow(["section", "key", "month", "count", "time"])
     for t, by_month in figures["signals_by_type_month"].items():
         for month, n in by_month.items():
             writer.writerow(["signals_by_type", t, month, n])
@@ -127,4 +141,27 @@ def report_csv(figures: dict) -> str:
     for m in figures["members"]:
         for what in ("contributions", "retracted", "feedback"):
             writer.writerow([f"member_{what}", m["member"], "", m[what]])
+    for incident in figures["incidents"]:
+        _incident_rows(writer, incident)
     return out.getvalue()
+
+
+def _incident_rows(writer: _Table, incident: dict) -> None:
+    slug = incident["incident"]
+    for what in ("declared", "updated", "concluded", "first_hash"):
+        if incident[what]:
+            writer.writerow([f"incident_{what}", slug, incident[what][:7], "", incident[what]])
+    if incident["seconds_to_first_hash"] is not None:
+        writer.writerow(["incident_seconds_to_first_hash", slug, "",
+                         incident["seconds_to_first_hash"], ""])  # fmt: skip
+    for t, n in incident["signals_by_type"].items():
+        writer.writerow(["incident_signals_by_type", f"{slug}/{t}", "", n, ""])
+    timeline = incident["timeline"]
+    for t in timeline["types"]:
+        for start, n in zip(timeline["period_starts"], timeline["new_signals"][t], strict=True):
+            if n:
+                writer.writerow(["incident_new_signals", f"{slug}/{t}", start[:7], n, start])
+    writer.writerow(["incident_corroborations", slug, "", incident["corroborations"], ""])
+    for m in incident["members"]:
+        writer.writerow(["incident_member_contributions", f"{slug}/{m['member']}", "",
+                         m["contributions"], ""])  # fmt: skip

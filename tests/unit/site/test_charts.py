@@ -26,6 +26,15 @@ def test_bars_are_proportional_and_inside_the_plot():
     assert [t["text"] for t in chart["ticks"]] == ["0", "5", "10"]
 
 
+@pytest.mark.parametrize(
+    ("peak", "ticks"),
+    [(1, ["0", "0.5", "1"]), (2, ["0", "1", "2"]), (4_000_000, ["0", "2,500,000", "5,000,000"])],
+)
+def test_ticks_name_distinct_values(peak, ticks):
+    chart = bar_chart(["2026-01"], [("a", [peak])], "t")
+    assert [t["text"] for t in chart["ticks"]] == ticks
+
+
 def test_an_empty_report_draws_an_empty_chart():
     chart = bar_chart([], [("a", [])], "t")
     assert chart["bars"] == [] and chart["labels"] == []
