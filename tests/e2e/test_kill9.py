@@ -8,15 +8,9 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 
-import requests
 from click.testing import CliRunner
 from support import random_pdq
 
@@ -25,62 +19,12 @@ from clearinghouse.client import Client
 from clearinghouse.crypto import SigningKey
 from clearinghouse.services.use_cases import members
 from clearinghouse.store.log import log_size, read_entries
+from tests.e2e.serve_process import ServerProcess
 
 CLIENTS = 3
 STATEMENTS = 6  # per client
 KILLS = 3
-SERVE = [sys.executable, "-m", "clearinghouse.cli", "serve"]
 LABEL = "behaviour:glorification-of-terrorist-acts"
-
-
-class Server:
-    """``clearinghouse serve`` in its own process group, killed whole with SIGKILL."""
-
-    def __init__(self, settings, port: int) -> None:
-        self.port = port
-        self.url = f"http://127.0.0.1:{port}"
-        self.env = {
-            **os.environ,
-            "CLEARINGHOUSE_DATA_DIR": str(settings.data_dir),
-            "CLEARINGHOUSE_DATABASE_URL": settings.effective_database_url,
-            "CLEARINGHOUSE_INDEX_POLL_INTERVAL": "0.2",
-        }
-        self.proc: subprocess.Popen | None = None
-        self.up = threading.Event()
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [*SERVE, "--port", str(self.port), "--workers", "2"],
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(self.url + "/readyz", timeout=2).status_code == 200:
-                    self.up.set()
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError("the server did not become ready")
-
-    def kill(self) -> None:
-        self.up.clear()
-        os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait()
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.kill()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _item() -> dict:
@@ -103,7 +47,7 @@ def test_acknowledged_statements_survive_kill_9(context, settings, tmp_path):
             context.db, f"member-{n}", f"M{n}", "submitter,matcher,auditor", key.verify_key
         )
         keys[f"member-{n}"] = path
-    server = Server(settings, _free_port())
+    server = ServerProcess(settings)
     server.start()
     acked: list[tuple[int, list[str]]] = []  # (log_index, values)
     unacked: list[list[str]] = []
