@@ -20,7 +20,6 @@ from clearinghouse.store.models import (
     LogEntry,
     Member,
     MemberKey,
-    Statement,
     Subscription,
     WebhookDelivery,
 )
@@ -31,7 +30,6 @@ __all__ = [
     "claim",
     "due_subscriptions",
     "entry_times",
-    "first_contribution_index",
     "get_subscription",
     "labels_ever",
     "member_subscriptions",
@@ -151,20 +149,6 @@ def pending_delivery(session: Session, subscription_id: str) -> WebhookDelivery 
 def save_delivery(session: Session, delivery: WebhookDelivery) -> None:
     session.merge(delivery)
     session.flush()
-
-
-def first_contribution_index(session: Session, signal_ids: Sequence[int]) -> dict[int, int]:
-    """The log index of each signal's first contribution (when it was created)."""
-    out: dict[int, int] = {}
-    for chunk in chunks(list(signal_ids)):
-        query = (
-            select(Contribution.signal_id, func.min(Statement.log_index))
-            .join(Statement, Statement.id == Contribution.statement_id)
-            .where(Contribution.signal_id.in_(chunk))
-            .group_by(Contribution.signal_id)
-        )
-        out.update({sid: index for sid, index in session.execute(query)})
-    return out
 
 
 def labels_ever(session: Session, signal_ids: Sequence[int]) -> dict[int, set[str]]:

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from clearinghouse.bootstrap import Root
 
 __all__ = [
+    "assemble_feed_entries",
     "describe",
     "describe_many",
     "feed",
@@ -109,21 +110,32 @@ def feed_entries(root: Root, session: Session, page: list, member: str) -> list[
     with its ``content_types`` and ``is_mine``, a retracted one as a tombstone. Webhook
     payloads are these same entries (``services/read_models/webhook_queue.py``)."""
     ids = [s.id for s in page]
-    shown = describe_many(root, session, ids)
-    content_types = rows.content_types_of(session, ids)
     mine = {
         c.signal_id
         for c in histories.contribution_records(session, ids, member)
         if c.status == "active"
     }
+    states = rows.signal_states(session, ids)
+    return assemble_feed_entries(root, page, states, rows.content_types_of(session, ids), mine)
+
+
+def assemble_feed_entries(
+    root: Root,
+    page: list,
+    states: dict[int, rows.SignalState],
+    content_types: dict[int, list[str]],
+    mine: set[int],
+) -> list[dict]:
+    """``feed_entries`` from what was read for them (the webhook queue reads it apart)."""
     signals = []
     for s in page:
         if s.status == "retracted":
             signals.append({"signal_id": s.id, "signal_type": s.signal_type, "status": "retracted"})
         else:
-            shown[s.id]["content_types"] = content_types.get(s.id, [])
-            shown[s.id]["is_mine"] = s.id in mine
-            signals.append(shown[s.id])
+            entry = describe(root, states[s.id])
+            entry["content_types"] = content_types.get(s.id, [])
+            entry["is_mine"] = s.id in mine
+            signals.append(entry)
     return signals
 
 

@@ -15,11 +15,11 @@ from datetime import UTC
 from typing import TYPE_CHECKING
 
 from clearinghouse.services.adapters.webhook_filters import Filters
-from clearinghouse.services.read_models.signal_views import feed_entries
+from clearinghouse.services.read_models.signal_views import assemble_feed_entries
 from clearinghouse.store import Session
-from clearinghouse.store import signal_reads as signal_rows
 from clearinghouse.store import subscriptions as rows
 from clearinghouse.store.incidents import incident_entries
+from clearinghouse.store.webhook_batches import batch_rows, signals_after
 from clearinghouse.wire import INCIDENT_ACTIONS, iso, utcnow
 
 if TYPE_CHECKING:
@@ -78,7 +78,7 @@ def next_batch(
     before anything committed since.
     """
     cursor = (subscription.cursor_index, subscription.cursor_signal)
-    page = signal_rows.feed_page(session, cursor, limit)
+    page = signals_after(session, cursor, limit)
     full = len(page) == limit
     upto = page[-1].updated_index if full else head - 1
     incidents = _incident_events(session, cursor[0], upto, limit)
@@ -94,7 +94,7 @@ def next_batch(
     signals = [item for _, item in merged if not isinstance(item, IncidentEvent)]
     events = _signal_events(root, session, subscription, signals, cursor[0])
     filters = Filters.from_stored(subscription.filters)
-    out, oldest = [], None
+    out, moments = [], set()
     for _, item in merged:
         if isinstance(item, IncidentEvent):
             if not filters.passes_incident(item.data["incident"]):
@@ -106,8 +106,8 @@ def next_batch(
             if event is None:
                 continue
         out.append(event)
-        oldest = _epoch(moment) if oldest is None else min(oldest, _epoch(moment))
-    return Batch(out, end, oldest)
+        moments.add(moment)  # a burst's changes share one entry, and so its time
+    return Batch(out, end, min(map(_epoch, moments)) if moments else None)
 
 
 def _signal_events(
@@ -117,12 +117,11 @@ def _signal_events(
     if not signals:
         return {}
     filters = Filters.from_stored(subscription.filters)
-    entries = feed_entries(root, session, signals, subscription.member_id)
-    ids = [s.id for s in signals]
-    retracted = [s.id for s in signals if s.status == "retracted"]
-    ever = rows.labels_ever(session, retracted) if retracted else {}
-    born = rows.first_contribution_index(session, ids)
+    read = batch_rows(session, signals, subscription.member_id)
+    entries = assemble_feed_entries(root, signals, read.states, read.content_types, read.mine)
+    ever, born = read.labels_ever, read.born
     times = rows.entry_times(session, [s.updated_index for s in signals])
+    stamps = {index: iso(moment) for index, moment in times.items()}
     out = {}
     for signal, entry in zip(signals, entries, strict=True):
         labels = ever.get(signal.id, set()) if entry["status"] == "retracted" else entry["labels"]
@@ -135,7 +134,8 @@ def _signal_events(
         else:
             kind = "signal.updated"
         moment = times[signal.updated_index]
-        out[signal.id] = ({"type": kind, "timestamp": iso(moment), "data": entry}, moment)
+        event = {"type": kind, "timestamp": stamps[signal.updated_index], "data": entry}
+        out[signal.id] = (event, moment)
     return out
 
 
