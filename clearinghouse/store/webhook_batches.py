@@ -15,12 +15,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clearinghouse.store.bulk import bulk_select
 from clearinghouse.store.models import Contribution, Feedback, Signal, Statement
-from clearinghouse.store.signal_reads import SignalState
+from clearinghouse.store.signal_reads import SignalState, changed_after
 
 __all__ = ["BatchRows", "batch_rows", "signals_after"]
 
@@ -28,14 +28,12 @@ __all__ = ["BatchRows", "batch_rows", "signals_after"]
 def signals_after(session: Session, after: tuple[int, int], limit: int) -> list[Any]:
     """Rows (Signal columns as attributes) changed after the cursor ``(updated_index,
     id)``, in change order: the feed's page, without building ORM objects."""
-    index, sid = after
     query = (
         select(Signal.__table__)
-        .where(or_(Signal.updated_index > index,
-                   and_(Signal.updated_index == index, Signal.id > sid)))
+        .where(changed_after(after))
         .order_by(Signal.updated_index, Signal.id)
         .limit(limit)
-    )  # fmt: skip
+    )
     return list(session.connection().execute(query))
 
 
