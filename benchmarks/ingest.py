@@ -81,7 +81,7 @@ def ours(url: str, data_dir: Path, batches: list[list[dict]]) -> dict[str, float
         client.close()
     # Untimed: the state tables must be what the log implies after all three rounds.
     ctx = bootstrap(settings)
-    differences = log_check.check(ctx)
+    differences = log_check.check(ctx.db, ctx.registry)
     ctx.close()
     if differences:
         raise SystemExit(f"db check: {len(differences)} difference(s); first: {differences[0]}")

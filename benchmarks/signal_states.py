@@ -22,7 +22,6 @@ import time
 import tracemalloc
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import SimpleNamespace
 from typing import NamedTuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -89,14 +88,13 @@ def main() -> None:
     n = args.signals or (200_000 if args.quick else 10_000_000)
     rng = random.Random(7)
     labels = sorted(load_taxonomy().labels)
-    ctx = SimpleNamespace(settings=SimpleNamespace(confirm_threshold=2))
     print(f"load average {os.getloadavg()[0]:.1f}; {n:,} PDQ signals")
 
     # Baseline: one dict per signal holding its answer, for a sample.
     sample = make_states(1, min(SAMPLE, n), rng, labels)
     gc.collect()
     tracemalloc.start()
-    answers = {s.signal.id: describe(ctx, s) for s in sample}
+    answers = {s.signal.id: describe(2, s) for s in sample}
     dict_bytes = tracemalloc.get_traced_memory()[0] / len(answers)
     tracemalloc.stop()
     del answers
@@ -123,7 +121,7 @@ def main() -> None:
     state = sample[len(sample) // 2]
     t = time.perf_counter()
     for _ in range(reps):
-        describe(ctx, state)
+        describe(2, state)
     base_us = (time.perf_counter() - t) / reps * 1e6
     print(f"load average {os.getloadavg()[0]:.1f} at the end")
     print("| measure | ours (columns) | baseline: a dict per signal | ratio |")

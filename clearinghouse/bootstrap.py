@@ -1,12 +1,16 @@
 """The composition root: one ``Root`` per process, built from the settings.
 
 The web app (``api.create_app``) and the operator commands (``cli``) each call
-``bootstrap(settings)`` once and hand the use cases the parts they use. Nothing is
-built at import time, and nothing slow is built until it is first needed: an operator
-command never loads the matching indexes.
+``bootstrap(settings)`` once and hand the use cases the parts they use: no part holds
+the ``Root``, and nothing under ``services/`` knows of it. Nothing is built at import
+time, and nothing slow is built until it is first needed: an operator command never
+loads the matching indexes.
 """
 
 from __future__ import annotations
+
+import time
+from collections.abc import Callable
 
 from clearinghouse.config import Settings, ensure_data_dir
 from clearinghouse.index import IndexOptions, IndexSet
@@ -19,15 +23,32 @@ from clearinghouse.services.adapters.replay import (
     table_replay_cache,
 )
 from clearinghouse.services.adapters.suppression_cache import SuppressionCache
+from clearinghouse.services.adapters.webhook_endpoints import EndpointRules
+from clearinghouse.services.adapters.webhook_sender import Sender
+from clearinghouse.services.read_models.signal_views import FeedLimits
 from clearinghouse.services.read_models.transparency import LogKey
 from clearinghouse.services.use_cases.log_follower import LogFollower
 from clearinghouse.services.use_cases.matching import Matcher
-from clearinghouse.services.use_cases.webhook_delivery import Deliverer
+from clearinghouse.services.use_cases.statements import StatementLimits, StatementParts
+from clearinghouse.services.use_cases.webhook_delivery import (
+    Deliverer,
+    DeliveryObserver,
+    DeliveryPolicy,
+)
 from clearinghouse.signals.registry import SignalRegistry, build_registry
 from clearinghouse.signals.taxonomy import Taxonomy, load_taxonomy
 from clearinghouse.store.db import Database
 
-__all__ = ["Root", "bootstrap", "build_matcher"]
+__all__ = [
+    "Root",
+    "bootstrap",
+    "build_deliverer",
+    "build_matcher",
+    "delivery_policy",
+    "endpoint_rules",
+    "feed_limits",
+    "statement_limits",
+]
 
 REPLAY_FILE = "replay.table"  # in the data directory
 
@@ -78,15 +99,38 @@ class Root:
     def follower(self) -> LogFollower:
         """The thread that keeps the directory and the indexes in step with the log."""
         if self._follower is None:
-            self._follower = LogFollower(self)
+            self._follower = LogFollower(
+                self.db,
+                self.directory,
+                self.incidents,
+                self.matcher,
+                self.settings.index_poll_interval,
+            )
         return self._follower
 
     @property
     def deliverer(self) -> Deliverer:
         """This process's webhook deliverer (``services/use_cases/webhook_delivery.py``)."""
         if self._deliverer is None:
-            self._deliverer = Deliverer(self)
+            self._deliverer = build_deliverer(self.settings, self.db)
         return self._deliverer
+
+    @property
+    def statements(self) -> StatementParts:
+        """What accepting a statement uses (``services/use_cases/statements.py``)."""
+        return StatementParts(
+            self.db,
+            self.registry,
+            self.incidents,
+            self.log_key,
+            statement_limits(self.settings),
+            self.statement_applied,
+        )
+
+    @property
+    def feed_limits(self) -> FeedLimits:
+        """The settings the change feed reads."""
+        return feed_limits(self.settings)
 
     def statement_applied(self, log_index: int) -> None:
         """Called after a statement commits, so this process's indexes catch up at once
@@ -148,6 +192,54 @@ def bootstrap(settings: Settings) -> Root:
     else:
         replay = database_replay_cache(db)
     return Root(settings, db, registry, taxonomy, log_key, replay)
+
+
+def statement_limits(settings: Settings) -> StatementLimits:
+    """The limits every statement (incidents too) is judged by."""
+    return StatementLimits(
+        settings.max_statement_items, settings.statement_max_skew, settings.statement_max_age
+    )
+
+
+def feed_limits(settings: Settings) -> FeedLimits:
+    return FeedLimits(settings.confirm_threshold, settings.max_list_bytes)
+
+
+def endpoint_rules(settings: Settings) -> EndpointRules:
+    """The rules a webhook endpoint must pass, at registration and at every delivery."""
+    return EndpointRules.from_settings(settings)
+
+
+def delivery_policy(settings: Settings) -> DeliveryPolicy:
+    return DeliveryPolicy(
+        lease=settings.webhook_lease,
+        batch_max=settings.webhook_batch_max,
+        retry_base=settings.webhook_retry_base,
+        retry_max_delay=settings.webhook_retry_max_delay,
+        retry_for=settings.webhook_retry_for,
+        poll_interval=settings.webhook_poll_interval,
+        confirm_threshold=settings.confirm_threshold,
+    )
+
+
+def build_deliverer(
+    settings: Settings,
+    db: Database,
+    *,
+    sender: Sender | None = None,
+    clock: Callable[[], float] = time.time,
+    observer: DeliveryObserver | None = None,
+) -> Deliverer:
+    """A webhook deliverer over ``db``, sending through ``sender`` (by default one that
+    checks endpoints by the settings' rules, on the same ``clock``)."""
+    sender = sender or Sender(
+        endpoint_rules(settings),
+        connect_timeout=settings.webhook_connect_timeout,
+        timeout=settings.webhook_timeout,
+        max_response_bytes=settings.webhook_max_response_bytes,
+        clock=clock,
+    )
+    return Deliverer(db, delivery_policy(settings), sender, clock=clock, observer=observer)
 
 
 def build_matcher(root: Root) -> Matcher:

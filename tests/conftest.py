@@ -1,5 +1,5 @@
 """Shared fixtures: a migrated database per test (SQLite file, or the PostgreSQL database
-named by TEST_DATABASE_URL), settings, service context, app and client."""
+named by TEST_DATABASE_URL), settings, the composition root and its parts, app and client."""
 
 from __future__ import annotations
 
@@ -57,17 +57,60 @@ def settings(database_url, tmp_path):
 
 
 @pytest.fixture
-def context(settings):
-    ctx = bootstrap(settings)
-    yield ctx
-    ctx.close()
+def root(settings):
+    """The composition root of the test's process: what the app is wired from. Tests
+    take the parts below, as the services do, not the root itself."""
+    built = bootstrap(settings)
+    yield built
+    built.close()
 
 
 @pytest.fixture
-def app(context):
+def db(root):
+    return root.db
+
+
+@pytest.fixture
+def registry(root):
+    return root.registry
+
+
+@pytest.fixture
+def directory(root):
+    return root.directory
+
+
+@pytest.fixture
+def incident_board(root):
+    return root.incidents
+
+
+@pytest.fixture
+def log_key(root):
+    return root.log_key
+
+
+@pytest.fixture
+def matcher(root):
+    return root.matcher
+
+
+@pytest.fixture
+def follower(root):
+    return root.follower
+
+
+@pytest.fixture
+def statement_parts(root):
+    """What accepting a statement uses, as the app wires it."""
+    return root.statements
+
+
+@pytest.fixture
+def app(root):
     from clearinghouse.api import create_app
 
-    app = create_app(root=context)
+    app = create_app(root=root)
     app.config["TESTING"] = True
     return app
 

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 from clearinghouse.crypto import SigningKey, sign_envelope, sign_request
 from clearinghouse.services.use_cases import members
+from clearinghouse.store.db import Database
 from clearinghouse.wire import ENDPOINTS, PAYLOAD_TYPES
 
 
@@ -81,10 +82,10 @@ class TestMember:
 
 
 def add_member(
-    context, client, member_id: str, roles: str = "submitter,matcher,auditor"
+    db: Database, client, member_id: str, roles: str = "submitter,matcher,auditor"
 ) -> TestMember:
     key = SigningKey.generate()
-    members.add_member(context.db, member_id, member_id.title(), roles, key.verify_key)
+    members.add_member(db, member_id, member_id.title(), roles, key.verify_key)
     return TestMember(member_id, key, client)
 
 

@@ -22,7 +22,8 @@ def healthz():
 @bp.get("/readyz")
 def readyz():
     """Ready to serve: database reachable, migrations at head, indexes loaded."""
-    checks = health.readiness(current_root())
+    root = current_root()
+    checks = health.readiness(root.db, root.settings.redis_url, root.readiness_checks)
     if not all(c["ok"] for c in checks.values()):
         failed = ", ".join(f"{name}: {c['detail']}" for name, c in checks.items() if not c["ok"])
         raise ServiceUnavailable(f"not ready ({failed})")

@@ -16,11 +16,20 @@ bp = Blueprint("incidents", __name__)
 @bp.post("/incidents")
 @signed("coordinator")
 def post_incident():
-    answer = incidents.accept_incident(current_root(), caller(), request.get_data(cache=True))
+    root = current_root()
+    answer = incidents.accept_incident(
+        root.db,
+        root.incidents,
+        root.log_key,
+        root.statements.limits,
+        root.statement_applied,
+        caller(),
+        request.get_data(cache=True),
+    )
     return jsonify(answer), 201
 
 
 @bp.get("/incidents")
 @signed(None)
 def list_incidents():
-    return jsonify(incidents.listing(current_root()))
+    return jsonify(incidents.listing(current_root().db))

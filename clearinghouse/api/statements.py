@@ -19,7 +19,7 @@ def _accept(kind: str, role: str):
     @signed(role)
     def view():
         answer = statements.accept_statement(
-            current_root(), kind, caller(), request.get_data(cache=True)
+            current_root().statements, kind, caller(), request.get_data(cache=True)
         )
         return jsonify(answer), 201
 
@@ -35,7 +35,9 @@ bp.add_url_rule("/feedback", view_func=_accept("feedback", "matcher"), methods=[
 @bp.get("/signals/<int:signal_id>")
 @signed("matcher")
 def get_signal(signal_id: int):
-    return jsonify(signal_views.signal_detail(current_root(), signal_id, caller()))
+    root = current_root()
+    threshold = root.settings.confirm_threshold
+    return jsonify(signal_views.signal_detail(root.db, threshold, signal_id, caller()))
 
 
 @bp.get("/signals")
@@ -43,4 +45,5 @@ def get_signal(signal_id: int):
 def signal_feed():
     limit = int_arg("limit", required=False)
     after, incident = request.args.get("after"), request.args.get("incident")
-    return jsonify(signal_views.feed(current_root(), after, limit, caller(), incident))
+    root = current_root()
+    return jsonify(signal_views.feed(root.db, root.feed_limits, after, limit, caller(), incident))

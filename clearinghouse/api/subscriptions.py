@@ -6,6 +6,7 @@ from flask import Blueprint, jsonify, request
 
 from clearinghouse.api.auth import caller, signed
 from clearinghouse.api.root import current_root
+from clearinghouse.bootstrap import endpoint_rules
 from clearinghouse.services.use_cases import subscriptions
 
 __all__ = ["bp"]
@@ -16,18 +17,25 @@ bp = Blueprint("subscriptions", __name__)
 @bp.post("/subscriptions")
 @signed("matcher")
 def add_subscription():
-    answer = subscriptions.add(current_root(), caller(), request.get_data(cache=True))
+    root = current_root()
+    answer = subscriptions.add(
+        root.db,
+        root.incidents,
+        endpoint_rules(root.settings),
+        caller(),
+        request.get_data(cache=True),
+    )
     return jsonify(answer), 201
 
 
 @bp.get("/subscriptions")
 @signed("matcher")
 def list_subscriptions():
-    return jsonify(subscriptions.listing(current_root(), caller()))
+    return jsonify(subscriptions.listing(current_root().db, caller()))
 
 
 @bp.delete("/subscriptions/<subscription_id>")
 @signed("matcher")
 def remove_subscription(subscription_id: str):
-    subscriptions.remove(current_root(), caller(), subscription_id)
+    subscriptions.remove(current_root().db, caller(), subscription_id)
     return "", 204

@@ -17,18 +17,21 @@ bp = Blueprint("suppressions", __name__)
 @bp.post("/suppressions")
 @signed("matcher")
 def add_suppression():
-    answer = suppressions.add(current_root(), caller(), json_body({"signal_id", "reason"}))
+    root = current_root()
+    body = json_body({"signal_id", "reason"})
+    answer = suppressions.add(root.db, root.suppressions, caller(), body)
     return jsonify(answer), 201 if answer["status"] == "new" else 200
 
 
 @bp.get("/suppressions")
 @signed("matcher")
 def list_suppressions():
-    return jsonify(suppressions.listing(current_root(), caller()))
+    return jsonify(suppressions.listing(current_root().db, caller()))
 
 
 @bp.delete("/suppressions/<int:signal_id>")
 @signed("matcher")
 def remove_suppression(signal_id: int):
-    suppressions.remove(current_root(), caller(), signal_id)
+    root = current_root()
+    suppressions.remove(root.db, root.suppressions, caller(), signal_id)
     return "", 204

@@ -34,7 +34,7 @@ def check(as_json: bool) -> None:
     """List every difference between the state tables and what the log implies; exit 1
     when there is any."""
     root = operator_root()
-    found = log_check.check(root)
+    found = log_check.check(root.db, root.registry)
     if as_json:
         for line in found:
             click.echo(json.dumps({"difference": line}))
@@ -66,7 +66,7 @@ def rebuild(source: str, as_json: bool) -> None:
     root = operator_root()
     source_db = Database(source)
     try:
-        counts = log_check.rebuild(root, source_db)
+        counts = log_check.rebuild(root.db, root.registry, root.log_key, source_db)
     finally:
         source_db.dispose()
     emit(counts, as_json)

@@ -37,15 +37,13 @@ def _item() -> dict:
     }
 
 
-def test_acknowledged_statements_survive_kill_9(context, settings, tmp_path):
+def test_acknowledged_statements_survive_kill_9(db, settings, tmp_path):
     keys = {}
     for n in range(CLIENTS):
         key = SigningKey.generate()
         path = tmp_path / f"m{n}.key"
         path.write_bytes(key.to_pem())
-        members.add_member(
-            context.db, f"member-{n}", f"M{n}", "submitter,matcher,auditor", key.verify_key
-        )
+        members.add_member(db, f"member-{n}", f"M{n}", "submitter,matcher,auditor", key.verify_key)
         keys[f"member-{n}"] = path
     server = ServerProcess(settings)
     server.start()
@@ -91,7 +89,7 @@ def test_acknowledged_statements_survive_kill_9(context, settings, tmp_path):
         server.stop()
 
     assert len(acked) >= CLIENTS  # the load really ran
-    with context.db.read() as session:
+    with db.read() as session:
         entries = [json.loads(d) for _, d in read_entries(session, 0, log_size(session))]
     logged: dict[int, set[str]] = {}
     for index, entry in enumerate(entries):

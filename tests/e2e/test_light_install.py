@@ -103,10 +103,10 @@ def test_light_install_has_no_server_dependencies_and_says_what_operators_need(
 
 
 def test_light_install_fetches_and_matches_with_the_threatexchange_cli(
-    light_venv, context, start_server, tmp_path
+    light_venv, db, start_server, tmp_path
 ):
     world = make_world(
-        context, start_server, tmp_path, light_venv / "bin" / "threatexchange", _clean_env()
+        db, start_server, tmp_path, light_venv / "bin" / "threatexchange", _clean_env()
     )
     try:
         world.tx("fetch")

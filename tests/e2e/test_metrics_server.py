@@ -28,8 +28,8 @@ def _value(text: str, series: str) -> float:
     return float(found.group(1))
 
 
-def test_metrics_of_two_workers(start_server, context, client, tmp_path):
-    alice = add_member(context, client, "alice")
+def test_metrics_of_two_workers(start_server, db, client, tmp_path):
+    alice = add_member(db, client, "alice")
     key_file = tmp_path / "alice.key"
     key_file.write_bytes(alice.key.to_pem())
     listen = _free_port()
@@ -53,7 +53,7 @@ def test_metrics_of_two_workers(start_server, context, client, tmp_path):
     assert _value(text, route) == requests_made  # both workers' counts, added up
     assert _value(text, 'clearinghouse_lookups_total{signal_type="pdq"}') == requests_made
     assert _value(text, 'clearinghouse_matches_total{signal_type="pdq"}') == requests_made
-    with context.db.read() as session:
+    with db.read() as session:
         assert _value(text, "clearinghouse_log_size") == log_size(session)
     accepted = 'clearinghouse_statements_total{kind="submission",outcome="accepted"}'
     assert _value(text, accepted) == 1

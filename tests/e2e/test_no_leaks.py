@@ -34,11 +34,11 @@ def _raw(port: int, data: bytes) -> bytes:
     return b"".join(chunks)
 
 
-def test_no_lookup_hash_reaches_a_log_or_a_file(context, settings, tmp_path):
+def test_no_lookup_hash_reaches_a_log_or_a_file(db, settings, tmp_path):
     key = SigningKey.generate()
     key_file = tmp_path / "m.key"
     key_file.write_bytes(key.to_pem())
-    members.add_member(context.db, "alpha", "Alpha", "matcher", key.verify_key)
+    members.add_member(db, "alpha", "Alpha", "matcher", key.verify_key)
     port = _free_port()
     output = tmp_path / "server.log"
     env = {

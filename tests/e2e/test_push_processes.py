@@ -39,14 +39,14 @@ def _items(n: int) -> list[dict]:
     ]  # fmt: skip
 
 
-def _member(context, member_id: str, roles: str) -> SigningKey:
+def _member(db, member_id: str, roles: str) -> SigningKey:
     key = SigningKey.generate()
-    members.add_member(context.db, member_id, member_id.title(), roles, key.verify_key)
+    members.add_member(db, member_id, member_id.title(), roles, key.verify_key)
     return key
 
 
-def _feed_order(context) -> list[str]:
-    with context.db.read() as session:
+def _feed_order(db) -> list[str]:
+    with db.read() as session:
         return list(session.scalars(select(Signal.value).order_by(Signal.updated_index, Signal.id)))
 
 
@@ -81,9 +81,9 @@ def _in_feed_order(deliveries: list[tuple[str, list[str]]]) -> list[str]:
     return [value for values in seen.values() for value in values]
 
 
-def test_kill_9_during_a_burst_loses_no_change(context, settings):
-    alpha = _member(context, "alpha", "submitter,matcher")
-    bravo = _member(context, "bravo", "submitter,matcher")
+def test_kill_9_during_a_burst_loses_no_change(db, settings):
+    alpha = _member(db, "alpha", "submitter,matcher")
+    bravo = _member(db, "bravo", "submitter,matcher")
     held, cut = Receiver(), Receiver()
     caught = threading.Event()
     cut_at = 4  # the request the server is killed in the middle of
@@ -103,7 +103,7 @@ def test_kill_9_during_a_burst_loses_no_change(context, settings):
         with Client(server.url, "alpha", alpha, retries=0) as c:
             for _ in range(12):
                 c.submit(_items(25))
-        submitted = _feed_order(context)
+        submitted = _feed_order(db)
         assert len(submitted) == 300
         assert caught.wait(WAIT), "no delivery reached the held request"
         before = len(_deliveries(held, subs[0]["secret"]))
@@ -134,9 +134,9 @@ def test_kill_9_during_a_burst_loses_no_change(context, settings):
     not os.environ.get("TEST_DATABASE_URL"),
     reason="replicas share a PostgreSQL queue (FOR UPDATE SKIP LOCKED); SQLite is one host",
 )
-def test_two_servers_on_one_postgresql_deliver_each_change_once(context, settings):
-    alpha = _member(context, "alpha", "submitter,matcher")
-    bravo = _member(context, "bravo", "submitter,matcher")
+def test_two_servers_on_one_postgresql_deliver_each_change_once(db, settings):
+    alpha = _member(db, "alpha", "submitter,matcher")
+    bravo = _member(db, "bravo", "submitter,matcher")
     receivers = [Receiver() for _ in range(4)]
     servers = [ServerProcess(settings, **PUSH_ENV) for _ in range(2)]
     for server in servers:
@@ -147,7 +147,7 @@ def test_two_servers_on_one_postgresql_deliver_each_change_once(context, setting
         for n in range(16):  # statements to either server, each delivering as it can
             with Client(servers[n % 2].url, "alpha", alpha, retries=0) as c:
                 c.submit(_items(5))
-        submitted = _feed_order(context)
+        submitted = _feed_order(db)
         assert len(submitted) == 80
 
         def complete() -> bool:

@@ -31,9 +31,9 @@ INCIDENT = "harbour-attack"
 
 
 @pytest.fixture
-def populated_log(context, client, tmp_path):
-    alice = add_member(context, client, "alice")
-    bob = add_member(context, client, "bob", roles="submitter,matcher")
+def populated_log(db, client, tmp_path):
+    alice = add_member(db, client, "alice")
+    bob = add_member(db, client, "bob", roles="submitter,matcher")
     values = [random_pdq() for _ in range(4)]
     labels = ("behaviour:glorification-of-terrorist-acts",)
     first = alice.state("submission", [pdq_item(v, labels, note="from a forum") for v in values])
@@ -45,7 +45,7 @@ def populated_log(context, client, tmp_path):
     assert alice.state("retraction", [retraction]).status_code == 201
     for _ in range(6):  # a log long enough for proofs with several levels
         assert alice.state("submission", [pdq_item(random_pdq(), labels)]).status_code == 201
-    gifct = add_member(context, client, "gifct", "coordinator")
+    gifct = add_member(db, client, "gifct", "coordinator")
     declared = sign_incident("gifct", "declare", INCIDENT, gifct.key, title="Harbour attack",
                              summary="A livestream, cut and re-encoded")  # fmt: skip
     assert gifct.request("POST", ENDPOINTS["incident"], body=declared.to_json()).status_code == 201
@@ -54,7 +54,7 @@ def populated_log(context, client, tmp_path):
     for value in (values[1], random_pdq()):
         tagged = pdq_item(value, (f"incident:{INCIDENT}",))
         assert bob.state("submission", [tagged]).status_code == 201
-    with context.db.read() as session:
+    with db.read() as session:
         size = log_size(session)
     key_file = tmp_path / "alice.key"
     key_file.write_bytes(alice.key.to_pem())

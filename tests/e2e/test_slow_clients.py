@@ -22,9 +22,9 @@ PROBE_TIMEOUT = 3.0  # far above a normal answer; a stalled server never answers
 
 
 @pytest.fixture
-def matcher(context):
+def matcher(db):
     key = SigningKey.generate()
-    members.add_member(context.db, "alpha", "Alpha", "matcher", key.verify_key)
+    members.add_member(db, "alpha", "Alpha", "matcher", key.verify_key)
     return key
 
 

@@ -37,9 +37,9 @@ def _signed(key: SigningKey, method: str, url: str, body: bytes | None):
     return request
 
 
-def test_independent_client_is_accepted_and_its_replay_refused(context, start_server):
+def test_independent_client_is_accepted_and_its_replay_refused(db, start_server):
     key = SigningKey.generate()
-    members.add_member(context.db, "alpha", "Alpha", "submitter,matcher", key.verify_key)
+    members.add_member(db, "alpha", "Alpha", "submitter,matcher", key.verify_key)
     base = start_server()
     payload = json.dumps(
         {

@@ -20,13 +20,13 @@ from .threatexchange_world import GLORIFY, SHARED_TX, Tx, image, make_world, pdq
 
 
 @pytest.fixture
-def world(context, start_server, tmp_path):
-    w = make_world(context, start_server, tmp_path, SHARED_TX, dict(os.environ))
+def world(db, start_server, tmp_path):
+    w = make_world(db, start_server, tmp_path, SHARED_TX, dict(os.environ))
     yield w
     w.alpha.close()
 
 
-def test_fetch_match_label_retract_and_refetch(context, world):
+def test_fetch_match_label_retract_and_refetch(db, world):
     tx, alpha, edited = world.tx, world.alpha, world.edited
     assert world.images["a"].read_bytes() != edited.read_bytes()
     fetched = tx("fetch")
@@ -39,7 +39,7 @@ def test_fetch_match_label_retract_and_refetch(context, world):
     # A positive label is a signed agree statement in the log.
     value = pdq_item(world.images["a"])["value"]
     tx("label", "--as-hash", "pdq", "chx", "photo", "--", value)
-    entries = _log(context)
+    entries = _log(db)
     assert entries[-1]["type"] == "feedback" and entries[-1]["member"] == "reader"
     assert _items(entries[-1]) == [
         {
@@ -64,16 +64,16 @@ def test_fetch_match_label_retract_and_refetch(context, world):
     assert (tx("dataset", "--print-signals").stdout, _checkpoint_files(tx)) == before
 
 
-def test_a_log_rewritten_behind_the_clients_back_fails_the_fetch(context, world):
+def test_a_log_rewritten_behind_the_clients_back_fails_the_fetch(db, world):
     from integration.audit.tampering import truncate
 
     tx, alpha = world.tx, world.alpha
     tx("fetch")
-    size = len(_log(context))
+    size = len(_log(db))
     # The operator drops the last submission and logs a different one in its place.
-    truncate(context, size - 1)
+    truncate(db, size - 1)
     alpha.submit([pdq_item(image(world.edited.with_name("d.png"), 9))])
-    assert len(_log(context)) == size
+    assert len(_log(db)) == size
     failed = tx("fetch", ok=False)
     assert failed.returncode != 0
     assert "forked or rewritten" in failed.stderr
@@ -81,8 +81,8 @@ def test_a_log_rewritten_behind_the_clients_back_fails_the_fetch(context, world)
     assert "forked or rewritten" in tx("fetch", ok=False).stderr
 
 
-def _log(context) -> list[dict]:
-    with context.db.read() as session:
+def _log(db) -> list[dict]:
+    with db.read() as session:
         return [json.loads(data) for _, data in read_entries(session, 0, log_size(session))]
 
 

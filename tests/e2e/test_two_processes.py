@@ -23,10 +23,10 @@ def _until(predicate, seconds: float) -> float | None:
     return None
 
 
-def test_submission_and_retraction_reach_the_other_process_within_a_second(context, start_server):
+def test_submission_and_retraction_reach_the_other_process_within_a_second(db, start_server):
     key, other = SigningKey.generate(), SigningKey.generate()
-    members.add_member(context.db, "alpha", "Alpha", "submitter,matcher,auditor", key.verify_key)
-    members.add_member(context.db, "bravo", "Bravo", "submitter,matcher", other.verify_key)
+    members.add_member(db, "alpha", "Alpha", "submitter,matcher,auditor", key.verify_key)
+    members.add_member(db, "bravo", "Bravo", "submitter,matcher", other.verify_key)
     first, second = start_server(), start_server()
     a, b = Client(first, "alpha", key), Client(second, "alpha", key)
     bravo = Client(first, "bravo", other)
@@ -67,10 +67,10 @@ def test_submission_and_retraction_reach_the_other_process_within_a_second(conte
     assert _until(lambda: not found(), 1.0) is not None
 
 
-def test_replay_and_revocation_are_refused_by_every_process(context, start_server):
+def test_replay_and_revocation_are_refused_by_every_process(db, start_server):
     key, spare = SigningKey.generate(), SigningKey.generate()
-    members.add_member(context.db, "alpha", "Alpha", "matcher", key.verify_key)
-    members.add_key(context.db, "alpha", spare.verify_key)
+    members.add_member(db, "alpha", "Alpha", "matcher", key.verify_key)
+    members.add_key(db, "alpha", spare.verify_key)
     first, second = start_server(), start_server()
     path = "/v1/match?signal_type=md5&value=" + "0" * 32
     # Covering the path but not the authority, so the one signature is valid at both.
@@ -88,7 +88,7 @@ def test_replay_and_revocation_are_refused_by_every_process(context, start_serve
     assert replay.status_code == 401
     assert replay.headers["Content-Type"] == "application/problem+json"
 
-    members.revoke_key(context.db, "alpha", key.key_id)
+    members.revoke_key(db, "alpha", key.key_id)
     for url in (first, second):
 
         def refused(url=url) -> bool:
@@ -111,25 +111,25 @@ def _every_worker_refuses(url: str, key: SigningKey) -> bool:
     return all(_status(url, key) == 401 for _ in range(12))
 
 
-def test_revocation_reaches_every_worker_within_a_second(context, start_server):
+def test_revocation_reaches_every_worker_within_a_second(db, start_server):
     key, spare = SigningKey.generate(), SigningKey.generate()
-    members.add_member(context.db, "alpha", "Alpha", "matcher", key.verify_key)
-    members.add_key(context.db, "alpha", spare.verify_key)
+    members.add_member(db, "alpha", "Alpha", "matcher", key.verify_key)
+    members.add_key(db, "alpha", spare.verify_key)
     url = start_server(workers=2)
     assert all(_status(url, key) == 200 for _ in range(12))  # every worker knows the key
     revoked_at = time.monotonic()
-    members.revoke_key(context.db, "alpha", key.key_id)
+    members.revoke_key(db, "alpha", key.key_id)
     time.sleep(max(0.0, 1.0 - (time.monotonic() - revoked_at)))
     assert _every_worker_refuses(url, key)
     assert _status(url, spare) == 200
 
 
-def test_suspension_reaches_every_worker_within_a_second(context, start_server):
+def test_suspension_reaches_every_worker_within_a_second(db, start_server):
     key = SigningKey.generate()
-    members.add_member(context.db, "alpha", "Alpha", "matcher", key.verify_key)
+    members.add_member(db, "alpha", "Alpha", "matcher", key.verify_key)
     url = start_server(workers=2)
     assert all(_status(url, key) == 200 for _ in range(12))
     suspended_at = time.monotonic()
-    members.suspend_member(context.db, "alpha")
+    members.suspend_member(db, "alpha")
     time.sleep(max(0.0, 1.0 - (time.monotonic() - suspended_at)))
     assert _every_worker_refuses(url, key)

@@ -91,14 +91,14 @@ class World:
     edited: Path
 
 
-def make_world(context, start_server, tmp_path: Path, tx_executable: Path, env: dict) -> World:
+def make_world(db, start_server, tmp_path: Path, tx_executable: Path, env: dict) -> World:
     """Members ``alpha`` (submitter) and ``reader`` (matcher, auditor); three images
     submitted by alpha, one of them edited; the CLI configured with the extension and a
     collaboration ``chx`` on the server. Three, because the library's PDQ index finds
     nothing when it holds a single hash (facebook/ThreatExchange#1318)."""
     alpha_key, reader_key = SigningKey.generate(), SigningKey.generate()
-    members.add_member(context.db, "alpha", "Alpha", "submitter,matcher", alpha_key.verify_key)
-    members.add_member(context.db, "reader", "Reader", "matcher,auditor", reader_key.verify_key)
+    members.add_member(db, "alpha", "Alpha", "submitter,matcher", alpha_key.verify_key)
+    members.add_member(db, "reader", "Reader", "matcher,auditor", reader_key.verify_key)
     key_path = tmp_path / "reader.key"
     key_path.write_bytes(reader_key.to_pem())
     key_path.chmod(0o600)

@@ -8,42 +8,43 @@ scripts once per process. Nothing here counts usage, since ``/readyz`` is public
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 from clearinghouse.errors import ClearinghouseError
 from clearinghouse.services.adapters.shared_cache import redis_for, redis_guard
+from clearinghouse.store.db import Database
 from clearinghouse.store.migrate import current_revision, head_revision
-
-if TYPE_CHECKING:
-    from clearinghouse.bootstrap import Root
 
 __all__ = ["head_revision_of", "readiness"]
 
 
-def readiness(root: Root) -> dict[str, dict]:
-    """Each check with ``ok`` and a short ``detail``."""
+def readiness(
+    db: Database, redis_url: str | None, more: Callable[[], dict[str, dict]]
+) -> dict[str, dict]:
+    """Each check with ``ok`` and a short ``detail``: the database and its migrations,
+    Redis when ``redis_url`` is set, then the checks ``more`` answers (indexes loaded)."""
     checks: dict[str, dict] = {}
     try:
-        current = current_revision(root.db.engine)
+        current = current_revision(db.engine)
         checks["database"] = {"ok": True, "detail": "reachable"}
     except ClearinghouseError as exc:
         checks["database"] = {"ok": False, "detail": exc.detail}
         current = None
-    if root.settings.redis_url:
+    if redis_url:
         try:
             with redis_guard():
-                redis_for(root.settings.redis_url).ping()
+                redis_for(redis_url).ping()
             checks["redis"] = {"ok": True, "detail": "reachable"}
         except ClearinghouseError as exc:
             checks["redis"] = {"ok": False, "detail": exc.detail}
     if not checks["database"]["ok"]:
         return checks
-    head = head_revision_of(root.settings.effective_database_url)
+    head = head_revision_of(db.url)
     checks["migrations"] = {
         "ok": current == head,
         "detail": f"at {current}" if current == head else f"at {current}, head is {head}",
     }
-    for name, check in root.readiness_checks().items():
+    for name, check in more().items():
         checks[name] = check
     return checks
 

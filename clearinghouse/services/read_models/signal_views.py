@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 from clearinghouse.domain import is_confirmed, is_disputed
 from clearinghouse.errors import InvalidInput, NotFound
@@ -13,15 +13,14 @@ from clearinghouse.services.read_models.retraction_reasons import retraction_rea
 from clearinghouse.signals.registry import default_registry
 from clearinghouse.store import Session, histories
 from clearinghouse.store import signal_reads as rows
+from clearinghouse.store.db import Database
 from clearinghouse.store.log import entry_time
 from clearinghouse.store.site_pages import statement_log_index
 from clearinghouse.store.subscriptions import labels_ever
 from clearinghouse.wire import FEED_PAGE_LIMIT, INCIDENT_SLUG, iso
 
-if TYPE_CHECKING:
-    from clearinghouse.bootstrap import Root
-
 __all__ = [
+    "FeedLimits",
     "assemble_feed_entries",
     "describe",
     "describe_many",
@@ -32,8 +31,9 @@ __all__ = [
 ]
 
 
-def describe(root: Root, state: rows.SignalState) -> dict:
-    """The public shape of one signal (DESIGN §5), as matches and the feed report it."""
+def describe(confirm_threshold: int, state: rows.SignalState) -> dict:
+    """The public shape of one signal (DESIGN §5), as matches and the feed report it;
+    confirmed from ``confirm_threshold`` contributors on."""
     s = state.signal
     value = default_registry().get(s.signal_type).wire_value(s.value)
     out = {
@@ -43,7 +43,7 @@ def describe(root: Root, state: rows.SignalState) -> dict:
         "status": s.status,
         "labels": state.labels,
         "contributors": len(state.contributors),
-        "confirmed": is_confirmed(len(state.contributors), root.settings.confirm_threshold),
+        "confirmed": is_confirmed(len(state.contributors), confirm_threshold),
         "disputed": is_disputed(state.agree - state.disagree),
         "first_seen": iso(s.first_seen),
         "last_seen": iso(s.last_seen),
@@ -53,13 +53,14 @@ def describe(root: Root, state: rows.SignalState) -> dict:
     return out
 
 
-def describe_many(root: Root, session: Session, ids: list[int]) -> dict[int, dict]:
-    return {i: describe(root, st) for i, st in rows.signal_states(session, ids).items()}
+def describe_many(confirm_threshold: int, session: Session, ids: list[int]) -> dict[int, dict]:
+    states = rows.signal_states(session, ids)
+    return {i: describe(confirm_threshold, st) for i, st in states.items()}
 
 
-def signal_detail(root: Root, signal_id: int, caller: Caller) -> dict:
+def signal_detail(db: Database, confirm_threshold: int, signal_id: int, caller: Caller) -> dict:
     """One signal with its feedback counts and the caller's own contribution."""
-    with root.db.read() as session:
+    with db.read() as session:
         state = rows.signal_states(session, [signal_id]).get(signal_id)
         if state is None:
             raise NotFound(f"no signal {signal_id}")
@@ -71,7 +72,7 @@ def signal_detail(root: Root, signal_id: int, caller: Caller) -> dict:
                 reason = retraction_reason(
                     session, at, state.signal.signal_type, state.signal.value
                 )
-    out = describe(root, state)
+    out = describe(confirm_threshold, state)
     out["feedback"] = {"agree": state.agree, "disagree": state.disagree}
     out["your_contribution"] = None
     if own is not None:
@@ -105,7 +106,7 @@ def parse_cursor(text: str | None) -> tuple[int, int]:
     return cursor
 
 
-def feed_entries(root: Root, session: Session, page: list, member: str) -> list[dict]:
+def feed_entries(confirm_threshold: int, session: Session, page: list, member: str) -> list[dict]:
     """The feed's entry for each signal of ``page`` as ``member`` sees it: a live signal
     with its ``content_types`` and ``is_mine``, a retracted one as a tombstone. Webhook
     payloads are these same entries (``services/read_models/webhook_queue.py``)."""
@@ -116,11 +117,12 @@ def feed_entries(root: Root, session: Session, page: list, member: str) -> list[
         if c.status == "active"
     }
     states = rows.signal_states(session, ids)
-    return assemble_feed_entries(root, page, states, rows.content_types_of(session, ids), mine)
+    content_types = rows.content_types_of(session, ids)
+    return assemble_feed_entries(confirm_threshold, page, states, content_types, mine)
 
 
 def assemble_feed_entries(
-    root: Root,
+    confirm_threshold: int,
     page: list,
     states: dict[int, rows.SignalState],
     content_types: dict[int, list[str]],
@@ -132,15 +134,29 @@ def assemble_feed_entries(
         if s.status == "retracted":
             signals.append({"signal_id": s.id, "signal_type": s.signal_type, "status": "retracted"})
         else:
-            entry = describe(root, states[s.id])
+            entry = describe(confirm_threshold, states[s.id])
             entry["content_types"] = content_types.get(s.id, [])
             entry["is_mine"] = s.id in mine
             signals.append(entry)
     return signals
 
 
+@dataclass(frozen=True)
+class FeedLimits:
+    """The settings the feed reads: when a signal counts as confirmed, and how many bytes
+    one page of a list may take (``CLEARINGHOUSE_MAX_LIST_BYTES``)."""
+
+    confirm_threshold: int
+    max_list_bytes: int
+
+
 def feed(
-    root: Root, after: str | None, limit: int | None, caller: Caller, incident: str | None = None
+    db: Database,
+    limits: FeedLimits,
+    after: str | None,
+    limit: int | None,
+    caller: Caller,
+    incident: str | None = None,
 ) -> dict:
     """Signal states changed after the cursor; retracted ones appear as tombstones.
 
@@ -157,11 +173,11 @@ def feed(
     if incident is not None and not (INCIDENT_SLUG.fullmatch(incident) and len(incident) <= 63):
         raise InvalidInput(f"incident: {incident[:70]!r} is not an incident slug")
     cursor = parse_cursor(after)
-    with root.db.read() as session:
+    with db.read() as session:
         for _ in range(INCIDENT_SCAN_PAGES if incident else 1):
             page = rows.feed_page(session, cursor, limit)
-            signals = feed_entries(root, session, page, caller.member)
-            signals = list_budget.fit(signals, root.settings.max_list_bytes)
+            signals = feed_entries(limits.confirm_threshold, session, page, caller.member)
+            signals = list_budget.fit(signals, limits.max_list_bytes)
             page = page[: len(signals)]
             if incident is not None:
                 signals = _of_incident(session, signals, f"incident:{incident}")

@@ -23,7 +23,6 @@ from clearinghouse.store.webhook_batches import batch_rows, signals_after
 from clearinghouse.wire import INCIDENT_ACTIONS, iso, utcnow
 
 if TYPE_CHECKING:
-    from clearinghouse.bootstrap import Root
     from clearinghouse.store.models import Subscription
 
 __all__ = ["Batch", "IncidentEvent", "batch_body", "next_batch"]
@@ -70,9 +69,10 @@ def _incident_events(session: Session, after: int, upto: int, limit: int) -> lis
 
 
 def next_batch(
-    root: Root, session: Session, subscription: Subscription, head: int, limit: int
+    confirm_threshold: int, session: Session, subscription: Subscription, head: int, limit: int
 ) -> Batch:
-    """The next ``limit`` changes at most after the subscription's cursor, filtered.
+    """The next ``limit`` changes at most after the subscription's cursor, filtered;
+    signals shown as the feed shows them (``confirm_threshold``).
 
     ``head`` is the log size read *before* this, so a cursor moved to the head stands
     before anything committed since.
@@ -92,7 +92,7 @@ def next_batch(
         end = merged[-1][0]
     end = max(end, cursor)
     signals = [item for _, item in merged if not isinstance(item, IncidentEvent)]
-    events = _signal_events(root, session, subscription, signals, cursor[0])
+    events = _signal_events(confirm_threshold, session, subscription, signals, cursor[0])
     filters = Filters.from_stored(subscription.filters)
     out, moments = [], set()
     for _, item in merged:
@@ -111,14 +111,19 @@ def next_batch(
 
 
 def _signal_events(
-    root: Root, session: Session, subscription: Subscription, signals: list, after_index: int
+    confirm_threshold: int,
+    session: Session,
+    subscription: Subscription,
+    signals: list,
+    after_index: int,
 ) -> dict[int, tuple[dict, object]]:
     """Each signal's event (when the filters let it through) and the time of its change."""
     if not signals:
         return {}
     filters = Filters.from_stored(subscription.filters)
     read = batch_rows(session, signals, subscription.member_id)
-    entries = assemble_feed_entries(root, signals, read.states, read.content_types, read.mine)
+    states, content_types, mine = read.states, read.content_types, read.mine
+    entries = assemble_feed_entries(confirm_threshold, signals, states, content_types, mine)
     ever, born = read.labels_ever, read.born
     times = rows.entry_times(session, [s.updated_index for s in signals])
     stamps = {index: iso(moment) for index, moment in times.items()}

@@ -11,21 +11,28 @@ stored once and answered the same.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
-from clearinghouse.crypto import Envelope, VerifyKey, verify_envelope
+from clearinghouse.crypto import Envelope, verify_envelope
 from clearinghouse.domain.incidents import IncidentRecord, apply_action
 from clearinghouse.domain.transitions import Refused
 from clearinghouse.errors import Conflict, Forbidden, InvalidInput, NotFound
 from clearinghouse.ijson import read_json
 from clearinghouse.services.adapters.caller import Caller
+from clearinghouse.services.adapters.incident_board import IncidentBoard
 from clearinghouse.services.read_models import transparency
+from clearinghouse.services.read_models.transparency import LogKey
 from clearinghouse.services.use_cases.log_entries import encode_entry
 from clearinghouse.services.use_cases.log_writes import log_transaction
-from clearinghouse.services.use_cases.statements import check_created
+from clearinghouse.services.use_cases.statements import (
+    StatementLimits,
+    check_created,
+    member_keys,
+)
 from clearinghouse.store import incidents as rows
-from clearinghouse.store import membership
 from clearinghouse.store import statements as statement_rows
+from clearinghouse.store.db import Database
 from clearinghouse.store.log import append_entries
 from clearinghouse.wire import (
     INCIDENT_ACTIONS,
@@ -36,9 +43,6 @@ from clearinghouse.wire import (
     utcnow,
 )
 
-if TYPE_CHECKING:
-    from clearinghouse.bootstrap import Root
-
 __all__ = ["FIELDS", "accept_incident", "listing", "shown"]
 
 FIELDS = {"member", "created", "action", "incident", "title", "summary"}
@@ -46,19 +50,28 @@ LIMITS = {"title": 200, "summary": 4000}
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
-def accept_incident(root: Root, caller: Caller, body: bytes) -> dict:
+def accept_incident(
+    db: Database,
+    board: IncidentBoard,
+    log_key: LogKey,
+    limits: StatementLimits,
+    applied: Callable[[int], None],
+    caller: Caller,
+    body: bytes,
+) -> dict:
     """Verify and apply one incident statement; the answer names the incident as it now
-    stands, with the entry's checkpoint and inclusion proof."""
-    envelope, key_id, payload = _read(root, caller, body)
+    stands, with the entry's checkpoint and inclusion proof. The ``board`` is refreshed
+    and ``applied`` told the entry's log index once it commits."""
+    envelope, key_id, payload = _read(db, caller, body)
     digest = bytes.fromhex(envelope.digest())
-    with root.db.read() as session:
+    with db.read() as session:
         earlier = statement_rows.statement_by_digest(session, digest)
     if earlier is not None:
         return earlier.response
-    check_created(parse_time(payload["created"]), utcnow(), root.settings)
-    root.log_key.signing_key()  # loaded (or created) before the log lock is taken
+    check_created(parse_time(payload["created"]), utcnow(), limits)
+    log_key.signing_key()  # loaded (or created) before the log lock is taken
     slug = payload["incident"]
-    with log_transaction(root.db) as (session, now, index):
+    with log_transaction(db) as (session, now, index):
         earlier = statement_rows.statement_by_digest(session, digest)
         if earlier is not None:
             return earlier.response
@@ -84,17 +97,17 @@ def accept_incident(root: Root, caller: Caller, body: bytes) -> dict:
             "statement_id": statement_id,
             "log_index": index,
             "incident": shown(record),
-            **transparency.receipt(root.log_key, session, index, index + 1),
+            **transparency.receipt(log_key, session, index, index + 1),
         }
         statement_rows.set_statement_response(session, statement_id, response)
-    root.incidents.refresh()
-    root.statement_applied(index)
+    board.refresh()
+    applied(index)
     return response
 
 
-def listing(root: Root) -> dict:
+def listing(db: Database) -> dict:
     """Every incident, the latest declared first."""
-    with root.db.read() as session:
+    with db.read() as session:
         return {"incidents": [shown(r) for r in rows.all_incidents(session)]}
 
 
@@ -113,7 +126,7 @@ def shown(record: IncidentRecord) -> dict:
     }
 
 
-def _read(root: Root, caller: Caller, body: bytes) -> tuple[Envelope, str, dict]:
+def _read(db: Database, caller: Caller, body: bytes) -> tuple[Envelope, str, dict]:
     if not body:
         raise InvalidInput("the body must be a DSSE envelope")
     envelope = Envelope.from_json(body)
@@ -121,15 +134,7 @@ def _read(root: Root, caller: Caller, body: bytes) -> tuple[Envelope, str, dict]
         raise InvalidInput(
             f"payloadType: expected {PAYLOAD_TYPES['incident']!r}, got {envelope.payload_type!r}"
         )
-
-    def resolve(key_id: str) -> VerifyKey | None:
-        with root.db.read() as session:
-            key = membership.active_key(session, key_id)
-        if key is None or key.member_id != caller.member:
-            return None
-        return VerifyKey(key.public_key)
-
-    key_id, _ = verify_envelope(envelope, resolve)
+    key_id, _ = verify_envelope(envelope, member_keys(db, caller.member))
     payload = _payload(envelope.payload)
     if payload["member"] != caller.member:
         raise Forbidden(

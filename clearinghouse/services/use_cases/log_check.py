@@ -18,7 +18,7 @@ from clearinghouse.store.regions import all_regions, insert_regions
 from clearinghouse.wire import parse_time
 
 if TYPE_CHECKING:
-    from clearinghouse.bootstrap import Root
+    from clearinghouse.services.read_models.transparency import LogKey
     from clearinghouse.signals.registry import SignalRegistry
     from clearinghouse.store.db import Database
 
@@ -40,10 +40,10 @@ def implied(db: Database, registry: SignalRegistry) -> LogState:
     return fold(_entries(db), registry)
 
 
-def check(root: Root) -> list[str]:
+def check(db: Database, registry: SignalRegistry) -> list[str]:
     """Every difference between the state tables and the log, one line each (none: [])."""
-    state = implied(root.db, root.registry)
-    with root.db.read() as session:
+    state = implied(db, registry)
+    with db.read() as session:
         stored = state_tables.read_state(session)
         stored_regions = all_regions(session)
     found = list(state.problems) + list(stored.unreadable)
@@ -102,14 +102,15 @@ def _key(key) -> str:
     return "/".join(map(str, key)) if isinstance(key, tuple) else str(key)
 
 
-def rebuild(root: Root, source: Database) -> dict:
-    """Copy the log of ``source`` into the empty database of ``root`` and write the state
-    it implies; return counts. Refuses a target that holds anything."""
-    state = implied(source, root.registry)
+def rebuild(db: Database, registry: SignalRegistry, log_key: LogKey, source: Database) -> dict:
+    """Copy the log of ``source`` into the empty database ``db`` and write the state it
+    implies, receipts signed with ``log_key``; return counts. Refuses a target that holds
+    anything."""
+    state = implied(source, registry)
     if state.problems:
         raise Conflict("the log cannot be replayed: " + "; ".join(state.problems[:5]))
-    root.log_key.signing_key()  # loaded (or created) before the log lock is taken
-    with log_transaction(root.db) as (session, _, size):
+    log_key.signing_key()  # loaded (or created) before the log lock is taken
+    with log_transaction(db) as (session, _, size):
         if size or not state_tables.is_empty(session):
             raise Conflict("the target database is not empty; rebuild into a new one")
         batch: list[tuple[str, bytes]] = []
@@ -149,7 +150,7 @@ def rebuild(root: Root, source: Database) -> dict:
                 "statement_id": ids[s.log_index],
                 "log_index": s.log_index,
                 "items": [{"signal_id": i, "status": st} for i, st in s.items],
-                **transparency.receipt(root.log_key, session, s.log_index, s.log_index + 1),
+                **transparency.receipt(log_key, session, s.log_index, s.log_index + 1),
             }
         state_tables.set_responses(session, responses)
     return {

@@ -12,17 +12,17 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from clearinghouse.errors import ClearinghouseError
+from clearinghouse.services.adapters.incident_board import IncidentBoard
+from clearinghouse.services.adapters.member_directory import MemberDirectory
+from clearinghouse.store.db import Database
 from clearinghouse.store.log import entry_types_between, log_size
 from clearinghouse.store.notify import LogNotifications
 from clearinghouse.wire import PAYLOAD_TYPES
 
-if TYPE_CHECKING:
-    from clearinghouse.bootstrap import Root
-
-__all__ = ["STATEMENT_TYPES", "LogFollower"]
+__all__ = ["STATEMENT_TYPES", "FollowedIndexes", "LogFollower"]
 
 log = logging.getLogger("clearinghouse.follower")
 
@@ -30,22 +30,46 @@ log = logging.getLogger("clearinghouse.follower")
 STATEMENT_TYPES = frozenset(PAYLOAD_TYPES)
 
 
-class LogFollower:
-    """Polls (or is woken) and applies what the log gained to this process's views."""
+class FollowedIndexes(Protocol):
+    """What the follower calls on the matching indexes (``Matcher`` is one)."""
 
-    def __init__(self, root: Root) -> None:
-        self.root = root
+    @property
+    def ready(self) -> threading.Event: ...
+
+    def load(self) -> object: ...
+
+    def catch_up(self) -> object: ...
+
+    def refresh_generation(self) -> object: ...
+
+
+class LogFollower:
+    """Polls (or is woken) and applies what the log gained to this process's views:
+    the member ``directory``, the incident ``board`` and the matching ``indexes``."""
+
+    def __init__(
+        self,
+        db: Database,
+        directory: MemberDirectory,
+        board: IncidentBoard,
+        indexes: FollowedIndexes,
+        interval: float,
+    ) -> None:
+        self.db = db
+        self.directory = directory
+        self.board = board
+        self.indexes = indexes
+        self.interval = interval
         self.head: int | None = None  # log size at the last poll
         self.polls = 0
-        self._notifications = LogNotifications(root.settings.effective_database_url)
+        self._notifications = LogNotifications(db.url)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def poll(self) -> None:
         """Read the head and apply whatever it says changed."""
-        root = self.root
         at = time.monotonic()
-        with root.db.read() as session:
+        with self.db.read() as session:
             head = log_size(session)
             types = (
                 entry_types_between(session, self.head, head)
@@ -53,18 +77,18 @@ class LogFollower:
                 else set()
             )
         if self.head is None or head < self.head or types - STATEMENT_TYPES:
-            root.directory.refresh()
+            self.directory.refresh()
         else:
-            root.directory.confirm(at)
+            self.directory.confirm(at)
         if self.head is None or head < self.head or "incident" in types:
-            root.incidents.refresh()
-        matcher = root.matcher
-        if not matcher.ready.is_set():
-            matcher.load()
+            self.board.refresh()
+        indexes = self.indexes
+        if not indexes.ready.is_set():
+            indexes.load()
         else:
             if head != self.head:
-                matcher.catch_up()
-            matcher.refresh_generation()
+                indexes.catch_up()
+            indexes.refresh_generation()
         self.head = head
         self.polls += 1
 
@@ -76,7 +100,7 @@ class LogFollower:
         self._thread.start()
 
     def _run(self) -> None:
-        interval = self.root.settings.index_poll_interval
+        interval = self.interval
         while not self._stop.is_set():
             try:
                 self.poll()

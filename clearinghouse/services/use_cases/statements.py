@@ -9,9 +9,10 @@ The same envelope sent again gets the first answer back and changes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from clearinghouse.crypto import Envelope, VerifyKey, verify_envelope
 from clearinghouse.domain.transitions import Stamp
@@ -19,22 +20,59 @@ from clearinghouse.errors import Forbidden, InvalidInput, LimitExceeded
 from clearinghouse.ijson import read_json
 from clearinghouse.services.adapters.caller import Caller
 from clearinghouse.services.adapters.gc_pause import collector_paused
+from clearinghouse.services.adapters.incident_board import IncidentBoard
 from clearinghouse.services.read_models import transparency
+from clearinghouse.services.read_models.transparency import LogKey
 from clearinghouse.services.use_cases.log_entries import encode_entry
 from clearinghouse.services.use_cases.log_writes import log_transaction
 from clearinghouse.services.use_cases.statement_items import apply_items, parse_items
+from clearinghouse.signals.registry import SignalRegistry
 from clearinghouse.store import membership
 from clearinghouse.store import statements as rows
+from clearinghouse.store.db import Database
 from clearinghouse.store.log import append_entries
 from clearinghouse.wire import PAYLOAD_TYPES, iso, parse_time, utcnow
 
-if TYPE_CHECKING:
-    from clearinghouse.bootstrap import Root
-
-__all__ = ["KINDS", "PAYLOAD_TYPES", "Statement", "accept_statement", "check_created"]
+__all__ = [
+    "KINDS",
+    "PAYLOAD_TYPES",
+    "Statement",
+    "StatementLimits",
+    "StatementParts",
+    "accept_statement",
+    "check_created",
+    "member_keys",
+    "read_statement",
+]
 
 KINDS = tuple(PAYLOAD_TYPES)
 PAYLOAD_FIELDS = {"member", "created", "items"}
+
+
+@dataclass(frozen=True)
+class StatementLimits:
+    """The settings a statement is judged by: items per statement
+    (``CLEARINGHOUSE_MAX_STATEMENT_ITEMS``), and how far ahead of the server clock
+    (``…_STATEMENT_MAX_SKEW``) or behind it (``…_STATEMENT_MAX_AGE``) its time may be, in s."""
+
+    max_items: int
+    max_skew: int
+    max_age: int
+
+
+@dataclass(frozen=True)
+class StatementParts:
+    """What accepting a statement uses: the database, the signal types, the incident
+    board (labels declared a moment ago), the log's signing key, the limits, and
+    ``applied``, told the log index of each statement committed (the indexes and the
+    deliverer of this process catch up)."""
+
+    db: Database
+    registry: SignalRegistry
+    board: IncidentBoard
+    log_key: LogKey
+    limits: StatementLimits
+    applied: Callable[[int], None]
 
 
 @dataclass(frozen=True)
@@ -49,27 +87,28 @@ class Statement:
     created: datetime
 
 
-def accept_statement(root: Root, kind: str, caller: Caller, body: bytes) -> dict:
+def accept_statement(parts: StatementParts, kind: str, caller: Caller, body: bytes) -> dict:
     """Verify, validate and apply one statement; return the answer (the first one again
     when the same envelope was accepted before)."""
     with collector_paused():  # its many short-lived records: see services/adapters/gc_pause.py
-        return _accept(root, kind, caller, body)
+        return _accept(parts, kind, caller, body)
 
 
-def _accept(root: Root, kind: str, caller: Caller, body: bytes) -> dict:
-    statement = _read(root, kind, caller, body)
+def _accept(parts: StatementParts, kind: str, caller: Caller, body: bytes) -> dict:
+    keys = member_keys(parts.db, caller.member)
+    statement = read_statement(keys, parts.limits.max_items, kind, caller, body)
     digest = bytes.fromhex(statement.envelope.digest())
-    with root.db.read() as session:
+    with parts.db.read() as session:
         earlier = rows.statement_by_digest(session, digest)
     if earlier is not None:
         return earlier.response
     # Only a new statement's time is judged: the same envelope again still gets its
     # first answer, however old it has grown.
-    check_created(statement.created, utcnow(), root.settings)
-    root.incidents.ensure_items(statement.items)  # a label declared a moment ago counts
-    parsed = parse_items(root.registry, root.incidents.taxonomy(), kind, statement.items)
-    root.log_key.signing_key()  # loaded (or created) before the log lock is taken
-    with log_transaction(root.db) as (session, now, index):
+    check_created(statement.created, utcnow(), parts.limits)
+    parts.board.ensure_items(statement.items)  # a label declared a moment ago counts
+    parsed = parse_items(parts.registry, parts.board.taxonomy(), kind, statement.items)
+    parts.log_key.signing_key()  # loaded (or created) before the log lock is taken
+    with log_transaction(parts.db) as (session, now, index):
         # Checked again under the lock: two identical envelopes racing are stored once.
         earlier = rows.statement_by_digest(session, digest)
         if earlier is not None:
@@ -99,14 +138,20 @@ def _accept(root: Root, kind: str, caller: Caller, body: bytes) -> dict:
             "statement_id": statement_id,
             "log_index": index,
             "items": results,
-            **transparency.receipt(root.log_key, session, index, index + 1),
+            **transparency.receipt(parts.log_key, session, index, index + 1),
         }
         rows.set_statement_response(session, statement_id, response)
-    root.statement_applied(index)
+    parts.applied(index)
     return response
 
 
-def _read(root: Root, kind: str, caller: Caller, body: bytes) -> Statement:
+def read_statement(
+    keys: Callable[[str], VerifyKey | None], max_items: int, kind: str, caller: Caller, body: bytes
+) -> Statement:
+    """The ``kind`` statement in ``body``, its envelope signed by one of the caller's
+    ``keys`` (key id → key, None for any other), its payload read strictly (at most
+    ``max_items`` items) and naming the caller. Needs no database: ``keys`` is
+    ``member_keys`` when serving."""
     if not body:
         raise InvalidInput("the body must be a DSSE envelope")
     envelope = Envelope.from_json(body)
@@ -114,8 +159,8 @@ def _read(root: Root, kind: str, caller: Caller, body: bytes) -> Statement:
         raise InvalidInput(
             f"payloadType: expected {PAYLOAD_TYPES[kind]!r}, got {envelope.payload_type!r}"
         )
-    key_id, _ = verify_envelope(envelope, _member_keys(root, caller.member))
-    payload = _payload(envelope.payload, root.settings.max_statement_items)
+    key_id, _ = verify_envelope(envelope, keys)
+    payload = _payload(envelope.payload, max_items)
     if payload["member"] != caller.member:
         raise Forbidden(
             f"the payload names member {payload['member']!r} but the request is signed "
@@ -125,11 +170,11 @@ def _read(root: Root, kind: str, caller: Caller, body: bytes) -> Statement:
     return Statement(kind, envelope, key_id, caller.member, payload["items"], created)
 
 
-def _member_keys(root: Root, member_id: str):
+def member_keys(db: Database, member_id: str) -> Callable[[str], VerifyKey | None]:
     """Resolve only the active keys of ``member_id``: any other signer is unknown."""
 
     def resolve(key_id: str) -> VerifyKey | None:
-        with root.db.read() as session:
+        with db.read() as session:
             key = membership.active_key(session, key_id)
         if key is None or key.member_id != member_id:
             return None
@@ -172,17 +217,17 @@ def _created(value: Any) -> datetime:
         raise InvalidInput(f"payload.created: {exc}") from None
 
 
-def check_created(created: datetime, now: datetime, settings: Any) -> None:
+def check_created(created: datetime, now: datetime, limits: StatementLimits) -> None:
     """Refuse (422) a statement dated further into the future than the allowed skew or
     older than the allowed age: its time goes into the permanent log as the member's word."""
-    ahead = settings.statement_max_skew
+    ahead = limits.max_skew
     if created > now + timedelta(seconds=ahead):
         raise LimitExceeded(
             f"payload.created: {iso(created)} is more than {ahead} s ahead of the server "
             f"clock ({iso(now)}); the allowed skew is {ahead} s",
             limit="CLEARINGHOUSE_STATEMENT_MAX_SKEW",
         )
-    age = settings.statement_max_age
+    age = limits.max_age
     if created < now - timedelta(seconds=age):
         raise LimitExceeded(
             f"payload.created: {iso(created)} is more than {age} s before the server "

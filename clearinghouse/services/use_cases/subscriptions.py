@@ -8,21 +8,19 @@ the changes from the moment it was made on.
 from __future__ import annotations
 
 import secrets
-from typing import TYPE_CHECKING
 
 from clearinghouse.errors import Conflict, InvalidInput, NotFound
 from clearinghouse.ijson import read_json
 from clearinghouse.services.adapters.caller import Caller
+from clearinghouse.services.adapters.incident_board import IncidentBoard
 from clearinghouse.services.adapters.webhook_endpoints import EndpointRules
 from clearinghouse.services.adapters.webhook_filters import Filters
 from clearinghouse.services.adapters.webhook_signing import new_secret
 from clearinghouse.store import subscriptions as rows
+from clearinghouse.store.db import Database
 from clearinghouse.store.log import log_size
 from clearinghouse.store.models import Subscription
 from clearinghouse.wire import iso, utcnow
-
-if TYPE_CHECKING:
-    from clearinghouse.bootstrap import Root
 
 __all__ = ["SUBSCRIPTIONS_PER_MEMBER", "add", "listing", "queue_figures", "remove"]
 
@@ -30,8 +28,12 @@ SUBSCRIPTIONS_PER_MEMBER = 20
 _FIELDS = {"url", "filters"}
 
 
-def add(root: Root, caller: Caller, body: bytes, rules: EndpointRules | None = None) -> dict:
-    """Register an endpoint for the caller; the answer holds the secret, shown only here."""
+def add(
+    db: Database, board: IncidentBoard, rules: EndpointRules, caller: Caller, body: bytes
+) -> dict:
+    """Register an endpoint for the caller, checked against the delivery ``rules``, its
+    filters' labels against the taxonomy of the ``board``; the answer holds the secret,
+    shown only here."""
     request = read_json(body or b"", what="body")
     if not isinstance(request, dict):
         raise InvalidInput("body: expected a JSON object")
@@ -39,12 +41,11 @@ def add(root: Root, caller: Caller, body: bytes, rules: EndpointRules | None = N
     if unknown or "url" not in request:
         extra = f", not {', '.join(unknown)}" if unknown else ""
         raise InvalidInput(f"body: expected url and filters{extra}")
-    filters = Filters.read(request.get("filters"), root.incidents.taxonomy())
-    rules = rules or EndpointRules.from_settings(root.settings)
+    filters = Filters.read(request.get("filters"), board.taxonomy())
     endpoint = rules.check(request["url"])
     secret = new_secret()
     now = utcnow()
-    with root.db.write() as session:
+    with db.write() as session:
         if len(rows.member_subscriptions(session, caller.member)) >= SUBSCRIPTIONS_PER_MEMBER:
             raise Conflict(f"a member has at most {SUBSCRIPTIONS_PER_MEMBER} subscriptions")
         subscription = Subscription(
@@ -66,22 +67,22 @@ def add(root: Root, caller: Caller, body: bytes, rules: EndpointRules | None = N
     return {**shown, "secret": secret}
 
 
-def listing(root: Root, caller: Caller) -> dict:
+def listing(db: Database, caller: Caller) -> dict:
     """The caller's subscriptions with their status (and why, when paused)."""
-    with root.db.read() as session:
+    with db.read() as session:
         found = rows.member_subscriptions(session, caller.member)
         shown = [_shown(s, rows.pending_delivery(session, s.id)) for s in found]
     return {"subscriptions": shown}
 
 
-def remove(root: Root, caller: Caller, subscription_id: str) -> None:
+def remove(db: Database, caller: Caller, subscription_id: str) -> None:
     """Delete one of the caller's subscriptions; 404 for any other id."""
-    with root.db.write() as session:
+    with db.write() as session:
         if not rows.remove_subscription(session, caller.member, subscription_id[:64]):
             raise NotFound(f"no subscription {subscription_id[:64]!r} of yours")
 
 
-def queue_figures(db) -> dict[str, float]:
+def queue_figures(db: Database) -> dict[str, float]:
     """Queue depth, deliveries retrying and paused subscriptions, for the metrics."""
     with db.read() as session:
         return rows.queue_figures(session, log_size(session))

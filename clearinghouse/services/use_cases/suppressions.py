@@ -17,8 +17,9 @@ from clearinghouse.store import suppressions as store
 from clearinghouse.wire import iso
 
 if TYPE_CHECKING:
-    from clearinghouse.bootstrap import Root
     from clearinghouse.services.adapters.caller import Caller
+    from clearinghouse.services.adapters.suppression_cache import SuppressionCache
+    from clearinghouse.store.db import Database
 
 __all__ = ["MODES", "add", "apply", "listing", "remove"]
 
@@ -26,8 +27,11 @@ MODES = ("mark", "drop")
 MAX_REASON = 2_000
 
 
-def add(root: Root, caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
-    """Suppress one signal for the caller; answers whether it was new."""
+def add(
+    db: Database, held: SuppressionCache, caller: Caller, body: dict[str, Any]
+) -> dict[str, Any]:
+    """Suppress one signal for the caller (and in the ``held`` suppressions of this
+    process's lookups); answers whether it was new."""
     only_fields(body, frozenset({"signal_id", "reason"}), "")
     signal_id, reason = body.get("signal_id"), body.get("reason")
     if type(signal_id) is not int or signal_id < 1:
@@ -36,17 +40,17 @@ def add(root: Root, caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
         raise InvalidInput(f"reason: expected a non-empty string of at most {MAX_REASON}")
     if any(ord(c) < 32 or 127 <= ord(c) < 160 for c in reason):
         raise InvalidInput("reason: control characters are not allowed")
-    with root.db.write() as session:
+    with db.write() as session:
         added = store.add_suppression(session, caller.member, signal_id, reason, datetime.now(UTC))
         if added is None:
             raise NotFound(f"no signal {signal_id}")
         ids = frozenset(s.signal_id for s in store.suppressions_of(session, caller.member))
-    root.suppressions.changed(caller.member, ids)
+    held.changed(caller.member, ids)
     return {"signal_id": signal_id, "reason": reason, "status": "new" if added else "unchanged"}
 
 
-def listing(root: Root, caller: Caller) -> dict[str, Any]:
-    with root.db.read() as session:
+def listing(db: Database, caller: Caller) -> dict[str, Any]:
+    with db.read() as session:
         rows = store.suppressions_of(session, caller.member)
         found = [
             {"signal_id": s.signal_id, "reason": s.reason, "created": iso(s.created_at)}
@@ -55,12 +59,12 @@ def listing(root: Root, caller: Caller) -> dict[str, Any]:
     return {"suppressions": found}
 
 
-def remove(root: Root, caller: Caller, signal_id: int) -> None:
-    with root.db.write() as session:
+def remove(db: Database, held: SuppressionCache, caller: Caller, signal_id: int) -> None:
+    with db.write() as session:
         if not store.remove_suppression(session, caller.member, signal_id):
             raise NotFound(f"no suppression of signal {signal_id}")
         ids = frozenset(s.signal_id for s in store.suppressions_of(session, caller.member))
-    root.suppressions.changed(caller.member, ids)
+    held.changed(caller.member, ids)
 
 
 def apply(answer: dict, suppressed: frozenset[int], mode: str) -> dict:

@@ -18,21 +18,18 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 from clearinghouse.errors import ClearinghouseError
-from clearinghouse.services.adapters.webhook_endpoints import EndpointRules
 from clearinghouse.services.adapters.webhook_sender import Attempt, Sender
 from clearinghouse.services.adapters.webhook_signing import new_webhook_id
 from clearinghouse.services.read_models.webhook_queue import batch_body, next_batch
 from clearinghouse.store import subscriptions as rows
+from clearinghouse.store.db import Database
 from clearinghouse.store.log import log_size
 from clearinghouse.store.models import WebhookDelivery
 
-if TYPE_CHECKING:
-    from clearinghouse.bootstrap import Root
-
-__all__ = ["Deliverer", "DeliveryObserver", "retry_delay"]
+__all__ = ["Deliverer", "DeliveryObserver", "DeliveryPolicy", "retry_delay"]
 
 log = logging.getLogger("clearinghouse.webhooks")
 CLAIM_LIMIT = 16  # subscriptions claimed per round
@@ -54,29 +51,38 @@ class DeliveryObserver:
         """An attempt that failed, by reason."""
 
 
+@dataclass(frozen=True)
+class DeliveryPolicy:
+    """The settings the deliverer reads (``CLEARINGHOUSE_WEBHOOK_*``), in seconds but
+    ``batch_max`` (changes per delivery) and ``confirm_threshold`` (how signals are shown)."""
+
+    lease: float
+    batch_max: int
+    retry_base: float
+    retry_max_delay: float
+    retry_for: float
+    poll_interval: float
+    confirm_threshold: int
+
+
 class Deliverer:
     """Delivers for one process: ``run_once`` for a round, ``start`` for a thread."""
 
     def __init__(
         self,
-        root: Root,
+        db: Database,
+        policy: DeliveryPolicy,
+        sender: Sender,
         *,
-        sender: Sender | None = None,
         clock: Callable[[], float] = time.time,
         observer: DeliveryObserver | None = None,
     ) -> None:
-        s = root.settings
-        self.root = root
+        self.db = db
+        self.policy = policy
         self.clock = clock
         self.owner = secrets.token_hex(8)
         self.observer = observer or DeliveryObserver()
-        self.sender = sender or Sender(
-            EndpointRules.from_settings(s),
-            connect_timeout=s.webhook_connect_timeout,
-            timeout=s.webhook_timeout,
-            max_response_bytes=s.webhook_max_response_bytes,
-            clock=clock,
-        )
+        self.sender = sender
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -88,13 +94,13 @@ class Deliverer:
     def run_once(self) -> int:
         """One round; the number of deliveries attempted."""
         now = self.clock()
-        with self.root.db.read() as session:
+        with self.db.read() as session:
             head = log_size(session)
             due = rows.due_subscriptions(session, now, head, CLAIM_LIMIT)
         if not due:
             return 0
-        with self.root.db.write() as session:
-            claimed = rows.claim(session, due, now, self.owner, self.root.settings.webhook_lease)
+        with self.db.write() as session:
+            claimed = rows.claim(session, due, now, self.owner, self.policy.lease)
         return sum(self._drain(subscription_id) for subscription_id in claimed)
 
     def _drain(self, subscription_id: str) -> int:
@@ -115,20 +121,20 @@ class Deliverer:
 
     def _prepare(self, subscription_id: str) -> tuple[str, str, WebhookDelivery] | None:
         """The delivery to send next (written down first), or None when there is none."""
-        s = self.root.settings
+        p = self.policy
         while True:
-            with self.root.db.write() as session:
+            with self.db.write() as session:
                 subscription = rows.get_subscription(session, subscription_id)
                 if subscription is None or subscription.lease_owner != self.owner:
                     return None
                 if subscription.status != "active":
                     return None
-                subscription.lease_until = self.clock() + s.webhook_lease
+                subscription.lease_until = self.clock() + p.lease
                 pending = rows.pending_delivery(session, subscription_id)
                 if pending is not None:
                     return subscription.url, subscription.secret, pending
                 head = log_size(session)
-                batch = next_batch(self.root, session, subscription, head, s.webhook_batch_max)
+                batch = next_batch(p.confirm_threshold, session, subscription, head, p.batch_max)
                 moved = batch.cursor != (subscription.cursor_index, subscription.cursor_signal)
                 if batch.events:
                     delivery = WebhookDelivery(
@@ -149,9 +155,9 @@ class Deliverer:
 
     def _record(self, subscription_id: str, delivery: WebhookDelivery, attempt: Attempt) -> bool:
         """Write the attempt's outcome; True when the subscription may go on at once."""
-        s = self.root.settings
+        p = self.policy
         now = self.clock()
-        with self.root.db.write() as session:
+        with self.db.write() as session:
             subscription = rows.get_subscription(session, subscription_id)
             if subscription is None or subscription.lease_owner != self.owner:
                 return False  # removed, or taken over after a lease ran out
@@ -172,20 +178,20 @@ class Deliverer:
                 pending.last_error = _describe(attempt)
             since = subscription.failing_since or now
             subscription.failing_since = since
-            if now - since >= s.webhook_retry_for:
+            if now - since >= p.retry_for:
                 subscription.status = "paused"
                 subscription.paused_reason = (
                     f"deliveries failed for {int(now - since)} s; last: {_describe(attempt)}"
                 )
                 log.warning("webhook subscription %s paused", subscription_id)
             else:
-                delay = retry_delay(failures, s.webhook_retry_base, s.webhook_retry_max_delay)
+                delay = retry_delay(failures, p.retry_base, p.retry_max_delay)
                 subscription.next_attempt_at = now + delay
             return False
 
     def _release(self, subscription_id: str) -> None:
         try:
-            with self.root.db.write() as session:
+            with self.db.write() as session:
                 rows.update_claimed(
                     session, subscription_id, self.owner, lease_until=0.0, lease_owner=None
                 )
@@ -203,7 +209,7 @@ class Deliverer:
         self._run()
 
     def _run(self) -> None:
-        interval = self.root.settings.webhook_poll_interval
+        interval = self.policy.poll_interval
         while not self._stop.is_set():
             busy = 0
             self._wake.clear()  # a wake during the round makes the next one start at once

@@ -50,9 +50,9 @@ class Auditor:
 
 
 @pytest.fixture
-def auditor(context, client, server, tmp_path) -> Auditor:
+def auditor(db, client, server, tmp_path) -> Auditor:
     """An auditor member (its member_added entry is the log's first)."""
-    member = add_member(context, client, "watchdog", roles="auditor")
+    member = add_member(db, client, "watchdog", roles="auditor")
     key_path = tmp_path / "watchdog.key"
     key_path.write_bytes(member.key.to_pem())
     key_path.chmod(0o600)

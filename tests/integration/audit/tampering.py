@@ -23,36 +23,36 @@ from clearinghouse.store.models import LogEntry, LogHead, LogNode, Statement
 from clearinghouse.tlog import CompactRange, leaf_hash
 
 
-def build_log(context, client) -> dict:
+def build_log(db, client) -> dict:
     """Three submitters with a few statements, a key rotation and a suspension.
 
     Returns the members and the indexes of interesting entries; ``submissions`` are by
     alpha, bravo, alpha, charlie, bravo, then alpha with its second key before and after
     its first key is revoked, then bravo after charlie's suspension.
     """
-    alpha = add_member(context, client, "alpha")
-    bravo = add_member(context, client, "bravo")
-    charlie = add_member(context, client, "charlie", roles="submitter")
+    alpha = add_member(db, client, "alpha")
+    bravo = add_member(db, client, "bravo")
+    charlie = add_member(db, client, "charlie", roles="submitter")
     submissions = []
     for member in (alpha, bravo, alpha, charlie, bravo):
         answer = member.state("submission", [pdq_item(random_pdq()), pdq_item(random_pdq())])
         assert answer.status_code == 201, answer.json
         submissions.append(answer.json["log_index"])
     new_key = SigningKey.generate()
-    key_added = _size(context)
-    members.add_key(context.db, "alpha", new_key.verify_key)
+    key_added = _size(db)
+    members.add_key(db, "alpha", new_key.verify_key)
     alpha_old_key = alpha.key
     alpha.key = new_key
     answer = alpha.state("submission", [pdq_item(random_pdq())])
     assert answer.status_code == 201, answer.json
     submissions.append(answer.json["log_index"])
-    key_revoked = _size(context)
-    members.revoke_key(context.db, "alpha", alpha_old_key.key_id)
+    key_revoked = _size(db)
+    members.revoke_key(db, "alpha", alpha_old_key.key_id)
     answer = alpha.state("submission", [pdq_item(random_pdq())])
     assert answer.status_code == 201, answer.json
     submissions.append(answer.json["log_index"])
-    suspended = _size(context)
-    members.suspend_member(context.db, "charlie")
+    suspended = _size(db)
+    members.suspend_member(db, "charlie")
     answer = bravo.state("submission", [pdq_item(random_pdq())])
     assert answer.status_code == 201, answer.json
     submissions.append(answer.json["log_index"])
@@ -63,18 +63,18 @@ def build_log(context, client) -> dict:
         "key_added": key_added,
         "key_revoked": key_revoked,
         "suspended": suspended,
-        "size": _size(context),
+        "size": _size(db),
     }
 
 
-def _size(context) -> int:
-    with context.db.read() as session:
+def _size(db) -> int:
+    with db.read() as session:
         return log_size(session)
 
 
-def entry(context, index: int) -> dict:
+def entry(db, index: int) -> dict:
     """Entry ``index`` decoded."""
-    with context.db.read() as session:
+    with db.read() as session:
         data = session.execute(select(LogEntry.data).where(LogEntry.idx == index)).scalar_one()
     return json.loads(data)
 
@@ -84,11 +84,11 @@ def encode(obj: dict) -> bytes:
 
 
 @contextmanager
-def behind_the_back(context) -> Iterator[Session]:
+def behind_the_back(db) -> Iterator[Session]:
     """A transaction on the server's database that ignores its foreign keys, as an
     operator editing the database by hand could (SQLite enforces them only when asked;
     PostgreSQL's replica role skips them)."""
-    engine = create_engine(context.db.url)
+    engine = create_engine(db.url)
     try:
         with Session(engine) as session, session.begin():
             if engine.dialect.name == "postgresql":
@@ -98,17 +98,17 @@ def behind_the_back(context) -> Iterator[Session]:
         engine.dispose()
 
 
-def set_entry(context, index: int, data: bytes, *, rehash: bool = False) -> None:
+def set_entry(db, index: int, data: bytes, *, rehash: bool = False) -> None:
     """Overwrite one entry's bytes; with ``rehash`` the stored tree is recomputed to match."""
-    with behind_the_back(context) as session:
+    with behind_the_back(db) as session:
         session.execute(update(LogEntry).where(LogEntry.idx == index).values(data=data))
     if rehash:
-        rebuild_tree(context)
+        rebuild_tree(db)
 
 
-def delete_entry(context, index: int) -> None:
+def delete_entry(db, index: int) -> None:
     """Remove one entry and shift the later ones down; the log head shrinks by one."""
-    with behind_the_back(context) as session:
+    with behind_the_back(db) as session:
         session.execute(delete(LogEntry).where(LogEntry.idx == index))
         rows = (
             session.execute(select(LogEntry.idx).where(LogEntry.idx > index).order_by(LogEntry.idx))
@@ -120,28 +120,28 @@ def delete_entry(context, index: int) -> None:
         session.execute(update(LogHead).where(LogHead.id == 1).values(size=LogHead.size - 1))
 
 
-def swap_entries(context, i: int, j: int) -> None:
+def swap_entries(db, i: int, j: int) -> None:
     """Exchange the bytes of two entries (the stored tree is left alone)."""
-    with behind_the_back(context) as session:
+    with behind_the_back(db) as session:
         a = session.execute(select(LogEntry.data).where(LogEntry.idx == i)).scalar_one()
         b = session.execute(select(LogEntry.data).where(LogEntry.idx == j)).scalar_one()
         session.execute(update(LogEntry).where(LogEntry.idx == i).values(data=b))
         session.execute(update(LogEntry).where(LogEntry.idx == j).values(data=a))
 
 
-def truncate(context, size: int) -> None:
+def truncate(db, size: int) -> None:
     """Drop every entry from ``size`` on, as if the log had never grown past it."""
-    with behind_the_back(context) as session:
+    with behind_the_back(db) as session:
         session.execute(delete(LogEntry).where(LogEntry.idx >= size))
         # The statements logged there go too, so that new ones can take their indexes.
         session.execute(delete(Statement).where(Statement.log_index >= size))
         session.execute(update(LogHead).where(LogHead.id == 1).values(size=size))
-    rebuild_tree(context)
+    rebuild_tree(db)
 
 
-def rebuild_tree(context) -> None:
+def rebuild_tree(db) -> None:
     """Recompute every stored subtree hash from the entries as they now are."""
-    with behind_the_back(context) as session:
+    with behind_the_back(db) as session:
         data = session.execute(select(LogEntry.data).order_by(LogEntry.idx)).scalars().all()
         session.execute(delete(LogNode))
         nodes = CompactRange().extend(leaf_hash(d) for d in data)

@@ -29,24 +29,22 @@ def _envelope(member: str, key: SigningKey):
     return sign_envelope(statements.PAYLOAD_TYPES["submission"], payload, key)
 
 
-def _build(context) -> int:
+def _build(db, parts: statements.StatementParts) -> int:
     """Members and key rotations through the services; statements mostly appended as the
     service would write them, in batches (the full service path is run for a few)."""
     keys = {}
     for name in MEMBERS:
         keys[name] = SigningKey.generate()
-        members.add_member(
-            context.db, name, name.title(), "submitter,matcher", keys[name].verify_key
-        )
+        members.add_member(db, name, name.title(), "submitter,matcher", keys[name].verify_key)
     for name in MEMBERS[:3]:  # a few through the whole statement pipeline
         caller = Caller(name, keys[name].key_id, ROLES)
         body = _envelope(name, keys[name]).to_json()
-        statements.accept_statement(context, "submission", caller, body)
+        statements.accept_statement(parts, "submission", caller, body)
     for batch in range(BULK // 200):
         if batch == 5:  # a key rotation midway
             rotated = SigningKey.generate()
-            members.add_key(context.db, "bravo", rotated.verify_key)
-            members.revoke_key(context.db, "bravo", keys["bravo"].key_id)
+            members.add_key(db, "bravo", rotated.verify_key)
+            members.revoke_key(db, "bravo", keys["bravo"].key_id)
             keys["bravo"] = rotated
         now = utcnow()
         rows = []
@@ -60,15 +58,15 @@ def _build(context) -> int:
                 envelope=_envelope(name, keys[name]).to_dict(),
             )
             rows.append(("submission", data))
-        with context.db.write() as session:
+        with db.write() as session:
             append_entries(session, rows, now)
-    with context.db.read() as session:
+    with db.read() as session:
         return log_size(session)
 
 
 @pytest.fixture
-def bulk(context, auditor):
-    size = _build(context)
+def bulk(db, statement_parts, auditor):
+    size = _build(db, statement_parts)
     assert size > 2_000
     return size
 
@@ -81,14 +79,14 @@ def test_a_few_thousand_entries_pass(bulk, auditor):
 
 
 @pytest.mark.parametrize("with_state", [True, False], ids=["with-state", "first-run"])
-def test_each_edited_entry_is_named(context, bulk, auditor, with_state):
+def test_each_edited_entry_is_named(db, bulk, auditor, with_state):
     code, _ = auditor.verify()
     assert code == 0
     edited = {999, 1023, 1024, 1999, bulk - 1}
     for index in edited:
-        changed = entry(context, index)
+        changed = entry(db, index)
         changed["key_id"] = changed["key_id"][::-1]
-        set_entry(context, index, encode(changed))
+        set_entry(db, index, encode(changed))
     code, report = auditor.verify(state=with_state)
     assert code == 1
     tree = {p["index"] for p in report["problems"] if p["check"] == "tree"}

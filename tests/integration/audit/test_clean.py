@@ -5,8 +5,8 @@ from __future__ import annotations
 from .tampering import build_log, pdq_item, random_pdq
 
 
-def test_clean_log_passes_and_the_state_moves_forward(context, client, auditor):
-    log = build_log(context, client)
+def test_clean_log_passes_and_the_state_moves_forward(db, client, auditor):
+    log = build_log(db, client)
     code, report = auditor.verify()
     assert code == 0, report
     assert report["problems"] == []

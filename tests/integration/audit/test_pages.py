@@ -22,14 +22,14 @@ def settings(settings):
 
 
 @pytest.fixture
-def big_log(context, client):
+def big_log(db, client):
     """27 statements of ~30 KB entries (two fit a page) and one larger than the budget."""
-    alpha = add_member(context, client, "alpha", roles="submitter,matcher,auditor")
+    alpha = add_member(db, client, "alpha", roles="submitter,matcher,auditor")
     for n in range(STATEMENTS):
         count = 400 if n == 13 else 70
         items = [pdq_item(random_pdq(), note="x" * 40) for _ in range(count)]
         assert alpha.state("submission", items).status_code == 201
-    with context.db.read() as session:
+    with db.read() as session:
         return alpha, read_entries(session, 0, 1_000)
 
 
@@ -71,8 +71,8 @@ def test_a_page_ends_at_end_or_the_log_size_with_no_cursor(big_log):
     assert [e["index"] for e in body["entries"]] == [1, 2] and body["next"] is None
 
 
-def test_the_sdk_and_the_auditor_follow_the_pages(context, big_log, auditor, server):
-    with context.db.read() as session:
+def test_the_sdk_and_the_auditor_follow_the_pages(db, big_log, auditor, server):
+    with db.read() as session:
         stored = read_entries(session, 0, 1_000)  # now with the auditor's member_added
     assert len(stored) == STATEMENTS + 2
     with Client(server, auditor.member, auditor.key_path) as sdk:

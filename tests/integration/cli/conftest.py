@@ -33,13 +33,13 @@ def server_url(server):
 
 
 @pytest.fixture
-def register(context, tmp_path):
+def register(db, tmp_path):
     def add(member_id: str, roles: str = "submitter,matcher,auditor") -> Member:
         key = SigningKey.generate()
         path = tmp_path / f"{member_id}.key"
         path.write_bytes(key.to_pem())
         path.chmod(0o600)
-        members.add_member(context.db, member_id, member_id.title(), roles, key.verify_key)
+        members.add_member(db, member_id, member_id.title(), roles, key.verify_key)
         return Member(member_id, key, path)
 
     return add

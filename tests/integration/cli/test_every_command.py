@@ -198,7 +198,7 @@ def test_an_encrypted_key_is_used_with_its_passphrase(cli, acme, tmp_path, serve
 
 
 def test_keygen_passphrase_writes_an_encrypted_key_member_commands_use(
-    register, context, server_url, tmp_path, monkeypatch
+    register, db, server_url, tmp_path, monkeypatch
 ):
     from clearinghouse.crypto import SigningKey
     from clearinghouse.services.use_cases import members
@@ -211,7 +211,7 @@ def test_keygen_passphrase_writes_an_encrypted_key_member_commands_use(
     pem = (tmp_path / paths["private_key"]).read_bytes()
     assert b"BEGIN ENCRYPTED PRIVATE KEY" in pem
     key = SigningKey.from_pem(pem, "s3cret")
-    members.add_member(context.db, "initech", "Initech", "matcher", key.verify_key)
+    members.add_member(db, "initech", "Initech", "matcher", key.verify_key)
     env = {"CLEARINGHOUSE_URL": server_url, "CLEARINGHOUSE_MEMBER": "initech",
            "CLEARINGHOUSE_KEY": paths["private_key"],
            "CLEARINGHOUSE_KEY_PASSPHRASE": "s3cret"}  # fmt: skip

@@ -26,24 +26,24 @@ def _operator(settings, *args, cwd_env=None):
     return CliRunner().invoke(build_cli(), [str(a) for a in args], env=env)
 
 
-def _entries(context) -> list[dict]:
-    with context.db.read() as session:
+def _entries(db) -> list[dict]:
+    with db.read() as session:
         return [json.loads(d) for _, d in read_entries(session, 0, log_size(session))]
 
 
-def test_unsuspend_and_roles_are_logged_and_audited(cli, settings, context, acme, tmp_path):
+def test_unsuspend_and_roles_are_logged_and_audited(cli, settings, db, follower, acme, tmp_path):
     md5 = tmp_path / "h.txt"
     md5.write_text("md5 " + "ab" * 16 + "\n")
     assert _operator(settings, "members", "suspend", "acme").exit_code == 0
     # The operator is another process: the server's log follower picks each membership
     # change up at its next poll (within 1 s); poll now rather than wait.
-    context.follower.poll()
+    follower.poll()
     refused = cli("labels")
     assert refused.exit_code == 1 and "suspended" in refused.stderr  # in the local hint
     again = _operator(settings, "members", "unsuspend", "acme", "--json")
     assert again.exit_code == 0, again.output
     assert json.loads(again.stdout) == {"member": "acme", "status": "active"}
-    context.follower.poll()
+    follower.poll()
     assert cli("labels").exit_code == 0
     twice = _operator(settings, "members", "unsuspend", "acme")
     assert twice.exit_code == 1 and "is not suspended" in twice.stderr
@@ -51,19 +51,19 @@ def test_unsuspend_and_roles_are_logged_and_audited(cli, settings, context, acme
     roles = _operator(settings, "members", "roles", "acme", "--roles", "matcher,auditor")
     assert roles.exit_code == 0, roles.output
     assert roles.stdout == "acme: roles auditor,matcher,submitter -> auditor,matcher\n"
-    context.follower.poll()
+    follower.poll()
     no_submit = cli("submit", md5, "--label", LABEL, "--content-type", "image/png")
     assert no_submit.exit_code == 1 and "submitter" in no_submit.stderr
     bad = _operator(settings, "members", "roles", "acme", "--roles", "admin")
     assert bad.exit_code == 1 and "roles:" in bad.stderr
     back = _operator(settings, "members", "roles", "acme", "--roles", "submitter,matcher,auditor")
     assert back.exit_code == 0
-    context.follower.poll()
+    follower.poll()
     assert cli("submit", md5, "--label", LABEL, "--content-type", "image/png").exit_code == 0
 
-    kinds = [e["type"] for e in _entries(context)]
+    kinds = [e["type"] for e in _entries(db)]
     assert kinds.count("member_unsuspended") == 1 and kinds.count("member_roles_changed") == 2
-    changed = next(e for e in _entries(context) if e["type"] == "member_roles_changed")
+    changed = next(e for e in _entries(db) if e["type"] == "member_roles_changed")
     assert changed["roles"] == ["auditor", "matcher"]
     assert changed["previous"] == ["auditor", "matcher", "submitter"]
 

@@ -17,12 +17,12 @@ def _values(n: int) -> list[str]:
     return [secrets.token_hex(32) for _ in range(n)]
 
 
-def _log_size(context) -> int:
-    with context.db.read() as session:
+def _log_size(db) -> int:
+    with db.read() as session:
         return log_size(session)
 
 
-def test_the_journal_is_per_member_and_per_server(cli, context, globex, tmp_path):
+def test_the_journal_is_per_member_and_per_server(cli, db, globex, tmp_path):
     hashes = tmp_path / "removed.jsonl"
     hashes.write_text("".join(pdq_line(v) + "\n" for v in _values(3)))
     first = cli("submit", hashes, "--label", LABEL)
@@ -43,7 +43,7 @@ def test_the_journal_is_per_member_and_per_server(cli, context, globex, tmp_path
     assert len(list(tmp_path.glob("removed.jsonl.submitted-*"))) == 2
 
 
-def test_every_bad_line_is_named_before_anything_is_sent(cli, context, tmp_path):
+def test_every_bad_line_is_named_before_anything_is_sent(cli, db, tmp_path):
     good = _values(2)
     lines = [
         pdq_line(good[0]),
@@ -57,7 +57,7 @@ def test_every_bad_line_is_named_before_anything_is_sent(cli, context, tmp_path)
     ]
     hashes = tmp_path / "mixed.jsonl"
     hashes.write_text("\n".join(lines) + "\n")
-    before = _log_size(context)
+    before = _log_size(db)
     refused = cli("submit", hashes, "--label", LABEL)
     assert refused.exit_code == 1
     assert "5 bad line(s), nothing sent" in refused.stderr
@@ -65,7 +65,7 @@ def test_every_bad_line_is_named_before_anything_is_sent(cli, context, tmp_path)
         assert line in refused.stderr
     assert "unknown label 'behaviour:no-such-thing'" in refused.stderr
     assert refused.stderr.count("error:") == 1
-    assert _log_size(context) == before and not list(tmp_path.glob("mixed.jsonl.submitted*"))
+    assert _log_size(db) == before and not list(tmp_path.glob("mixed.jsonl.submitted*"))
 
     as_json = cli("submit", hashes, "--label", LABEL, "--json")
     [error] = json_lines(as_json.stdout)
@@ -76,7 +76,7 @@ def test_every_bad_line_is_named_before_anything_is_sent(cli, context, tmp_path)
     assert dry.exit_code == 0, dry.output
     assert "2 item(s) from 2 line(s) would send" in dry.stdout
     assert "skipped 1 PDQ hash(es) below the minimum quality (line 8)" in dry.stdout
-    assert _log_size(context) == before
+    assert _log_size(db) == before
 
     sent = cli("submit", hashes, "--label", LABEL, "--skip-invalid", "--json")
     assert sent.exit_code == 0, sent.output
@@ -84,10 +84,10 @@ def test_every_bad_line_is_named_before_anything_is_sent(cli, context, tmp_path)
     assert plan["plan"]["below_quality_lines"] == [8]
     assert [e["line"] for e in plan["plan"]["invalid"]] == [2, 3, 5, 6, 7]
     assert (ack["items"], ack["new"]) == (2, 2)
-    assert _log_size(context) == before + 1
+    assert _log_size(db) == before + 1
 
 
-def test_options_may_change_until_something_is_acknowledged(cli, context, tmp_path):
+def test_options_may_change_until_something_is_acknowledged(cli, db, tmp_path):
     hashes = tmp_path / "h.jsonl"
     hashes.write_text("".join(pdq_line(v) + "\n" for v in _values(4)))
     typo = cli("submit", hashes, "--label", "behaviour:glorification-of-terorist-acts")
@@ -103,7 +103,7 @@ def test_options_may_change_until_something_is_acknowledged(cli, context, tmp_pa
     assert f"labels={[LABEL]}" in changed.stderr or LABEL in changed.stderr
 
 
-def test_a_refused_batch_says_exactly_what_was_stored(cli, context, tmp_path):
+def test_a_refused_batch_says_exactly_what_was_stored(cli, db, tmp_path):
     values = _values(5)
     hashes = tmp_path / "h.jsonl"
     hashes.write_text("".join(pdq_line(v) + "\n" for v in values))
@@ -116,7 +116,7 @@ def test_a_refused_batch_says_exactly_what_was_stored(cli, context, tmp_path):
     assert "nothing after line 4 was stored" in result.stderr
 
 
-def test_csv_and_type_value_lines(cli, context, globex, tmp_path):
+def test_csv_and_type_value_lines(cli, db, globex, tmp_path):
     md5, sha = secrets.token_hex(16), secrets.token_hex(32)
     words = tmp_path / "plain.txt"
     words.write_text(f"md5 {md5}\nsha256 {sha}\npdq {secrets.token_hex(32)} 88\n")
@@ -145,7 +145,7 @@ def test_csv_and_type_value_lines(cli, context, globex, tmp_path):
 
 
 @pytest.mark.parametrize("how", ["-"])
-def test_a_pipe_is_read_once_journalled_and_resumed(cli, context, tmp_path, how):
+def test_a_pipe_is_read_once_journalled_and_resumed(cli, db, tmp_path, how):
     lines = "".join(pdq_line(v) + "\n" for v in _values(3))
     first = cli("submit", how, "--label", LABEL, input=lines)
     assert first.exit_code == 0, first.output
@@ -153,19 +153,19 @@ def test_a_pipe_is_read_once_journalled_and_resumed(cli, context, tmp_path, how)
     assert "read 3 line(s) from" in first.stderr
     [copy] = (tmp_path / "clearinghouse-input").glob("*.lines")
     assert copy.read_text() == lines and list(copy.parent.glob("*.lines.submitted-*"))
-    size = _log_size(context)
+    size = _log_size(db)
     again = cli("submit", how, "--label", LABEL, input=lines)
-    assert again.stdout.startswith("sent 0 statement(s)") and _log_size(context) == size
+    assert again.stdout.startswith("sent 0 statement(s)") and _log_size(db) == size
 
 
-def test_a_pipe_with_no_line_is_an_error(cli, context):
-    size = _log_size(context)
+def test_a_pipe_with_no_line_is_an_error(cli, db):
+    size = _log_size(db)
     result = cli("submit", "-", "--label", LABEL, input="")
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
         "error: no line was read from standard input: nothing to send"
     ]
-    assert _log_size(context) == size
+    assert _log_size(db) == size
 
 
 def test_a_fifo_is_read_as_a_stream(cli, tmp_path):
@@ -183,18 +183,16 @@ def test_a_fifo_is_read_as_a_stream(cli, tmp_path):
     assert result.stdout.startswith("sent 1 statement(s) of 2 item(s): 2 new")
 
 
-def test_a_typo_in_a_label_is_refused_before_anything_with_the_nearest_label(
-    cli, context, tmp_path
-):
+def test_a_typo_in_a_label_is_refused_before_anything_with_the_nearest_label(cli, db, tmp_path):
     hashes = tmp_path / "typo.jsonl"
     hashes.write_text(pdq_line(_values(1)[0]) + "\n")
-    size = _log_size(context)
+    size = _log_size(db)
     result = cli("submit", hashes, "--label", "behaviour:glorificaton-of-terrorist-acts")
     assert result.exit_code == 2
     [line] = result.stderr.splitlines()
     assert "unknown label 'behaviour:glorificaton-of-terrorist-acts'" in line
     assert f"did you mean '{LABEL}'" in line
-    assert _log_size(context) == size and not list(tmp_path.glob("typo.jsonl.*"))
+    assert _log_size(db) == size and not list(tmp_path.glob("typo.jsonl.*"))
 
 
 def test_csv_export_names_only_types_threatexchange_has(cli, tmp_path):

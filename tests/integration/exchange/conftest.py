@@ -10,9 +10,9 @@ from clearinghouse.exchange import ClearinghouseCollabConfig, ClearinghouseSigna
 
 
 @pytest.fixture
-def members(context, client):
+def members(db, client):
     """Two submitting members (through the test client) and a reader for the exchange."""
-    return {name: add_member(context, client, name) for name in ("alpha", "bravo", "reader")}
+    return {name: add_member(db, client, name) for name in ("alpha", "bravo", "reader")}
 
 
 @pytest.fixture

@@ -134,22 +134,22 @@ def test_retracted_disputed_and_filtered_signals_come_as_deletions(members, exch
     assert index(api, only_confirmed) == {}
 
 
-def test_a_rewritten_log_stops_the_fetch(context, members, exchange):
+def test_a_rewritten_log_stops_the_fetch(db, members, exchange):
     from integration.audit.tampering import truncate
 
     submit(members["alpha"], [random_pdq()])
     api = exchange()
     state, checkpoint, _ = fetch(api)
-    truncate(context, checkpoint.tree_size - 1)
+    truncate(db, checkpoint.tree_size - 1)
     submit(members["alpha"], [random_pdq()])  # the same size again, another history
     with pytest.raises(VerificationError, match="forked or rewritten"):
         fetch(api, checkpoint, state)
-    truncate(context, checkpoint.tree_size - 2)
+    truncate(db, checkpoint.tree_size - 2)
     with pytest.raises(VerificationError, match="history was rewritten"):
         fetch(api, checkpoint, state)
 
 
-def test_report_opinion_is_signed_feedback_in_the_log(context, members, exchange):
+def test_report_opinion_is_signed_feedback_in_the_log(db, members, exchange):
     from threatexchange.exchanges.fetch_state import SignalOpinion, SignalOpinionCategory
 
     value = random_pdq()
@@ -170,7 +170,7 @@ def test_report_opinion_is_signed_feedback_in_the_log(context, members, exchange
         )
     from integration.audit.tampering import _size, entry
 
-    last = entry(context, _size(context) - 1)
+    last = entry(db, _size(db) - 1)
     assert last["type"] == "feedback" and last["member"] == "reader"
     payload = json.loads(base64.b64decode(last["envelope"]["payload"]))
     assert payload["items"][0]["verdict"] == "agree"

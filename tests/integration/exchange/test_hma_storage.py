@@ -80,14 +80,14 @@ def hma(database_url):
 
 
 @pytest.fixture
-def alpha(context, client):
-    return add_member(context, client, "alpha", "submitter")
+def alpha(db, client):
+    return add_member(db, client, "alpha", "submitter")
 
 
 @pytest.fixture
-def reader(context, client):
+def reader(db, client):
     """A member that may fetch and nothing else: no auditor role."""
-    return add_member(context, client, "reader", "matcher")
+    return add_member(db, client, "reader", "matcher")
 
 
 def _api(server: str, member: str, key: SigningKey) -> API:
@@ -149,7 +149,7 @@ def test_a_matcher_only_member_fetches_across_three_growths_through_a_json_colum
 
 
 def test_a_forked_log_is_refused_after_the_checkpoint_went_through_json(
-    context, server, alpha, reader, hma
+    db, server, alpha, reader, hma
 ):
     from integration.audit.tampering import truncate
 
@@ -158,7 +158,7 @@ def test_a_forked_log_is_refused_after_the_checkpoint_went_through_json(
     _submit(alpha, 1)
     hma_fetch(api, hma, bank)
     size = hma.as_checkpoint().tree_size
-    truncate(context, size - 1)
+    truncate(db, size - 1)
     _submit(alpha, 1)  # the same size again, another history
     with pytest.raises(VerificationError, match="forked or rewritten"):
         hma_fetch(api, hma, bank)
@@ -181,8 +181,8 @@ def test_the_same_log_behind_another_url_resumes(server, alpha, reader, hma):
     assert {r.log for r in bank.values()} == {before.log}
 
 
-def test_a_member_without_the_matcher_role_is_told_which_role(context, client, server, caplog):
-    auditor = add_member(context, client, "looker", "auditor")
+def test_a_member_without_the_matcher_role_is_told_which_role(db, client, server, caplog):
+    auditor = add_member(db, client, "looker", "auditor")
     api = _api(server, "looker", auditor.key)
     with pytest.raises(ForbiddenProblem) as caught:
         list(api.fetch_iter(TYPES, None))

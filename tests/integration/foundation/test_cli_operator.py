@@ -26,12 +26,12 @@ def run(settings, tmp_path, monkeypatch):
     return invoke
 
 
-def _log(context):
-    with context.db.read() as session:
+def _log(db):
+    with db.read() as session:
         return [json.loads(d) for _, d in read_entries(session, 0, log_size(session))]
 
 
-def test_keygen_members_add_prints_json_and_logs_one_entry(run, context, tmp_path):
+def test_keygen_members_add_prints_json_and_logs_one_entry(run, db, tmp_path):
     r = run("keygen", "acme")
     assert r.exit_code == 0, r.output
     key_id = r.output.strip()
@@ -52,14 +52,14 @@ def test_keygen_members_add_prints_json_and_logs_one_entry(run, context, tmp_pat
     )
     assert r.exit_code == 0, r.output
     assert json.loads(r.output) == {"member": "acme", "key_id": key_id}
-    entries = _log(context)
+    entries = _log(db)
     assert len(entries) == 1
     assert entries[0]["type"] == "member_added"
     assert entries[0]["member"] == "acme"
     assert entries[0]["key_id"] == key_id
 
 
-def test_membership_lifecycle_is_logged(run, context):
+def test_membership_lifecycle_is_logged(run, db):
     run("keygen", "a1")
     run("keygen", "a2")
     assert (
@@ -85,7 +85,7 @@ def test_membership_lifecycle_is_logged(run, context):
     assert row["member"] == "acme"
     assert {k["status"] for k in row["keys"]} == {"active", "revoked"}
     assert run("members", "suspend", "acme").exit_code == 0
-    assert [e["type"] for e in _log(context)] == [
+    assert [e["type"] for e in _log(db)] == [
         "member_added",
         "key_added",
         "key_revoked",
@@ -156,16 +156,16 @@ def test_membership_lifecycle_is_logged(run, context):
         (["keys", "revoke", "ghost", "00"], "no member"),
     ],
 )
-def test_bad_operator_input_is_one_line_and_changes_nothing(run, context, args, message):
+def test_bad_operator_input_is_one_line_and_changes_nothing(run, db, args, message):
     run("keygen", "kk")
     r = run(*args)
     assert r.exit_code == 1
     assert message in r.stderr
     assert "Traceback" not in r.output
-    assert _log(context) == []
+    assert _log(db) == []
 
 
-def test_duplicates_and_last_key_are_refused(run, context):
+def test_duplicates_and_last_key_are_refused(run, db):
     run("keygen", "kk")
     add = [
         "members",
@@ -185,7 +185,7 @@ def test_duplicates_and_last_key_are_refused(run, context):
     r = run("keys", "revoke", "acme", key_id)
     assert r.exit_code == 1 and "last active key" in r.stderr
     assert run("keys", "revoke", "acme", key_id, "--force").exit_code == 0
-    assert len(_log(context)) == 2
+    assert len(_log(db)) == 2
 
 
 def test_unreachable_database_is_one_clear_line(tmp_path):
@@ -216,7 +216,7 @@ def test_bad_setting_is_one_clear_line():
 
 
 @pytest.mark.parametrize("member", ["acme\n", "acme\r\n", " acme", "a", "Acme", "acme\x00"])
-def test_members_add_matches_the_whole_id(run, context, member):
+def test_members_add_matches_the_whole_id(run, db, member):
     assert run("keygen", "acme").exit_code == 0
     r = run(
         "members",
@@ -231,7 +231,7 @@ def test_members_add_matches_the_whole_id(run, context, member):
     )
     assert r.exit_code == 1
     assert r.stderr.startswith("error: member:")
-    assert _log(context) == []
+    assert _log(db) == []
 
 
 def test_data_dir_database_and_log_key_are_private(tmp_path):

@@ -16,22 +16,21 @@ from clearinghouse.services.use_cases import members
 from clearinghouse.store.notify import LogNotifications
 
 
-def _count_statements(context):
+def _count_statements(db):
     seen: list[str] = []
 
-    @event.listens_for(context.db.engine, "before_cursor_execute")
+    @event.listens_for(db.engine, "before_cursor_execute")
     def _count(conn, cursor, statement, *args):
         seen.append(statement)
 
     return seen
 
 
-def test_an_idle_poll_reads_the_log_head_and_nothing_else(context):
+def test_an_idle_poll_reads_the_log_head_and_nothing_else(db, follower):
     key = SigningKey.generate()
-    members.add_member(context.db, "alpha", "Alpha", "matcher", key.verify_key)
-    follower = context.follower
+    members.add_member(db, "alpha", "Alpha", "matcher", key.verify_key)
     follower.poll()  # first poll: loads the directory and the indexes
-    seen = _count_statements(context)
+    seen = _count_statements(db)
     follower.poll()
     follower.poll()
     queries = [s for s in seen if not s.lstrip().upper().startswith(("BEGIN", "COMMIT"))]
@@ -39,25 +38,27 @@ def test_an_idle_poll_reads_the_log_head_and_nothing_else(context):
     assert all("log_head" in q for q in queries)
 
 
-def test_a_revocation_by_another_process_reloads_the_directory_at_the_next_poll(context):
+def test_a_revocation_by_another_process_reloads_the_directory_at_the_next_poll(
+    db, settings, directory, follower
+):
     key, spare = SigningKey.generate(), SigningKey.generate()
-    members.add_member(context.db, "alpha", "Alpha", "matcher", key.verify_key)
-    members.add_key(context.db, "alpha", spare.verify_key)
-    context.follower.poll()
-    assert context.directory.active_key(key.key_id) is not None
-    other = bootstrap(context.settings)  # the operator CLI, another process
+    members.add_member(db, "alpha", "Alpha", "matcher", key.verify_key)
+    members.add_key(db, "alpha", spare.verify_key)
+    follower.poll()
+    assert directory.active_key(key.key_id) is not None
+    other = bootstrap(settings)  # the operator CLI, another process
     try:
         members.revoke_key(other.db, "alpha", key.key_id)
     finally:
         other.close()
-    assert context.directory.active_key(key.key_id) is not None  # not seen yet
-    context.follower.poll()
-    assert context.directory.active_key(key.key_id) is None
+    assert directory.active_key(key.key_id) is not None  # not seen yet
+    follower.poll()
+    assert directory.active_key(key.key_id) is None
 
 
 @pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="LISTEN/NOTIFY is PostgreSQL's")
-def test_postgresql_wakes_a_listener_when_the_log_grows(context):
-    listener = LogNotifications(context.settings.effective_database_url)
+def test_postgresql_wakes_a_listener_when_the_log_grows(db, settings):
+    listener = LogNotifications(settings.effective_database_url)
     assert listener.enabled
     assert listener.wait(0.05) is False  # connects and listens; nothing yet
     key = SigningKey.generate()
@@ -65,7 +66,7 @@ def test_postgresql_wakes_a_listener_when_the_log_grows(context):
     waiting = threading.Thread(target=lambda: woken.append(listener.wait(30)))
     waiting.start()
     time.sleep(0.2)
-    members.add_member(context.db, "alpha", "Alpha", "matcher", key.verify_key)
+    members.add_member(db, "alpha", "Alpha", "matcher", key.verify_key)
     waiting.join(timeout=30)
     listener.close()
     assert woken == [True]

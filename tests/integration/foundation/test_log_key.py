@@ -11,8 +11,8 @@ from clearinghouse.crypto import SigningKey
 from clearinghouse.errors import ConfigError
 
 
-def test_created_once_with_mode_0600_and_reused(settings, context):
-    key = context.log_key.signing_key()
+def test_created_once_with_mode_0600_and_reused(settings, log_key):
+    key = log_key.signing_key()
     path = settings.effective_log_key_path
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     again = bootstrap(settings)
@@ -26,8 +26,8 @@ def test_created_once_with_mode_0600_and_reused(settings, context):
     ("how", "message"),
     [("replaced", "is not the key this log was signed with"), ("deleted", "is missing")],
 )
-def test_a_different_or_missing_key_file_stops_the_service(settings, context, how, message):
-    context.log_key.signing_key()
+def test_a_different_or_missing_key_file_stops_the_service(settings, log_key, how, message):
+    log_key.signing_key()
     path = settings.effective_log_key_path
     if how == "replaced":
         path.write_bytes(SigningKey.generate().to_pem())

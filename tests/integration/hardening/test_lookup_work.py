@@ -27,7 +27,7 @@ def member(settings):
         )
     )
     app = create_app(root=root)
-    yield add_member(root, app.test_client(), "alpha")
+    yield add_member(root.db, app.test_client(), "alpha")
     root.close()
 
 

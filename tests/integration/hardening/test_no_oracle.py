@@ -15,9 +15,9 @@ def _refusal(member, value: str):
 
 
 @pytest.fixture
-def members(context, client):
-    owner = add_member(context, client, "owner")
-    prober = add_member(context, client, "prober", roles="submitter")
+def members(db, client):
+    owner = add_member(db, client, "owner")
+    prober = add_member(db, client, "prober", roles="submitter")
     return owner, prober
 
 
@@ -52,9 +52,7 @@ def test_a_prober_without_the_matcher_role_cannot_look_up_or_read_signals(member
     assert feedback.status_code == 403
 
 
-def test_a_submission_answers_a_submitter_the_same_whether_the_hash_was_held(
-    members, context, client
-):
+def test_a_submission_answers_a_submitter_the_same_whether_the_hash_was_held(members, db, client):
     owner, prober = members
     held, fresh = random_pdq(), random_pdq()
     assert owner.state("submission", [pdq_item(held)]).status_code == 201
@@ -64,7 +62,7 @@ def test_a_submission_answers_a_submitter_the_same_whether_the_hash_was_held(
     again = prober.state("submission", [pdq_item(held)])
     assert again.json["items"] == [{"status": "unchanged"}]
     # A matcher may look any hash up anyway, so it is told.
-    matcher = add_member(context, client, "looker", roles="submitter,matcher")
+    matcher = add_member(db, client, "looker", roles="submitter,matcher")
     told = matcher.state("submission", [pdq_item(held), pdq_item(random_pdq())]).json["items"]
     assert [i["status"] for i in told] == ["corroborated", "new"]
     assert all("signal_id" in i for i in told)

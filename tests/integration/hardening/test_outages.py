@@ -37,7 +37,7 @@ def _ready(app) -> None:
 def test_redis_down_is_503_and_recovers_without_restart(settings, app_for, redis_server):
     app = app_for(settings.replace(redis_url=redis_server.url))
     client = app.test_client()
-    alpha = add_member(app.extensions["clearinghouse"], client, "alpha")
+    alpha = add_member(app.extensions["clearinghouse"].db, client, "alpha")
     _ready(app)
     assert alpha.request("GET", "/v1/signals").status_code == 200
     assert client.get("/readyz").status_code == 200
@@ -131,7 +131,7 @@ def test_the_database_coming_back_is_picked_up_without_restart(settings, app_for
     app = app_for(settings)
     client = app.test_client()
     root = app.extensions["clearinghouse"]
-    alpha = add_member(root, client, "alpha")
+    alpha = add_member(root.db, client, "alpha")
     _ready(app)
     assert client.get("/readyz").status_code == 200
     path = root.db.engine.url.database

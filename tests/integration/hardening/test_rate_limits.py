@@ -29,8 +29,8 @@ def test_over_the_quota_is_429_with_retry_after_and_ratelimit_fields(settings, a
     app = app_for(settings.replace(rate_limit_lookups=3, rate_limit_window=3600))
     client = app.test_client()
     root = app.extensions["clearinghouse"]
-    alpha = add_member(root, client, "alpha")
-    bravo = add_member(root, client, "bravo")
+    alpha = add_member(root.db, client, "alpha")
+    bravo = add_member(root.db, client, "bravo")
     for left in (2, 1, 0):
         r = alpha.request("GET", "/v1/signals")
         assert r.status_code == 200
@@ -53,7 +53,7 @@ def test_a_refused_statement_changes_nothing(settings, app_for):
     app = app_for(settings.replace(rate_limit_statements=1, rate_limit_window=3600))
     client = app.test_client()
     root = app.extensions["clearinghouse"]
-    alpha = add_member(root, client, "alpha")
+    alpha = add_member(root.db, client, "alpha")
     item = {
         "signal_type": "pdq",
         "value": random_pdq(),
@@ -75,7 +75,7 @@ def test_redis_shares_the_quota_between_processes(settings, app_for, redis_serve
     )
     one, two = app_for(shared), app_for(shared)
     root = one.extensions["clearinghouse"]
-    alpha_one = add_member(root, one.test_client(), "alpha")
+    alpha_one = add_member(root.db, one.test_client(), "alpha")
     alpha_two = type(alpha_one)("alpha", alpha_one.key, two.test_client())
     answers = [
         (alpha_one if i % 2 else alpha_two).request("GET", "/v1/signals").status_code
@@ -94,7 +94,7 @@ def _batch(n: int) -> bytes:
 def test_every_query_of_a_batch_counts_against_the_lookup_quota(settings, app_for):
     app = app_for(settings.replace(rate_limit_lookups=10, rate_limit_window=3600))
     client = app.test_client()
-    alpha = add_member(app.extensions["clearinghouse"], client, "alpha")
+    alpha = add_member(app.extensions["clearinghouse"].db, client, "alpha")
     r = alpha.request("POST", "/v1/match", body=_batch(8))
     assert r.status_code == 200
     assert r.headers["RateLimit"].startswith('"lookups";r=2;t=')
@@ -109,7 +109,7 @@ def test_batch_costs_are_shared_through_redis(settings, app_for, redis_server):
         redis_url=redis_server.url, rate_limit_lookups=10, rate_limit_window=3600
     )
     one, two = app_for(shared), app_for(shared)
-    alpha_one = add_member(one.extensions["clearinghouse"], one.test_client(), "alpha")
+    alpha_one = add_member(one.extensions["clearinghouse"].db, one.test_client(), "alpha")
     alpha_two = type(alpha_one)("alpha", alpha_one.key, two.test_client())
     assert alpha_one.request("POST", "/v1/match", body=_batch(6)).status_code == 200
     assert alpha_two.request("POST", "/v1/match", body=_batch(5)).status_code == 429

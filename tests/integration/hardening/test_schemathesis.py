@@ -70,7 +70,7 @@ def served(settings):
     limits = {"rate_limit_lookups": 10**6, "rate_limit_statements": 10**6, "rate_limit_log": 10**6}
     root = bootstrap(settings.replace(**limits))
     app = create_app(root=root)
-    alpha = add_member(root, app.test_client(), "alpha")
+    alpha = add_member(root.db, app.test_client(), "alpha")
     assert alpha.state("submission", [pdq_item(random_pdq()) for _ in range(3)]).status_code == 201
     assert root.matcher.ready.wait(30)
     app.wsgi_app = SigningHook(app.wsgi_app, alpha.key)

@@ -22,9 +22,9 @@ PROBLEM = "application/problem+json"
 SUBMISSION = PAYLOAD_TYPES["submission"]
 
 
-def snapshot(root) -> dict[str, int]:
+def snapshot(db) -> dict[str, int]:
     """Row counts of every table but the replay cache: what a refusal must not change."""
-    with root.db.read() as s:
+    with db.read() as s:
         return {
             t.name: s.scalar(select(func.count()).select_from(t))
             for t in Base.metadata.sorted_tables
@@ -33,8 +33,8 @@ def snapshot(root) -> dict[str, int]:
 
 
 @pytest.fixture
-def alpha(context, client):
-    member = add_member(context, client, "alpha")
+def alpha(db, client):
+    member = add_member(db, client, "alpha")
     assert member.state("submission", [pdq_item(random_pdq())]).status_code == 201
     return member
 
@@ -107,13 +107,13 @@ PAYLOADS = {
 
 
 @pytest.mark.parametrize("case", sorted(PAYLOADS))
-def test_a_malformed_payload_is_refused_and_changes_nothing(context, alpha, case):
-    before = snapshot(context)
+def test_a_malformed_payload_is_refused_and_changes_nothing(db, alpha, case):
+    before = snapshot(db)
     body = _payload_envelope(alpha, PAYLOADS[case]())
     r = alpha.request("POST", "/v1/submissions", body=body)
     assert r.status_code in (400, 403), (case, r.status_code, r.get_data(as_text=True)[:300])
     assert r.mimetype == PROBLEM
-    assert snapshot(context) == before
+    assert snapshot(db) == before
 
 
 def _envelope_dict(alpha) -> dict:
@@ -136,12 +136,12 @@ ENVELOPES = {
 
 
 @pytest.mark.parametrize("case", sorted(ENVELOPES))
-def test_an_envelope_with_more_than_the_dsse_fields_is_refused(context, alpha, case):
-    before = snapshot(context)
+def test_an_envelope_with_more_than_the_dsse_fields_is_refused(db, alpha, case):
+    before = snapshot(db)
     body = json.dumps(ENVELOPES[case](_envelope_dict(alpha))).encode()
     r = alpha.request("POST", "/v1/submissions", body=body)
     assert r.status_code == 400 and r.mimetype == PROBLEM, r.get_data(as_text=True)
-    assert snapshot(context) == before
+    assert snapshot(db) == before
 
 
 RAW_BODIES = {
@@ -161,11 +161,11 @@ RAW_BODIES = {
     "path", ["/v1/submissions", "/v1/retractions", "/v1/feedback", "/v1/match", "/v1/keys"]
 )
 @pytest.mark.parametrize("case", sorted(RAW_BODIES))
-def test_a_malformed_body_is_refused_on_every_json_endpoint(context, alpha, path, case):
-    before = snapshot(context)
+def test_a_malformed_body_is_refused_on_every_json_endpoint(db, alpha, path, case):
+    before = snapshot(db)
     r = alpha.request("POST", path, body=RAW_BODIES[case])
     assert r.status_code == 400 and r.mimetype == PROBLEM, (path, case, r.status_code)
-    assert snapshot(context) == before
+    assert snapshot(db) == before
 
 
 QUERIES = [
@@ -192,27 +192,27 @@ QUERIES = [
 
 
 @pytest.mark.parametrize(("path", "query"), QUERIES, ids=[f"{p}?{q}" for p, q in QUERIES])
-def test_a_malformed_query_parameter_is_400(context, alpha, path, query):
-    before = snapshot(context)
+def test_a_malformed_query_parameter_is_400(db, alpha, path, query):
+    before = snapshot(db)
     r = alpha.request("GET", path, query=query)
     assert r.status_code == 400 and r.mimetype == PROBLEM, (r.status_code, r.get_data(as_text=True))
-    assert snapshot(context) == before
+    assert snapshot(db) == before
 
 
 @pytest.mark.parametrize(
     "path", [f"/v1/signals/{2**63}", f"/v1/signals/{2**64}", "/v1/signals/1" + "0" * 40]
 )
-def test_an_id_beyond_64_bits_in_a_path_is_404(context, alpha, path):
+def test_an_id_beyond_64_bits_in_a_path_is_404(db, alpha, path):
     r = alpha.request("GET", path)
     assert r.status_code == 404 and r.mimetype == PROBLEM
 
 
-def test_the_same_statement_reencoded_is_stored_once(context, alpha):
+def test_the_same_statement_reencoded_is_stored_once(db, alpha):
     payload = json.dumps(_payload()).encode()
     envelope = sign_envelope(SUBMISSION, payload, alpha.key).to_dict()
     first = alpha.request("POST", "/v1/submissions", body=json.dumps(envelope).encode())
     assert first.status_code == 201
-    before = snapshot(context)
+    before = snapshot(db)
     # Other key order, whitespace and the URL-safe unpadded base64 alphabet: same content.
     again = {
         "signatures": [
@@ -229,7 +229,7 @@ def test_the_same_statement_reencoded_is_stored_once(context, alpha):
     second = alpha.request("POST", "/v1/submissions", body=json.dumps(again, indent=3).encode())
     assert second.status_code == 201
     assert second.json == first.json
-    assert snapshot(context) == before
+    assert snapshot(db) == before
 
 
 FUZZ = settings(
@@ -244,12 +244,12 @@ FUZZ = settings(
     body=st.binary(max_size=600),
     path=st.sampled_from(["/v1/submissions", "/v1/match", "/v1/keys", "/v1/feedback"]),
 )
-def test_arbitrary_bytes_never_give_a_500_nor_change_anything(context, alpha, body, path):
-    before = snapshot(context)
+def test_arbitrary_bytes_never_give_a_500_nor_change_anything(db, alpha, body, path):
+    before = snapshot(db)
     r = alpha.request("POST", path, body=body)
     assert r.status_code < 500 and r.status_code != 201, r.get_data(as_text=True)
     assert r.mimetype == PROBLEM
-    assert snapshot(context) == before
+    assert snapshot(db) == before
 
 
 JSON = st.recursive(
@@ -263,12 +263,12 @@ JSON = st.recursive(
 
 @FUZZ
 @given(payload=JSON)
-def test_arbitrary_json_payloads_never_give_a_500_nor_change_anything(context, alpha, payload):
-    before = snapshot(context)
+def test_arbitrary_json_payloads_never_give_a_500_nor_change_anything(db, alpha, payload):
+    before = snapshot(db)
     raw = json.dumps(payload).encode()
     r = alpha.request("POST", "/v1/submissions", body=_payload_envelope(alpha, raw))
     assert r.status_code in (400, 403), r.get_data(as_text=True)
-    assert snapshot(context) == before
+    assert snapshot(db) == before
 
 
 @FUZZ
@@ -279,13 +279,13 @@ def test_arbitrary_json_payloads_never_give_a_500_nor_change_anything(context, a
         max_size=7,
     )
 )
-def test_arbitrary_items_never_give_a_500_nor_change_anything(context, alpha, item):
-    before = snapshot(context)
+def test_arbitrary_items_never_give_a_500_nor_change_anything(db, alpha, item):
+    before = snapshot(db)
     raw = json.dumps(_payload([item])).encode()
     r = alpha.request("POST", "/v1/submissions", body=_payload_envelope(alpha, raw))
     assert r.status_code in (400, 201), r.get_data(as_text=True)
     if r.status_code == 400:
-        assert snapshot(context) == before
+        assert snapshot(db) == before
 
 
 @FUZZ
@@ -297,8 +297,8 @@ def test_arbitrary_items_never_give_a_500_nor_change_anything(context, alpha, it
     ),
     path=st.sampled_from(["/v1/match", "/v1/signals"]),
 )
-def test_arbitrary_query_strings_never_give_a_500(context, alpha, query, path):
-    before = snapshot(context)
+def test_arbitrary_query_strings_never_give_a_500(db, alpha, query, path):
+    before = snapshot(db)
     r = alpha.request("GET", path, query=query)
     assert r.status_code < 500, r.get_data(as_text=True)
-    assert snapshot(context) == before
+    assert snapshot(db) == before

@@ -31,10 +31,10 @@ def act(member, action, slug=SLUG, title="", summary="", envelope=None):
 
 
 @pytest.fixture
-def people(context, client):
+def people(db, client):
     return (
-        add_member(context, client, "gifct", "coordinator"),
-        add_member(context, client, "alpha", "submitter,matcher"),
+        add_member(db, client, "gifct", "coordinator"),
+        add_member(db, client, "alpha", "submitter,matcher"),
     )
 
 
@@ -100,15 +100,15 @@ REFUSALS = {
 
 @pytest.mark.parametrize("before, action, fields, status", REFUSALS.values(), ids=REFUSALS.keys())
 def test_actions_that_cannot_apply_are_refused_and_log_nothing(
-    context, people, before, action, fields, status
+    db, people, before, action, fields, status
 ):
     coordinator, _ = people
     for earlier in before:
         assert act(coordinator, earlier, title="Harbour attack").status_code == 201
-    size = _size(context)
+    size = _size(db)
     r = act(coordinator, action, **fields)
     assert r.status_code == status and r.mimetype == "application/problem+json"
-    assert _size(context) == size
+    assert _size(db) == size
 
 
 @pytest.mark.parametrize("title", ["", "   "])
@@ -131,7 +131,7 @@ def test_a_declaration_without_a_title_is_400_naming_the_field(people, title):
         {"title": 7},
     ],
 )
-def test_bad_payloads_are_400_and_log_nothing(context, people, payload):
+def test_bad_payloads_are_400_and_log_nothing(db, people, payload):
     from clearinghouse.crypto import sign_envelope
     from clearinghouse.wire import PAYLOAD_TYPES
 
@@ -139,60 +139,60 @@ def test_bad_payloads_are_400_and_log_nothing(context, people, payload):
     base = json.loads(sign_incident("gifct", "declare", SLUG, coordinator.key, title="T").payload)
     raw = json.dumps({**base, **payload}).encode()
     envelope = sign_envelope(PAYLOAD_TYPES["incident"], raw, coordinator.key).to_json()
-    size = _size(context)
+    size = _size(db)
     r = act(coordinator, "declare", envelope=envelope)
     assert r.status_code == 400, r.json
-    assert _size(context) == size
+    assert _size(db) == size
 
 
-def test_the_same_envelope_twice_is_stored_once(context, people):
+def test_the_same_envelope_twice_is_stored_once(db, people):
     coordinator, _ = people
     envelope = sign_incident("gifct", "declare", SLUG, coordinator.key, title="T").to_json()
     first = act(coordinator, "declare", envelope=envelope)
-    size = _size(context)
+    size = _size(db)
     again = act(coordinator, "declare", envelope=envelope)
-    assert again.status_code == 201 and again.json == first.json and _size(context) == size
+    assert again.status_code == 201 and again.json == first.json and _size(db) == size
 
 
-def _size(context) -> int:
+def _size(db) -> int:
     from clearinghouse.store.log import log_size
 
-    with context.db.read() as session:
+    with db.read() as session:
         return log_size(session)
 
 
-def test_incidents_are_in_the_fold_db_check_and_rebuild(context, people, settings, tmp_path):
+def test_incidents_are_in_the_fold_db_check_and_rebuild(db, registry, people, settings, tmp_path):
     coordinator, alpha = people
     act(coordinator, "declare", title="Harbour attack", summary="s")
     alpha.state("submission", [pdq_item(random_pdq(), labels=[LABEL])])
     act(coordinator, "update", summary="later")
     act(coordinator, "declare", slug="second-one", title="Second")
     act(coordinator, "conclude")
-    assert log_check.check(context) == []
-    with context.db.write() as session:  # damage the state behind the service's back
+    assert log_check.check(db, registry) == []
+    with db.write() as session:  # damage the state behind the service's back
         from clearinghouse.store.models import Incident
 
         session.get(Incident, SLUG).status = "active"
-    found = log_check.check(context)
+    found = log_check.check(db, registry)
     assert len(found) == 1 and found[0].startswith(f"incident {SLUG}: status is 'active'")
-    with context.db.write() as session:
+    with db.write() as session:
         session.get(Incident, SLUG).status = "concluded"
     if settings.is_sqlite:
         empty = f"sqlite:///{tmp_path / 'rebuilt.db'}"
         migrate.upgrade(empty)
         target = bootstrap(settings.replace(database_url=empty))
         try:
-            log_check.rebuild(target, context.db)
-            assert log_check.check(target) == []
-            with target.db.read() as a, context.db.read() as b:
+            log_check.rebuild(target.db, target.registry, target.log_key, db)
+            assert log_check.check(target.db, target.registry) == []
+            with target.db.read() as a, db.read() as b:
                 assert state_tables.read_state(a).incidents == state_tables.read_state(b).incidents
         finally:
             target.close()
 
 
-def test_audit_verifies_incident_statements(context, client, server, people, tmp_path):
+def test_audit_verifies_incident_statements(db, client, server, people, tmp_path):
     coordinator, _ = people
-    auditor = add_member(context, client, "watchdog", "auditor")
+    auditor = add_member(db, client, "watchdog", "auditor")
     act(coordinator, "declare", title="Harbour attack")
     act(coordinator, "conclude")
     key_path = tmp_path / "watchdog.key"

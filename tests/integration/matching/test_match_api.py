@@ -18,8 +18,8 @@ def hamming(a: str, b: str) -> int:
 
 
 @pytest.fixture
-def member(context, client):
-    return add_member(context, client, "alpha")
+def member(db, client):
+    return add_member(db, client, "alpha")
 
 
 def test_match_finds_every_signal_within_distance_in_order(member):

@@ -29,7 +29,7 @@ def member(settings):
     root = bootstrap(settings.replace(max_matches_per_query=LIMIT, vpdq_max_query_frames=3))
     app = create_app(root=root)
     app.config["TESTING"] = True
-    yield add_member(root, app.test_client(), "alpha")
+    yield add_member(root.db, app.test_client(), "alpha")
     root.close()
 
 

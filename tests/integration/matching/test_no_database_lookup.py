@@ -12,11 +12,11 @@ from clearinghouse.services.adapters.replay import table_replay_cache
 
 
 @pytest.fixture
-def statements(context, tmp_path):
+def statements(root, tmp_path):
     """The SQL statements the calling thread issues while the test runs."""
     # The embedded replay table, as the default SQLite deployment has (PostgreSQL
     # deployments use Redis); the database-backed cache is the fallback for neither.
-    context.replay = table_replay_cache(tmp_path / "replay.table", 4096)
+    root.replay = table_replay_cache(tmp_path / "replay.table", 4096)
     seen: list[str] = []
     me = threading.get_ident()
 
@@ -24,13 +24,13 @@ def statements(context, tmp_path):
         if threading.get_ident() == me:
             seen.append(statement)
 
-    event.listen(context.db.engine, "before_cursor_execute", record)
+    event.listen(root.db.engine, "before_cursor_execute", record)
     yield seen
-    event.remove(context.db.engine, "before_cursor_execute", record)
+    event.remove(root.db.engine, "before_cursor_execute", record)
 
 
-def test_matched_and_unmatched_lookups_issue_no_sql(context, client, statements):
-    alpha, bravo = add_member(context, client, "alpha"), add_member(context, client, "bravo")
+def test_matched_and_unmatched_lookups_issue_no_sql(db, client, statements):
+    alpha, bravo = add_member(db, client, "alpha"), add_member(db, client, "bravo")
     hit, miss = random_pdq(), random_pdq()
     assert alpha.state("submission", [pdq_item(hit)]).status_code == 201
     assert bravo.state("submission", [pdq_item(hit)]).status_code == 201

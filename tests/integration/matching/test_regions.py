@@ -30,8 +30,8 @@ def flip(hexvalue: str, bits) -> str:
 
 
 @pytest.fixture
-def member(context, client):
-    return add_member(context, client, "alpha")
+def member(db, client):
+    return add_member(db, client, "alpha")
 
 
 def regions(n: int, quality: int = 80) -> list[dict]:
@@ -117,36 +117,34 @@ BAD_REGIONS = [
 
 
 @pytest.mark.parametrize(("case", "bad", "reason"), BAD_REGIONS, ids=[c[0] for c in BAD_REGIONS])
-def test_bad_regions_are_refused_and_nothing_is_stored(context, member, case, bad, reason):
-    before = _counts(context)
+def test_bad_regions_are_refused_and_nothing_is_stored(db, member, case, bad, reason):
+    before = _counts(db)
     good = pdq_item(random_pdq(), regions=regions(2))
     r = member.state("submission", [good, pdq_item(random_pdq(), regions=bad)])
     assert r.status_code == 400, r.json
     [error] = r.json["errors"]
     assert error["index"] == 1 and error["field"] == "regions" and reason in error["reason"]
-    assert _counts(context) == before
+    assert _counts(db) == before
 
 
-def test_only_pdq_items_carry_regions(context, member):
-    before = _counts(context)
+def test_only_pdq_items_carry_regions(db, member):
+    before = _counts(db)
     item = {"signal_type": "md5", "value": "ab" * 16, "content_type": "video/mp4",
             "labels": [LABEL], "regions": regions(1)}  # fmt: skip
     r = member.state("submission", [item])
     assert r.status_code == 400 and "only PDQ" in r.json["errors"][0]["reason"]
-    assert _counts(context) == before
+    assert _counts(db) == before
 
 
-def _counts(context):
-    with context.db.read() as session:
+def _counts(db):
+    with db.read() as session:
         return tuple(
             session.scalar(select(func.count()).select_from(t))
             for t in (SignalRow, SignalRegion, LogEntry)
         )
 
 
-def test_a_retraction_removes_the_aliases_in_another_process_at_its_next_poll(
-    context, member, settings
-):
+def test_a_retraction_removes_the_aliases_in_another_process_at_its_next_poll(member, settings):
     value, ladder = random_pdq(), regions(3)
     member.state("submission", [pdq_item(value, regions=ladder)])
     other = bootstrap(settings)  # another serving process on the same database
@@ -169,11 +167,11 @@ def test_a_retraction_removes_the_aliases_in_another_process_at_its_next_poll(
         other.close()
 
 
-def test_a_restart_from_snapshots_has_the_regions(context, member, settings):
+def test_a_restart_from_snapshots_has_the_regions(matcher, member, settings):
     value, ladder = random_pdq(), regions(2)
     member.state("submission", [pdq_item(value, regions=ladder)])
-    context.matcher.catch_up()
-    if context.matcher.write_generation() is None:  # its follower is writing one: wait
+    matcher.catch_up()
+    if matcher.write_generation() is None:  # its follower is writing one: wait
         for _ in range(500):
             if current_generation(settings.effective_snapshot_dir) is not None:
                 break
@@ -189,13 +187,13 @@ def test_a_restart_from_snapshots_has_the_regions(context, member, settings):
         restarted.close()
 
 
-def test_the_log_implies_the_regions_and_db_check_sees_a_changed_one(context, member):
+def test_the_log_implies_the_regions_and_db_check_sees_a_changed_one(db, registry, member):
     member.state("submission", [pdq_item(random_pdq(), regions=regions(4))])
     member.state("submission", [pdq_item(random_pdq())])
-    assert log_check.check(context) == []
-    with context.db.write() as session:
+    assert log_check.check(db, registry) == []
+    with db.write() as session:
         row = session.scalars(select(SignalRegion).where(SignalRegion.slot == 2)).one()
         row.code = bytes(32)
-    [problem] = log_check.check(context)
+    [problem] = log_check.check(db, registry)
     assert "regions of signal" in problem and "other values" in problem
     assert "00" * 32 not in problem  # counts only, never region values

@@ -16,14 +16,14 @@ from clearinghouse.signals.types import Signal
 LABEL = "behaviour:glorification-of-terrorist-acts"
 
 
-def _state(ctx, key, kind, items, note=""):
+def _state(parts, key, kind, items, note=""):
     payload = json.dumps({"member": "alpha", "created": now_rfc3339(), "items": items}).encode()
     body = sign_envelope(f"application/vnd.clearinghouse.{kind}+json", payload, key).to_json()
     caller = Caller("alpha", key.key_id, frozenset({"submitter"}))
-    return statements.accept_statement(ctx, kind, caller, body)
+    return statements.accept_statement(parts, kind, caller, body)
 
 
-def _submit(ctx, key, values):
+def _submit(parts, key, values):
     items = [
         {
             "signal_type": "pdq",
@@ -34,24 +34,31 @@ def _submit(ctx, key, values):
         }
         for v in values
     ]
-    return _state(ctx, key, "submission", items)
+    return _state(parts, key, "submission", items)
 
 
 def _found(matcher, values):
     return {v for v in values if matcher.search(Query(Signal("pdq", v, 90), 0))}
 
 
-def test_restart_uses_the_snapshot_and_replays_later_changes(settings, context):
+def test_restart_uses_the_snapshot_and_replays_later_changes(
+    settings, db, matcher, statement_parts
+):
     key = SigningKey.generate()
-    members.add_member(context.db, "alpha", "Alpha", "submitter", key.verify_key)
+    members.add_member(db, "alpha", "Alpha", "submitter", key.verify_key)
     before = [random_pdq() for _ in range(30)]
-    _submit(context, key, before)
-    context.matcher.load()
-    assert context.matcher.loaded_from == "database"  # and it wrote snapshots
+    _submit(statement_parts, key, before)
+    matcher.load()
+    assert matcher.loaded_from == "database"  # and it wrote snapshots
 
     after = [random_pdq() for _ in range(10)]
-    _submit(context, key, after)
-    _state(context, key, "retraction", [{"signal_type": "pdq", "value": before[0], "reason": "x"}])
+    _submit(statement_parts, key, after)
+    _state(
+        statement_parts,
+        key,
+        "retraction",
+        [{"signal_type": "pdq", "value": before[0], "reason": "x"}],
+    )
 
     restarted = bootstrap(settings)
     try:
@@ -62,12 +69,12 @@ def test_restart_uses_the_snapshot_and_replays_later_changes(settings, context):
         restarted.close()
 
 
-def test_corrupt_snapshot_is_rebuilt_from_the_database(settings, context):
+def test_corrupt_snapshot_is_rebuilt_from_the_database(settings, db, matcher, statement_parts):
     key = SigningKey.generate()
-    members.add_member(context.db, "alpha", "Alpha", "submitter", key.verify_key)
+    members.add_member(db, "alpha", "Alpha", "submitter", key.verify_key)
     values = [random_pdq() for _ in range(20)]
-    _submit(context, key, values)
-    context.matcher.load()
+    _submit(statement_parts, key, values)
+    matcher.load()
     published = current_generation(settings.effective_snapshot_dir)
     files = sorted((settings.effective_snapshot_dir / published).glob("index-pdq.main_codes.npy"))
     assert files

@@ -5,7 +5,8 @@ import dataclasses
 import shutil
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from support import add_member, pdq_item
 
@@ -36,9 +37,9 @@ steps = st.lists(
 
 
 @pytest.fixture
-def team(context, client):
+def team(db, client):
     """The members, made once for all the examples of a test."""
-    return {m: add_member(context, client, m) for m in MEMBERS}
+    return {m: add_member(db, client, m) for m in MEMBERS}
 
 
 def _item(kind: str, n: int, labels: list[str], verdict: str) -> dict:
@@ -53,38 +54,40 @@ def _item(kind: str, n: int, labels: list[str], verdict: str) -> dict:
     return {**signal, "verdict": verdict, "reason": "seen"}
 
 
-def _database_view(context) -> dict[int, dict]:
-    with context.db.read() as session:
+def _database_view(db, confirm_threshold: int) -> dict[int, dict]:
+    with db.read() as session:
         ids = [s.id for s in rows.feed_page(session, (-1, 0), 1000)]
-        return describe_many(context, session, ids)
+        return describe_many(confirm_threshold, session, ids)
 
 
-def _held(context, matcher: Matcher, ids) -> dict[int, dict]:
-    return matcher.states.describe_many(sorted(ids), context.settings.confirm_threshold)
+def _held(confirm_threshold: int, matcher: Matcher, ids) -> dict[int, dict]:
+    return matcher.states.describe_many(sorted(ids), confirm_threshold)
 
 
-@settings(
+@hypothesis_settings(
     max_examples=12,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(sequence=steps)
-def test_states_equal_the_database_view_after_any_sequence(context, team, sequence, tmp_path):
+def test_states_equal_the_database_view_after_any_sequence(
+    db, matcher, settings, team, sequence, tmp_path
+):
     # The database persists across examples: each starts from what the last left.
     for kind, who, numbers, labels, verdict in sequence:
         items = [_item(kind, n, labels, verdict) for n in numbers]
         team[who].state(kind, items)  # refusals (e.g. retracting another's) change nothing
-    matcher = context.matcher
     matcher.catch_up()
-    expected = _database_view(context)
+    threshold = settings.confirm_threshold
+    expected = _database_view(db, threshold)
     assert expected  # at least one submission of the sequences landed
-    assert _held(context, matcher, expected) == expected
+    assert _held(threshold, matcher, expected) == expected
 
     # A process started now reads the same states, whether its indexes come from the
     # database or (the second one) from the snapshot the first wrote.
     # Their snapshot directory is their own: the app's follower keeps publishing in the
     # shared one.
-    apart = dataclasses.replace(context.settings, index_snapshot_dir=tmp_path / "apart")
+    apart = dataclasses.replace(settings, index_snapshot_dir=tmp_path / "apart")
     shutil.rmtree(apart.effective_snapshot_dir, ignore_errors=True)
     root = bootstrap(apart)
     try:
@@ -92,6 +95,6 @@ def test_states_equal_the_database_view_after_any_sequence(context, team, sequen
             fresh = build_matcher(root)
             fresh.load()
             assert fresh.loaded_from == source
-            assert _held(context, fresh, expected) == expected
+            assert _held(threshold, fresh, expected) == expected
     finally:
         root.close()

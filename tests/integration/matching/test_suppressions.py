@@ -14,8 +14,8 @@ from clearinghouse.store.models import LogEntry
 
 
 @pytest.fixture
-def pair(context, client):
-    alpha, bravo = add_member(context, client, "alpha"), add_member(context, client, "bravo")
+def pair(db, client):
+    alpha, bravo = add_member(db, client, "alpha"), add_member(db, client, "bravo")
     value = random_pdq()
     r = alpha.state("submission", [pdq_item(value)])
     return alpha, bravo, value, r.json["items"][0]["signal_id"]
@@ -32,14 +32,14 @@ def _post(member, body):
     return member.request("POST", "/v1/suppressions", body=json.dumps(body).encode())
 
 
-def _log_size(context):
-    with context.db.read() as session:
+def _log_size(db):
+    with db.read() as session:
         return session.scalar(select(func.count()).select_from(LogEntry))
 
 
-def test_a_suppression_is_the_members_own_and_not_logged(context, pair):
+def test_a_suppression_is_the_members_own_and_not_logged(db, pair):
     alpha, bravo, value, sid = pair
-    size = _log_size(context)
+    size = _log_size(db)
     added = _post(alpha, {"signal_id": sid, "reason": "our logo, a known false positive"})
     assert added.status_code == 201 and added.json["status"] == "new"
     again = _post(alpha, {"signal_id": sid, "reason": "again"})
@@ -57,7 +57,7 @@ def test_a_suppression_is_the_members_own_and_not_logged(context, pair):
     assert alpha.request("DELETE", f"/v1/suppressions/{sid}").status_code == 204
     assert alpha.request("DELETE", f"/v1/suppressions/{sid}").status_code == 404
     assert "suppressed" not in _match(alpha, value)[0]
-    assert _log_size(context) == size
+    assert _log_size(db) == size
 
 
 @pytest.mark.parametrize(
@@ -71,7 +71,7 @@ def test_a_suppression_is_the_members_own_and_not_logged(context, pair):
         {"signal_id": 1, "reason": "x", "extra": 1},
     ],
 )
-def test_bad_suppressions_are_refused(context, pair, body):
+def test_bad_suppressions_are_refused(db, pair, body):
     alpha, *_ = pair
     assert _post(alpha, body).status_code == 400
     assert alpha.request("GET", "/v1/suppressions").json == {"suppressions": []}
@@ -84,7 +84,7 @@ def test_an_unknown_signal_and_a_bad_mode_are_refused(pair):
     assert alpha.request("POST", "/v1/match", body=body.encode()).status_code == 400
 
 
-def test_another_process_sees_a_suppression_at_its_next_reload(context, settings, pair):
+def test_another_process_sees_a_suppression_at_its_next_reload(db, settings, pair):
     alpha, _, _, sid = pair
     other = bootstrap(settings)
     try:

@@ -39,8 +39,8 @@ def _json(obj) -> bytes:
     return json.dumps(obj).encode()
 
 
-def counts(context) -> dict[str, int]:
-    with context.db.read() as s:
+def counts(db) -> dict[str, int]:
+    with db.read() as s:
         return {
             t.name: s.scalar(select(func.count()).select_from(t))
             for t in Base.metadata.sorted_tables
@@ -49,8 +49,8 @@ def counts(context) -> dict[str, int]:
 
 
 @pytest.fixture
-def member(context, client):
-    return add_member(context, client, "alpha")
+def member(db, client):
+    return add_member(db, client, "alpha")
 
 
 def _feed(member) -> list[dict]:
@@ -138,16 +138,16 @@ def _bad_files() -> dict[str, tuple[str, str]]:
 
 
 @pytest.mark.parametrize("case", sorted(_bad_files()))
-def test_bad_tmk_files_are_refused_and_nothing_is_stored(context, member, case):
+def test_bad_tmk_files_are_refused_and_nothing_is_stored(db, member, case):
     value, field = _bad_files()[case]
-    before = counts(context)
+    before = counts(db)
     good = tmk_item("cuts")
     r = member.state("submission", [good, {**good, "value": value}])
     assert r.status_code == 400, r.json
     assert r.json["errors"] == [
         {"index": 1, "field": field, "reason": r.json["errors"][0]["reason"]}
     ]
-    assert counts(context) == before
+    assert counts(db) == before
 
 
 def test_sha512_is_submitted_and_looked_up_exactly(member):
@@ -179,14 +179,14 @@ def test_the_site_shows_a_tmk_signal_like_any_other(app, member):
     assert page.status_code == 200 and tmk_text("fades") in page.get_data(as_text=True)
 
 
-def test_tmk_comes_back_from_the_snapshot_after_a_restart(settings, context, member):
+def test_tmk_comes_back_from_the_snapshot_after_a_restart(settings, matcher, member):
     from clearinghouse.bootstrap import bootstrap
     from clearinghouse.index.generations import current_generation, open_generation
     from clearinghouse.services.use_cases.matching import Query
     from clearinghouse.signals import default_registry
 
     assert member.state("submission", [tmk_item("pan"), tmk_item("cuts")]).status_code == 201
-    context.matcher.load()  # from the database (or the generation its follower wrote)
+    matcher.load()  # from the database (or the generation its follower wrote)
     for _ in range(500):  # published by this load, or by the app's follower loading too
         if current_generation(settings.effective_snapshot_dir) is not None:
             break

@@ -8,6 +8,7 @@ import time
 import pytest
 from support import add_member
 
+from clearinghouse.bootstrap import build_deliverer
 from clearinghouse.config import load_settings
 from clearinghouse.services.use_cases.webhook_delivery import Deliverer
 
@@ -51,8 +52,8 @@ def clock():
 
 
 @pytest.fixture
-def deliverer(context, clock):
-    d = Deliverer(context, clock=clock)
+def deliverer(settings, db, clock):
+    d = build_deliverer(settings, db, clock=clock)
     yield d
     d.stop()
 
@@ -69,9 +70,9 @@ def drain(deliverer: Deliverer, rounds: int = 50) -> int:
 
 
 @pytest.fixture
-def members(context, client):
+def members(db, client):
     """A submitter and a matcher subscriber."""
     return (
-        add_member(context, client, "alpha", "submitter,matcher"),
-        add_member(context, client, "bravo", "submitter,matcher"),
+        add_member(db, client, "alpha", "submitter,matcher"),
+        add_member(db, client, "bravo", "submitter,matcher"),
     )

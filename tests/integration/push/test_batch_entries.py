@@ -22,7 +22,7 @@ def _subscription(member: str, after_index: int) -> Subscription:
     return Subscription(member_id=member, filters={}, cursor_index=after_index, cursor_signal=0)
 
 
-def test_the_batch_entries_are_the_feeds(context, members):
+def test_the_batch_entries_are_the_feeds(db, settings, members):
     alpha, bravo = members
     values = [random_pdq() for _ in range(5)]
     first = alpha.state("submission", [pdq_item(v) for v in values] + [MD5])
@@ -39,7 +39,8 @@ def test_the_batch_entries_are_the_feeds(context, members):
     ]
     assert all(r.status_code == 201 for r in changes), [r.json for r in changes]
     kinds = set()
-    with context.db.read() as session:
+    threshold = settings.confirm_threshold
+    with db.read() as session:
         head = log_size(session)
         born = dict(
             session.execute(
@@ -55,14 +56,14 @@ def test_the_batch_entries_are_the_feeds(context, members):
             subscription = _subscription("bravo", start)
             events, read_after = [], []  # each event, and the log index its batch read after
             while True:
-                batch = next_batch(context, session, subscription, head, limit)
+                batch = next_batch(threshold, session, subscription, head, limit)
                 events += batch.events
                 read_after += [subscription.cursor_index] * len(batch.events)
                 if not batch.events and batch.cursor[0] >= head - 1:
                     break
                 subscription.cursor_index, subscription.cursor_signal = batch.cursor
             page = feed_page(session, (start, 0), 500)
-            assert [e["data"] for e in events] == feed_entries(context, session, page, "bravo")
+            assert [e["data"] for e in events] == feed_entries(threshold, session, page, "bravo")
             kinds |= {e["type"] for e in events}
             for event, signal, after in zip(events, page, read_after, strict=True):
                 expected = (

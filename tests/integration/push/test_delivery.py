@@ -47,9 +47,7 @@ def test_a_submission_arrives_signed_as_standard_webhooks_verify_it(members, rec
         raise AssertionError("verified with another secret")
 
 
-def test_changes_arrive_in_feed_order_created_updated_retracted(
-    context, members, receiver, deliverer
-):
+def test_changes_arrive_in_feed_order_created_updated_retracted(db, members, receiver, deliverer):
     alpha, bravo = members
     subscribe(bravo, receiver.url)
     values = [random_pdq() for _ in range(6)]
@@ -88,9 +86,7 @@ def test_order_per_subscription_equals_feed_order_delivering_as_changes_come(
     assert ids[:5] == sorted(ids[:5]) and ids[5] == ids[0]
 
 
-def test_three_failures_then_success_keeps_the_webhook_id(
-    context, members, receiver, deliverer, clock
-):
+def test_three_failures_then_success_keeps_the_webhook_id(db, members, receiver, deliverer, clock):
     alpha, bravo = members
     sub = subscribe(bravo, receiver.url)
     receiver.answers = [500, 503, 502]
@@ -98,7 +94,7 @@ def test_three_failures_then_success_keeps_the_webhook_id(
     waits = []
     for _ in range(3):
         assert drain(deliverer) == 1
-        with context.db.read() as session:
+        with db.read() as session:
             due = rows.get_subscription(session, sub["id"]).next_attempt_at
         waits.append(round(due - clock.now, 3))
         clock.now = due - 0.01
@@ -147,21 +143,21 @@ def test_failing_for_a_day_pauses_with_the_reason(members, receiver, deliverer, 
     assert drain(deliverer) == 0 and len(receiver.requests) == attempts
 
 
-def test_a_suspended_members_subscriptions_stop(context, members, receiver, deliverer):
+def test_a_suspended_members_subscriptions_stop(db, members, receiver, deliverer):
     alpha, bravo = members
     subscribe(bravo, receiver.url)
     alpha.state("submission", [pdq_item(random_pdq())])
     drain(deliverer)
     assert len(receiver.requests) == 1
-    member_admin.suspend_member(context.db, "bravo")
+    member_admin.suspend_member(db, "bravo")
     alpha.state("submission", [pdq_item(random_pdq())])
     assert drain(deliverer) == 0 and len(receiver.requests) == 1
 
 
-def test_a_member_with_every_key_revoked_receives_nothing(context, members, receiver, deliverer):
+def test_a_member_with_every_key_revoked_receives_nothing(db, members, receiver, deliverer):
     alpha, bravo = members
     subscribe(bravo, receiver.url)
-    member_admin.revoke_key(context.db, "bravo", bravo.key.key_id, force=True)
+    member_admin.revoke_key(db, "bravo", bravo.key.key_id, force=True)
     alpha.state("submission", [pdq_item(random_pdq())])
     assert drain(deliverer) == 0 and receiver.requests == []
 

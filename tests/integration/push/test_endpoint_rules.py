@@ -8,12 +8,12 @@ import json
 import pytest
 from support import pdq_item, random_pdq
 
+from clearinghouse.bootstrap import build_deliverer, endpoint_rules
 from clearinghouse.errors import UnsafeEndpoint
 from clearinghouse.services.adapters.caller import Caller
 from clearinghouse.services.adapters.webhook_endpoints import EndpointRules
 from clearinghouse.services.adapters.webhook_sender import Sender
 from clearinghouse.services.use_cases import subscriptions
-from clearinghouse.services.use_cases.webhook_delivery import Deliverer
 
 from .conftest import drain
 from .test_delivery import subscribe
@@ -37,16 +37,18 @@ def test_refused_registrations_are_422_problems_and_store_nothing(members, url):
     assert bravo.request("GET", "/v1/subscriptions").json == {"subscriptions": []}
 
 
-def test_a_name_resolving_to_loopback_is_refused_without_the_allow_list(context, members):
+def test_a_name_resolving_to_loopback_is_refused_without_the_allow_list(
+    db, incident_board, members
+):
     # The operator allows plain http for "localhost", but not its network.
     rules = EndpointRules(frozenset({"localhost"}), ())
     caller = Caller("bravo", members[1].key.key_id, frozenset({"matcher"}))
     body = json.dumps({"url": "http://localhost:9/h"}).encode()
     with pytest.raises(UnsafeEndpoint, match="loopback"):
-        subscriptions.add(context, caller, body, rules=rules)
+        subscriptions.add(db, incident_board, rules, caller, body)
 
 
-def test_the_address_is_checked_again_at_every_delivery(context, members, receiver, clock):
+def test_the_address_is_checked_again_at_every_delivery(settings, db, members, receiver, clock):
     alpha, bravo = members
     subscribe(bravo, receiver.url)  # allowed when registered
     strict = Sender(
@@ -55,7 +57,7 @@ def test_the_address_is_checked_again_at_every_delivery(context, members, receiv
         timeout=2,
         max_response_bytes=1000,
     )
-    deliverer = Deliverer(context, sender=strict, clock=clock)
+    deliverer = build_deliverer(settings, db, sender=strict, clock=clock)
     failures = []
     deliverer.observer.failed = failures.append
     alpha.state("submission", [pdq_item(random_pdq())])
@@ -66,16 +68,13 @@ def test_the_address_is_checked_again_at_every_delivery(context, members, receiv
     assert "address-refused" in listed["retrying"]["last_error"]
 
 
-def _deliver_once(context, members, receiver, clock, behave, **sender) -> list[str]:
+def _deliver_once(settings, db, members, receiver, clock, behave, **sender) -> list[str]:
     alpha, bravo = members
     subscribe(bravo, receiver.url)
     receiver.behave = behave
     options = {"connect_timeout": 1, "timeout": 2, "max_response_bytes": 1000, **sender}
-    deliverer = Deliverer(
-        context,
-        sender=Sender(EndpointRules.from_settings(context.settings), **options),
-        clock=clock,
-    )
+    sender = Sender(endpoint_rules(settings), **options)
+    deliverer = build_deliverer(settings, db, sender=sender, clock=clock)
     failures = []
     deliverer.observer.failed = failures.append
     alpha.state("submission", [pdq_item(random_pdq())])
@@ -84,23 +83,23 @@ def _deliver_once(context, members, receiver, clock, behave, **sender) -> list[s
     return failures
 
 
-def test_redirects_are_not_followed(context, members, receiver, clock):
+def test_redirects_are_not_followed(settings, db, members, receiver, clock):
     elsewhere = receiver.url.replace("/hook", "/elsewhere")
     failures = _deliver_once(
-        context, members, receiver, clock, lambda n: (302, {"location": elsewhere}, b"", 0)
+        settings, db, members, receiver, clock, lambda n: (302, {"location": elsewhere}, b"", 0)
     )
     assert failures == ["redirect"] and [r["path"] for r in receiver.requests] == ["/hook"]
 
 
-def test_an_answer_over_the_ceiling_is_a_failure(context, members, receiver, clock):
+def test_an_answer_over_the_ceiling_is_a_failure(settings, db, members, receiver, clock):
     failures = _deliver_once(
-        context, members, receiver, clock, lambda n: (200, {}, b"x" * 50_000, 0)
+        settings, db, members, receiver, clock, lambda n: (200, {}, b"x" * 50_000, 0)
     )
     assert failures == ["response-too-large"]
 
 
-def test_a_slow_endpoint_times_out(context, members, receiver, clock):
+def test_a_slow_endpoint_times_out(settings, db, members, receiver, clock):
     failures = _deliver_once(
-        context, members, receiver, clock, lambda n: (204, {}, b"", 1.5), timeout=0.5
+        settings, db, members, receiver, clock, lambda n: (204, {}, b"", 1.5), timeout=0.5
     )
     assert failures == ["timeout"]

@@ -14,11 +14,11 @@ THREAT = "behaviour:imminent-credible-threat"
 INCIDENT = "incident:harbour-attack"
 
 
-def test_each_filter_delivers_exactly_its_changes(context, client, members, deliverer):
+def test_each_filter_delivers_exactly_its_changes(db, client, members, deliverer):
     from .receiver import Receiver
 
     alpha, bravo = members
-    charlie = add_member(context, client, "charlie", "submitter,matcher")
+    charlie = add_member(db, client, "charlie", "submitter,matcher")
     names = ["all", "md5", "threat", "behaviour", "incident", "confirmed"]
     receivers = {n: Receiver() for n in names}
     try:
@@ -65,14 +65,14 @@ def test_each_filter_delivers_exactly_its_changes(context, client, members, deli
 
 
 def test_incident_actions_arrive_as_events_and_the_incident_filter_takes_them(
-    context, client, members, deliverer
+    db, client, members, deliverer
 ):
     from clearinghouse.client.statements import sign_incident
 
     from .receiver import Receiver
 
     alpha, bravo = members
-    gifct = add_member(context, client, "gifct", "coordinator")
+    gifct = add_member(db, client, "gifct", "coordinator")
     everything, harbour, other = Receiver(), Receiver(), Receiver()
     try:
         subscribe(bravo, everything.url)

@@ -7,8 +7,7 @@ import time
 
 from support import pdq_item, random_pdq
 
-from clearinghouse.bootstrap import bootstrap
-from clearinghouse.services.use_cases.webhook_delivery import Deliverer
+from clearinghouse.bootstrap import bootstrap, build_deliverer
 
 from .receiver import Receiver
 from .test_delivery import subscribe
@@ -21,7 +20,7 @@ def test_two_replicas_deliver_each_change_once(settings, members):
     alpha, bravo = members
     receivers = [Receiver() for _ in range(SUBSCRIPTIONS)]
     replicas = [bootstrap(settings), bootstrap(settings)]
-    deliverers = [Deliverer(root) for root in replicas]
+    deliverers = [build_deliverer(root.settings, root.db) for root in replicas]
     try:
         for r in receivers:
             subscribe(bravo, r.url)

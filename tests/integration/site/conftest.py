@@ -9,9 +9,9 @@ from tests.support import add_member, pdq_item, random_pdq
 
 
 @pytest.fixture
-def populated(context, client):
-    alice = add_member(context, client, "alice")
-    bob = add_member(context, client, "bob", roles="submitter,matcher")
+def populated(db, client):
+    alice = add_member(db, client, "alice")
+    bob = add_member(db, client, "bob", roles="submitter,matcher")
     values = [random_pdq() for _ in range(3)]
     first = alice.state("submission", [pdq_item(v, note="found on a forum") for v in values])
     assert first.status_code == 201, first.get_json()

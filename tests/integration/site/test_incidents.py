@@ -29,12 +29,12 @@ def act(member, action, slug=SLUG, title="", summary=""):
 
 
 @pytest.fixture
-def incident(context, client):
+def incident(db, client):
     """gifct declares; alice shares two PDQs (one with regions) and an MD5 under the
     label and one PDQ without it; bob corroborates one of alice's and adds his own."""
-    gifct = add_member(context, client, "gifct", "coordinator")
-    alice = add_member(context, client, "alice")
-    bob = add_member(context, client, "bob", roles="submitter,matcher")
+    gifct = add_member(db, client, "gifct", "coordinator")
+    alice = add_member(db, client, "alice")
+    bob = add_member(db, client, "bob", roles="submitter,matcher")
     declared = act(gifct, "declare", title="Harbour attack", summary="livestream, 14:02")
     labels = [LABEL, "behaviour:glorification-of-terrorist-acts"]
     values = [random_pdq() for _ in range(4)]
@@ -53,8 +53,8 @@ def incident(context, client):
     return {"gifct": gifct, "declared": declared, "hidden": hidden}
 
 
-def test_the_figures_count_what_was_shared_under_the_label(context, incident):
-    shown = incident_figures.incident_page(context.db, SLUG)
+def test_the_figures_count_what_was_shared_under_the_label(db, incident):
+    shown = incident_figures.incident_page(db, SLUG)
     assert (shown["title"], shown["status"], shown["declared_by"]) == (
         "Harbour attack", "active", "gifct",
     )  # fmt: skip
@@ -95,17 +95,17 @@ def test_the_pages_show_times_chart_and_members_but_no_hash_or_region(client, in
     assert "<script>" not in page and "style=" not in page
 
 
-def test_concluding_shows_the_conclusion_everywhere(client, context, incident):
+def test_concluding_shows_the_conclusion_everywhere(client, db, incident):
     concluded = act(incident["gifct"], "conclude")
     page = client.get(f"/incidents/{SLUG}").get_data(as_text=True)
     assert concluded["concluded"] in page and "concluded" in page
     assert concluded["concluded"] in client.get("/incidents").get_data(as_text=True)
 
 
-def test_the_report_and_its_csv_carry_each_incident(client, context, incident):
-    figures = report.report(context.db, context.settings.confirm_threshold, fresh=True)
+def test_the_report_and_its_csv_carry_each_incident(client, db, settings, incident):
+    figures = report.report(db, settings.confirm_threshold, fresh=True)
     [shown] = figures["incidents"]
-    assert shown == incident_figures.incident_page(context.db, SLUG)
+    assert shown == incident_figures.incident_page(db, SLUG)
     page = client.get("/report").get_data(as_text=True)
     assert f'href="/incidents/{SLUG}"' in page
     table = list(csv.DictReader(io.StringIO(client.get("/report.csv").get_data(as_text=True))))
@@ -130,10 +130,10 @@ def test_the_report_and_its_csv_carry_each_incident(client, context, incident):
     assert not any(value in str(table) for value in incident["hidden"])
 
 
-def test_an_incident_with_no_hash_yet_says_so(client, context):
-    gifct = add_member(context, client, "gifct", "coordinator")
+def test_an_incident_with_no_hash_yet_says_so(client, db):
+    gifct = add_member(db, client, "gifct", "coordinator")
     act(gifct, "declare", slug="quiet-one", title="Quiet")
-    shown = incident_figures.incident_page(context.db, "quiet-one")
+    shown = incident_figures.incident_page(db, "quiet-one")
     assert shown["first_hash"] is None and shown["signals"] == 0 and shown["members"] == []
     page = client.get("/incidents/quiet-one").get_data(as_text=True)
     assert "none yet" in page and "No hash carries this label yet." in page

@@ -12,9 +12,9 @@ TOKEN = "s3cret-scrape-token"
 
 
 @pytest.fixture
-def metered(context):
-    context.settings = context.settings.replace(metrics_token=TOKEN)
-    app = create_app(root=context)
+def metered(root):
+    root.settings = root.settings.replace(metrics_token=TOKEN)
+    app = create_app(root=root)
     return app.test_client()
 
 
@@ -29,8 +29,8 @@ def test_metrics_are_not_served_without_a_token(client):
     assert client.get("/metrics").status_code == 404
 
 
-def test_metrics_after_traffic(context, metered):
-    alice = add_member(context, metered, "alice")
+def test_metrics_after_traffic(db, metered):
+    alice = add_member(db, metered, "alice")
     value, unknown = random_pdq(), random_pdq()
     assert alice.state("submission", [pdq_item(value), pdq_item(random_pdq())]).status_code == 201
     assert alice.state("submission", [pdq_item("zz")]).status_code == 400
@@ -64,7 +64,7 @@ def test_metrics_after_traffic(context, metered):
         assert secret not in text
 
 
-def test_a_429_is_counted_as_a_rate_limit_refusal(context, metered):
+def test_a_429_is_counted_as_a_rate_limit_refusal(db, metered):
     from clearinghouse.errors import ClearinghouseError
 
     class TooMany(ClearinghouseError):
@@ -83,7 +83,7 @@ def test_a_429_is_counted_as_a_rate_limit_refusal(context, metered):
     assert 'clearinghouse_rate_limited_total{route="/v1/test-429"} 1.0' in text
 
 
-def test_request_log_lines_are_json_without_hash_values(context, metered):
+def test_request_log_lines_are_json_without_hash_values(db, metered):
     import json
     import logging
 
@@ -98,7 +98,7 @@ def test_request_log_lines_are_json_without_hash_values(context, metered):
     log.addHandler(handler)
     log.setLevel(logging.INFO)
     try:
-        alice = add_member(context, metered, "alice")
+        alice = add_member(db, metered, "alice")
         value = random_pdq()
         query = {"signal_type": "pdq", "value": value}
         assert alice.request("GET", "/v1/match", query=query).status_code == 200

@@ -28,11 +28,11 @@ def test_public_pages_render_without_hash_values(client, populated, path):
     assert "<script>" not in page and "style=" not in page  # nothing inline: the CSP forbids it
 
 
-def test_log_shows_every_entry_with_a_proof_and_pages(client, populated, context):
+def test_log_shows_every_entry_with_a_proof_and_pages(client, populated, db):
     page = client.get("/log").get_data(as_text=True)
     from clearinghouse.store.log import log_size
 
-    with context.db.read() as session:
+    with db.read() as session:
         size = log_size(session)
     assert page.count('data-verify="pending" data-index=') == size
     assert f"/log/{populated['submission_index']}" in page
@@ -69,25 +69,25 @@ def test_bad_input_is_a_clear_error_not_a_crash(client, populated, path, status)
         assert "Content-Security-Policy" in answer.headers
 
 
-def test_a_retracted_signal_is_not_counted_as_disputed(client, populated, context):
+def test_a_retracted_signal_is_not_counted_as_disputed(client, populated, db, settings):
     alice, bob, values = populated["alice"], populated["bob"], populated["values"]
     disputed = bob.state(
         "feedback",
         [{"signal_type": "pdq", "value": values[2], "verdict": "disagree", "reason": "cartoon"}],
     )
     assert disputed.status_code == 201, disputed.get_json()  # on the retracted signal
-    figures = report.report(context.db, context.settings.confirm_threshold, fresh=True)
+    figures = report.report(db, settings.confirm_threshold, fresh=True)
     assert figures["states"]["disputed"] == 1  # values[1] only
     gone = alice.state(
         "retraction", [{"signal_type": "pdq", "value": values[1], "reason": "mistaken"}]
     )
     assert gone.status_code == 201, gone.get_json()
-    figures = report.report(context.db, context.settings.confirm_threshold, fresh=True)
+    figures = report.report(db, settings.confirm_threshold, fresh=True)
     assert figures["states"] == {"active": 1, "retracted": 2, "confirmed": 1, "disputed": 0}
 
 
-def test_report_counts_what_happened(client, populated, context):
-    figures = report.report(context.db, context.settings.confirm_threshold, fresh=True)
+def test_report_counts_what_happened(client, populated, db, settings):
+    figures = report.report(db, settings.confirm_threshold, fresh=True)
     assert figures["states"] == {"active": 2, "retracted": 1, "confirmed": 1, "disputed": 1}
     activity = list(figures["activity"].values())
     assert sum(a["submitted"] for a in activity) == 4
@@ -113,12 +113,12 @@ def test_report_counts_what_happened(client, populated, context):
     assert "Label families by month contributed" in page
 
 
-def test_the_retraction_reason_is_in_the_signal_history(client, populated, context):
+def test_the_retraction_reason_is_in_the_signal_history(client, populated, db):
     from clearinghouse.services.read_models import site_pages
 
     signal_id = populated["signal_ids"][2]  # retracted by alice: "mistaken"
     viewer = site_pages.Viewer(member="alice", roles=frozenset({"auditor"}))
-    page = site_pages.signal_page(context.db, signal_id, viewer)
+    page = site_pages.signal_page(db, signal_id, viewer)
     [event] = [e for e in page["events"] if e["what"] == "retracted"]
     assert event["note"] == "mistaken" and event["member"] == "alice"
     mine = populated["alice"].request("GET", f"/v1/signals/{signal_id}").get_json()

@@ -54,25 +54,25 @@ def test_a_link_opens_once_and_a_session_ends_for_good(app, populated):
     assert "Signed in as" not in replay.get("/").get_data(as_text=True)
 
 
-def test_links_and_sessions_expire(context, populated):
+def test_links_and_sessions_expire(db, populated):
     caller = Caller("alice", "k", frozenset({"auditor"}))
-    link = site_sessions.issue_link(context.db, caller, now=1_000)
+    link = site_sessions.issue_link(db, caller, now=1_000)
     late = 1_000 + site_sessions.LINK_SECONDS
     try:
-        site_sessions.open_link(context.db, link["token"], now=late)
+        site_sessions.open_link(db, link["token"], now=late)
     except Exception as exc:
         assert exc.status == 401
     else:
         raise AssertionError("an expired link opened a session")
-    link = site_sessions.issue_link(context.db, caller, now=2_000)
-    token = site_sessions.open_link(context.db, link["token"], now=2_001)
-    assert site_sessions.viewer(context.db, token, now=2_002).member == "alice"
+    link = site_sessions.issue_link(db, caller, now=2_000)
+    token = site_sessions.open_link(db, link["token"], now=2_001)
+    assert site_sessions.viewer(db, token, now=2_002).member == "alice"
     gone = 2_001 + site_sessions.SESSION_SECONDS
-    assert site_sessions.viewer(context.db, token, now=gone).member is None
+    assert site_sessions.viewer(db, token, now=gone).member is None
 
 
-def test_a_member_without_auditor_or_matcher_role_sees_no_values(app, context, client, populated):
-    carol = add_member(context, client, "carol", roles="submitter")
+def test_a_member_without_auditor_or_matcher_role_sees_no_values(app, db, client, populated):
+    carol = add_member(db, client, "carol", roles="submitter")
     browser = app.test_client()
     browser.get(_link(carol))
     page = browser.get(f"/log/{populated['submission_index']}").get_data(as_text=True)

@@ -15,8 +15,8 @@ from clearinghouse.store.models import Base
 GOOD = "behaviour:glorification-of-terrorist-acts"
 
 
-def snapshot(context):
-    with context.db.read() as s:
+def snapshot(db):
+    with db.read() as s:
         return {
             t.name: s.scalar(select(func.count()).select_from(t))
             for t in Base.metadata.sorted_tables
@@ -25,13 +25,13 @@ def snapshot(context):
 
 
 @pytest.fixture
-def world(context, client):
-    a = add_member(context, client, "alpha")
-    b = add_member(context, client, "bravo")
-    reader = add_member(context, client, "reader", roles="matcher")
+def world(db, client):
+    a = add_member(db, client, "alpha")
+    b = add_member(db, client, "bravo")
+    reader = add_member(db, client, "reader", roles="matcher")
     known = random_pdq()
     assert b.state("submission", [pdq_item(known)]).status_code == 201
-    return {"a": a, "b": b, "reader": reader, "known": known, "context": context}
+    return {"a": a, "b": b, "reader": reader, "known": known, "db": db}
 
 
 def _submit(w, **kw):
@@ -48,15 +48,15 @@ def _tamper_body(m, p, h, b):
 
 def _revoked(w):
     extra = SigningKey.generate()
-    members.add_key(w["context"].db, "alpha", extra.verify_key)
-    members.revoke_key(w["context"].db, "alpha", extra.key_id)
-    w["before"] = snapshot(w["context"])
+    members.add_key(w["db"], "alpha", extra.verify_key)
+    members.revoke_key(w["db"], "alpha", extra.key_id)
+    w["before"] = snapshot(w["db"])
     return w["a"].request("POST", "/v1/submissions", body=_body(w, key=extra), key=extra)
 
 
 def _suspended(w):
-    members.suspend_member(w["context"].db, "alpha")
-    w["before"] = snapshot(w["context"])
+    members.suspend_member(w["db"], "alpha")
+    w["before"] = snapshot(w["db"])
     return _submit(w)
 
 
@@ -69,7 +69,7 @@ def _replay(w):
         return m, p, h, b
 
     assert a.request("POST", "/v1/submissions", body=_body(w), tamper=keep).status_code == 201
-    w["before"] = snapshot(w["context"])  # the first one legitimately changed the state
+    w["before"] = snapshot(w["db"])  # the first one legitimately changed the state
     return a.client.open(sent["p"], method=sent["m"], headers=sent["h"], data=sent["b"])
 
 
@@ -249,12 +249,12 @@ def _mislabelled(w):
 @pytest.mark.parametrize("case", list(CASES))
 def test_refused_and_nothing_changes(world, case):
     status, send = CASES[case]
-    world["before"] = snapshot(world["context"])
+    world["before"] = snapshot(world["db"])
     response = send(world)
     assert response.status_code == status, response.get_json()
     if response.request.method != "HEAD":
         assert response.mimetype == "application/problem+json"
-    assert snapshot(world["context"]) == world["before"]
+    assert snapshot(world["db"]) == world["before"]
 
 
 def test_all_bad_items_are_listed_by_index(world):

@@ -19,14 +19,14 @@ LABEL = "behaviour:glorification-of-terrorist-acts"
 WRITERS, EACH = 4, 8
 
 
-def test_parallel_writers_keep_the_log_dense(settings, context):
+def test_parallel_writers_keep_the_log_dense(settings, db):
     keys = {f"m{i}": SigningKey.generate() for i in range(WRITERS)}
     for member, key in keys.items():
-        members.add_member(context.db, member, member, "submitter", key.verify_key)
+        members.add_member(db, member, member, "submitter", key.verify_key)
     errors: list[BaseException] = []
 
     def writer(member: str, key: SigningKey) -> None:
-        ctx = bootstrap(settings)  # its own engine and connections, like a process
+        process = bootstrap(settings)  # its own engine and connections, like a process
         try:
             caller = Caller(member, key.key_id, frozenset({"submitter"}))
             for n in range(EACH):
@@ -44,12 +44,12 @@ def test_parallel_writers_keep_the_log_dense(settings, context):
                 body = sign_envelope(
                     "application/vnd.clearinghouse.submission+json", payload, key
                 ).to_json()
-                statements.accept_statement(ctx, "submission", caller, body)
-                members.add_key(ctx.db, member, SigningKey.generate().verify_key)
+                statements.accept_statement(process.statements, "submission", caller, body)
+                members.add_key(process.db, member, SigningKey.generate().verify_key)
         except BaseException as exc:  # surfaced below
             errors.append(exc)
         finally:
-            ctx.close()
+            process.close()
 
     threads = [threading.Thread(target=writer, args=item) for item in keys.items()]
     for t in threads:
@@ -58,7 +58,7 @@ def test_parallel_writers_keep_the_log_dense(settings, context):
         t.join()
     assert errors == []
 
-    with context.db.read() as session:
+    with db.read() as session:
         size = log_size(session)
         entries = read_entries(session, 0, size)
         stored_root = root(size, SqlNodeReader(session))

@@ -16,9 +16,9 @@ def _pages(member, limit):
         cursor = r.json["next"]
 
 
-def test_feed_gives_content_types_is_mine_and_a_checkpoint_time(context, client):
-    a = add_member(context, client, "alpha")
-    b = add_member(context, client, "bravo")
+def test_feed_gives_content_types_is_mine_and_a_checkpoint_time(db, client):
+    a = add_member(db, client, "alpha")
+    b = add_member(db, client, "bravo")
     empty = a.request("GET", "/v1/signals").json
     assert empty["signals"] == [] and empty["next"] is None
     # The log already holds the two member_added entries: the time is the latest one's.
@@ -50,9 +50,9 @@ def test_feed_gives_content_types_is_mine_and_a_checkpoint_time(context, client)
     assert last["next"] == pages[-2]["next"] and last["checkpoint_time"] >= times[-2]
 
 
-def test_a_retracted_contribution_no_longer_counts_as_mine(context, client):
-    a = add_member(context, client, "alpha")
-    b = add_member(context, client, "bravo")
+def test_a_retracted_contribution_no_longer_counts_as_mine(db, client):
+    a = add_member(db, client, "alpha")
+    b = add_member(db, client, "bravo")
     value = random_pdq()
     a.state("submission", [pdq_item(value, content_type="image/gif")])
     b.state("submission", [pdq_item(value)])

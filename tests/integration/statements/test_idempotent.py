@@ -12,9 +12,9 @@ def _retraction(value: str, reason: str = "mistake") -> list[dict]:
     return [{"signal_type": "pdq", "value": value, "reason": reason}]
 
 
-def test_retraction_repeated_is_unchanged(context, client):
-    a = add_member(context, client, "alpha")
-    b = add_member(context, client, "bravo")
+def test_retraction_repeated_is_unchanged(db, client):
+    a = add_member(db, client, "alpha")
+    b = add_member(db, client, "bravo")
     value = random_pdq()
     assert a.state("submission", [pdq_item(value)]).status_code == 201
     assert b.state("submission", [pdq_item(value)]).status_code == 201
@@ -28,8 +28,8 @@ def test_retraction_repeated_is_unchanged(context, client):
     assert b.request("GET", f"/v1/signals/{sid}").json["contributors"] == 1
 
 
-def test_feedback_repeated_is_unchanged(context, client):
-    a = add_member(context, client, "alpha")
+def test_feedback_repeated_is_unchanged(db, client):
+    a = add_member(db, client, "alpha")
     value = random_pdq()
     sid = a.state("submission", [pdq_item(value)]).json["items"][0]["signal_id"]
     item = {"signal_type": "pdq", "value": value, "verdict": "disagree", "reason": "news"}
@@ -41,12 +41,12 @@ def test_feedback_repeated_is_unchanged(context, client):
     assert flipped.json["items"] == [{"signal_id": sid, "status": "replaced"}]
 
 
-def test_retraction_does_not_reveal_which_signals_exist(context, client):
-    a = add_member(context, client, "alpha")
-    b = add_member(context, client, "bravo")
+def test_retraction_does_not_reveal_which_signals_exist(db, client):
+    a = add_member(db, client, "alpha")
+    b = add_member(db, client, "bravo")
     held = random_pdq()
     assert a.state("submission", [pdq_item(held)]).status_code == 201
-    with context.db.read() as s:
+    with db.read() as s:
         size = log_size(s)
 
     answers = [b.state("retraction", _retraction(v)) for v in (held, random_pdq())]
@@ -60,14 +60,14 @@ def test_retraction_does_not_reveal_which_signals_exist(context, client):
             "reason": "member 'bravo' has no contribution to this signal",
         }
     ]
-    with context.db.read() as s:
+    with db.read() as s:
         assert log_size(s) == size
 
 
-def test_the_collector_runs_again_after_statements(context, client):
+def test_the_collector_runs_again_after_statements(db, client):
     """Statements pause the garbage collector while they run (services/adapters/gc_pause.py);
     accepted or refused, it runs again afterwards."""
-    a = add_member(context, client, "alpha")
+    a = add_member(db, client, "alpha")
     assert gc.isenabled()
     assert a.state("submission", [pdq_item(random_pdq())]).status_code == 201
     assert gc.isenabled()

@@ -17,13 +17,13 @@ def _key_body(new: SigningKey, member: str, **proof_changes) -> bytes:
     return json.dumps({"public_key": new.verify_key.to_pem().decode(), "proof": proof}).encode()
 
 
-def _types(context):
-    with context.db.read() as s:
+def _types(db):
+    with db.read() as s:
         return [json.loads(d)["type"] for _, d in read_entries(s, 0, log_size(s))]
 
 
-def test_add_then_revoke_a_key(context, client):
-    a = add_member(context, client, "alpha")
+def test_add_then_revoke_a_key(db, client):
+    a = add_member(db, client, "alpha")
     new = SigningKey.generate()
     r = a.request("POST", "/v1/keys", body=_key_body(new, "alpha"))
     assert r.status_code == 201, r.json
@@ -33,13 +33,13 @@ def test_add_then_revoke_a_key(context, client):
     r = a.request("DELETE", f"/v1/keys/{a.key.key_id}", key=new)
     assert r.status_code == 200, r.json
     assert a.request("GET", "/v1/signals").status_code == 401
-    assert _types(context)[-2:] == ["key_added", "key_revoked"]
+    assert _types(db)[-2:] == ["key_added", "key_revoked"]
 
 
-def test_last_key_needs_force_and_other_members_keys_are_out_of_reach(context, client):
-    a = add_member(context, client, "alpha")
-    b = add_member(context, client, "bravo")
-    before = _types(context)
+def test_last_key_needs_force_and_other_members_keys_are_out_of_reach(db, client):
+    a = add_member(db, client, "alpha")
+    b = add_member(db, client, "bravo")
+    before = _types(db)
     r = a.request("DELETE", f"/v1/keys/{a.key.key_id}")
     assert r.status_code == 409
     assert "last active key" in r.json["detail"]
@@ -50,7 +50,7 @@ def test_last_key_needs_force_and_other_members_keys_are_out_of_reach(context, c
     # bravo's key, with a proof by bravo's key naming alpha: possession shown, but taken.
     r = a.request("POST", "/v1/keys", body=_key_body(b.key, "alpha"))
     assert r.status_code == 409
-    assert _types(context) == before
+    assert _types(db) == before
     r = a.request("DELETE", f"/v1/keys/{a.key.key_id}", query={"force": "true"})
     assert r.status_code == 200
     assert a.request("GET", "/v1/signals").status_code == 401
@@ -99,26 +99,26 @@ def _flipped(new, member):
         "wrong-signature",
     ],
 )
-def test_a_key_without_a_valid_possession_proof_is_refused(context, client, make_proof):
-    a = add_member(context, client, "alpha")
+def test_a_key_without_a_valid_possession_proof_is_refused(db, client, make_proof):
+    a = add_member(db, client, "alpha")
     new = SigningKey.generate()
-    before = _types(context)
+    before = _types(db)
     body = {"public_key": new.verify_key.to_pem().decode(), "proof": make_proof(new, "alpha")}
     r = a.request("POST", "/v1/keys", body=json.dumps(body).encode())
     assert r.status_code == 400, r.json
     assert r.headers["Content-Type"] == "application/problem+json"
-    assert _types(context) == before
+    assert _types(db) == before
     assert a.request("GET", "/v1/signals", key=new).status_code == 401
 
 
-def test_a_key_without_any_proof_is_refused(context, client):
-    a = add_member(context, client, "alpha")
+def test_a_key_without_any_proof_is_refused(db, client):
+    a = add_member(db, client, "alpha")
     new = SigningKey.generate()
-    before = _types(context)
+    before = _types(db)
     body = json.dumps({"public_key": new.verify_key.to_pem().decode()}).encode()
     r = a.request("POST", "/v1/keys", body=body)
     assert r.status_code == 400 and "proof" in r.json["detail"]
-    assert _types(context) == before
+    assert _types(db) == before
 
 
 # Small-order points (the identity, a point of order 8) and a non-canonical identity: a
@@ -132,11 +132,11 @@ WEAK_KEYS = {
 
 
 @pytest.mark.parametrize("raw_hex", WEAK_KEYS.values(), ids=WEAK_KEYS.keys())
-def test_a_weak_public_key_is_refused_even_with_a_proof_that_verifies(context, client, raw_hex):
+def test_a_weak_public_key_is_refused_even_with_a_proof_that_verifies(db, client, raw_hex):
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-    a = add_member(context, client, "alpha")
+    a = add_member(db, client, "alpha")
     raw = bytes.fromhex(raw_hex)
     pem = Ed25519PublicKey.from_public_bytes(raw).public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
@@ -144,8 +144,8 @@ def test_a_weak_public_key_is_refused_even_with_a_proof_that_verifies(context, c
     forged = base64.b64encode(bytes.fromhex("01" + "00" * 63)).decode()  # R = identity, S = 0
     created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     body = json.dumps({"public_key": pem.decode(), "proof": {"created": created, "sig": forged}})
-    before = _types(context)
+    before = _types(db)
     r = a.request("POST", "/v1/keys", body=body.encode())
     assert r.status_code == 400, r.json
     assert "prime-order group" in r.json["detail"]
-    assert _types(context) == before
+    assert _types(db) == before

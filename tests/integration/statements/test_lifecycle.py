@@ -9,14 +9,14 @@ from clearinghouse.crypto import Envelope, verify_envelope
 from clearinghouse.store.log import log_size, read_entries
 
 
-def _log(context):
-    with context.db.read() as s:
+def _log(db):
+    with db.read() as s:
         return [json.loads(d) for _, d in read_entries(s, 0, log_size(s))]
 
 
-def test_two_members_lifecycle(context, client):
-    a = add_member(context, client, "alpha")
-    b = add_member(context, client, "bravo")
+def test_two_members_lifecycle(db, client):
+    a = add_member(db, client, "alpha")
+    b = add_member(db, client, "bravo")
     value = random_pdq()
 
     r = a.state("submission", [pdq_item(value.upper())])
@@ -57,7 +57,7 @@ def test_two_members_lifecycle(context, client):
     assert sig["labels"] == {"behaviour:imminent-credible-threat": 1}
     assert a.request("GET", f"/v1/signals/{sid}").json["your_contribution"]["status"] == "retracted"
 
-    entries = _log(context)
+    entries = _log(db)
     assert [e["type"] for e in entries] == [
         "member_added",
         "member_added",
@@ -77,18 +77,18 @@ def test_two_members_lifecycle(context, client):
         assert json.loads(envelope.payload)["member"] == entry["member"]
 
 
-def test_same_envelope_twice_is_stored_once_and_answered_the_same(context, client):
-    a = add_member(context, client, "alpha")
+def test_same_envelope_twice_is_stored_once_and_answered_the_same(db, client):
+    a = add_member(db, client, "alpha")
     body = a.envelope("submission", [pdq_item(random_pdq())])
     first = a.request("POST", "/v1/submissions", body=body)
     second = a.request("POST", "/v1/submissions", body=body)
     assert first.status_code == second.status_code == 201
     assert first.json == second.json
-    assert [e["type"] for e in _log(context)].count("submission") == 1
+    assert [e["type"] for e in _log(db)].count("submission") == 1
 
 
-def test_last_retraction_removes_the_signal_and_resubmission_revives_it(context, client):
-    a = add_member(context, client, "alpha")
+def test_last_retraction_removes_the_signal_and_resubmission_revives_it(db, client):
+    a = add_member(db, client, "alpha")
     value = random_pdq()
     sid = a.state("submission", [pdq_item(value)]).json["items"][0]["signal_id"]
     r = a.state("retraction", [{"signal_type": "pdq", "value": value, "reason": "x"}])
@@ -100,8 +100,8 @@ def test_last_retraction_removes_the_signal_and_resubmission_revives_it(context,
     assert a.request("GET", f"/v1/signals/{sid}").json["status"] == "active"
 
 
-def test_later_feedback_replaces_the_earlier_and_both_are_logged(context, client):
-    a = add_member(context, client, "alpha")
+def test_later_feedback_replaces_the_earlier_and_both_are_logged(db, client):
+    a = add_member(db, client, "alpha")
     value = random_pdq()
     sid = a.state("submission", [pdq_item(value)]).json["items"][0]["signal_id"]
     item = {"signal_type": "pdq", "value": value, "reason": "r"}
@@ -110,11 +110,11 @@ def test_later_feedback_replaces_the_earlier_and_both_are_logged(context, client
     r = a.state("feedback", [dict(item, verdict="agree")])
     assert r.json["items"][0]["status"] == "replaced"
     assert a.request("GET", f"/v1/signals/{sid}").json["feedback"] == {"agree": 1, "disagree": 0}
-    assert [e["type"] for e in _log(context)].count("feedback") == 2
+    assert [e["type"] for e in _log(db)].count("feedback") == 2
 
 
-def test_change_feed_pages_through_states_with_tombstones(context, client):
-    a = add_member(context, client, "alpha")
+def test_change_feed_pages_through_states_with_tombstones(db, client):
+    a = add_member(db, client, "alpha")
     values = [random_pdq() for _ in range(5)]
     a.state("submission", [pdq_item(v) for v in values])
     a.state("retraction", [{"signal_type": "pdq", "value": values[0], "reason": "x"}])

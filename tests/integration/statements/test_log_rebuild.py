@@ -23,12 +23,12 @@ PG_URL = os.environ.get("TEST_DATABASE_URL")
 THREAT = "behaviour:imminent-credible-threat"
 
 
-def _busy_log(context, client) -> dict:
+def _busy_log(db, client) -> dict:
     """Submit, corroborate, dispute, retract (one of two, then the last), resubmit, give
     feedback twice, rotate a key and suspend a member."""
-    alpha = add_member(context, client, "alpha")
-    bravo = add_member(context, client, "bravo")
-    charlie = add_member(context, client, "charlie", roles="submitter,matcher")
+    alpha = add_member(db, client, "alpha")
+    bravo = add_member(db, client, "bravo")
+    charlie = add_member(db, client, "charlie", roles="submitter,matcher")
     shared, alone = random_pdq(), random_pdq()
     md5 = {"signal_type": "md5", "value": "ab" * 16, "content_type": "video/mp4",
            "labels": [THREAT], "note": "from a channel"}  # fmt: skip
@@ -50,11 +50,11 @@ def _busy_log(context, client) -> dict:
     for answer in steps:
         assert answer.status_code == 201, answer.json
     spare = type(alpha.key).generate()
-    members.add_key(context.db, "alpha", spare.verify_key)
-    members.revoke_key(context.db, "alpha", alpha.key.key_id)
+    members.add_key(db, "alpha", spare.verify_key)
+    members.revoke_key(db, "alpha", alpha.key.key_id)
     alpha.key = spare
     assert alpha.state("submission", [pdq_item(random_pdq())]).status_code == 201
-    members.suspend_member(context.db, "charlie")
+    members.suspend_member(db, "charlie")
     return {"shared": shared, "alone": alone, "alpha": alpha}
 
 
@@ -77,32 +77,34 @@ def empty_database(_template_db, tmp_path):
         admin.dispose()
 
 
-def _comparable(root):
-    with root.db.read() as session:
+def _comparable(db):
+    with db.read() as session:
         s = state_tables.read_state(session)
     return (s.members, s.keys, s.signals, s.contributions, s.feedback, s.statements,
             s.taxonomy_digest)  # fmt: skip
 
 
-def test_a_busy_log_implies_the_state_and_rebuilds_it(context, client, settings, empty_database):
-    _busy_log(context, client)
-    assert log_check.check(context) == []
+def test_a_busy_log_implies_the_state_and_rebuilds_it(
+    db, registry, client, settings, empty_database
+):
+    _busy_log(db, client)
+    assert log_check.check(db, registry) == []
 
     migrate.upgrade(empty_database)
     target = bootstrap(settings.replace(database_url=empty_database))
     try:
-        counts = log_check.rebuild(target, context.db)
+        counts = log_check.rebuild(target.db, target.registry, target.log_key, db)
         assert counts["statements"] == 11 and counts["members"] == 3
-        assert log_check.check(target) == []
-        assert _comparable(target) == _comparable(context)
+        assert log_check.check(target.db, target.registry) == []
+        assert _comparable(target.db) == _comparable(db)
         with pytest.raises(Exception, match="not empty"):
-            log_check.rebuild(target, context.db)
+            log_check.rebuild(target.db, target.registry, target.log_key, db)
     finally:
         target.close()
 
 
-def test_db_check_and_rebuild_commands(context, client, settings, empty_database, monkeypatch):
-    _busy_log(context, client)
+def test_db_check_and_rebuild_commands(db, client, settings, empty_database, monkeypatch):
+    _busy_log(db, client)
     runner = CliRunner()
     monkeypatch.setenv("CLEARINGHOUSE_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("CLEARINGHOUSE_DATABASE_URL", settings.effective_database_url)
@@ -117,10 +119,10 @@ def test_db_check_and_rebuild_commands(context, client, settings, empty_database
     assert runner.invoke(build_cli(), ["db", "check"]).exit_code == 0
 
 
-def test_rows_changed_behind_the_back_are_reported_and_never_a_500(context, client):
-    log = _busy_log(context, client)
+def test_rows_changed_behind_the_back_are_reported_and_never_a_500(db, registry, client):
+    log = _busy_log(db, client)
     alpha = log["alpha"]
-    engine = create_engine(context.db.url)
+    engine = create_engine(db.url)
     try:
         with engine.begin() as conn:
             if engine.dialect.name == "postgresql":
@@ -134,7 +136,7 @@ def test_rows_changed_behind_the_back_are_reported_and_never_a_500(context, clie
     finally:
         engine.dispose()
 
-    found = log_check.check(context)
+    found = log_check.check(db, registry)
     assert any(line.startswith(f"contribution {md5_id}/alpha: missing") for line in found)
     assert any(line.startswith(f"signal {alone}: status is 'retracted'") for line in found)
     assert len(found) == 2, found
@@ -147,18 +149,18 @@ def test_rows_changed_behind_the_back_are_reported_and_never_a_500(context, clie
     assert again.status_code < 500
 
 
-def test_regions_are_rebuilt_from_the_log(context, client, settings, empty_database):
-    alpha = add_member(context, client, "alpha")
+def test_regions_are_rebuilt_from_the_log(db, client, settings, empty_database):
+    alpha = add_member(db, client, "alpha")
     ladder = [{"pdq": random_pdq(), "quality": 60 + n} for n in range(3)]
     r = alpha.state("submission", [pdq_item(random_pdq(), regions=ladder), pdq_item(random_pdq())])
     assert r.status_code == 201, r.json
     migrate.upgrade(empty_database)
     target = bootstrap(settings.replace(database_url=empty_database))
     try:
-        counts = log_check.rebuild(target, context.db)
+        counts = log_check.rebuild(target.db, target.registry, target.log_key, db)
         assert counts["regions"] == 3
-        assert log_check.check(target) == []
-        with context.db.read() as before, target.db.read() as after:
+        assert log_check.check(target.db, target.registry) == []
+        with db.read() as before, target.db.read() as after:
             assert all_regions(after) == all_regions(before)
             assert len(all_regions(after)) == 1
     finally:

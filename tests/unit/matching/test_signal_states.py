@@ -98,9 +98,8 @@ def test_states_answer_as_the_view_does_after_many_updates(seed):
         for s in batch:
             twin[s.signal.id] = s
         threshold = rng.randrange(1, 4)
-        ctx = SimpleNamespace(settings=SimpleNamespace(confirm_threshold=threshold))
         asked = rng.sample(range(-5, 3100), 300)
-        expected = {i: describe(ctx, twin[i]) for i in asked if i in twin}
+        expected = {i: describe(threshold, twin[i]) for i in asked if i in twin}
         got = states.describe_many(asked, threshold)
         assert got == expected
         assert [list(v) for v in got.values()] == [list(expected[i]) for i in got]  # key order
