@@ -13,16 +13,27 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from clearinghouse.errors import VerificationError
 
-if TYPE_CHECKING:
-    from clearinghouse.client.api import Client
+__all__ = [
+    "FileLookup",
+    "FileLookups",
+    "Looks",
+    "Tag",
+    "lookup_files",
+    "merge_matches",
+    "queries_of",
+]
 
-__all__ = ["FileLookup", "FileLookups", "Tag", "lookup_files", "merge_matches", "queries_of"]
+
+class Looks(Protocol):
+    """What a file lookup asks of the client (``Client.match``)."""
+
+    def match(self, queries: Iterable[Mapping[str, Any]]) -> list[dict]: ...
 
 
 class FileLookups:
@@ -128,7 +139,7 @@ def _rank(match: dict[str, Any]) -> tuple:
 
 
 def lookup_files(
-    client: Client,
+    client: Looks,
     paths: Iterable[str | Path],
     *,
     variants: bool = True,

@@ -1,8 +1,9 @@
 """The package's own import graph, read statically from the source.
 
 Every ``import`` counts, at module level or inside a function, except those under
-``if TYPE_CHECKING:`` (they never run). An edge goes to the module imported, or to the
-package when the name imported from it is not a module of its own.
+``if TYPE_CHECKING:`` (they never run) unless ``type_checking`` asks for them too: the
+graph of what a module knows of, type hints included. An edge goes to the module
+imported, or to the package when the name imported from it is not a module of its own.
 """
 
 from __future__ import annotations
@@ -28,14 +29,16 @@ def _is_type_checking(test: ast.expr) -> bool:
     )
 
 
-def _import_nodes(node: ast.AST) -> Iterator[ast.Import | ast.ImportFrom]:
+def _import_nodes(
+    node: ast.AST, type_checking: bool = False
+) -> Iterator[ast.Import | ast.ImportFrom]:
     for child in ast.iter_child_nodes(node):
-        if isinstance(child, ast.If) and _is_type_checking(child.test):
+        if not type_checking and isinstance(child, ast.If) and _is_type_checking(child.test):
             yield from (n for c in child.orelse for n in _import_nodes_of(c))
             continue
         if isinstance(child, (ast.Import, ast.ImportFrom)):
             yield child
-        yield from _import_nodes(child)
+        yield from _import_nodes(child, type_checking)
 
 
 def _import_nodes_of(node: ast.AST) -> Iterator[ast.Import | ast.ImportFrom]:
@@ -44,14 +47,15 @@ def _import_nodes_of(node: ast.AST) -> Iterator[ast.Import | ast.ImportFrom]:
     yield from _import_nodes(node)
 
 
-def import_graph(root: Path, package: str) -> dict[str, set[str]]:
-    """Module → the modules of ``package`` it imports (under ``root``)."""
+def import_graph(root: Path, package: str, *, type_checking: bool = False) -> dict[str, set[str]]:
+    """Module → the modules of ``package`` it imports (under ``root``); with
+    ``type_checking``, the imports under ``if TYPE_CHECKING:`` count as well."""
     paths = {module_name(root, p): p for p in (root / package).rglob("*.py")}
     graph: dict[str, set[str]] = {}
     for name, path in paths.items():
         is_package = path.name == "__init__.py"
         edges: set[str] = set()
-        for node in _import_nodes(ast.parse(path.read_text(), str(path))):
+        for node in _import_nodes(ast.parse(path.read_text(), str(path)), type_checking):
             if isinstance(node, ast.Import):
                 targets = [a.name for a in node.names]
             else:

@@ -1,7 +1,9 @@
 """No import cycle anywhere in the package, and every import follows the layer order
 (DESIGN §10): pure ``signals``/``crypto``/``tlog`` ← ``index``, ``store`` ← ``services`` ←
 ``bootstrap`` ← ``api``, ``cli``; ``client`` and ``exchange`` only on pure packages.
-Inside ``services``, ``adapters`` ← ``read_models`` ← ``use_cases``."""
+Inside ``services``, ``adapters`` ← ``read_models`` ← ``use_cases``. Both hold for the
+imports made for type hints alone (under ``TYPE_CHECKING``) as well: a service that
+names ``bootstrap.Root`` in a signature depends on the composition root all the same."""
 
 from __future__ import annotations
 
@@ -97,6 +99,12 @@ def graph():
     return import_graph(ROOT, "clearinghouse")
 
 
+@pytest.fixture(scope="module")
+def typed_graph():
+    """The graph with the imports under ``TYPE_CHECKING`` counted too."""
+    return import_graph(ROOT, "clearinghouse", type_checking=True)
+
+
 def test_every_room_has_a_place_in_the_layers(graph):
     rooms = {room(m) for m in graph}
     assert rooms - LAYER.keys() - CLIENT_SIDE.keys() == set()
@@ -110,15 +118,25 @@ def test_imports_follow_the_layer_order(graph):
     assert layer_violations(graph) == []
 
 
+def test_no_import_cycle_even_through_type_hints(typed_graph):
+    assert cycles(typed_graph) == []
+
+
+def test_type_hint_imports_follow_the_layer_order(typed_graph):
+    assert layer_violations(typed_graph) == []
+
+
 # The checks themselves, on small source trees built for the purpose.
 
 
-def _tree(tmp_path: Path, files: dict[str, str]) -> dict[str, set[str]]:
+def _tree(
+    tmp_path: Path, files: dict[str, str], *, type_checking: bool = False
+) -> dict[str, set[str]]:
     for name, text in files.items():
         path = tmp_path / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
-    return import_graph(tmp_path, "clearinghouse")
+    return import_graph(tmp_path, "clearinghouse", type_checking=type_checking)
 
 
 CASES = {
@@ -167,6 +185,31 @@ def test_cycle_finder(tmp_path, files, expected):
     assert cycles(_tree(tmp_path, files)) == expected
 
 
+TYPED_CASES = {
+    "TYPE_CHECKING import closes a cycle of type hints": (
+        CASES["TYPE_CHECKING import is not a cycle"][0],
+        [["clearinghouse.a", "clearinghouse.b"]],
+    ),
+    "typing.TYPE_CHECKING as well": (
+        {
+            "a.py": "from clearinghouse import b\n",
+            "b.py": "import typing\nif typing.TYPE_CHECKING:\n    from . import a\n",
+        },
+        [["clearinghouse.a", "clearinghouse.b"]],
+    ),
+    "no cycle without the hint": (
+        {"a.py": "from clearinghouse import b\n", "b.py": "import typing\n"},
+        [],
+    ),
+}
+
+
+@pytest.mark.parametrize("files, expected", TYPED_CASES.values(), ids=TYPED_CASES.keys())
+def test_cycle_finder_counting_type_hints(tmp_path, files, expected):
+    files = {"clearinghouse/__init__.py": "", **{f"clearinghouse/{k}": v for k, v in files.items()}}
+    assert cycles(_tree(tmp_path, files, type_checking=True)) == expected
+
+
 LAYER_CASES = {
     "services may use store": ("services/use_cases/x.py", "from clearinghouse.store import y\n", 0),
     "store may not use services": ("store/x.py", "from clearinghouse.services import y\n", 1),
@@ -210,8 +253,42 @@ LAYER_CASES = {
 }
 
 
-@pytest.mark.parametrize("path, text, count", LAYER_CASES.values(), ids=LAYER_CASES.keys())
-def test_layer_checker(tmp_path, path, text, count):
+TYPE_HINT = "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    {}\n"
+TYPED_LAYER_CASES = {
+    "services may not use bootstrap even for type hints": (
+        "services/use_cases/x.py",
+        TYPE_HINT.format("from clearinghouse.bootstrap import Root"),
+        1,
+    ),
+    "nor through typing.TYPE_CHECKING": (
+        "services/read_models/x.py",
+        "import typing\nif typing.TYPE_CHECKING:\n    import clearinghouse.bootstrap\n",
+        1,
+    ),
+    "services may name store types in hints": (
+        "services/use_cases/x.py",
+        TYPE_HINT.format("from clearinghouse.store.y import Database"),
+        0,
+    ),
+    "api may name the root in hints": (
+        "api/x.py",
+        TYPE_HINT.format("from clearinghouse.bootstrap import Root"),
+        0,
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    "path, text, count", TYPED_LAYER_CASES.values(), ids=TYPED_LAYER_CASES.keys()
+)
+def test_layer_checker_counting_type_hints(tmp_path, path, text, count):
+    files = _layer_tree(path, text)
+    assert len(layer_violations(_tree(tmp_path, files, type_checking=True))) == count
+    # Without the hints counted the same tree is clean: the typed graph is what catches it.
+    assert layer_violations(_tree(tmp_path, files)) == []
+
+
+def _layer_tree(path: str, text: str) -> dict[str, str]:
     files = {"clearinghouse/__init__.py": "", f"clearinghouse/{path}": text}
     packages = ("store", "services", "index", "client", "crypto", "api", "cli", "tlog")
     services = tuple(f"services/{r}" for r in SERVICE_LAYER)
@@ -220,9 +297,15 @@ def test_layer_checker(tmp_path, path, text, count):
         files.setdefault(f"clearinghouse/{pkg}/y.py", "")
     files.pop("clearinghouse/services/y.py")
     files.setdefault("clearinghouse/bootstrap.py", "")
-    assert len(layer_violations(_tree(tmp_path, files))) == count
+    return files
+
+
+@pytest.mark.parametrize("path, text, count", LAYER_CASES.values(), ids=LAYER_CASES.keys())
+def test_layer_checker(tmp_path, path, text, count):
+    assert len(layer_violations(_tree(tmp_path, _layer_tree(path, text)))) == count
 
 
 if __name__ == "__main__":  # print the graph's problems without pytest
-    g = import_graph(ROOT, "clearinghouse")
-    print(cycles(g), *layer_violations(g), sep="\n", file=sys.stderr)
+    for hints in (False, True):
+        g = import_graph(ROOT, "clearinghouse", type_checking=hints)
+        print(cycles(g), *layer_violations(g), sep="\n", file=sys.stderr)
