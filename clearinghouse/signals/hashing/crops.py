@@ -32,10 +32,11 @@ Box = tuple[int, int, int, int]  # (left, top, right, bottom) in pixels, right a
 
 
 def pdq_of_boxes(
-    rgb: np.ndarray, luma: np.ndarray, boxes: Iterable[Box], *, exact: bool = True
+    rgb: np.ndarray | None, luma: np.ndarray, boxes: Iterable[Box], *, exact: bool = True
 ) -> list[tuple[str, int]]:
     """``(pdq, quality)`` of each box of an H×W×3 image whose luma is given, as
-    ``pdq_hash`` of the crop would give (all zeros, quality 0, for a box too small)."""
+    ``pdq_hash`` of the crop would give (all zeros, quality 0, for a box too small).
+    ``rgb`` is only read with ``exact``, by the reference; without, a luma is enough."""
     out = []
     for left, top, right, bottom in boxes:
         if right - left < _MIN_HASHABLE_DIM or bottom - top < _MIN_HASHABLE_DIM:
@@ -48,7 +49,7 @@ def pdq_of_boxes(
         cols_at, cols_weight = _banded(right - left)
         grid = np.einsum("rok,ok->ro", reduced[:, cols_at], cols_weight)
         coefficients = _DCT @ grid.astype(np.float64) @ _DCT.T
-        if exact and _near_median(coefficients):
+        if exact and rgb is not None and _near_median(coefficients):
             out.append(pdq_hash_reference(rgb[top:bottom, left:right]))
         else:
             out.append((_bits_hex(coefficients), _quality(grid)))

@@ -20,7 +20,7 @@ _SMALL_SIDE = 256  # edges are looked for on a copy whose longer side is at most
 _FLAT_STD = 6.0  # a border row or column varies less than this (of 255)
 _FLAT_STEP = 12.0  # … and its mean stays this close to the outermost one
 _MIN_TRIM = 0.02  # trims smaller than this share of a side are noise, not a border
-_EDGE_STEP = 20.0  # a luma step this large across neighbouring pixels is an edge pixel
+_EDGE_STEP = 12.0  # a luma step this large between the rows either side is an edge pixel
 _MIN_RUN = 0.25  # a straight edge spans at least this share of the side
 _FULL_RUN = 0.90  # … and a banner's boundary nearly all of it
 _MIN_PART = 0.45  # a part split off by a banner line keeps at least this share
@@ -68,8 +68,8 @@ def edge_boxes(small: np.ndarray) -> list[Box]:
     rectangles whose four sides are straight edges (or the image's own sides, at most
     two of them). Strongest first, at most six, none nearly the whole image."""
     h, w = small.shape
-    across = _close_gaps(_edge_pixels(np.abs(np.diff(small, axis=0))), max(2, w // 25))
-    down = _close_gaps(_edge_pixels(np.abs(np.diff(small, axis=1)).T), max(2, h // 25))
+    across = _close_gaps(_boundary_pixels(small), max(2, w // 25))
+    down = _close_gaps(_boundary_pixels(small.T), max(2, h // 25))
     rows, cols = _lines(across, w), _lines(down, h)
     scored: list[tuple[float, Box]] = []
     row_sums, col_sums = _prefix(across), _prefix(down)
@@ -99,11 +99,21 @@ def edge_boxes(small: np.ndarray) -> list[Box]:
     return boxes
 
 
-def _edge_pixels(step: np.ndarray) -> np.ndarray:
-    strong = step > _EDGE_STEP
-    # An edge lying between two rows of the small copy shows in one or the other.
-    strong[:-1] |= strong[1:]
-    return strong
+def _boundary_pixels(small: np.ndarray) -> np.ndarray:
+    """(h-1, w) booleans: where a boundary lies between rows y and y+1. A boundary is a
+    step between the bands of rows on either side (2 rows each, smoothed over 3 columns)
+    that is the largest of its column within 2 rows: texture (grass, brick, gravel) steps
+    everywhere, but a picture's edge steps more than the texture beside it."""
+    h = small.shape[0]
+    padded = np.pad(small, ((0, 0), (1, 1)), mode="edge")
+    along = (padded[:, :-2] + padded[:, 1:-1] + padded[:, 2:]) / 3
+    rows = np.pad(along, ((1, 1), (0, 0)), mode="edge")
+    # step[y] compares rows y-1, y with rows y+1, y+2 (bands of 2 around the boundary)
+    step = np.abs(rows[3:] + rows[2:-1] - rows[1:-2] - rows[:-3]) / 2
+    step = step[: h - 1]
+    neighbours = np.pad(step, ((2, 2), (0, 0)), mode="constant")
+    peak = step >= np.max([neighbours[k : k + h - 1] for k in (0, 1, 3, 4)], axis=0)
+    return (step > _EDGE_STEP) & peak
 
 
 def _prefix(strong: np.ndarray) -> np.ndarray:
@@ -149,7 +159,9 @@ def _rectangles(rows, cols, row_sums, col_sums, w, h) -> list[tuple[float, Box]]
                         if not virtual:
                             shares.append((sums[line, hi] - sums[line, lo]) / (hi - lo))
                     if min(shares) >= 0.7:
-                        out.append((sum(shares) / len(shares), (xa + 1, ya + 1, xb + 1, yb + 1)))
+                        # Each real side counts: four straight sides beat three and an
+                        # image side standing in (a picture pasted near an edge).
+                        out.append((sum(shares) / 4, (xa + 1, ya + 1, xb + 1, yb + 1)))
     return out
 
 

@@ -4,8 +4,9 @@ A re-upload is often the known picture with something around it or turned over. 
 member looking a file up hashes, besides the image itself, the 8 dihedral transforms
 (mirror, rotations), the picture with its flat borders trimmed (letterbox, frame), and
 the boxes bounded by straight edges (the part above or below a banner, a picture pasted
-into another one; ``edges.py``), centre crops, and crops keeping one corner by a sweep of
-shares (an off-centre crop of the known image lines up with one of the ladder's corners).
+into another one; ``edges.py``), centre crops, the picture turned back by a few degrees either
+way (a small rotation), and crops keeping one corner by a sweep of shares (an off-centre
+crop of the known image lines up with one of the ladder's corners).
 Only quality ≥ 50 variants are kept, each PDQ once, first name wins, at most
 ``MAX_VARIANTS``: one file's variants always fit one match request. The boxes are hashed
 together (``crops.py``). The server sees these PDQs as one batch, never the media.
@@ -13,7 +14,8 @@ together (``crops.py``). The server sees these PDQs as one batch, never the medi
 
 from __future__ import annotations
 
-from typing import NamedTuple
+import math
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -22,17 +24,24 @@ from clearinghouse.signals.hashing.edges import edge_boxes, refine, small_luma, 
 from clearinghouse.signals.hashing.pdq import luma_of, pdq_dihedral, pdq_hash
 from clearinghouse.signals.hashing.regions import LADDER
 
+if TYPE_CHECKING:
+    from PIL.Image import Image
+
 __all__ = ["CENTRE_SCALES", "MAX_VARIANTS", "STRIPS", "Variant", "query_variants"]
 
 Box = tuple[int, int, int, int]
 
-MAX_VARIANTS = 64
+MAX_VARIANTS = 80
 CENTRE_SCALES = (0.96, 0.92, 0.88)
 # Corner crops of the query by these shares of each side: a crop that kept one corner of
 # the known image by any share from 70 % to 90 % of each side lands within about 1 % of
 # one of the ladder's 70 % or 80 % corners (regions.py), as near as PDQ needs.
 CORNER_SCALES = tuple(round(0.985**k, 3) for k in range(1, 10))
 CORNERS = ("top-left", "top-right", "bottom-left", "bottom-right")
+# A picture turned by a few degrees, turned back by each of these (one of them within 1°
+# of any turn from 1° to 5° either way), and its centre crops that the turn left whole.
+ROTATIONS = (-4.0, -2.0, 2.0, 4.0)
+ROTATED_CROPS = (0.8,)
 STRIPS = ("top-80", "bottom-80", "top-65", "bottom-65")
 _MIN_QUALITY = 50
 
@@ -75,18 +84,25 @@ def query_variants(
     outer = boxes[0][1] if trimmed is not None else (0, 0, width, height)
     for scale in CENTRE_SCALES:
         boxes.append((f"centre-{round(scale * 100)}", _centre(outer, scale)))
-    for scale in CORNER_SCALES:
-        for corner in CORNERS:
-            boxes.append((f"{corner}-{scale * 100:g}", _corner(outer, corner, scale)))
     # The index's own strips of the whole image: a banner or caption laid over one end
     # of the known image leaves the other end's strip exactly as indexed.
     for name, x0, y0, x1, y1 in LADDER:
         if name in STRIPS:
             box = (round(x0 * width), round(y0 * height), round(x1 * width), round(y1 * height))
             boxes.append((name, box))
-    hashed = pdq_of_boxes(rgb, luma, [box for _name, box in boxes], exact=False)
-    for (name, _box), (value, quality) in zip(boxes, hashed, strict=True):
-        found.append(Variant(name, value, quality))
+    found += _hashed(luma, boxes)
+    # Turned back: the centre of what was turned is whole, the corners the turn cut off
+    # are not hashed.
+    source = _as_image(luma)
+    for degrees in ROTATIONS:
+        for scale in ROTATED_CROPS:
+            part = _turned_box(source, degrees, _centre((0, 0, width, height), scale))
+            whole = (0, 0, part.shape[1], part.shape[0])
+            found += _hashed(part, [(f"rotated{degrees:+g}-centre-{round(scale * 100)}", whole)])
+    # Last (the first dropped should there be too many): the sweep of corner crops.
+    corners = [(f"{corner}-{scale * 100:g}", _corner(outer, corner, scale))
+               for scale in CORNER_SCALES for corner in CORNERS]  # fmt: skip
+    found += _hashed(luma, corners)
     out: list[Variant] = []
     seen: set[str] = set()
     for n, variant in enumerate(found):
@@ -95,6 +111,35 @@ def query_variants(
         seen.add(variant.value)
         out.append(variant)
     return out[:MAX_VARIANTS]
+
+
+def _hashed(luma: np.ndarray, boxes: list[tuple[str, Box]]) -> list[Variant]:
+    hashed = pdq_of_boxes(None, luma, [box for _name, box in boxes], exact=False)
+    return [Variant(name, *pdq) for (name, _box), pdq in zip(boxes, hashed, strict=True)]
+
+
+def _as_image(luma: np.ndarray) -> Image:
+    from PIL.Image import fromarray
+
+    return fromarray(np.asarray(luma, np.float32), mode="F")
+
+
+def _turned_box(source: Image, degrees: float, box: Box) -> np.ndarray:
+    """The part ``box`` of a luma image (mode "F") turned counter-clockwise by ``degrees``
+    about its centre (as Pillow's ``rotate`` turns it), only that part computed; nearest
+    pixel, as PDQ's blur smooths far more than that."""
+    from PIL.Image import Transform
+
+    width, height = source.size
+    left, top, right, bottom = box
+    cx, cy = width / 2, height / 2
+    cos, sin = math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
+    # Output pixel (u, v) of the box is image point (left + u, top + v); Pillow reads the
+    # source at that point turned back about the centre.
+    dx, dy = left - cx, top - cy
+    coefficients = (cos, -sin, cos * dx - sin * dy + cx, sin, cos, sin * dx + cos * dy + cy)
+    part = source.transform((right - left, bottom - top), Transform.AFFINE, coefficients)
+    return np.asarray(part, np.float32)
 
 
 def _corner(box: Box, corner: str, scale: float) -> Box:

@@ -16,7 +16,7 @@ from clearinghouse.signals.hashing.regions import (
     MIN_REGION_QUALITY,
     region_hashes,
 )
-from clearinghouse.signals.hashing.variants import MAX_VARIANTS, query_variants
+from clearinghouse.signals.hashing.variants import MAX_VARIANTS, _turned_box, query_variants
 from clearinghouse.wire import MATCH_QUERIES_LIMIT, REGIONS_PER_ITEM_LIMIT
 
 
@@ -112,6 +112,49 @@ def test_a_picture_pasted_into_another_is_cut_out(photos):
     )
     best = min(hamming_distance(v.value, pdq_hash(inner)[0]) for v in query_variants(outer))
     assert best <= 16
+
+
+def test_a_picture_pasted_onto_a_textured_photo_is_cut_out(photos):
+    """Brick is all straight lines and steps: the pasted picture's four sides still win."""
+    from tests.unit.signals.conftest import load_photo
+
+    outer = np.ascontiguousarray(load_photo("brick")[:480, :512])
+    inner = photos["astronaut"][::2, ::2]  # 256×256
+    outer[60:316, 150:406] = inner
+    small, factor = small_luma(luma_of(outer))
+    assert any(
+        abs(x0 * factor - 150) <= 2 * factor and abs(y1 * factor - 316) <= 2 * factor
+        for x0, _, _, y1 in edge_boxes(small)
+    )
+    best = min(hamming_distance(v.value, pdq_hash(inner)[0]) for v in query_variants(outer))
+    assert best <= 31
+
+
+@pytest.mark.parametrize("degrees", [-3.0, 1.5, 4.5])
+def test_a_slightly_turned_picture_meets_one_of_its_regions(photos, degrees):
+    from PIL import Image
+
+    rgb = photos["chelsea"]
+    indexed = [pdq_hash(rgb)[0], *(r["pdq"] for r in region_hashes(rgb))]
+    turned = Image.fromarray(rgb).rotate(degrees, resample=Image.BICUBIC)
+    query = np.asarray(turned)
+    assert min(hamming_distance(pdq_hash(query)[0], r) for r in indexed) > 31
+    best = min(hamming_distance(v.value, r) for v in query_variants(query) for r in indexed)
+    assert best <= 31
+
+
+def test_the_turned_box_is_pillows_rotation_of_that_part(photos):
+    """The slow twin: turning only a box equals turning the whole luma and cutting it."""
+    from PIL import Image
+
+    luma = luma_of(photos["coffee"])
+    box = (40, 30, 500, 350)
+    for degrees in (-4.0, 2.0):
+        whole = Image.fromarray(luma, mode="F").rotate(degrees, resample=Image.NEAREST)
+        expected = np.asarray(whole)[box[1] : box[3], box[0] : box[2]]
+        got = _turned_box(Image.fromarray(luma, mode="F"), degrees, box)
+        assert got.shape == expected.shape
+        assert np.mean(np.abs(got - expected)) < 0.05  # a pixel in a thousand may round apart
 
 
 @pytest.mark.parametrize(
