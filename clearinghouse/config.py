@@ -197,10 +197,10 @@ class Settings:
         20.0, _float_pos, "times its type's baseline a signal's matches hold it"
     )
     hold_min_matches: int = _field(
-        500, _int(0), "matches in one window below which no signal is held (0: never)"
+        1000, _int(0), "matches in one window below which no signal is held (0: never)"
     )
     hold_baseline_windows: int = _field(
-        24, _int(1, 720), "trailing windows a type's baseline is the mean over"
+        24, _int(1, 10_000), "trailing windows a type's baseline is the mean over"
     )
     signature_max_skew: int = _field(300, _int(1, 3600), "allowed clock skew of created, seconds")
     statement_max_skew: int = _field(

@@ -6,10 +6,8 @@ stops a member's statements until ``member_unsuspended``, and ``member_roles_cha
 sets the roles its later statements need. A statement is then checked the way the server claims it
 checked it when it was accepted: its envelope is well formed, of the entry's kind, signed
 by the entry's key, which was an active key of the entry's member at that point of the
-log, and its payload names that member. A signal is held (``signal_held``) only while
-not held, and released (``signal_released`` by the operator, or a ``release`` statement)
-only while held. Memory grows with the number of members, keys and held signals, never
-with the number of entries.
+log, and its payload names that member. Memory grows with the number of members and keys,
+never with the number of entries.
 """
 
 from __future__ import annotations
@@ -28,7 +26,6 @@ from clearinghouse.errors import ClearinghouseError, InvalidInput
 from clearinghouse.ijson import read_json
 from clearinghouse.wire import (
     ENTRY_TYPES,
-    HOLDERS,
     MEMBER_ID,
     PAYLOAD_TYPES,
     ROLES,
@@ -79,7 +76,6 @@ class EntryChecker:
         self.problem = problem
         self.members: dict[str, _Member] = {}
         self.keys: dict[str, _Key] = {}
-        self.held: dict[int, int] = {}  # held signal id -> the entry holding it
         self._last_time: str | None = None
 
     def check(self, index: int, data: bytes) -> SignatureJob | None:
@@ -92,8 +88,6 @@ class EntryChecker:
             self.problem(index, "entry", f"unknown entry type {kind!r}")
             return None
         self._check_time(index, entry.get("time"))
-        if kind == "release":
-            self._released(index, self._release_of(index, entry))
         if kind in PAYLOAD_TYPES:
             return self._statement(index, kind, entry)
         getattr(self, f"_{kind}")(index, entry)
@@ -194,54 +188,6 @@ class EntryChecker:
 
     def _taxonomy(self, index: int, entry: dict[str, Any]) -> None:
         """A taxonomy change carries no key or signature to check."""
-
-    # -- holds ----------------------------------------------------------------------------
-
-    def _signal_held(self, index: int, entry: dict[str, Any]) -> None:
-        """A hold by the server's checker or the operator, of a signal not held."""
-        signal_id = self._hold_fields(index, entry, HOLDERS)
-        if signal_id is None:
-            return
-        if signal_id in self.held:
-            self.problem(
-                index,
-                "hold",
-                f"signal {signal_id} was held already at entry {self.held[signal_id]}",
-            )
-            return
-        self.held[signal_id] = index
-
-    def _signal_released(self, index: int, entry: dict[str, Any]) -> None:
-        """The operator's release of a held signal (a member's is a release statement)."""
-        self._released(index, self._hold_fields(index, entry, ("operator",)))
-
-    def _released(self, index: int, signal_id: int | None) -> None:
-        if signal_id is None:
-            return
-        if self.held.pop(signal_id, None) is None:
-            self.problem(index, "hold", f"signal {signal_id} is released but was not held")
-
-    def _hold_fields(self, index: int, entry: dict[str, Any], by: tuple[str, ...]) -> int | None:
-        if entry.get("by") not in by:
-            self.problem(index, "hold", f"by {entry.get('by')!r} is not one of {', '.join(by)}")
-        if not isinstance(entry.get("reason"), str) or not entry["reason"].strip():
-            self.problem(index, "hold", "reason is missing or empty")
-        return self._signal_id(index, entry.get("signal_id"))
-
-    def _release_of(self, index: int, entry: dict[str, Any]) -> int | None:
-        try:
-            payload = read_json(Envelope.from_dict(entry.get("envelope")).payload, what="payload")
-        except ClearinghouseError:
-            return None  # the statement check reports the envelope
-        return self._signal_id(
-            index, payload.get("signal_id") if isinstance(payload, dict) else None
-        )
-
-    def _signal_id(self, index: int, signal_id: Any) -> int | None:
-        if isinstance(signal_id, bool) or not isinstance(signal_id, int) or signal_id < 1:
-            self.problem(index, "hold", f"signal_id {signal_id!r} is not a signal id")
-            return None
-        return signal_id
 
     def _member_id(self, index: int, entry: dict[str, Any]) -> str | None:
         member = entry.get("member")

@@ -42,7 +42,7 @@ from clearinghouse.wire import PAYLOAD_TYPES, iso, parse_time, utcnow
 __all__ = ["RELEASE_FIELDS", "accept_release", "hold_signal", "release_signal", "shown"]
 
 RELEASE_FIELDS = {"member", "created", "signal_id", "reason"}
-REASON_LIMIT = 500
+REASON_LIMIT = 1000
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
@@ -202,10 +202,7 @@ def _read(db: Database, caller: Caller, body: bytes) -> tuple[Envelope, str, dic
     payload = read_json(envelope.payload, what="payload")
     if not isinstance(payload, dict):
         raise InvalidInput("payload: expected a JSON object")
-    missing, extra = (
-        sorted(RELEASE_FIELDS - payload.keys()),
-        sorted(payload.keys() - RELEASE_FIELDS),
-    )
+    missing, extra = sorted(RELEASE_FIELDS - payload.keys()), sorted(payload.keys() - RELEASE_FIELDS)
     if missing or extra:
         parts = ([f"missing {', '.join(missing)}"] if missing else []) + (
             [f"unexpected {', '.join(extra)}"] if extra else []

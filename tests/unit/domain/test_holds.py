@@ -20,11 +20,7 @@ T0 = datetime(2026, 12, 1, tzinfo=UTC)
 NOW = T0 + timedelta(hours=2)
 HELD = HoldRecord(7, "held", "checker", "burst", T0, 40)
 RELEASED = HELD._replace(
-    status="released",
-    released_by=OPERATOR,
-    release_reason="fine",
-    released_at=T0,
-    released_index=41,
+    status="released", released_by=OPERATOR, release_reason="fine", released_at=T0, released_index=41
 )
 CONTRIBUTORS = ("alpha", "bravo")
 

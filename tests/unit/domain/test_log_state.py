@@ -74,9 +74,7 @@ def _release(n: int, member: str, signal_id: int) -> bytes:
 def test_holds_and_releases_fold_through_the_rule_and_move_the_feed_cursor():
     labels = {"labels": ["behaviour:glorification-of-terrorist-acts"], "content_type": "video/mp4"}
     entries = [
-        _statement(
-            "submission", 0, "alpha", [{"signal_type": "md5", "value": "ab" * 16, **labels}]
-        ),
+        _statement("submission", 0, "alpha", [{"signal_type": "md5", "value": "ab" * 16, **labels}]),
         _entry("signal_held", 1, signal_id=1, by="checker", reason="burst"),
         _entry("signal_held", 2, signal_id=1, by="operator", reason="again"),  # held already
         _release(3, "bravo", 1),  # not a contributor
