@@ -59,39 +59,3 @@ def test_an_item_the_rules_refuse_is_skipped_and_the_rest_of_its_statement_appli
     assert {h.signal.id: h.signal.status for h in state.histories.values()} == {
         1: "retracted", 2: "active",
     }  # fmt: skip
-
-
-def _entry(kind: str, n: int, **fields) -> bytes:
-    return rfc8785.dumps({"type": kind, "time": f"2026-11-28T00:00:{n:02}.000Z", **fields})
-
-
-def _release(n: int, member: str, signal_id: int) -> bytes:
-    payload = json.dumps({"member": member, "signal_id": signal_id, "reason": "ours"}).encode()
-    envelope = Envelope(PAYLOAD_TYPES["release"], payload, (("k-" + member, b"\0" * 64),))
-    return _entry("release", n, member=member, key_id="k-" + member, envelope=envelope.to_dict())
-
-
-def test_holds_and_releases_fold_through_the_rule_and_move_the_feed_cursor():
-    labels = {"labels": ["behaviour:glorification-of-terrorist-acts"], "content_type": "video/mp4"}
-    entries = [
-        _statement("submission", 0, "alpha", [{"signal_type": "md5", "value": "ab" * 16, **labels}]),
-        _entry("signal_held", 1, signal_id=1, by="checker", reason="burst"),
-        _entry("signal_held", 2, signal_id=1, by="operator", reason="again"),  # held already
-        _release(3, "bravo", 1),  # not a contributor
-        _release(4, "alpha", 1),
-        _entry("signal_released", 5, signal_id=1, by="operator", reason="twice"),  # not held
-        _entry("signal_held", 6, signal_id=1, by="operator", reason="look"),
-        _entry("signal_released", 7, signal_id=1, by="operator", reason="fine"),
-        _entry("signal_held", 8, signal_id=9, by="operator", reason="none such"),
-    ]
-    state = fold(enumerate(entries), default_registry())
-    assert [p.split(":")[0] for p in state.problems] == [
-        "entry 2", "entry 3", "entry 5", "entry 8",
-    ]  # fmt: skip
-    hold = state.holds[1]
-    assert (hold.status, hold.held_by, hold.held_index, hold.released_index) == (
-        "released", "operator", 6, 7,
-    )  # fmt: skip
-    assert [h.signal.updated_index for h in state.histories.values()] == [7]
-    # Only the accepted release statement is a statement; refused ones are not.
-    assert [(s.log_index, s.kind) for s in state.statements] == [(0, "submission"), (4, "release")]
