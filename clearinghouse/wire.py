@@ -16,7 +16,6 @@ __all__ = [
     "ENTRY_TYPES",
     "EXCHANGE_NAMES",
     "FEED_PAGE_LIMIT",
-    "HOLDERS",
     "INCIDENT_ACTIONS",
     "INCIDENT_SLUG",
     "KEY_ID",
@@ -62,14 +61,12 @@ PAYLOAD_TYPES = {
     "retraction": "application/vnd.clearinghouse.retraction+json",
     "feedback": "application/vnd.clearinghouse.feedback+json",
     "incident": "application/vnd.clearinghouse.incident+json",
-    "release": "application/vnd.clearinghouse.release+json",
 }
 ENDPOINTS = {
     "submission": "/v1/submissions",
     "retraction": "/v1/retractions",
     "feedback": "/v1/feedback",
     "incident": "/v1/incidents",
-    "release": "/v1/releases",
 }
 # Identifiers, always matched whole (``fullmatch``: "$" would let a "\n" through).
 MEMBER_ID = re.compile(r"[a-z0-9][a-z0-9-]{1,62}")
@@ -81,11 +78,7 @@ STATEMENT_ROLES = {
     "retraction": "submitter",
     "feedback": "matcher",
     "incident": "coordinator",
-    "release": "submitter",  # a contributor of the held signal releases it
 }
-# Held signals (DESIGN §15): who may hold one (the server's checker, or the operator) and
-# who releases it (the operator, or a member contributing it with a release statement).
-HOLDERS = ("checker", "operator")
 # Declared incidents (DESIGN §14): the actions of an incident statement, its slug (the
 # label ``incident:<slug>``), and the webhook event each action sends.
 INCIDENT_ACTIONS = {
@@ -101,8 +94,7 @@ WEBHOOK_EVENT_TYPES = (
     *INCIDENT_ACTIONS.values(),
 )
 VERDICTS = ("agree", "disagree")  # of a feedback item
-# The ``type`` of every log entry (DESIGN §6): membership, the taxonomy, holds (by the
-# checker or the operator; a member's release is a statement) and the statements.
+# The ``type`` of every log entry (DESIGN §6): membership, the taxonomy and the statements.
 ENTRY_TYPES = frozenset(
     {
         "member_added",
@@ -112,8 +104,6 @@ ENTRY_TYPES = frozenset(
         "key_added",
         "key_revoked",
         "taxonomy",
-        "signal_held",
-        "signal_released",
         *PAYLOAD_TYPES,
     }
 )

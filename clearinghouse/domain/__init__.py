@@ -1,8 +1,7 @@
 """The rules of the clearinghouse, with no database and no web: frozen records of
 signals, contributions and feedback (``records``), the pure transitions that
 submissions, retractions and feedback make on them (``transitions``), and the one rule
-that applies an item of a statement to its signal (``items.apply_item``), and the
-hold and release of a signal that matches far more than its type does (``holds``).
+that applies an item of a statement to its signal (``items.apply_item``).
 
 Services load the records a statement touches, apply the items and save what they
 return; ``db rebuild --from-log`` folds the same rule over the log's entries.

@@ -15,7 +15,6 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from clearinghouse.crypto import Envelope
-from clearinghouse.domain.holds import OPERATOR, HoldRecord, hold, release
 from clearinghouse.domain.incidents import IncidentRecord, apply_action
 from clearinghouse.domain.items import (
     FeedbackItem,
@@ -85,8 +84,6 @@ class LogState:
     taxonomy_digest: str | None = None
     # signal id -> its region PDQs ((code, quality), …), from the submission creating it
     regions: dict[int, tuple[tuple[bytes, int], ...]] = field(default_factory=dict)
-    holds: dict[int, HoldRecord] = field(default_factory=dict)  # by signal id
-    digests: dict[int, bytes] = field(default_factory=dict)  # signal id -> its digest
     size: int = 0
     problems: list[str] = field(default_factory=list)  # entries the rules refuse
 
@@ -163,8 +160,6 @@ def _statement(state: LogState, index: int, now: datetime, e: dict, registry) ->
         except Refused as refused:
             state.problems.append(f"entry {index} item {n}: refused by the rules: {refused}")
             continue
-        if creates_signal(kind, history):
-            state.digests[outcome.after.signal.id] = item.digest
         if creates_signal(kind, history) and raw.get("regions"):
             found = parse_regions(registry, signal.signal_type, raw["regions"])
             state.regions[outcome.after.signal.id] = tuple((r.code, r.quality) for r in found)
@@ -198,60 +193,6 @@ def _incident(state: LogState, index: int, now: datetime, e: dict, _r) -> None:
     _accepted(state, index, "incident", now, e, envelope, ())
 
 
-def _history(state: LogState, signal_id: object) -> SignalHistory:
-    if not isinstance(signal_id, int) or signal_id not in state.digests:
-        return SignalHistory(None)
-    return state.histories[state.digests[signal_id]]
-
-
-def _stamped(state: LogState, history: SignalHistory, index: int) -> None:
-    """A hold or release changes how the signal is shown: its feed cursor moves."""
-    signal = history.signal._replace(updated_index=index)
-    state.histories[signal.digest] = history._replace(signal=signal)
-
-
-def _signal_held(state: LogState, index: int, now: datetime, e: dict, _r) -> None:
-    history = _history(state, e["signal_id"])
-    status = None if history.signal is None else history.signal.status
-    try:
-        state.holds[e["signal_id"]] = hold(
-            state.holds.get(e["signal_id"]), signal_id=e["signal_id"], signal_status=status,
-            by=e["by"], reason=e["reason"], now=now, index=index,
-        )  # fmt: skip
-    except Refused as refused:
-        state.problems.append(f"entry {index}: refused by the rules: {refused}")
-        return
-    _stamped(state, history, index)
-
-
-def _released(state: LogState, index: int, now: datetime, signal_id, by: str, reason) -> bool:
-    history = _history(state, signal_id)
-    try:
-        state.holds[signal_id] = release(
-            state.holds.get(signal_id), signal_id=signal_id, contributors=history.contributors(),
-            by=by, reason=reason, now=now, index=index,
-        )  # fmt: skip
-    except Refused as refused:
-        state.problems.append(f"entry {index}: refused by the rules: {refused}")
-        return False
-    _stamped(state, history, index)
-    return True
-
-
-def _signal_released(state: LogState, index: int, now: datetime, e: dict, _r) -> None:
-    if e["by"] != OPERATOR:
-        state.problems.append(f"entry {index}: a signal_released entry is the operator's")
-        return
-    _released(state, index, now, e["signal_id"], OPERATOR, e["reason"])
-
-
-def _release(state: LogState, index: int, now: datetime, e: dict, _r) -> None:
-    envelope = Envelope.from_dict(e["envelope"])
-    p = json.loads(envelope.payload)
-    if _released(state, index, now, p["signal_id"], e["member"], p["reason"]):
-        _accepted(state, index, "release", now, e, envelope, ())
-
-
 def _accepted(
     state: LogState,
     index: int,
@@ -280,7 +221,4 @@ FOLD: dict[str, Callable[[LogState, int, datetime, dict, Any], None]] = {
     "retraction": _statement,
     "feedback": _statement,
     "incident": _incident,
-    "signal_held": _signal_held,
-    "signal_released": _signal_released,
-    "release": _release,
 }

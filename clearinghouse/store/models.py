@@ -40,8 +40,6 @@ __all__ = [
     "MemberKey",
     "ReplayEntry",
     "Signal",
-    "SignalHold",
-    "SignalMatchCount",
     "SignalRegion",
     "SiteSession",
     "Statement",
@@ -132,36 +130,6 @@ class Suppression(Base):
     signal_id: Mapped[int] = mapped_column(ForeignKey("signals.id"), primary_key=True)
     reason: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-
-
-class SignalHold(Base):
-    """A signal's last hold (DESIGN §15), and its release once released; each is a log
-    entry, this the state they leave."""
-
-    __tablename__ = "signal_holds"
-
-    signal_id: Mapped[int] = mapped_column(ForeignKey("signals.id"), primary_key=True)
-    status: Mapped[str] = mapped_column(String(16))  # held | released
-    held_by: Mapped[str] = mapped_column(String(16))  # checker | operator
-    reason: Mapped[str] = mapped_column(Text)
-    held_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    held_index: Mapped[int] = mapped_column(BigInteger)
-    released_by: Mapped[str | None] = mapped_column(String(63))  # operator | a member id
-    release_reason: Mapped[str | None] = mapped_column(Text)
-    released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    released_index: Mapped[int | None] = mapped_column(BigInteger)
-
-
-class SignalMatchCount(Base):
-    """How many query answers held one signal in one window: the only trace lookups
-    leave. No member, no query, no time finer than the window."""
-
-    __tablename__ = "signal_match_counts"
-    __table_args__ = (Index("ix_signal_match_counts_window", "window_start"),)
-
-    signal_id: Mapped[int] = mapped_column(ForeignKey("signals.id"), primary_key=True)
-    window_start: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # Unix seconds
-    matches: Mapped[int] = mapped_column(BigInteger)
 
 
 class LogEntry(Base):
