@@ -25,7 +25,7 @@ from clearinghouse.wire import INCIDENT_SLUG, iso
 if TYPE_CHECKING:
     from clearinghouse.store.db import Database
 
-__all__ = ["describe", "incident_page", "incidents_page", "summaries", "waited"]
+__all__ = ["describe", "incident_page", "incidents_page", "shown", "summaries", "waited"]
 
 HOURLY_UP_TO = timedelta(hours=72)  # longer incidents are drawn by day
 DAILY_UP_TO = timedelta(days=120)  # and longer still by month
@@ -82,15 +82,7 @@ def describe(record: IncidentRecord, groups: Iterable[ContributionGroup]) -> dic
         m["retracted"] += g.retracted
         new_by_type[g.signal_type] = new_by_type.get(g.signal_type, 0) + _new(g)
     out = {
-        "incident": record.slug,
-        "label": f"incident:{record.slug}",
-        "title": record.title,
-        "summary": record.summary,
-        "status": record.status,
-        "declared_by": record.declared_by,
-        "declared": iso(record.declared_at),
-        "updated": iso(record.updated_at),
-        "concluded": None if record.concluded_at is None else iso(record.concluded_at),
+        **shown(record),
         "first_hash": None if first is None else iso(first),
         "seconds_to_first_hash": (
             None if first is None else max(0, int((first - record.declared_at).total_seconds()))
@@ -177,3 +169,18 @@ def waited(seconds: int | None) -> str:
     if minutes:
         return f"{minutes} min {secs} s"
     return f"{secs} s"
+
+
+def shown(record: IncidentRecord) -> dict:
+    """The public shape of an incident."""
+    return {
+        "incident": record.slug,
+        "label": f"incident:{record.slug}",
+        "title": record.title,
+        "summary": record.summary,
+        "status": record.status,
+        "declared_by": record.declared_by,
+        "declared": iso(record.declared_at),
+        "updated": iso(record.updated_at),
+        "concluded": None if record.concluded_at is None else iso(record.concluded_at),
+    }

@@ -15,13 +15,14 @@ from collections.abc import Callable
 from typing import Any
 
 from clearinghouse.crypto import Envelope, verify_envelope
-from clearinghouse.domain.incidents import IncidentRecord, apply_action
+from clearinghouse.domain.incidents import apply_action
 from clearinghouse.domain.transitions import Refused
 from clearinghouse.errors import Conflict, Forbidden, InvalidInput, NotFound
 from clearinghouse.ijson import read_json
 from clearinghouse.services.adapters.caller import Caller
 from clearinghouse.services.adapters.incident_board import IncidentBoard
 from clearinghouse.services.read_models import transparency
+from clearinghouse.services.read_models.incident_figures import shown
 from clearinghouse.services.read_models.transparency import LogKey
 from clearinghouse.services.use_cases.log_entries import encode_entry
 from clearinghouse.services.use_cases.log_writes import log_transaction
@@ -38,7 +39,6 @@ from clearinghouse.wire import (
     INCIDENT_ACTIONS,
     INCIDENT_SLUG,
     PAYLOAD_TYPES,
-    iso,
     parse_time,
     utcnow,
 )
@@ -109,21 +109,6 @@ def listing(db: Database) -> dict:
     """Every incident, the latest declared first."""
     with db.read() as session:
         return {"incidents": [shown(r) for r in rows.all_incidents(session)]}
-
-
-def shown(record: IncidentRecord) -> dict:
-    """The public shape of an incident."""
-    return {
-        "incident": record.slug,
-        "label": f"incident:{record.slug}",
-        "title": record.title,
-        "summary": record.summary,
-        "status": record.status,
-        "declared_by": record.declared_by,
-        "declared": iso(record.declared_at),
-        "updated": iso(record.updated_at),
-        "concluded": None if record.concluded_at is None else iso(record.concluded_at),
-    }
 
 
 def _read(db: Database, caller: Caller, body: bytes) -> tuple[Envelope, str, dict]:
