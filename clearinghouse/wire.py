@@ -16,6 +16,7 @@ __all__ = [
     "ENTRY_TYPES",
     "EXCHANGE_NAMES",
     "FEED_PAGE_LIMIT",
+    "HOLDERS",
     "INCIDENT_ACTIONS",
     "INCIDENT_SLUG",
     "KEY_ID",
@@ -94,7 +95,11 @@ WEBHOOK_EVENT_TYPES = (
     *INCIDENT_ACTIONS.values(),
 )
 VERDICTS = ("agree", "disagree")  # of a feedback item
-# The ``type`` of every log entry (DESIGN §6): membership, the taxonomy and the statements.
+# Held signals (DESIGN §15): who may hold one (the server's checker, or the operator); the
+# operator or a member contributing it releases it.
+HOLDERS = ("checker", "operator")
+# The ``type`` of every log entry (DESIGN §6): membership, the taxonomy, holds (by the
+# server's checker or the operator) and their release by the operator, and the statements.
 ENTRY_TYPES = frozenset(
     {
         "member_added",
@@ -104,6 +109,8 @@ ENTRY_TYPES = frozenset(
         "key_added",
         "key_revoked",
         "taxonomy",
+        "signal_held",
+        "signal_released",
         *PAYLOAD_TYPES,
     }
 )

@@ -28,7 +28,7 @@ _SECTIONS = (
      ("whoami", "submit", "retract", "feedback", "match", "labels", "signals", "export", "audit",
       "site", "incidents", "subscriptions", "suppressions")),
     ("Operator commands (work on the database directly: {database})",
-     ("serve", "deliver", "db", "members", "keys")),
+     ("serve", "deliver", "db", "members", "keys", "holds")),
     ("Local commands (no server, no database)", ("keygen", "hash", "demo")),
 )  # fmt: skip
 
@@ -208,6 +208,7 @@ COMMANDS = (
     ("keygen", "clearinghouse.cli.keys", "keygen"),
     ("keys", "clearinghouse.cli.keys", "keys"),
     ("members", "clearinghouse.cli.members", "members"),
+    ("holds", "clearinghouse.cli.holds", "holds"),
     ("hash", "clearinghouse.cli.hashing", "hash_cmd"),
     ("submit", "clearinghouse.cli.statements", "submit_cmd"),
     ("retract", "clearinghouse.cli.statements", "retract_cmd"),

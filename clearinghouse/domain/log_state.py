@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from clearinghouse.crypto import Envelope
+from clearinghouse.domain.holds import OPERATOR, HoldRecord, hold, release
 from clearinghouse.domain.incidents import IncidentRecord, apply_action
 from clearinghouse.domain.items import (
     FeedbackItem,
@@ -84,6 +85,8 @@ class LogState:
     taxonomy_digest: str | None = None
     # signal id -> its region PDQs ((code, quality), …), from the submission creating it
     regions: dict[int, tuple[tuple[bytes, int], ...]] = field(default_factory=dict)
+    holds: dict[int, HoldRecord] = field(default_factory=dict)  # by signal id
+    digests: dict[int, bytes] = field(default_factory=dict)  # signal id -> its digest
     size: int = 0
     problems: list[str] = field(default_factory=list)  # entries the rules refuse
 
@@ -160,6 +163,8 @@ def _statement(state: LogState, index: int, now: datetime, e: dict, registry) ->
         except Refused as refused:
             state.problems.append(f"entry {index} item {n}: refused by the rules: {refused}")
             continue
+        if creates_signal(kind, history):
+            state.digests[outcome.after.signal.id] = item.digest
         if creates_signal(kind, history) and raw.get("regions"):
             found = parse_regions(registry, signal.signal_type, raw["regions"])
             state.regions[outcome.after.signal.id] = tuple((r.code, r.quality) for r in found)
@@ -193,6 +198,47 @@ def _incident(state: LogState, index: int, now: datetime, e: dict, _r) -> None:
     _accepted(state, index, "incident", now, e, envelope, ())
 
 
+def _history(state: LogState, signal_id: object) -> SignalHistory:
+    if not isinstance(signal_id, int) or signal_id not in state.digests:
+        return SignalHistory(None)
+    return state.histories[state.digests[signal_id]]
+
+
+def _hold_step(state: LogState, index: int, signal_id: object, make: Callable) -> bool:
+    """Apply a hold or release made by ``make(current, history)``; a refused one is a
+    problem. A change of hold moves the signal's feed cursor to the entry."""
+    history = _history(state, signal_id)
+    try:
+        state.holds[signal_id] = make(state.holds.get(signal_id), history)  # type: ignore[index]
+    except Refused as refused:
+        state.problems.append(f"entry {index}: refused by the rules: {refused}")
+        return False
+    signal = history.signal._replace(updated_index=index)
+    state.histories[signal.digest] = history._replace(signal=signal)
+    return True
+
+
+def _signal_held(state: LogState, index: int, now: datetime, e: dict, _r) -> None:
+    def make(current, history):
+        status = None if history.signal is None else history.signal.status
+        return hold(
+            current, signal_id=e["signal_id"], signal_status=status, by=e["by"],
+            reason=e["reason"], now=now, index=index,
+        )  # fmt: skip
+
+    _hold_step(state, index, e["signal_id"], make)
+
+
+def _signal_released(state: LogState, index: int, now: datetime, e: dict, _r) -> None:
+    def make(current, history):
+        return release(
+            current, signal_id=e["signal_id"], contributors=history.contributors(),
+            by=OPERATOR, reason=e["reason"], now=now, index=index,
+        )  # fmt: skip
+
+    _hold_step(state, index, e["signal_id"], make)
+
+
 def _accepted(
     state: LogState,
     index: int,
@@ -221,4 +267,6 @@ FOLD: dict[str, Callable[[LogState, int, datetime, dict, Any], None]] = {
     "retraction": _statement,
     "feedback": _statement,
     "incident": _incident,
+    "signal_held": _signal_held,
+    "signal_released": _signal_released,
 }

@@ -40,6 +40,8 @@ __all__ = [
     "MemberKey",
     "ReplayEntry",
     "Signal",
+    "SignalHold",
+    "SignalMatchCount",
     "SignalRegion",
     "SiteSession",
     "Statement",
@@ -130,6 +132,32 @@ class Suppression(Base):
     signal_id: Mapped[int] = mapped_column(ForeignKey("signals.id"), primary_key=True)
     reason: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SignalHold(Base):
+    """A signal's last hold or release (DESIGN §15): each is a log entry, this the state
+    they leave."""
+
+    __tablename__ = "signal_holds"
+
+    signal_id: Mapped[int] = mapped_column(ForeignKey("signals.id"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))  # held | released
+    by: Mapped[str] = mapped_column(String(63))  # checker | operator | a member id
+    reason: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    log_index: Mapped[int] = mapped_column(BigInteger)
+
+
+class SignalMatchCount(Base):
+    """How many query answers held one signal in one window: the only trace lookups
+    leave. No member, no query, no time finer than the window."""
+
+    __tablename__ = "signal_match_counts"
+    __table_args__ = (Index("ix_signal_match_counts_window", "window_start"),)
+
+    signal_id: Mapped[int] = mapped_column(ForeignKey("signals.id"), primary_key=True)
+    window_start: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # Unix seconds
+    matches: Mapped[int] = mapped_column(BigInteger)
 
 
 class LogEntry(Base):

@@ -1,5 +1,8 @@
 """The meaning of log entries, replayed in order: membership, keys and statements.
 
+Holds are replayed too: a signal is held (by the checker or the operator) only while it
+is not held, and released only while it is.
+
 The auditor trusts no member list but the log's own: ``member_added`` and ``key_added``
 make a key active from their index on, ``key_revoked`` ends it there, ``member_suspended``
 stops a member's statements until ``member_unsuspended``, and ``member_roles_changed``
@@ -26,6 +29,7 @@ from clearinghouse.errors import ClearinghouseError, InvalidInput
 from clearinghouse.ijson import read_json
 from clearinghouse.wire import (
     ENTRY_TYPES,
+    HOLDERS,
     MEMBER_ID,
     PAYLOAD_TYPES,
     ROLES,
@@ -77,6 +81,7 @@ class EntryChecker:
         self.members: dict[str, _Member] = {}
         self.keys: dict[str, _Key] = {}
         self._last_time: str | None = None
+        self.held: dict[int, int] = {}  # held signal id -> the index of its hold
 
     def check(self, index: int, data: bytes) -> SignatureJob | None:
         """Check one entry; a statement's signature is returned to check, not checked here."""
@@ -188,6 +193,40 @@ class EntryChecker:
 
     def _taxonomy(self, index: int, entry: dict[str, Any]) -> None:
         """A taxonomy change carries no key or signature to check."""
+
+    # -- holds ----------------------------------------------------------------------------
+
+    def _signal_held(self, index: int, entry: dict[str, Any]) -> None:
+        signal_id = self._hold_fields(index, entry, HOLDERS)
+        if signal_id is None:
+            return
+        if signal_id in self.held:
+            self.problem(
+                index, "hold", f"signal {signal_id} is held since entry {self.held[signal_id]}"
+            )
+            return
+        self.held[signal_id] = index
+
+    def _signal_released(self, index: int, entry: dict[str, Any]) -> None:
+        signal_id = self._hold_fields(index, entry, ("operator",))
+        if signal_id is not None:
+            self._release(index, signal_id)
+
+    def _release(self, index: int, signal_id: int) -> None:
+        if self.held.pop(signal_id, None) is None:
+            self.problem(index, "hold", f"signal {signal_id} is released but not held")
+
+    def _hold_fields(self, index: int, entry: dict[str, Any], by: tuple[str, ...]) -> int | None:
+        signal_id = entry.get("signal_id")
+        if isinstance(signal_id, bool) or not isinstance(signal_id, int) or signal_id < 1:
+            self.problem(index, "hold", f"signal_id {signal_id!r} is not a signal id")
+            return None
+        if entry.get("by") not in by:
+            self.problem(index, "hold", f"by {entry.get('by')!r} is not one of {', '.join(by)}")
+        reason = entry.get("reason")
+        if not isinstance(reason, str) or not reason.strip():
+            self.problem(index, "hold", "reason is missing or empty")
+        return signal_id
 
     def _member_id(self, index: int, entry: dict[str, Any]) -> str | None:
         member = entry.get("member")

@@ -13,6 +13,7 @@ from clearinghouse.errors import Conflict
 from clearinghouse.services.read_models import transparency
 from clearinghouse.services.use_cases.log_writes import log_transaction
 from clearinghouse.store import state_tables
+from clearinghouse.store.holds import all_holds, write_holds
 from clearinghouse.store.log import append_entries, log_size, read_entries
 from clearinghouse.store.regions import all_regions, insert_regions
 from clearinghouse.wire import parse_time
@@ -46,6 +47,7 @@ def check(db: Database, registry: SignalRegistry) -> list[str]:
     with db.read() as session:
         stored = state_tables.read_state(session)
         stored_regions = all_regions(session)
+        stored_holds = all_holds(session)
     found = list(state.problems) + list(stored.unreadable)
     for sid in sorted(state.regions.keys() | stored_regions.keys()):
         want, have = state.regions.get(sid, ()), stored_regions.get(sid, ())
@@ -70,6 +72,7 @@ def check(db: Database, registry: SignalRegistry) -> list[str]:
         ("feedback", feedback, stored.feedback),
         ("statement", statements, stored.statements),
         ("incident", state.incidents, stored.incidents),
+        ("hold", state.holds, stored_holds),
     ):
         found.extend(_differences(name, want, have))
     if state.taxonomy_digest != stored.taxonomy_digest:
@@ -136,6 +139,7 @@ def rebuild(db: Database, registry: SignalRegistry, log_key: LogKey, source: Dat
             taxonomy_digest=state.taxonomy_digest,
             incidents=list(state.incidents.values()),
         )
+        write_holds(session, list(state.holds.values()))
         insert_regions(
             session,
             [
@@ -160,4 +164,5 @@ def rebuild(db: Database, registry: SignalRegistry, log_key: LogKey, source: Dat
         "statements": len(state.statements),
         "signals": len(state.histories),
         "regions": sum(len(r) for r in state.regions.values()),
+        "holds": len(state.holds),
     }

@@ -177,3 +177,28 @@ def test_signatures_checked_in_worker_processes_report_the_same_failures():
     pool.submit(jobs[3:])
     pool.finish()
     assert failed == [4] == [j.index for j in failed_signatures(jobs)]
+
+
+def _hold(kind="signal_held", signal_id=7, by="checker", reason="burst"):
+    return {"type": kind, "time": T0, "signal_id": signal_id, "by": by, "reason": reason}
+
+
+HOLD_CASES = {
+    "held-twice": ([_hold(), _hold(by="operator")], (1, "hold")),
+    "released-unheld": ([_hold("signal_released", by="operator")], (0, "hold")),
+    "held-by-a-member": ([_hold(by="alpha")], (0, "hold")),
+    "released-by-the-checker": ([_hold(), _hold("signal_released")], (1, "hold")),
+    "no-signal-id": ([_hold(signal_id="7")], (0, "hold")),
+    "no-reason": ([_hold(reason=" ")], (0, "hold")),
+}
+
+
+def test_holds_and_releases_in_turn_have_no_problem():
+    entries = [_hold(), _hold("signal_released", by="operator"), _hold(by="operator")]
+    assert _run([*BASE, *entries, _hold(signal_id=8)]) == set()
+
+
+@pytest.mark.parametrize("case", HOLD_CASES)
+def test_a_bad_hold_or_release_is_named(case):
+    entries, (at, check) = HOLD_CASES[case]
+    assert _run([*BASE, *entries]) == {(len(BASE) + at, check)}

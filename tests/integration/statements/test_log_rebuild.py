@@ -14,9 +14,10 @@ from support import add_member, pdq_item, random_pdq
 
 from clearinghouse.bootstrap import bootstrap
 from clearinghouse.cli.main import build_cli
-from clearinghouse.services.use_cases import log_check, members
+from clearinghouse.services.use_cases import holds, log_check, members
 from clearinghouse.store import migrate, state_tables
-from clearinghouse.store.models import Contribution, Signal
+from clearinghouse.store.holds import all_holds
+from clearinghouse.store.models import Contribution, Signal, SignalHold
 from clearinghouse.store.regions import all_regions
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
@@ -55,6 +56,10 @@ def _busy_log(db, client) -> dict:
     alpha.key = spare
     assert alpha.state("submission", [pdq_item(random_pdq())]).status_code == 201
     members.suspend_member(db, "charlie")
+    md5_id, alone_id = 3, 2
+    holds.hold_signal(db, alone_id, "a burst of matches")
+    holds.release_signal(db, alone_id, "a known picture")
+    holds.hold_signal(db, md5_id, "far more than its type", by="checker")
     return {"shared": shared, "alone": alone, "alpha": alpha}
 
 
@@ -80,8 +85,9 @@ def empty_database(_template_db, tmp_path):
 def _comparable(db):
     with db.read() as session:
         s = state_tables.read_state(session)
+        held = all_holds(session)
     return (s.members, s.keys, s.signals, s.contributions, s.feedback, s.statements,
-            s.taxonomy_digest)  # fmt: skip
+            s.taxonomy_digest, held)  # fmt: skip
 
 
 def test_a_busy_log_implies_the_state_and_rebuilds_it(
@@ -95,6 +101,7 @@ def test_a_busy_log_implies_the_state_and_rebuilds_it(
     try:
         counts = log_check.rebuild(target.db, target.registry, target.log_key, db)
         assert counts["statements"] == 11 and counts["members"] == 3
+        assert counts["holds"] == 2
         assert log_check.check(target.db, target.registry) == []
         assert _comparable(target.db) == _comparable(db)
         with pytest.raises(Exception, match="not empty"):
@@ -133,13 +140,15 @@ def test_rows_changed_behind_the_back_are_reported_and_never_a_500(db, registry,
                 text("SELECT id FROM signals WHERE value = :v"), {"v": log["alone"]}
             ).scalar()
             conn.execute(update(Signal).where(Signal.id == alone).values(status="retracted"))
+            conn.execute(delete(SignalHold).where(SignalHold.signal_id == md5_id))
     finally:
         engine.dispose()
 
     found = log_check.check(db, registry)
     assert any(line.startswith(f"contribution {md5_id}/alpha: missing") for line in found)
     assert any(line.startswith(f"signal {alone}: status is 'retracted'") for line in found)
-    assert len(found) == 2, found
+    assert any(line.startswith(f"hold {md5_id}: missing from the state") for line in found)
+    assert len(found) == 3, found
 
     for path in (f"/v1/signals/{md5_id}", f"/v1/signals/{alone}", "/v1/signals"):
         assert alpha.request("GET", path).status_code < 500

@@ -59,3 +59,27 @@ def test_an_item_the_rules_refuse_is_skipped_and_the_rest_of_its_statement_appli
     assert {h.signal.id: h.signal.status for h in state.histories.values()} == {
         1: "retracted", 2: "active",
     }  # fmt: skip
+
+
+def _entry(kind: str, n: int, **fields) -> bytes:
+    return rfc8785.dumps({"type": kind, "time": f"2026-11-28T00:00:{n:02}.000Z", **fields})
+
+
+def test_holds_and_releases_fold_through_the_rule_and_move_the_feed_cursor():
+    labels = {"labels": ["behaviour:glorification-of-terrorist-acts"], "content_type": "video/mp4"}
+    md5 = {"signal_type": "md5", "value": "ab" * 16, **labels}
+    entries = [
+        _statement("submission", 0, "alpha", [md5]),
+        _entry("signal_held", 1, signal_id=1, by="checker", reason="burst"),
+        _entry("signal_held", 2, signal_id=1, by="operator", reason="again"),  # held already
+        _entry("signal_released", 3, signal_id=1, by="operator", reason="fine"),
+        _entry("signal_released", 4, signal_id=1, by="operator", reason="twice"),  # not held
+        _entry("signal_held", 5, signal_id=9, by="operator", reason="none such"),
+        _entry("signal_held", 6, signal_id=1, by="operator", reason="look"),
+    ]
+    state = fold(enumerate(entries), default_registry())
+    assert [p.split(":")[0] for p in state.problems] == ["entry 2", "entry 4", "entry 5"]
+    hold = state.holds[1]
+    assert (hold.status, hold.by, hold.reason, hold.log_index) == ("held", "operator", "look", 6)
+    assert [h.signal.updated_index for h in state.histories.values()] == [6]
+    assert set(state.holds) == {1}
