@@ -8,8 +8,6 @@ statements the server stored must hold exactly those items, each once, in order.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -119,15 +117,3 @@ def test_a_torn_pending_file_was_never_sent(tmp_path):
     assert journal.path.name.startswith("h.jsonl.retracted-")
     journal.pending_path.write_text('{"chunk": 0, "first')
     assert journal.pending() is None and not journal.pending_path.exists()
-
-
-def test_member_commands_import_no_server_dependency():
-    code = (
-        "import sys\n"
-        "import clearinghouse.client, clearinghouse.cli.statements, clearinghouse.cli.listing\n"
-        "heavy = ('flask', 'sqlalchemy', 'faiss', 'clearinghouse.store', 'clearinghouse.api',\n"
-        "         'clearinghouse.services', 'clearinghouse.index', 'clearinghouse.config')\n"
-        "print(','.join(m for m in heavy if m in sys.modules))\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == ""

@@ -12,6 +12,8 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
+from .sources import parsed, python_files
+
 __all__ = ["cycles", "import_graph", "module_name"]
 
 
@@ -50,12 +52,12 @@ def _import_nodes_of(node: ast.AST) -> Iterator[ast.Import | ast.ImportFrom]:
 def import_graph(root: Path, package: str, *, type_checking: bool = False) -> dict[str, set[str]]:
     """Module → the modules of ``package`` it imports (under ``root``); with
     ``type_checking``, the imports under ``if TYPE_CHECKING:`` count as well."""
-    paths = {module_name(root, p): p for p in (root / package).rglob("*.py")}
+    paths = {module_name(root, p): p for p in python_files(root / package)}
     graph: dict[str, set[str]] = {}
     for name, path in paths.items():
         is_package = path.name == "__init__.py"
         edges: set[str] = set()
-        for node in _import_nodes(ast.parse(path.read_text(), str(path)), type_checking):
+        for node in _import_nodes(parsed(path), type_checking):
             if isinstance(node, ast.Import):
                 targets = [a.name for a in node.names]
             else:

@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parents[3] / "clearinghouse"
+from .sources import PACKAGE, parsed, python_files, text
+
 MAX_LINES = 400
 
 
 def _sources() -> list[Path]:
-    return sorted(p for p in PACKAGE.rglob("*.py") if "migrations" not in p.parts)
+    return [p for p in python_files() if "migrations" not in p.parts]
 
 
 def _rel(path: Path) -> str:
@@ -21,7 +22,7 @@ def _rel(path: Path) -> str:
 
 
 def test_no_module_is_over_400_lines():
-    lines = {_rel(p): len(p.read_text(encoding="utf-8").splitlines()) for p in _sources()}
+    lines = {_rel(p): len(text(p).splitlines()) for p in _sources()}
     assert {path: n for path, n in lines.items() if n > MAX_LINES} == {}
 
 
@@ -82,7 +83,7 @@ def _defined(tree: ast.Module) -> set[str]:
     "path", [p for p in _sources() if p.name not in ("__init__.py", "__main__.py")], ids=_rel
 )
 def test_every_module_lists_its_public_functions_and_classes_in_all(path):
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    tree = parsed(path)
     exports = _exports(tree)
     assert exports is not None, f"{_rel(path)} has no __all__"
     assert len(exports) == len(set(exports)), f"{_rel(path)}: __all__ repeats a name"

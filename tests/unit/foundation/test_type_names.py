@@ -18,6 +18,8 @@ import pytest
 
 from clearinghouse.signals.registry import default_registry
 
+from .sources import python_files
+
 ROOT = Path(__file__).resolve().parents[3]
 PACKAGE = ROOT / "clearinghouse"
 TYPE_NAMES = frozenset(default_registry().names)
@@ -46,7 +48,7 @@ def type_name_comparisons(source: str, filename: str = "<source>") -> list[str]:
 
 def test_no_module_outside_signals_and_index_compares_a_type_name():
     found = []
-    for path in sorted(PACKAGE.rglob("*.py")):
+    for path in python_files():
         relative = path.relative_to(PACKAGE)
         if relative.parts[0] in OWNERS:
             continue

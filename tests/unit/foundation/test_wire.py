@@ -7,7 +7,6 @@ import ast
 import base64
 import time
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 
@@ -15,7 +14,7 @@ from clearinghouse import wire
 from clearinghouse.config import Settings
 from clearinghouse.signals import DEFAULT_MAX_DISTANCES, MAX_DISTANCE_CEILINGS, default_registry
 
-PACKAGE = Path(__file__).resolve().parents[3] / "clearinghouse"
+from .sources import PACKAGE, python_files, walked
 
 # Integer literals equal to a wire limit that are about something else, with the reason.
 UNRELATED_LIMIT_LITERALS = {
@@ -28,17 +27,17 @@ LIMITS = {1_000, 10_000}
 
 
 def _modules():
-    for path in sorted(PACKAGE.rglob("*.py")):
+    for path in python_files():
         rel = path.relative_to(PACKAGE).as_posix()
         if rel != "wire.py" and not rel.startswith("store/migrations/"):
-            yield rel, ast.parse(path.read_text(encoding="utf-8"))
+            yield rel, path
 
 
 def test_no_module_keeps_its_own_copy_of_a_wire_limit():
     found = {
         (rel, node.value)
         for rel, tree in _modules()
-        for node in ast.walk(tree)
+        for node in walked(tree)
         if isinstance(node, ast.Constant) and type(node.value) is int and node.value in LIMITS
     }
     assert found - UNRELATED_LIMIT_LITERALS == set()
@@ -48,7 +47,7 @@ def test_base64_is_encoded_and_decoded_in_wire_only():
     importers = sorted(
         rel
         for rel, tree in _modules()
-        for node in ast.walk(tree)
+        for node in walked(tree)
         if (isinstance(node, ast.Import) and any(a.name == "base64" for a in node.names))
         or (isinstance(node, ast.ImportFrom) and node.module == "base64")
     )
@@ -59,7 +58,7 @@ def test_payload_types_are_spelled_in_wire_only():
     spelled = sorted(
         rel
         for rel, tree in _modules()
-        for node in ast.walk(tree)
+        for node in walked(tree)
         if isinstance(node, ast.Constant)
         and isinstance(node.value, str)
         and "vnd.clearinghouse." in node.value

@@ -1,0 +1,5 @@
+"""The signals tests share one session fixture of real photographs."""
+
+from tests.photos import photos
+
+__all__ = ["photos"]
