@@ -129,7 +129,9 @@ def worker(root: Path, measure: bool) -> None:
     part = generation.parts["index-pdq"]
     index = HammingIndex.from_snapshot_arrays(part.arrays, part.meta, auto_compact=False)
     s = generation.parts["states"]
-    states = SignalStates.from_snapshot_arrays(WIDTHS, s.arrays, s.meta)
+    states = SignalStates.from_snapshot_arrays(
+        WIDTHS, s.arrays, s.meta, lambda _, ids: index.values_of(ids)
+    )
     print(json.dumps({"ready": time.perf_counter() - start, "n": len(index)}), flush=True)
     for line in sys.stdin:
         command = line.strip()

@@ -75,6 +75,15 @@ class ExactIndex:
         per_entry = sys.getsizeof(b"\0" * self.nbytes) + 2 * sys.getsizeof(2**40) + 64
         return sys.getsizeof(self._ids_by_value) + sys.getsizeof(self._value_by_id) + n * per_entry
 
+    def values_of(self, ids: Iterable[int]) -> tuple[np.ndarray, np.ndarray]:
+        """The value indexed under each of ``ids`` (zeros where none is) and whether one
+        is: ((len(ids), nbytes) uint8, bool)."""
+        held = [self._value_by_id.get(int(i)) for i in ids]
+        found = np.array([v is not None for v in held], bool)
+        zero = bytes(self.nbytes)
+        codes = np.frombuffer(b"".join(v or zero for v in held), np.uint8)
+        return codes.reshape(len(held), self.nbytes), found
+
     def search(self, value: object, *, limit: int | None = None) -> Matches:
         """``search_many`` for one value."""
         return self.search_many([value], 0, limit=limit)[0]

@@ -1,6 +1,6 @@
 """An exact, incremental Hamming index: immutable main part + small fresh part + tombstones.
 
-Every write builds a new immutable ``_State`` and swaps it in with one attribute store, so
+Every write builds a new immutable ``State`` and swaps it in with one attribute store, so
 a lookup reads one consistent state without taking a lock; writers are serialised by a
 lock. Fresh additions go to the delta (brute-force scanned by faiss); removals of main rows
 are tombstones. ``compact()`` folds both into a new main part built off to the side from a
@@ -14,12 +14,19 @@ import logging
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from clearinghouse.index.flat import as_code_matrix, range_search
+from clearinghouse.index.hamming_state import (
+    NO_IDS,
+    State,
+    apply,
+    as_ids,
+    contains,
+    last_of_each,
+)
 from clearinghouse.index.multi_index import MultiIndex
 from clearinghouse.index.protocol import Matches, check_limit
 
@@ -27,34 +34,9 @@ __all__ = ["HammingIndex"]
 
 log = logging.getLogger(__name__)
 
-_NO_IDS = np.empty(0, np.int64)
 # Queries per task when a batch is spread over threads: small enough that a slice's
 # candidate codes (~5,000 per query at 10^7) stay in the core's L2 cache.
 _BATCH_SLICE = 16
-
-
-@dataclass(frozen=True)
-class _State:
-    main: MultiIndex
-    dead: np.ndarray  # sorted int64 rows of main that are removed or replaced
-    delta_ids: np.ndarray  # int64
-    delta_codes: np.ndarray  # (m, nbytes) uint8
-
-    def __len__(self) -> int:
-        return len(self.main) - self.dead.size + self.delta_ids.size
-
-
-def _as_ids(ids: object) -> np.ndarray:
-    arr = np.asarray(ids)
-    if arr.ndim != 1 or (arr.size and not np.issubdtype(arr.dtype, np.integer)):
-        raise ValueError("ids must be a one-dimensional integer array")
-    return arr.astype(np.int64, copy=False)
-
-
-def _last_of_each(ids: np.ndarray) -> np.ndarray:
-    """Positions of the last occurrence of every distinct id (a later add wins)."""
-    _, first_in_reversed = np.unique(ids[::-1], return_index=True)
-    return np.sort(ids.size - 1 - first_in_reversed)
 
 
 class HammingIndex:
@@ -87,7 +69,7 @@ class HammingIndex:
         self.workers = workers or os.cpu_count() or 1
         self._force_tables = force_tables
         empty_codes = np.empty((0, self.nbytes), np.uint8)
-        self._state = _State(self._build(_NO_IDS, empty_codes), _NO_IDS, _NO_IDS, empty_codes)
+        self._state = State(self._build(NO_IDS, empty_codes), NO_IDS, NO_IDS, empty_codes)
         self._write_lock = threading.Lock()
         self._compact_lock = threading.Lock()
         self._journal: list[tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
@@ -122,18 +104,18 @@ class HammingIndex:
         self, *, add_ids: object = None, add_codes: object = None, remove_ids: object = None
     ) -> None:
         """Apply removals then additions as one atomic change seen whole by lookups."""
-        rm = _as_ids(remove_ids) if remove_ids is not None else _NO_IDS
+        rm = as_ids(remove_ids) if remove_ids is not None else NO_IDS
         if add_ids is not None:
-            ids = _as_ids(add_ids)
+            ids = as_ids(add_ids)
             codes = as_code_matrix(add_codes, self.nbytes)
             if ids.size != codes.shape[0]:
                 raise ValueError(f"{ids.size} ids for {codes.shape[0]} codes")
-            keep = _last_of_each(ids)
+            keep = last_of_each(ids)
             ids, codes = ids[keep], codes[keep]
         else:
-            ids, codes = _NO_IDS, np.empty((0, self.nbytes), np.uint8)
+            ids, codes = NO_IDS, np.empty((0, self.nbytes), np.uint8)
         with self._write_lock:
-            self._state = _apply(self._state, rm, ids, codes)
+            self._state = apply(self._state, rm, ids, codes)
             if self._journal is not None:
                 self._journal.append((rm, ids, codes))
             if self.auto_compact and self._needs_compaction():
@@ -173,13 +155,13 @@ class HammingIndex:
                 raise
             with self._write_lock:
                 empty_codes = np.empty((0, self.nbytes), np.uint8)
-                state = _State(new_main, _NO_IDS, _NO_IDS, empty_codes)
+                state = State(new_main, NO_IDS, NO_IDS, empty_codes)
                 for rm, add_ids, add_codes in self._journal:
-                    state = _apply(state, rm, add_ids, add_codes)
+                    state = apply(state, rm, add_ids, add_codes)
                 self._state = state
                 self._journal = None
 
-    def _folded(self, frozen: _State) -> MultiIndex:
+    def _folded(self, frozen: State) -> MultiIndex:
         """A main part holding exactly the live codes of ``frozen``."""
         main = frozen.main
         if frozen.delta_ids.size == 0 and frozen.dead.size == 0:
@@ -202,6 +184,11 @@ class HammingIndex:
     def memory_bytes(self) -> int:
         """Bytes of the arrays that make up the index (main part, delta, tombstones)."""
         return sum(a.nbytes for a in self.snapshot_arrays()[0].values())
+
+    def values_of(self, ids: object) -> tuple[np.ndarray, np.ndarray]:
+        """The code indexed under each of ``ids`` (zeros where none is) and whether one
+        is: ((len(ids), nbytes) uint8, bool), from one consistent state."""
+        return self._state.values_of(as_ids(ids))
 
     def search(self, code: object, max_distance: int, *, limit: int | None = None) -> Matches:
         """``search_many`` for one code."""
@@ -252,12 +239,12 @@ class HammingIndex:
         return self._pool
 
     def _search_state(
-        self, state: _State, queries: np.ndarray, r: int
+        self, state: State, queries: np.ndarray, r: int
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Unsorted (query number, id, distance) triples of one state."""
         qm, rows, dm = state.main.search(queries, r, force_tables=self._force_tables)
         if state.dead.size and rows.size:
-            alive = ~_contains(state.dead, rows)
+            alive = ~contains(state.dead, rows)
             qm, rows, dm = qm[alive], rows[alive], dm[alive]
         qd, drows, dd = range_search(queries, state.delta_codes, r)
         qnums = np.concatenate((qm, qd))
@@ -285,7 +272,7 @@ class HammingIndex:
         main = self._folded(self._state)
         arrays = main.arrays()
         no_codes = np.empty((0, self.nbytes), np.uint8)
-        arrays.update(dead=_NO_IDS, delta_ids=_NO_IDS, delta_codes=no_codes)
+        arrays.update(dead=NO_IDS, delta_ids=NO_IDS, delta_codes=no_codes)
         layout = main.layout
         return arrays, {"nbits": main.nbits, "chunk_bits": list(layout.widths) if layout else None}
 
@@ -342,7 +329,7 @@ class HammingIndex:
             and bool(np.all(np.diff(dead) > 0)),
             "snapshot delta or tombstones malformed",
         )
-        index._state = _State(main, dead, delta_ids, delta_codes)
+        index._state = State(main, dead, delta_ids, delta_codes)
         return index
 
 
@@ -361,26 +348,3 @@ def _nearest(
         ids, dists = ids[keep], dists[keep]
         bounds = np.concatenate(([0], np.cumsum(np.minimum(totals, limit))))
     return ids, dists, bounds, totals
-
-
-def _contains(sorted_values: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Membership of each of ``values`` in the sorted array ``sorted_values``."""
-    pos = np.searchsorted(sorted_values, values)
-    pos[pos == sorted_values.size] = 0
-    return sorted_values[pos] == values
-
-
-def _apply(state: _State, rm: np.ndarray, ids: np.ndarray, codes: np.ndarray) -> _State:
-    """The state after removing ``rm`` and then adding (or replacing) ``ids``."""
-    touched = np.concatenate((rm, ids))
-    if touched.size == 0:
-        return state
-    rows = state.main.rows_of(touched)
-    dead = state.dead
-    rows = rows[rows >= 0]
-    if rows.size:
-        dead = np.union1d(dead, rows).astype(np.int64)
-    keep = ~np.isin(state.delta_ids, touched)
-    delta_ids = np.concatenate((state.delta_ids[keep], ids))
-    delta_codes = np.concatenate((state.delta_codes[keep], codes))
-    return _State(state.main, dead, delta_ids, delta_codes)

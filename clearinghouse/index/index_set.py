@@ -244,6 +244,12 @@ class IndexSet:
             values, max_distance, limit=limit, level1_threshold=level1, level2_threshold=level2
         )
 
+    def values_of(self, signal_type: str, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The value each of ``ids`` is indexed under in ``signal_type``'s index and whether
+        it is: (rows of the type's value bytes, found). Requires a type of fixed-size
+        values (a Hamming or exact index)."""
+        return self._indexes[signal_type].values_of(ids)  # type: ignore[attr-defined]
+
     # -- snapshots ----------------------------------------------------------------------
 
     def load(self, directory: Path) -> int | None:

@@ -7,9 +7,11 @@ image hashes, vPDQ frames) and the states are used in place from the mapping —
 indexes read-only, the states copy-on-write (an update changes this process's copy of
 the touched pages only) — while the digest indexes (MD5, SHA-256, SHA-512), small
 beside them, and TMK (its level-2 features are per-video Python arrays) are read into
-each process. What changed after the generation's position lives in each
-process's delta (the Hamming index's fresh part and tombstones, the states' private
-pages) until the next generation folds it in.
+each process. The states of the generation hold no fixed-size values: they read an
+active signal's value from the same generation's index of its type. What changed
+after the generation's position lives in each process's delta (the Hamming index's
+fresh part and tombstones, the states' private pages) until the next generation folds
+it in.
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ def view_of(
     check_snapshot(part is not None and part.kind == "states", "no states part")
     try:
         states = SignalStates.from_snapshot_arrays(
-            value_widths, part.arrays, part.meta, wire_values
+            value_widths, part.arrays, part.meta, index_set.values_of, wire_values
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise SnapshotError(f"states part unusable: {exc}") from exc

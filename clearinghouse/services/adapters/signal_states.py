@@ -2,16 +2,21 @@
 
 A matched lookup answers each signal with what its contributions and feedback add up
 to: labels with counts, contributors, confirmed, disputed, first and last seen. Reading
-that from the database cost three queries per lookup; here it is kept in columns —
-numpy arrays indexed by signal id, which the store hands out densely from 1 — filled by
-the log follower from the same change pages, under the same cursor, as the indexes
-(``Matcher.catch_up``). A lookup reads the columns and touches no database.
+that from the database cost three queries per lookup; here it is kept in columns
+(``signal_state_columns``) indexed by signal id, which the store hands out densely from
+1, filled by the log follower from the same change pages, under the same cursor, as the
+indexes (``Matcher.catch_up``). A lookup reads the columns and touches no database.
 
-About 60 bytes a signal (``memory_bytes``): the value's bytes (32), two times (16), an
-interned label set (4), the contributor count (4), type, status, flags and quality (5).
 Label sets are few (a handful of taxonomy labels and their counts) and shared by many
 signals, so each distinct one is stored once. vPDQ values (JSON frame lists) and any
 value whose text is not the plain lowercase hex of its bytes are kept as text.
+
+Built in memory, the states hold each fixed-size value (32 bytes a row). Mapped from a
+snapshot generation they hold none: an active signal's value is read from the
+generation's index of its type, which holds exactly the active signals (the same pages
+feed both, the states first), and the values of the few signals that are not active are
+kept beside the columns (``kept_ids``/``kept_values`` in the file, a dictionary for
+changes since).
 
 One writer at a time (``update``); readers never lock. A reader sees either the old or
 the new columns, and a signal written while it reads may show some fields of its new
@@ -22,76 +27,36 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
 
 from clearinghouse.domain import is_confirmed, is_disputed
-from clearinghouse.signals.registry import default_registry
+from clearinghouse.services.adapters.signal_state_columns import (
+    DISPUTED,
+    HAS_QUALITY,
+    PRESENT,
+    TEXT,
+    VALUE_BYTES,
+    Columns,
+    Interned,
+    as_text,
+    default_wire,
+    fixed,
+    iso_ms,
+    row_width,
+)
 from clearinghouse.store.state_pages import StatePage
-from clearinghouse.wire import iso
 
-__all__ = ["SignalStates"]
+__all__ = ["SignalStates", "ValuesOf"]
 
-VALUE_BYTES = 32  # the widest fixed-size value (PDQ, SHA-256)
-PRESENT, HAS_QUALITY, DISPUTED, TEXT = 1, 2, 4, 8  # flag bits
-GROWTH = 1.25  # capacity grows by a quarter, so at most a fifth of it stands empty
 HEADROOM_ROWS = 1 << 16  # empty rows a snapshot keeps at least, for signals to come
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-MS = timedelta(milliseconds=1)
+HEADROOM_SHARE = 64  # … or this fraction of the rows held, whichever is more
+ACTIVE = "active"  # the one status whose signals the indexes hold
 
-_COLUMNS = {
-    "flags": np.uint8,
-    "kind": np.uint8,  # 1 + position of the type among the sorted type names
-    "status": np.uint8,  # position in the interned statuses
-    "quality": np.int16,  # the store's SMALLINT
-    "first_seen": np.int64,  # milliseconds since the epoch: the precision of entry times
-    "last_seen": np.int64,
-    "labels": np.uint32,  # position in the interned label sets
-    "contributors": np.uint32,
-}
-
-
-class _Interned:
-    """Distinct values stored once, each known by its position."""
-
-    def __init__(self) -> None:
-        self.values: list[Any] = []
-        self._positions: dict[Any, int] = {}
-
-    def position(self, key: Any, value: Any) -> int:
-        found = self._positions.get(key)
-        if found is None:
-            # Appended before the position is published, so a reader never misses it.
-            self.values.append(value)
-            found = self._positions[key] = len(self.values) - 1
-        return found
-
-
-class _Columns:
-    """One generation of the arrays; replaced whole when it grows."""
-
-    def __init__(self, capacity: int, old: _Columns | None = None) -> None:
-        self.capacity = capacity
-        self.values = np.zeros((capacity, VALUE_BYTES), np.uint8)
-        self.arrays = {name: np.zeros(capacity, dtype) for name, dtype in _COLUMNS.items()}
-        if old is not None:
-            n = old.capacity
-            self.values[:n] = old.values
-            for name, array in self.arrays.items():
-                array[:n] = old.arrays[name]
-
-    @classmethod
-    def wrap(cls, values: np.ndarray, arrays: dict[str, np.ndarray]) -> _Columns:
-        """Columns over existing (e.g. mapped copy-on-write) arrays, without copying."""
-        cols = cls(0)
-        cols.capacity, cols.values, cols.arrays = values.shape[0], values, arrays
-        return cols
-
-    @property
-    def nbytes(self) -> int:
-        return self.values.nbytes + sum(a.nbytes for a in self.arrays.values())
+# (signal type, ids) → (their values as (len(ids), width) uint8 rows, found mask)
+ValuesOf = Callable[[str, np.ndarray], tuple[np.ndarray, np.ndarray]]
+_NO_IDS = np.empty(0, np.int64)
 
 
 class SignalStates:
@@ -108,14 +73,18 @@ class SignalStates:
         by default the default registry's type of that name, else the text itself)."""
         self._names = tuple(sorted(value_widths))
         self._kinds = {name: n + 1 for n, name in enumerate(self._names)}
-        self._widths = (0, *(_row_width(value_widths[name]) for name in self._names))
-        wire = _default_wire(self._names) if wire_values is None else wire_values
-        self._wire = (_as_text, *(wire.get(name, _as_text) for name in self._names))
-        self._columns = _Columns(0)
-        self._label_sets = _Interned()
+        self._widths = (0, *(row_width(value_widths[name]) for name in self._names))
+        wire = default_wire(self._names) if wire_values is None else wire_values
+        self._wire = (as_text, *(wire.get(name, as_text) for name in self._names))
+        self._columns = Columns(0)
+        self._label_sets = Interned()
         self._label_keys: dict[tuple, int] = {}  # contributions' label lists → label set
-        self._statuses = _Interned()
+        self._statuses = Interned()
         self._texts: dict[int, str] = {}
+        # Mapped: values of active signals from the indexes, of the others kept here.
+        self._values_of: ValuesOf | None = None
+        self._kept_ids, self._kept_values = _NO_IDS, np.empty((0, VALUE_BYTES), np.uint8)
+        self._kept: dict[int, bytes] = {}
         self._write = threading.Lock()
         self.count = 0  # signals held
 
@@ -124,23 +93,25 @@ class SignalStates:
         """Bytes of the columns (at capacity) and of the few label sets and texts."""
         labels = sum(64 + 80 * len(d) for d in self._label_sets.values)
         texts = sum(64 + len(t) for t in self._texts.values())
-        return self._columns.nbytes + labels + texts
+        kept = self._kept_values.nbytes + self._kept_ids.nbytes + 120 * len(self._kept)
+        return self._columns.nbytes + labels + texts + kept
+
+    # -- snapshot generations -----------------------------------------------------------
 
     def snapshot_arrays(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         """The columns, with empty rows after the highest id held (room for the signals
-        that come before the next snapshot without growing), and the interned tables as
-        JSON. Rows written meanwhile may be torn; a load replays every change stamped at
-        or after the snapshot's position, which rewrites them whole."""
+        that come before the next snapshot without growing), the values of the signals
+        held that are not active, and the interned tables as JSON. Rows written meanwhile
+        may be torn; a load replays every change stamped at or after the snapshot's
+        position, which rewrites them whole."""
         cols = self._columns
-        held = np.flatnonzero(cols.arrays["flags"] & PRESENT)
+        flags = cols.arrays["flags"]
+        held = np.flatnonzero(flags & PRESENT)
         used = int(held[-1]) + 1 if held.size else 0
-        size = used + max(HEADROOM_ROWS, used // 8)
-        values = np.zeros((size, VALUE_BYTES), np.uint8)
-        values[:used] = cols.values[:used]
-        arrays = {"values": values}
-        for name, dtype in _COLUMNS.items():
-            arrays[name] = np.zeros(size, dtype)
-            arrays[name][:used] = cols.arrays[name][:used]
+        arrays = cols.copied(used + max(HEADROOM_ROWS, used // HEADROOM_SHARE))
+        kept_ids = held[(flags[held] & TEXT == 0) & ~self._active(cols.arrays["status"][held])]
+        values, found = self._kept_rows(cols, kept_ids)
+        arrays["kept_ids"], arrays["kept_values"] = kept_ids[found].astype(np.int64), values[found]
         # The tables only grow, and are read after the columns: every position a copied
         # row names is in them.
         meta = {
@@ -159,35 +130,40 @@ class SignalStates:
         value_widths: Mapping[str, int],
         arrays: Mapping[str, np.ndarray],
         meta: dict,
+        values_of: ValuesOf,
         wire_values: Mapping[str, Callable[[str], object]] | None = None,
     ) -> SignalStates:
         """States over ``snapshot_arrays()`` output, using the arrays in place (map them
-        copy-on-write: updates then change this process's pages only). ValueError if they
-        do not fit ``value_widths``."""
+        copy-on-write: updates then change this process's pages only), reading active
+        signals' values through ``values_of`` (the same generation's indexes). ValueError
+        if they do not fit ``value_widths``."""
         states = cls(value_widths, wire_values)
         if meta.get("names") != list(states._names) or meta.get("widths") != list(
             states._widths[1:]
         ):
             raise ValueError("states of other signal types or value widths")
-        values = arrays["values"]
-        size = values.shape[0]
-        if values.dtype != np.uint8 or values.shape != (size, VALUE_BYTES):
-            raise ValueError("state values have the wrong shape")
-        columns = {}
-        for name, dtype in _COLUMNS.items():
-            column = arrays[name]
-            if column.dtype != dtype or column.shape != (size,):
-                raise ValueError(f"state column {name} has the wrong shape")
-            columns[name] = column
+        columns = Columns.checked(arrays)
+        kept_ids, kept_values = arrays["kept_ids"], arrays["kept_values"]
+        if (
+            kept_ids.dtype != np.int64
+            or kept_values.dtype != np.uint8
+            or kept_values.shape != (kept_ids.size, VALUE_BYTES)
+            or bool(np.any(kept_ids[1:] <= kept_ids[:-1]))
+        ):
+            raise ValueError("kept state values malformed")
         for shown in meta["label_sets"]:
             labels = {str(label): int(count) for label, count in shown}
             states._label_sets.position(tuple(labels.items()), labels)
         for status in meta["statuses"]:
             states._statuses.position(status, status)
         states._texts = {int(k): str(v) for k, v in meta["texts"].items()}
-        states._columns = _Columns.wrap(values, columns)
+        states._columns = Columns.wrap(None, columns)
+        states._values_of = values_of
+        states._kept_ids, states._kept_values = kept_ids, kept_values
         states.count = int(meta["count"])
         return states
+
+    # -- writes -------------------------------------------------------------------------
 
     def update(self, page: StatePage) -> None:
         """Hold the current state of each signal of ``page`` (signals of unknown types
@@ -229,6 +205,8 @@ class SignalStates:
                 return
             cols = self._grown(int(ids.max()) + 1)
             fresh = int(np.count_nonzero(cols.arrays["flags"][ids] & PRESENT == 0))
+            if cols.values is None:
+                self._keep(ids, statuses[keep], flags[keep], values[keep])
             fields = {
                 "flags": flags,
                 "kind": kinds,
@@ -241,8 +219,25 @@ class SignalStates:
             }
             for name, column in fields.items():
                 cols.arrays[name][ids] = column[keep]
-            cols.values[ids] = values[keep]
+            if cols.values is not None:
+                cols.values[ids] = values[keep]
             self.count += fresh
+
+    def _keep(self, ids: np.ndarray, statuses: np.ndarray, flags: np.ndarray, values) -> None:
+        """Mapped: keep the values of signals that are not active (the indexes drop them)."""
+        kept = ~self._active(statuses) & (flags & TEXT == 0)
+        for sid, value, k in zip(ids.tolist(), values, kept.tolist(), strict=True):
+            if k:
+                self._kept[sid] = value.tobytes()
+            else:
+                self._kept.pop(sid, None)
+
+    def _active(self, statuses: np.ndarray) -> np.ndarray:
+        """Which interned status positions are the active status."""
+        try:
+            return statuses == self._statuses.values.index(ACTIVE)
+        except ValueError:
+            return np.zeros(statuses.shape, bool)
 
     def _label_set(self, lists: list[tuple[str, ...]]) -> int:
         """The position of the labels-with-counts of contributions with these labels."""
@@ -267,7 +262,7 @@ class SignalStates:
             rows = np.flatnonzero(kinds == kind)
             texts = [page.values[n] for n in rows.tolist()]
             joined = "".join(texts)
-            raw = _fixed(joined, width * len(texts)) if width else None
+            raw = fixed(joined, width * len(texts)) if width else None
             if raw is not None:
                 values[rows, :width] = np.frombuffer(raw, np.uint8).reshape(-1, width)
                 if self._texts:
@@ -275,7 +270,7 @@ class SignalStates:
                         self._texts.pop(page.ids[n], None)
                 continue
             for n, text in zip(rows.tolist(), texts, strict=True):
-                one = _fixed(text, width)
+                one = fixed(text, width)
                 if one is None:
                     flags[n] |= TEXT
                     self._texts[page.ids[n]] = text
@@ -284,12 +279,52 @@ class SignalStates:
                     self._texts.pop(page.ids[n], None)
         return values
 
-    def _grown(self, size: int) -> _Columns:
-        cols = self._columns
-        if size > cols.capacity:
-            cols = _Columns(max(size, int(cols.capacity * GROWTH), 1024), cols)
-            self._columns = cols  # readers pick up the new generation whole
+    def _grown(self, size: int) -> Columns:
+        cols = self._columns.grown(size)
+        self._columns = cols  # readers pick up the new generation whole
         return cols
+
+    # -- reads --------------------------------------------------------------------------
+
+    def _kept_rows(self, cols: Columns, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Values of signals that are not active: (rows, found)."""
+        if cols.values is not None:
+            return cols.values[ids], np.ones(ids.size, bool)
+        values = np.zeros((ids.size, VALUE_BYTES), np.uint8)
+        found = np.zeros(ids.size, bool)
+        if self._kept_ids.size and ids.size:
+            pos = np.minimum(np.searchsorted(self._kept_ids, ids), self._kept_ids.size - 1)
+            found = self._kept_ids[pos] == ids
+            values[found] = self._kept_values[pos[found]]
+        kept = self._kept
+        for n, sid in enumerate(ids.tolist()):
+            value = kept.get(sid)
+            if value is not None:
+                values[n] = np.frombuffer(value, np.uint8)
+                found[n] = True
+        return values, found
+
+    def _row_values(self, cols: Columns, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The fixed-size value of each wanted row: (rows, found)."""
+        if cols.values is not None or self._values_of is None:
+            return cols.values[wanted], np.ones(wanted.size, bool)
+        a = cols.arrays
+        values = np.zeros((wanted.size, VALUE_BYTES), np.uint8)
+        found = a["flags"][wanted] & TEXT != 0  # shown from their text
+        active = self._active(a["status"][wanted]) & ~found
+        kinds = a["kind"][wanted]
+        for kind in np.unique(kinds[active]).tolist():
+            rows = np.flatnonzero(active & (kinds == kind))
+            width = self._widths[kind]
+            codes, hit = self._values_of(self._names[kind - 1], wanted[rows])
+            values[rows[hit], :width] = codes[hit]
+            found[rows[hit]] = True
+        rest = np.flatnonzero(~found & ~active)
+        if rest.size:
+            kept, hit = self._kept_rows(cols, wanted[rest])
+            values[rest[hit]] = kept[hit]
+            found[rest[hit]] = True
+        return values, found
 
     def describe_many(self, ids: Sequence[int], confirm_threshold: int) -> dict[int, dict]:
         """The public shape of each held signal among ``ids`` (as ``signal_views.describe``
@@ -299,6 +334,9 @@ class SignalStates:
         wanted = wanted[(wanted >= 0) & (wanted < cols.capacity)]
         a = cols.arrays
         wanted = wanted[a["flags"][wanted] & PRESENT != 0]
+        values, found = self._row_values(cols, wanted)
+        # A signal the indexes dropped while this lookup ran: left out, as if not found.
+        wanted, values = wanted[found], values[found]
         if not wanted.size:
             return {}
         rows = zip(
@@ -313,7 +351,6 @@ class SignalStates:
             a["contributors"][wanted].tolist(),
             strict=True,
         )
-        values = cols.values[wanted]
         out = {}
         for n, (sid, flags, kind, status, quality, first, last, labels, count) in enumerate(rows):
             name = self._names[kind - 1]
@@ -330,38 +367,10 @@ class SignalStates:
                 "contributors": count,
                 "confirmed": is_confirmed(count, confirm_threshold),
                 "disputed": bool(flags & DISPUTED),
-                "first_seen": _iso(first),
-                "last_seen": _iso(last),
+                "first_seen": iso_ms(first),
+                "last_seen": iso_ms(last),
             }
             if flags & HAS_QUALITY:
                 shown["quality"] = quality
             out[sid] = shown
         return out
-
-
-def _row_width(width: int) -> int:
-    return width if width <= VALUE_BYTES else 0  # wider values (SHA-512) stay text
-
-
-def _as_text(text: str) -> object:
-    return text
-
-
-def _default_wire(names: Sequence[str]) -> dict[str, Callable[[str], object]]:
-    registry = default_registry()
-    return {name: registry.get(name).wire_value for name in names if name in registry}
-
-
-def _fixed(text: str, width: int) -> bytes | None:
-    """The value's bytes when ``text`` is exactly their lowercase hex, else None."""
-    if not width or len(text) != 2 * width:
-        return None
-    try:
-        raw = bytes.fromhex(text)
-    except ValueError:
-        return None
-    return raw if raw.hex() == text else None
-
-
-def _iso(ms: int) -> str:
-    return iso(EPOCH + ms * MS)

@@ -1,7 +1,8 @@
 """Mapped generations against their slow twins: a Hamming index over a mapped main part
 plus a per-process delta answers as brute force over the same live codes does, on random
-and on dense-cluster data; states mapped copy-on-write and then updated answer as states
-built in memory from the same pages, and the files never change."""
+and on dense-cluster data; states mapped copy-on-write (reading active signals' values from the
+mapped indexes) and then updated answer as states built in memory from the same pages,
+and the files never change."""
 
 import random
 from pathlib import Path
@@ -9,9 +10,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from clearinghouse.index import HammingIndex
+from clearinghouse.index import HammingIndex, IndexSet
 from clearinghouse.index.generations import Part, open_generation, write_generation
+from clearinghouse.services.adapters.index_generations import (
+    MatchingView,
+    generation_parts,
+    view_of,
+)
 from clearinghouse.services.adapters.signal_states import SignalStates
+from clearinghouse.signals.registry import default_registry
 from tests.unit.index.twins import brute_force_limited, random_codes
 from tests.unit.matching.test_signal_states import WIDTHS, _page, _state, _value
 
@@ -76,6 +83,11 @@ def test_mapped_index_plus_delta_equals_brute_force(tmp_path, data):
     assert len(index) == len(live)
 
 
+def _index_set() -> IndexSet:
+    made = IndexSet.for_registry(default_registry())
+    return IndexSet({n: f for n, f in made.factories.items() if n in WIDTHS})
+
+
 def test_mapped_states_updated_copy_on_write_equal_states_in_memory(tmp_path):
     rng = random.Random(3)
     values: dict[int, tuple[str, str]] = {}
@@ -90,25 +102,38 @@ def test_mapped_states_updated_copy_on_write_equal_states_in_memory(tmp_path):
             out.append(_state(rng, sid, *values[sid]))
         return list({s.signal.id: s for s in out}.values())
 
-    twin = SignalStates(WIDTHS)
-    first = _page(batch(2000, 3000))
-    twin.update(first)
-    arrays, meta = twin.snapshot_arrays()
-    write_generation(tmp_path, lambda: ({"states": Part("states", arrays, meta)}, 1))
+    # The slow twin: states built in memory, each holding its own values.
+    twin, indexes = SignalStates(WIDTHS), _index_set()
+
+    def feed(states: SignalStates, index_set: IndexSet, page) -> None:
+        states.update(page)
+        index_set.apply(page.ids, page.types, page.values, page.statuses)
+
+    feed(twin, indexes, _page(batch(2000, 3000)))
+    parts = generation_parts(MatchingView(indexes, twin))
+    assert "values" not in parts["states"].arrays  # read from the indexes once mapped
+    assert 0 < parts["states"].arrays["kept_ids"].size < twin.count  # the inactive ones
+    write_generation(tmp_path, lambda: (parts, 1))
     files = {p: p.read_bytes() for p in tmp_path.rglob("*.npy")}
     generation = open_generation(tmp_path, copy_on_write=frozenset({"states"}))
-    part = generation.parts["states"]
-    mapped = SignalStates.from_snapshot_arrays(WIDTHS, part.arrays, part.meta)
+    mapped = view_of(generation, _index_set(), WIDTHS)
     asked = list(range(-3, 3100))
-    assert mapped.describe_many(asked, 2) == twin.describe_many(asked, 2)
+    assert mapped.states.describe_many(asked, 2) == twin.describe_many(asked, 2)
 
-    # Changes after the generation: old signals changed, new ones within the headroom.
+    # Changes after the generation: old signals changed (retracted, restored), new ones
+    # within the headroom.
     for _ in range(5):
         page = _page(batch(300, 4000))
         twin.update(page)
-        mapped.update(page)
+        feed(mapped.states, mapped.index_set, page)
     asked = list(range(-3, 4100))
     for threshold in (1, 2, 3):
-        assert mapped.describe_many(asked, threshold) == twin.describe_many(asked, threshold)
-    assert mapped.count == twin.count
+        got = mapped.states.describe_many(asked, threshold)
+        assert got == twin.describe_many(asked, threshold)
+    assert mapped.states.count == twin.count
     assert {p: p.read_bytes() for p in tmp_path.rglob("*.npy")} == files  # private pages
+
+    # The next generation, written from the mapped view, answers the same again.
+    write_generation(tmp_path, lambda: (generation_parts(mapped), 2))
+    again = view_of(open_generation(tmp_path), _index_set(), WIDTHS)
+    assert again.states.describe_many(asked, 2) == twin.describe_many(asked, 2)

@@ -36,6 +36,12 @@ def test_matches_a_dict_of_sets(ops: list[tuple[bool, int, int]]) -> None:
     assert [r.ids.tolist() for r in index.search_many(VALUES[:2], 0)] == [
         sorted(i for i, v in twin.items() if v == value) for value in VALUES[:2]
     ]
+    asked = list(range(-1, 14))
+    codes, found = index.values_of(asked)
+    assert found.tolist() == [i in twin for i in asked]
+    assert [codes[n].tobytes() for n, i in enumerate(asked) if i in twin] == [
+        twin[i] for i in asked if i in twin
+    ]
 
 
 def test_accepts_arrays_and_refuses_wrong_lengths() -> None:

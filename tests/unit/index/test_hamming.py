@@ -160,6 +160,31 @@ def test_replacing_and_removing() -> None:
     assert len(index) == 1 and as_lists(index.search(codes[2], 0)) == ([1], [0])
 
 
+def test_values_of_gives_each_live_code_from_main_part_and_delta() -> None:
+    rng = np.random.default_rng(9)
+    n = 5000  # above the table threshold: a main part with chunk tables
+    index = HammingIndex(256, auto_compact=False)
+    codes = random_codes(rng, n)
+    index.add(np.arange(1, n + 1), codes)
+    index.compact()
+    live = dict(zip(range(1, n + 1), codes, strict=True))
+    gone = rng.choice(n, 300, replace=False) + 1
+    index.remove(gone)
+    for i in gone.tolist():
+        live.pop(i)
+    fresh = random_codes(rng, 400)
+    fresh_ids = np.concatenate(
+        (rng.choice(sorted(live), 200, replace=False), np.arange(n + 1, n + 201))
+    )
+    index.add(fresh_ids, fresh)
+    live.update(zip(fresh_ids.tolist(), fresh, strict=True))
+    asked = np.concatenate((rng.permutation(np.arange(-2, n + 300)), [3, 3]))
+    got, found = index.values_of(asked)
+    assert found.tolist() == [i in live for i in asked.tolist()]
+    for i, code, hit in zip(asked.tolist(), got, found.tolist(), strict=True):
+        assert code.tolist() == (live[i].tolist() if hit else [0] * 32)
+
+
 @pytest.mark.parametrize(
     ("call", "message"),
     [
