@@ -7,7 +7,10 @@ import logging
 import os
 import shutil
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -120,20 +123,61 @@ def client(app):
     return app.test_client()
 
 
-@pytest.fixture
-def server(app):
-    """The app served on 127.0.0.1 on a free port (a threaded WSGI server in this
-    process); yields its base URL, for the SDK and the audit to talk HTTP to."""
+@contextmanager
+def _served(wsgi_app) -> Iterator[str]:
+    """``wsgi_app`` on 127.0.0.1 on a free port (a threaded WSGI server in this process)."""
     from werkzeug.serving import make_server
 
     # Tests assert on what commands print; request logs belong to the server, not to them.
     quiet = logging.getLogger("werkzeug")
     level, quiet.level = quiet.level, logging.WARNING
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    httpd = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
     thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join()
-    httpd.server_close()
-    quiet.setLevel(level)
+    try:
+        yield f"http://127.0.0.1:{httpd.server_port}"
+    finally:
+        httpd.shutdown()
+        thread.join()
+        httpd.server_close()
+        quiet.setLevel(level)
+
+
+@pytest.fixture
+def server(app):
+    """The app served on a free local port; yields its base URL, for the SDK and the
+    audit to talk HTTP to."""
+    with _served(app) as url:
+        yield url
+
+
+@pytest.fixture
+def other_log(settings, tmp_path):
+    """Another server: its own (SQLite) database and data directory, so its own log and
+    log key — what a URL may lead to after the operator moved. Its ``db``, ``app`` and
+    test ``client``."""
+    from clearinghouse.api import create_app
+
+    url = f"sqlite:///{tmp_path / 'other-log.db'}"
+    migrate.upgrade(url)
+    other = bootstrap(settings.replace(database_url=url, data_dir=tmp_path / "other-data"))
+    app = create_app(root=other)
+    app.config["TESTING"] = True
+    yield SimpleNamespace(db=other.db, app=app, client=app.test_client())
+    other.close()
+
+
+@pytest.fixture
+def switched_server(app):
+    """One URL in front of the app or another: yields ``(url, put_behind)``, where
+    ``put_behind(other_app)`` makes the same URL lead to ``other_app`` from then on."""
+    behind = [app]
+
+    def dispatch(environ, start_response):
+        return behind[0](environ, start_response)
+
+    def put_behind(other_app) -> None:
+        behind[0] = other_app
+
+    with _served(dispatch) as url:
+        yield url, put_behind

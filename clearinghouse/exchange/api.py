@@ -90,9 +90,9 @@ class ClearinghouseSignalExchangeAPI(
         try:
             client = Client(collab.server_url, credentials.member, credentials.key_path)
         except InvalidInput as exc:  # an unreadable or malformed key file: one line
-            raise auth.SignalExchangeAPIInvalidAuthException(
-                cls, f"{exc.detail} (key_path of {CREDENTIALS_HINT})"
-            ) from None
+            message = f"{exc.detail} (key_path of {CREDENTIALS_HINT})"
+            log.critical("%s: %s", collab.name, message)  # HMA logs only its traceback
+            raise auth.SignalExchangeAPIInvalidAuthException(cls, message) from None
         return cls(collab, client)
 
     # -- fetching -------------------------------------------------------------------------
@@ -151,8 +151,19 @@ class ClearinghouseSignalExchangeAPI(
 
     def _verified_tree_head(self, saved: ClearinghouseCheckpoint) -> tuple[Checkpoint, str]:
         """The server's signed checkpoint, proved an extension of the saved tree head."""
-        head, vkey, _ = trusted_checkpoint(self.client, pinned=saved.log_key or None)
         where = f"the log at {self.collab.server_url}"
+        if saved.log_key:
+            served = log_identity(self.client.log_key())
+            if served != saved.log:
+                # Another log behind the same URL (a new server, or a new log key) is
+                # another source, never a continuation of the one fetched so far.
+                raise VerificationError(
+                    f"{self.collab.server_url} now serves the log {served}, not the log "
+                    f"{saved.log} this collaboration fetched from; fetching stopped. If the "
+                    "operator moved to a new log, fetch it as a new collaboration (its "
+                    "signals then come from the new log alone)"
+                )
+        head, vkey, _ = trusted_checkpoint(self.client, pinned=saved.log_key or None)
         if saved.tree_size == 0:
             return head, vkey
         if head.size < saved.tree_size:
@@ -269,6 +280,17 @@ def _explained(exc: ClearinghouseError, client: Client) -> ClearinghouseError:
     if not isinstance(exc, ForbiddenProblem | AuthenticationProblem):
         return exc
     who = f"member {client.member!r} (key {client.key.key_id})"
+    owner = _key_owner(client)
+    if owner is not None and owner != client.member:
+        return type(exc)(
+            exc.status,
+            {
+                **exc.problem,
+                "detail": f"the key at key_path (key {client.key.key_id}) is member "
+                f"{owner!r}'s, not {client.member!r}'s as the member in "
+                f"{CREDENTIALS_HINT} says: give {client.member!r}'s own key file",
+            },
+        )
     if isinstance(exc, ForbiddenProblem):
         return type(exc)(
             exc.status,
@@ -288,6 +310,16 @@ def _explained(exc: ClearinghouseError, client: Client) -> ClearinghouseError:
             "this machine's clock is off by more than 300 s",
         },
     )
+
+
+def _key_owner(client: Client) -> str | None:
+    """The member the server says the client's key belongs to, or None if it will not say."""
+    try:
+        me = client.whoami()
+    except ClearinghouseError:  # a key the server does not know: it names no one
+        return None
+    member = me.get("member") if isinstance(me, dict) else None
+    return member if isinstance(member, str) else None
 
 
 def _json(value: t.Any) -> str:

@@ -14,6 +14,8 @@ those calls.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 import sqlalchemy as sa
 from support import add_member, pdq_item, random_pdq
@@ -30,6 +32,7 @@ from clearinghouse.exchange import (
     ClearinghouseCredentials,
 )
 from clearinghouse.exchange import ClearinghouseSignalExchangeAPI as API
+from clearinghouse.services.use_cases import members
 
 TYPES = [PdqSignal]
 
@@ -37,11 +40,11 @@ TYPES = [PdqSignal]
 class HmaFetchStatus:
     """HMA's ``exchange_fetch_status`` table, reduced to what holds the checkpoint."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, collab: str = "ch") -> None:
         self.engine = sa.create_engine(database_url)
         self.meta = sa.MetaData()
         self.table = sa.Table(
-            "test_hma_exchange_fetch_status",
+            f"test_hma_exchange_fetch_status_{collab}",
             self.meta,
             sa.Column("id", sa.Integer, primary_key=True),
             sa.Column("checkpoint_ts", sa.BigInteger),
@@ -113,6 +116,9 @@ def hma_fetch(api: API, hma: HmaFetchStatus, bank: dict) -> int:
                 assert before <= now, "checkpoint time rewound?"
         API.naive_fetch_merge(bank, delta.updates)
         hma.set_checkpoint(delta.checkpoint)
+        # exchange_commit_fetch asserts the stored checkpoint, read back, equals the one
+        # the fetch started from: the JSON round trip must give the same checkpoint.
+        assert hma.as_checkpoint() == delta.checkpoint
         checkpoint = delta.checkpoint
         seen += 1
     return seen
@@ -181,6 +187,48 @@ def test_the_same_log_behind_another_url_resumes(server, alpha, reader, hma):
     assert {r.log for r in bank.values()} == {before.log}
 
 
+def test_another_log_behind_the_same_url_is_another_source(
+    switched_server, db, client, other_log, hma
+):
+    url, put_behind = switched_server
+    first_key, second_key = SigningKey.generate(), SigningKey.generate()
+    for where, key in ((SimpleNamespace(db=db, client=client), first_key), (other_log, second_key)):
+        members.add_member(where.db, "reader", "Reader", "matcher", key.verify_key)
+    alpha = add_member(db, client, "alpha", "submitter")
+    _submit(alpha, 2)
+    bank: dict = {}
+    hma_fetch(_api(url, "reader", first_key), hma, bank)
+    first = hma.as_checkpoint()
+
+    put_behind(other_log.app)  # the operator moved: a new log, with its own key
+    elsewhere = add_member(other_log.db, other_log.client, "alpha", "submitter")
+    fresh = set(_submit(elsewhere, 3))
+    with pytest.raises(VerificationError) as caught:
+        hma_fetch(_api(url, "reader", second_key), hma, bank)
+    assert first.log in caught.value.detail and "fetching stopped" in caught.value.detail
+    assert hma.as_checkpoint() == first  # nothing stored
+
+    new_bank: dict = {}  # a new collaboration fetches the new log from its start
+    new_hma = HmaFetchStatus(hma.engine.url.render_as_string(hide_password=False), "new")
+    try:
+        api = _api(url, "reader", second_key)
+        hma_fetch(api, new_hma, new_bank)
+        second = new_hma.as_checkpoint()
+    finally:
+        new_hma.close()
+    assert second.log != first.log and second.log in caught.value.detail
+    assert _bank(api, new_bank) == fresh
+    assert {r.log for r in new_bank.values()} == {second.log}
+
+
+def test_a_key_of_another_member_is_named_as_such(db, client, server, alpha, reader):
+    api = _api(server, "reader", alpha.key)  # the credentials name reader, the key is alpha's
+    with pytest.raises(ForbiddenProblem) as caught:
+        list(api.fetch_iter(TYPES, None))
+    assert "'alpha'" in caught.value.detail and "not 'reader'" in caught.value.detail
+    assert alpha.key.key_id in caught.value.detail
+
+
 def test_a_member_without_the_matcher_role_is_told_which_role(db, client, server, caplog):
     auditor = add_member(db, client, "looker", "auditor")
     api = _api(server, "looker", auditor.key)
@@ -198,7 +246,7 @@ def test_a_key_the_server_does_not_know_is_named(server, alpha, reader):
     assert stranger.key_id in caught.value.detail and "key_path" in caught.value.detail
 
 
-def test_a_bad_key_path_is_one_line(tmp_path, server):
+def test_a_bad_key_path_is_one_line(tmp_path, server, caplog):
     collab = ClearinghouseCollabConfig(
         name="ch", api="clearinghouse", enabled=True, server_url=server
     )
@@ -206,3 +254,4 @@ def test_a_bad_key_path_is_one_line(tmp_path, server):
     with pytest.raises(SignalExchangeAPIInvalidAuthException) as caught:
         API.for_collab(collab, creds)
     assert "missing.key" in caught.value.message and "\n" not in caught.value.message
+    assert caught.value.message in caplog.text  # logged for HMA, which shows a traceback
