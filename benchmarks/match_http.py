@@ -40,16 +40,24 @@ from clearinghouse.store.bulk import bulk_insert
 from clearinghouse.store.histories import SIGNAL_COLUMNS
 from clearinghouse.store.models import Signal
 
+# Signals arrive in statements of up to 10,000 items (the default statement limit), each
+# statement one change position: a server's snapshot generation then holds all but the
+# newest statement's signals, as after any real ingest. (One position for every signal
+# would leave all of them in each worker's delta, a brute-force scan per lookup.)
+STATEMENT_ITEMS = 10_000
+
 
 def populate(ctx: Root, n: int, rng: np.random.Generator) -> np.ndarray:
-    """Write n active PDQ signals in bulk; return their codes."""
+    """Write n active PDQ signals in bulk, as if by statements of ``STATEMENT_ITEMS``;
+    return their codes."""
     codes = rng.integers(0, 256, size=(n, 32), dtype=np.uint8)
     now = datetime.now(UTC)
     with ctx.db.write() as session:
         for start in range(0, n, 100_000):
             rows = [
                 (start + i + 1, "pdq", codes[start + i].tobytes().hex(),
-                 secrets.token_bytes(32), 90, "active", now, now, 0)
+                 secrets.token_bytes(32), 90, "active", now, now,
+                 1 + (start + i) // STATEMENT_ITEMS)
                 for i in range(min(100_000, n - start))
             ]  # fmt: skip
             bulk_insert(session, Signal.__table__, SIGNAL_COLUMNS, rows)

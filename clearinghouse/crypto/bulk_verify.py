@@ -1,7 +1,9 @@
-"""Ed25519 verification for bulk checks (the auditor's statement signatures).
+"""Ed25519 verification where it is done in bulk: the auditor's statement signatures and
+the server's request signatures (one per signed request).
 
-libsodium (PyNaCl) verifies about twice as fast as OpenSSL on this kind of machine, and
-an audit checks one signature per statement, so it goes first. It is also stricter: it
+libsodium (PyNaCl) verifies about twice as fast as OpenSSL on this kind of machine (57
+against 110 µs here), and an audit checks one signature per statement and a server one
+per request, so it goes first. It is also stricter: it
 refuses small-order keys and R points that OpenSSL accepts, so a signature libsodium
 accepts is one OpenSSL accepts, while one it refuses is checked again with ``VerifyKey``
 (OpenSSL, the implementation the server verifies with). The verdict is always OpenSSL's;

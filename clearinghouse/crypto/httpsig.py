@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from http_sfv import Dictionary, InnerList, Item, Token
 
+from clearinghouse.crypto.bulk_verify import verify_signature
 from clearinghouse.crypto.digest import content_digest, verify_content_digest
 from clearinghouse.crypto.keys import SigningKey, VerifyKey
 from clearinghouse.crypto.sigbase import Headers, HttpRequest, signature_base
@@ -144,7 +145,8 @@ def verify_request(
     except ValueError as exc:
         raise RequestSignatureError(f"no signature base: {exc}") from None
     try:
-        key.verify(signature, base)
+        # libsodium first (about twice as fast), OpenSSL's verdict on every refusal.
+        verify_signature(key.raw, signature, base)
     except VerificationError:
         raise RequestSignatureError("the signature does not verify") from None
     # The digest is checked after the signature, so only a signer can make us hash a body.

@@ -29,10 +29,9 @@ import fcntl
 import hashlib
 import mmap
 import os
+import struct
 import threading
 from pathlib import Path
-
-import numpy as np
 
 from clearinghouse.errors import ServiceUnavailable
 
@@ -41,7 +40,10 @@ __all__ = ["WINDOW", "ReplayTable"]
 MAGIC = b"CHREPLY1"
 HEADER = 64  # magic, slot count, reserved
 WINDOW = 32  # slots scanned per fingerprint
-FIELDS = 3  # two 64-bit halves of the fingerprint, then the last second it is valid
+# A slot: the 16-byte fingerprint, then the last second it is valid (signed 64-bit).
+SLOT_BYTES = 24
+_UNTIL = struct.Struct("<q")
+_UNTILS = struct.Struct("<" + "16xq" * WINDOW)  # the ends of one window's slots
 
 
 class ReplayTable:
@@ -59,31 +61,37 @@ class ReplayTable:
 
         Requires ``valid_until`` to be the last second at which the signature verifies."""
         digest = hashlib.blake2b(replay_key.encode(), digest_size=16).digest()
-        k0, k1 = np.frombuffer(digest, "<i8")
         self._ensure_open()
         start = int.from_bytes(digest[:8], "little") % (self.slots - WINDOW + 1)
+        first = HEADER + start * SLOT_BYTES
         with self._thread_lock:
             fcntl.flock(self._fd, fcntl.LOCK_EX)
             try:
-                window = self._table[start : start + WINDOW]
+                # The window as bytes (a copy of 768): the fingerprint is searched by
+                # bytes.find, the slots' ends read in one unpack, no array per request.
+                window = self._map[first : first + WINDOW * SLOT_BYTES]
+                untils = _UNTILS.unpack(window)
                 # One second of slack: a slot is reused only once no clock reading can
                 # still accept its signature.
-                live = window[:, 2] >= now - 1
-                if np.any(live & (window[:, 0] == k0) & (window[:, 1] == k1)):
-                    return False
-                free = np.flatnonzero(~live)
-                if free.size == 0:
+                oldest_live = now - 1
+                at = window.find(digest)
+                while at != -1:
+                    if at % SLOT_BYTES == 0 and untils[at // SLOT_BYTES] >= oldest_live:
+                        return False
+                    at = window.find(digest, at + 1)
+                free = next((n for n, until in enumerate(untils) if until < oldest_live), None)
+                if free is None:
                     raise ServiceUnavailable(
                         "the replay cache is full; raise CLEARINGHOUSE_REPLAY_CACHE_SLOTS"
                     )
-                window[free[0]] = (k0, k1, valid_until)
+                at = first + free * SLOT_BYTES
+                self._map[at : at + SLOT_BYTES] = digest + _UNTIL.pack(valid_until)
                 return True
             finally:
                 fcntl.flock(self._fd, fcntl.LOCK_UN)
 
     def close(self) -> None:
         if self._pid == os.getpid():
-            del self._table
             self._map.close()
             os.close(self._fd)
         self._pid = None
@@ -100,13 +108,12 @@ class ReplayTable:
                 slots = self._header_or_create(fd)
             finally:
                 fcntl.flock(fd, fcntl.LOCK_UN)
-            size = HEADER + slots * FIELDS * 8
+            size = HEADER + slots * SLOT_BYTES
             mapped = mmap.mmap(fd, size, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
         except BaseException:
             os.close(fd)
             raise
         self._fd, self._map, self.slots = fd, mapped, slots
-        self._table = np.frombuffer(mapped, "<i8", offset=HEADER).reshape(slots, FIELDS)
         self._thread_lock = threading.Lock()
         self._pid = os.getpid()
 
@@ -118,10 +125,10 @@ class ReplayTable:
         header = os.pread(fd, HEADER, 0)
         if len(header) == HEADER and header[:8] == MAGIC:
             slots = int.from_bytes(header[8:16], "little")
-            if slots >= WINDOW and os.fstat(fd).st_size >= HEADER + slots * FIELDS * 8:
+            if slots >= WINDOW and os.fstat(fd).st_size >= HEADER + slots * SLOT_BYTES:
                 return slots
         slots = self.requested_slots
         os.ftruncate(fd, 0)
-        os.ftruncate(fd, HEADER + slots * FIELDS * 8)  # sparse zeros: every slot free
+        os.ftruncate(fd, HEADER + slots * SLOT_BYTES)  # sparse zeros: every slot free
         os.pwrite(fd, MAGIC + slots.to_bytes(8, "little"), 0)
         return slots
