@@ -27,7 +27,8 @@ from clearinghouse.client.hash_lines import HashLine, read_hash_lines
 from clearinghouse.client.progress import Acknowledged, Journal, Pending
 from clearinghouse.client.statements import MAX_ITEMS, BelowMinimumQuality
 from clearinghouse.crypto import Envelope
-from clearinghouse.errors import InvalidInput
+from clearinghouse.errors import InvalidInput, VerificationError
+from clearinghouse.tlog import log_identity
 
 __all__ = ["Outcome", "Plan", "StatementFile"]
 
@@ -63,8 +64,9 @@ class StatementFile:
     ``make_items`` turns one record into the items it states (one for a hash line, one
     per match for a ``match --json`` line); it raises ``InvalidInput`` for a bad record
     and ``BelowMinimumQuality`` for a hash the server would refuse for its quality.
-    ``identity`` (server, member, key_id) keys the journal: the same file sent as another
-    member, with another key or to another server starts from the beginning.
+    ``identity`` (the log's identity, member, key_id) keys the journal: the same file
+    sent as another member, with another key or to another log starts from the
+    beginning; the same log reached through another URL resumes.
     """
 
     def __init__(
@@ -89,13 +91,15 @@ class StatementFile:
         self.batch_size = batch_size
         self.skip_invalid = skip_invalid
         self.warn = warn or (lambda message: None)
+        former = None
         if identity is None:
-            identity = {
-                "server": client.server,
-                "member": client.member,
-                "key_id": client.key.key_id,
-            }
-        self.journal = Journal(self.path, kind, options, identity)
+            who = {"member": client.member, "key_id": client.key.key_id}
+            former = {"server": client.server, **who}  # how earlier versions keyed it
+            served = client.log_key()
+            if not log_identity(served):
+                raise VerificationError(f"the server's log key {served[:80]!r} is not a vkey")
+            identity = {"log": log_identity(served), **who}
+        self.journal = Journal(self.path, kind, options, identity, former)
         self._hasher = hashlib.sha256()  # over the acknowledged range being re-read
 
     def _items(self, line: HashLine) -> tuple[list[dict[str, Any]], str | None]:

@@ -3,8 +3,11 @@
 Two files sit next to the input (for a submission of ``hashes.jsonl``):
 
 - ``hashes.jsonl.submitted-<id>`` — the journal, where ``<id>`` is 12 hex digits of the
-  SHA-256 of the server URL, member and key_id: the same file sent to another server, as
-  another member or with another key has its own journal and is sent in full. JSON lines:
+  SHA-256 of the log's identity (its origin and key hash), member and key_id: the same
+  file sent to another log, as another member or with another key has its own journal
+  and is sent in full, while one server reached through two URLs keeps one journal.
+  (Journals of earlier versions, keyed by the server URL, are taken over by the first run
+  that finds them.) JSON lines:
   a ``start`` record with that identity and the options the run was started with, then
   one ``acknowledged`` record per statement the server accepted (line range, hash of
   those lines, envelope digest, statement_id, log_index, counts). Appended and fsynced
@@ -71,17 +74,32 @@ class Journal:
     """The journal and pending envelope of one input file and statement kind."""
 
     def __init__(
-        self, source: Path, kind: str, options: dict[str, Any], identity: dict[str, Any]
+        self,
+        source: Path,
+        kind: str,
+        options: dict[str, Any],
+        identity: dict[str, Any],
+        former: dict[str, Any] | None = None,
     ) -> None:
-        key = json.dumps(identity, sort_keys=True, separators=(",", ":")).encode("utf-8")
-        tag = hashlib.sha256(key).hexdigest()[:12]
-        self.path = source.with_name(f"{source.name}.{JOURNAL_SUFFIXES[kind]}-{tag}")
+        self.path = _journal_path(source, kind, identity)
         self.pending_path = self.path.with_name(self.path.name + ".pending")
+        if former is not None and not self.path.exists():
+            self._take_over(_journal_path(source, kind, former))
         self.kind = kind
         self.options = options
         self.identity = identity
         self.acknowledged: list[Acknowledged] = []
         self._load()
+
+    def _take_over(self, old: Path) -> None:
+        """Move the journal an earlier version kept under ``old`` (and its pending
+        envelope) to this journal's name."""
+        old_pending = old.with_name(old.name + ".pending")
+        if old_pending.exists():
+            os.replace(old_pending, self.pending_path)
+        if old.exists():
+            os.replace(old, self.path)
+            _sync_dir(self.path.parent)
 
     @property
     def next_line(self) -> int:
@@ -179,6 +197,12 @@ class Journal:
             fh.write(json.dumps(record, separators=(",", ":")) + "\n")
             fh.flush()
             os.fsync(fh.fileno())
+
+
+def _journal_path(source: Path, kind: str, identity: dict[str, Any]) -> Path:
+    key = json.dumps(identity, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    tag = hashlib.sha256(key).hexdigest()[:12]
+    return source.with_name(f"{source.name}.{JOURNAL_SUFFIXES[kind]}-{tag}")
 
 
 def _options_text(options: Any) -> str:

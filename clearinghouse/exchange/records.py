@@ -18,18 +18,10 @@ from dataclasses import dataclass
 
 from threatexchange.exchanges import fetch_state as state
 
+from clearinghouse.tlog import log_identity
 from clearinghouse.wire import b64decode, b64encode
 
 __all__ = ["ClearinghouseCheckpoint", "ClearinghouseSignalMetadata", "log_identity"]
-
-
-def log_identity(log_key: str) -> str:
-    """The log a verifier key names: ``<origin>+<key hash>`` of its note ``vkey``.
-
-    One server behind two URLs is one log; two logs behind one URL are two."""
-    origin, _, rest = log_key.strip().partition("+")
-    key_hash = rest.partition("+")[0]
-    return f"{origin}+{key_hash}" if origin and key_hash else ""
 
 
 class _Evolving:

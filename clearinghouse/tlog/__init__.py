@@ -14,6 +14,7 @@ from clearinghouse.tlog.nodes import NodeKey, NodeReader, frontier_keys
 from clearinghouse.tlog.note import (
     NoteVerifier,
     is_valid_key_name,
+    log_identity,
     note_key_hash,
     open_note,
     sign_note,
@@ -44,6 +45,7 @@ __all__ = [
     "inclusion_proof",
     "is_valid_key_name",
     "leaf_hash",
+    "log_identity",
     "node_hash",
     "note_key_hash",
     "open_checkpoint",

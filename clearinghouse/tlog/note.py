@@ -24,6 +24,7 @@ __all__ = [
     "MAX_SIGNATURES",
     "NoteVerifier",
     "is_valid_key_name",
+    "log_identity",
     "note_key_hash",
     "open_note",
     "sign_note",
@@ -171,3 +172,11 @@ def _b64decode(value: str) -> bytes | None:
         return b64decode(value)
     except ValueError:
         return None
+
+
+def log_identity(vkey: str) -> str:
+    """The log a verifier key names: ``<origin>+<key hash>`` of its ``vkey`` ("" when it
+    has neither). One server behind two URLs is one log; two logs behind one URL are two."""
+    origin, _, rest = vkey.strip().partition("+")
+    key_hash = rest.partition("+")[0]
+    return f"{origin}+{key_hash}" if origin and key_hash else ""

@@ -1,4 +1,4 @@
-"""``submit`` against a real server: journals per server and member, local checks first,
+"""``submit`` against a real server: journals per log and member, local checks first,
 --skip-invalid, --dry-run, low-quality hashes, and what a refusal says was stored."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ import secrets
 
 import pytest
 
+from clearinghouse.services.use_cases import members
 from clearinghouse.store.log import log_size
 
 from .conftest import LABEL, json_lines, pdq_line
@@ -22,7 +23,7 @@ def _log_size(db) -> int:
         return log_size(session)
 
 
-def test_the_journal_is_per_member_and_per_server(cli, db, globex, tmp_path):
+def test_the_journal_is_per_member_and_per_log(cli, db, globex, tmp_path):
     hashes = tmp_path / "removed.jsonl"
     hashes.write_text("".join(pdq_line(v) + "\n" for v in _values(3)))
     first = cli("submit", hashes, "--label", LABEL)
@@ -40,6 +41,37 @@ def test_the_journal_is_per_member_and_per_server(cli, db, globex, tmp_path):
     assert elsewhere.exit_code == 2
     assert "cannot reach the server at http://127.0.0.1:9" in elsewhere.stderr
     assert "already acknowledged" not in elsewhere.output
+    assert len(list(tmp_path.glob("removed.jsonl.submitted-*"))) == 2
+
+
+def test_one_log_behind_two_urls_is_one_journal(cli, db, server_url, tmp_path):
+    hashes = tmp_path / "removed.jsonl"
+    hashes.write_text("".join(pdq_line(v) + "\n" for v in _values(2)))
+    assert cli("submit", hashes, "--label", LABEL).exit_code == 0
+    size = _log_size(db)
+    again = cli(
+        "submit", hashes, "--label", LABEL, server=server_url.replace("127.0.0.1", "localhost")
+    )
+    assert again.exit_code == 0, again.output
+    assert "lines 1–2 were already acknowledged" in again.stderr
+    assert _log_size(db) == size
+    assert len(list(tmp_path.glob("removed.jsonl.submitted-*"))) == 1
+
+
+def test_two_logs_behind_one_url_are_two_journals(
+    cli, db, acme, switched_server, other_log, tmp_path
+):
+    url, put_behind = switched_server
+    members.add_member(other_log.db, acme.id, "Acme", "submitter", acme.key.verify_key)
+    hashes = tmp_path / "removed.jsonl"
+    hashes.write_text("".join(pdq_line(v) + "\n" for v in _values(2)))
+    assert cli("submit", hashes, "--label", LABEL, server=url).exit_code == 0
+    put_behind(other_log.app)  # the same URL now leads to another log
+    moved = cli("submit", hashes, "--label", LABEL, server=url)
+    assert moved.exit_code == 0, moved.output
+    assert moved.stdout.startswith("sent 1 statement(s) of 2 item(s)")
+    assert "already acknowledged" not in moved.output
+    assert _log_size(other_log.db) == 2  # acme's member entry, then the submission
     assert len(list(tmp_path.glob("removed.jsonl.submitted-*"))) == 2
 
 

@@ -123,9 +123,9 @@ def test_submit_prints_a_summary(run, server, hashes):
 
 @pytest.mark.parametrize("fault", ["drop", "refuse", 503])
 def test_an_interrupted_submit_resumes_without_stating_anything_twice(run, server, hashes, fault):
-    # After the labels and the first statement, the second statement fails: its answer is
-    # lost, or it never arrives.
-    server.faults = [None, None, fault]
+    # After the labels, the log key and the first statement, the second statement fails:
+    # its answer is lost, or it never arrives.
+    server.faults = [None, None, None, fault]
     first = _submit(run, hashes, "--json")
     assert isinstance(first.exception, TransportError | UnavailableProblem)
     assert len(first.stdout.splitlines()) == 2  # the plan, then one statement
@@ -183,7 +183,7 @@ def test_changed_lines_that_were_sent_are_refused(run, server, hashes):
 
 
 def test_other_options_on_a_resumed_file_are_refused(run, server, hashes):
-    server.faults = [None, None, "refuse"]
+    server.faults = [None, None, None, "refuse"]
     _submit(run, hashes)
     result = run(statements.submit_cmd, hashes, "--label", "behaviour:imminent-credible-threat")
     assert isinstance(result.exception, InvalidInput)

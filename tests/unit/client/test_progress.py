@@ -24,6 +24,8 @@ from .conftest import MEMBER, SERVER, FakeServer
 
 KEY = SigningKey.generate()
 IDENTITY = {"server": SERVER, "member": MEMBER, "key_id": KEY.key_id}
+# What a StatementFile keys its journal by: the log the fake server serves.
+LOG_IDENTITY = {"log": "example+01234567", "member": MEMBER, "key_id": KEY.key_id}
 LINE = st.sampled_from(["item", "item", "item", "error", "blank"])
 FAULT = st.sampled_from([None, None, "drop", "refuse", 500])
 
@@ -90,7 +92,7 @@ def test_every_item_is_stated_exactly_once(kinds, batch_size, faults):
         assert [v for group in stored for v in group] == values
         if not faults:
             assert stored == [values[i : i + batch_size] for i in range(0, len(values), batch_size)]
-        journal = Journal(path, "submission", {"labels": ["behaviour:x"]}, IDENTITY)
+        journal = Journal(path, "submission", {"labels": ["behaviour:x"]}, LOG_IDENTITY)
         ranges = [(a.first_line, a.last_line) for a in journal.acknowledged]
         starts = [1, *(end + 1 for _, end in ranges)][: len(ranges)]
         assert [start for start, _ in ranges] == starts  # contiguous from the first line
@@ -117,3 +119,18 @@ def test_a_torn_pending_file_was_never_sent(tmp_path):
     assert journal.path.name.startswith("h.jsonl.retracted-")
     journal.pending_path.write_text('{"chunk": 0, "first')
     assert journal.pending() is None and not journal.pending_path.exists()
+
+
+def test_a_journal_kept_under_the_server_url_is_taken_over_under_the_log(tmp_path):
+    source = tmp_path / "h.jsonl"
+    old = Journal(source, "submission", {"labels": []}, IDENTITY)
+    pending = Pending(0, 1, 3, 3, "ab", "d1", {"payloadType": "t", "payload": "", "signatures": []})
+    old.save_pending(pending)
+    old.acknowledge(Acknowledged(0, 1, 3, 3, "ab", "d1", statement_id=1, log_index=0))
+    old.save_pending(Pending(1, 4, 5, 2, "cd", "d2", {}))
+    taken = Journal(source, "submission", {"labels": []}, LOG_IDENTITY, former=IDENTITY)
+    assert taken.path != old.path and not old.path.exists() and not old.pending_path.exists()
+    assert taken.next_line == 4 and taken.pending().digest == "d2"
+    # Another log's journal is its own: nothing to take over once this one exists.
+    other = {**LOG_IDENTITY, "log": "elsewhere+89abcdef"}
+    assert Journal(source, "submission", {"labels": []}, other, former=IDENTITY).next_line == 1
