@@ -99,7 +99,10 @@ class _Group(click.Group):
             code = getattr(exc, "exit_code", 1)
             _report(exc, as_json)
         except BrokenPipeError:
-            raise  # the reader of our output went away: click exits quietly
+            # The reader of our output went away (`export | head -1`): the end of the
+            # output, not an error (click's own handling would exit 1).
+            _reader_gone()
+            sys.exit(0)
         except OSError as exc:  # a file or port the user named
             _report(_os_error(exc), as_json)
         except MissingExtra as exc:
@@ -262,13 +265,18 @@ def _needs_extra(name: str, missing: MissingExtra) -> click.Command:
     )
 
 
+def _reader_gone() -> None:
+    """Point stdout at devnull, so that the interpreter's final flush of what the gone
+    reader never took cannot fail again."""
+    import os
+
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
 def main() -> None:
     try:
         build_cli()(prog_name="clearinghouse")
     except BrokenPipeError:
-        # The reader went away (`clearinghouse labels | head`): not an error of ours.
-        # Point stdout at devnull so the interpreter's final flush cannot fail again.
-        import os
-
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        # The reader went away (`clearinghouse --help | head`): not an error of ours.
+        _reader_gone()
         sys.exit(0)

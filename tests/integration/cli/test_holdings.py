@@ -65,6 +65,10 @@ def test_match_json_lines_and_signal_ids_are_accepted(cli, globex, tmp_path):
     assert retract.exit_code == 0, retract.output
     gone = cli("signals", "get", match["signal_id"], "--json")
     assert json.loads(gone.stdout)["status"] == "retracted"
+    mine = json.loads(gone.stdout)["your_contribution"]
+    assert mine["status"] == "retracted" and mine["retraction_reason"] == "re-reviewed"
+    shown = cli("signals", "get", match["signal_id"]).stdout  # and for people
+    assert "retraction_reason=re-reviewed" in shown
     other = json_lines(cli("signals", "feed", "--json").stdout)
     assert {s["signal_id"] for s in other if s.get("status") != "retracted"} != set()
 
