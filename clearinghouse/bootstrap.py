@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from clearinghouse.config import Settings, ensure_data_dir
 from clearinghouse.index import IndexOptions, IndexSet
+from clearinghouse.services.adapters.hold_board import HoldBoard
 from clearinghouse.services.adapters.incident_board import IncidentBoard
 from clearinghouse.services.adapters.member_directory import MemberDirectory
 from clearinghouse.services.adapters.replay import (
@@ -27,6 +28,7 @@ from clearinghouse.services.adapters.webhook_endpoints import EndpointRules
 from clearinghouse.services.adapters.webhook_sender import Sender
 from clearinghouse.services.read_models.signal_views import FeedLimits
 from clearinghouse.services.read_models.transparency import LogKey
+from clearinghouse.services.use_cases.hold_checker import HoldChecker, HoldPolicy
 from clearinghouse.services.use_cases.log_follower import LogFollower
 from clearinghouse.services.use_cases.matching import Matcher
 from clearinghouse.services.use_cases.statements import StatementLimits, StatementParts
@@ -76,6 +78,9 @@ class Root:
         db.log_listeners.append(self.directory.invalidate)
         # Declared incidents: the active ones and the taxonomy with their labels.
         self.incidents = IncidentBoard(db.read, taxonomy)
+        # Held signals: which are held now, and this process's match counts.
+        self.holds = HoldBoard(db.read)
+        self.hold_checker = HoldChecker(db, HoldPolicy.from_settings(settings), self.holds)
         self._matcher: Matcher | None = None
         self._follower: LogFollower | None = None
         self._deliverer: Deliverer | None = None
@@ -105,6 +110,7 @@ class Root:
                 self.incidents,
                 self.matcher,
                 self.settings.index_poll_interval,
+                holds=self.hold_checker,
             )
         return self._follower
 

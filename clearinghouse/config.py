@@ -190,6 +190,15 @@ class Settings:
         4 * 1024 * 1024, _int(4096), "byte ceiling of a list answer (log entries, feed)"
     )
     confirm_threshold: int = _field(2, _int(1), "distinct members that confirm a signal")
+    hold_window_seconds: int = _field(
+        3600, _int(10, 86_400), "length of the windows a signal's matches are counted in, s"
+    )
+    hold_multiple: float = _field(
+        20.0, _float_pos, "times its type's baseline a signal's matches in a window hold it"
+    )
+    hold_min_matches: int = _field(
+        500, _int(0, 10**9), "matches in one window below which no signal is held (0: never)"
+    )
     signature_max_skew: int = _field(300, _int(1, 3600), "allowed clock skew of created, seconds")
     statement_max_skew: int = _field(
         300, _int(0, 86_400), "how far a statement's created may be ahead of the clock, s"

@@ -60,9 +60,17 @@ def _queries(root, raw) -> list:
 
 
 def _lookup(root, matcher, queries: list, dihedral: bool) -> dict:
-    """The answer; matches of active incidents' signals say so."""
+    """The answer; matches of active incidents' signals and of held signals say so.
+    Each signal matched is counted once for the request (never who asked, or what)."""
     limits = matching.LookupLimits.from_settings(root.settings)
-    return matcher.answer(queries, limits, dihedral=dihedral, mark=root.incidents.mark)
+
+    def mark(shown: dict[int, dict]) -> None:
+        root.incidents.mark(shown)
+        root.holds.mark(shown)
+
+    answer = matcher.answer(queries, limits, dihedral=dihedral, mark=mark)
+    root.hold_checker.count(answer["results"])
+    return answer
 
 
 def _answer(root, answer: dict, queries: list, mode: str) -> Response:

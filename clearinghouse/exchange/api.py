@@ -200,8 +200,8 @@ class ClearinghouseSignalExchangeAPI(
             return None
         labels = tuple(sorted(s.get("labels", {})))
         c = self.collab
-        if c.only_confirmed and not s.get("confirmed", False):
-            return None
+        if c.only_confirmed and (not s.get("confirmed", False) or s.get("held", False)):
+            return None  # a held signal leaves only-confirmed lists until released
         if c.exclude_disputed and s.get("disputed", False):
             return None
         if c.labels and not set(c.labels) & set(labels):

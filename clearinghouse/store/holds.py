@@ -9,7 +9,7 @@ member, no query and no finer time.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC
 
 from sqlalchemy import delete, func, select, update
@@ -18,6 +18,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from clearinghouse.domain.holds import HoldRecord
+from clearinghouse.store.bulk import chunks
 from clearinghouse.store.models import Signal, SignalHold, SignalMatchCount
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "all_holds",
     "busy_signals",
     "get_hold",
+    "held_among",
     "held_ids",
     "prune_counts",
     "save_hold",
@@ -57,6 +59,17 @@ def held_ids(session: Session) -> frozenset[int]:
     return frozenset(
         session.scalars(select(SignalHold.signal_id).where(SignalHold.status == "held"))
     )
+
+
+def held_among(session: Session, signal_ids: Sequence[int]) -> frozenset[int]:
+    """Which of ``signal_ids`` are held now."""
+    found: set[int] = set()
+    for chunk in chunks(list(signal_ids)):
+        query = select(SignalHold.signal_id).where(
+            SignalHold.signal_id.in_(chunk), SignalHold.status == "held"
+        )
+        found.update(session.scalars(query))
+    return frozenset(found)
 
 
 def save_hold(session: Session, record: HoldRecord) -> None:

@@ -97,7 +97,9 @@ class Filters:
         if self.incidents and not any(f"incident:{s}" in labels for s in self.incidents):
             return False
         live = entry.get("status") != "retracted"
-        return not (self.only_confirmed and live and not entry.get("confirmed"))
+        # A held signal leaves the pushes that keep only confirmed signals.
+        kept = entry.get("confirmed") and not entry.get("held")
+        return not (self.only_confirmed and live and not kept)
 
     def passes_incident(self, slug: str) -> bool:
         return not self.incidents or slug in self.incidents

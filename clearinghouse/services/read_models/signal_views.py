@@ -14,6 +14,7 @@ from clearinghouse.signals.registry import default_registry
 from clearinghouse.store import Session, histories
 from clearinghouse.store import signal_reads as rows
 from clearinghouse.store.db import Database
+from clearinghouse.store.holds import held_among
 from clearinghouse.store.log import entry_time
 from clearinghouse.store.site_pages import statement_log_index
 from clearinghouse.store.subscriptions import labels_ever
@@ -108,8 +109,9 @@ def parse_cursor(text: str | None) -> tuple[int, int]:
 
 def feed_entries(confirm_threshold: int, session: Session, page: list, member: str) -> list[dict]:
     """The feed's entry for each signal of ``page`` as ``member`` sees it: a live signal
-    with its ``content_types`` and ``is_mine``, a retracted one as a tombstone. Webhook
-    payloads are these same entries (``services/read_models/webhook_queue.py``)."""
+    with its ``content_types`` and ``is_mine`` (and ``held`` while held), a retracted one
+    as a tombstone. Webhook payloads are these same entries
+    (``services/read_models/webhook_queue.py``)."""
     ids = [s.id for s in page]
     mine = {
         c.signal_id
@@ -118,7 +120,8 @@ def feed_entries(confirm_threshold: int, session: Session, page: list, member: s
     }
     states = rows.signal_states(session, ids)
     content_types = rows.content_types_of(session, ids)
-    return assemble_feed_entries(confirm_threshold, page, states, content_types, mine)
+    held = held_among(session, ids)
+    return assemble_feed_entries(confirm_threshold, page, states, content_types, mine, held)
 
 
 def assemble_feed_entries(
@@ -127,6 +130,7 @@ def assemble_feed_entries(
     states: dict[int, rows.SignalState],
     content_types: dict[int, list[str]],
     mine: set[int],
+    held: frozenset[int] = frozenset(),
 ) -> list[dict]:
     """``feed_entries`` from what was read for them (the webhook queue reads it apart)."""
     signals = []
@@ -137,6 +141,8 @@ def assemble_feed_entries(
             entry = describe(confirm_threshold, states[s.id])
             entry["content_types"] = content_types.get(s.id, [])
             entry["is_mine"] = s.id in mine
+            if s.id in held:
+                entry["held"] = True
             signals.append(entry)
     return signals
 

@@ -18,6 +18,7 @@ from clearinghouse.services.adapters.webhook_filters import Filters
 from clearinghouse.services.read_models.signal_views import assemble_feed_entries
 from clearinghouse.store import Session
 from clearinghouse.store import subscriptions as rows
+from clearinghouse.store.holds import held_among
 from clearinghouse.store.incidents import incident_entries
 from clearinghouse.store.webhook_batches import batch_rows, signals_after
 from clearinghouse.wire import INCIDENT_ACTIONS, iso, utcnow
@@ -123,7 +124,8 @@ def _signal_events(
     filters = Filters.from_stored(subscription.filters)
     read = batch_rows(session, signals, subscription.member_id)
     states, content_types, mine = read.states, read.content_types, read.mine
-    entries = assemble_feed_entries(confirm_threshold, signals, states, content_types, mine)
+    held = held_among(session, [s.id for s in signals])
+    entries = assemble_feed_entries(confirm_threshold, signals, states, content_types, mine, held)
     ever, born = read.labels_ever, read.born
     times = rows.entry_times(session, [s.updated_index for s in signals])
     stamps = {index: iso(moment) for index, moment in times.items()}

@@ -1,5 +1,6 @@
 """The log follower: one daemon thread per serving process that keeps the process's
-in-memory views — the member directory and the matching indexes — in step with the log.
+in-memory views — the member directory, the incident and hold boards, and the matching
+indexes — in step with the log, and runs the hold checker after each poll.
 
 It waits for a PostgreSQL notification (sent by every append) or one poll interval,
 then reads the log head: one row by primary key, which is all an idle poll costs. Only
@@ -15,6 +16,7 @@ import time
 from typing import Protocol
 
 from clearinghouse.errors import ClearinghouseError
+from clearinghouse.services.adapters.hold_board import HOLD_ENTRY_TYPES
 from clearinghouse.services.adapters.incident_board import IncidentBoard
 from clearinghouse.services.adapters.member_directory import MemberDirectory
 from clearinghouse.store.db import Database
@@ -22,7 +24,7 @@ from clearinghouse.store.log import entry_types_between, log_size
 from clearinghouse.store.notify import LogNotifications
 from clearinghouse.wire import PAYLOAD_TYPES
 
-__all__ = ["STATEMENT_TYPES", "FollowedIndexes", "LogFollower"]
+__all__ = ["STATEMENT_TYPES", "FollowedHolds", "FollowedIndexes", "LogFollower"]
 
 log = logging.getLogger("clearinghouse.follower")
 
@@ -43,6 +45,15 @@ class FollowedIndexes(Protocol):
     def refresh_generation(self) -> object: ...
 
 
+class FollowedHolds(Protocol):
+    """What the follower calls on the hold checker (``HoldChecker`` is one)."""
+
+    @property
+    def board(self) -> object: ...
+
+    def tick(self) -> object: ...
+
+
 class LogFollower:
     """Polls (or is woken) and applies what the log gained to this process's views:
     the member ``directory``, the incident ``board`` and the matching ``indexes``."""
@@ -54,12 +65,15 @@ class LogFollower:
         board: IncidentBoard,
         indexes: FollowedIndexes,
         interval: float,
+        *,
+        holds: FollowedHolds | None = None,
     ) -> None:
         self.db = db
         self.directory = directory
         self.board = board
         self.indexes = indexes
         self.interval = interval
+        self.holds = holds
         self.head: int | None = None  # log size at the last poll
         self.polls = 0
         self._notifications = LogNotifications(db.url)
@@ -82,6 +96,10 @@ class LogFollower:
             self.directory.confirm(at)
         if self.head is None or head < self.head or "incident" in types:
             self.board.refresh()
+        if self.holds is not None and (
+            self.head is None or head < self.head or types & HOLD_ENTRY_TYPES
+        ):
+            self.holds.board.refresh()
         indexes = self.indexes
         if not indexes.ready.is_set():
             indexes.load()
@@ -91,6 +109,8 @@ class LogFollower:
             indexes.refresh_generation()
         self.head = head
         self.polls += 1
+        if self.holds is not None:
+            self.holds.tick()
 
     def start(self) -> None:
         """Follow in a daemon thread until ``stop``."""

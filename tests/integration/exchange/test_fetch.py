@@ -193,3 +193,26 @@ def test_changed_filters_reread_the_feed_with_deletions_and_progress_kept(member
     # The same filters again: nothing to reread.
     _, _, again = fetch(strict, after, state)
     assert [len(d.updates) for d in again] == [0]
+
+
+def test_a_held_signal_leaves_only_confirmed_lists_until_released(db, members, exchange):
+    from clearinghouse.services.use_cases import holds
+
+    held, kept = random_pdq(), random_pdq()
+    submit(members["alpha"], [held, kept])
+    submit(members["bravo"], [held, kept])
+    strict, every = exchange(only_confirmed=True), exchange()
+    state, checkpoint, _ = fetch(strict)
+    assert set(index(strict, state)[PdqSignal]) == {held, kept}
+    all_state, all_checkpoint, _ = fetch(every)
+
+    holds.hold_signal(db, 1, "far more lookups than its type")
+    state, checkpoint, deltas = fetch(strict, checkpoint, state)
+    assert set(index(strict, state)[PdqSignal]) == {kept}
+    assert any(None in d.updates.values() for d in deltas)
+    all_state, _, _ = fetch(every, all_checkpoint, all_state)
+    assert set(index(every, all_state)[PdqSignal]) == {held, kept}  # still listed there
+
+    holds.release_signal(db, 1, "a known picture")
+    state, _, _ = fetch(strict, checkpoint, state)
+    assert set(index(strict, state)[PdqSignal]) == {held, kept}

@@ -46,6 +46,10 @@ def test_each_filter_lets_exactly_its_changes_through():
     assert not read(incidents=["harbour"]).passes_signal(entry(), {"incident:other"})
     assert read(only_confirmed=True).passes_signal(entry(confirmed=True), set())
     assert not read(only_confirmed=True).passes_signal(entry(), set())
+    # A held signal leaves the only-confirmed pushes until it is released.
+    held = {**entry(confirmed=True), "held": True}
+    assert not read(only_confirmed=True).passes_signal(held, set())
+    assert read().passes_signal(held, set())
     # A tombstone is judged by the labels its signal had; confirmation is not asked.
     assert read(only_confirmed=True).passes_signal(entry(status="retracted"), set())
     assert read(incidents=["harbour"]).passes_incident("harbour")
