@@ -25,12 +25,19 @@ from clearinghouse.store.signal_reads import SignalState, changed_after
 __all__ = ["BatchRows", "batch_rows", "signals_after"]
 
 
-def signals_after(session: Session, after: tuple[int, int], limit: int) -> list[Any]:
+def signals_after(session: Session, after: tuple[int, int], before: int, limit: int) -> list[Any]:
     """Rows (Signal columns as attributes) changed after the cursor ``(updated_index,
-    id)``, in change order: the feed's page, without building ORM objects."""
+    id)`` and by log index ``before`` (not at it or later), in change order: the feed's
+    page, without building ORM objects.
+
+    ``before`` is the log head the caller read first. Each statement of a PostgreSQL
+    transaction sees what was committed when it began, so without the bound a page
+    could hold changes committed after that head, and a cursor set to the head would
+    stand before them: they would be sent again.
+    """
     query = (
         select(Signal.__table__)
-        .where(changed_after(after))
+        .where(changed_after(after), Signal.updated_index < before)
         .order_by(Signal.updated_index, Signal.id)
         .limit(limit)
     )

@@ -79,7 +79,7 @@ def next_batch(
     before anything committed since.
     """
     cursor = (subscription.cursor_index, subscription.cursor_signal)
-    page = signals_after(session, cursor, limit)
+    page = signals_after(session, cursor, head, limit)
     full = len(page) == limit
     upto = page[-1].updated_index if full else head - 1
     incidents = _incident_events(session, cursor[0], upto, limit)

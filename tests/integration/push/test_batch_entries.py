@@ -10,6 +10,7 @@ from support import pdq_item, random_pdq
 
 from clearinghouse.services.read_models.signal_views import feed_entries
 from clearinghouse.services.read_models.webhook_queue import next_batch
+from clearinghouse.store import subscriptions as rows
 from clearinghouse.store.log import log_size
 from clearinghouse.store.models import Contribution, Statement, Subscription
 from clearinghouse.store.signal_reads import feed_page
@@ -77,3 +78,26 @@ def test_the_batch_entries_are_the_feeds(db, settings, members):
     assert any(e.get("is_mine") for e in entries.values())
     assert any(len(e.get("content_types", [])) == 2 for e in entries.values())
     assert any(e.get("disputed") for e in entries.values())
+
+
+def test_a_change_committed_after_the_head_was_read_waits_for_the_next_batch(db, settings, members):
+    # On PostgreSQL each query sees what was committed when it began: a statement
+    # committed between the head read and the page read must not enter this batch,
+    # whose cursor stands at the old head (it would be sent again in the next one).
+    alpha, _ = members
+    before = [random_pdq() for _ in range(3)]
+    after = [random_pdq() for _ in range(2)]
+    first = alpha.state("submission", [pdq_item(v) for v in before])
+    assert first.status_code == 201, first.json
+    with db.read() as session:
+        head = log_size(session)
+    assert alpha.state("submission", [pdq_item(v) for v in after]).status_code == 201
+    subscription = _subscription("bravo", first.json["log_index"] - 1)
+    sent = []
+    with db.read() as session:
+        for read_head in (head, log_size(session), log_size(session)):
+            batch = next_batch(settings.confirm_threshold, session, subscription, read_head, 500)
+            sent.append([e["data"]["value"] for e in batch.events])
+            assert batch.cursor == (read_head - 1, rows.CAUGHT_UP)
+            subscription.cursor_index, subscription.cursor_signal = batch.cursor
+    assert sent == [before, after, []]  # each change once, in its turn
