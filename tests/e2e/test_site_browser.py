@@ -124,6 +124,13 @@ def test_site_in_a_browser(start_server, browser, populated_log, settings, tmp_p
         if name in ("home", "log", "entry"):
             assert states["ok"] >= 3, (path, states)  # checkpoint, consistency, entries
             assert "Verified in this browser" in _banner(browser)
+        if name == "home":  # a fresh profile: nothing to compare with, and it says so
+            assert "First visit from this browser" in _banner(browser)
+            assert "consistency with the checkpoint" not in _banner(browser)
+            status = browser.find_element("css selector", "#consistency .verify-status").text
+            assert status == "remembered (first visit)"
+        elif name in ("log", "entry"):  # from the second page on, consistency is checked
+            assert "consistency with the checkpoint this browser saw" in _banner(browser)
         page = browser.page_source
         assert not any(v in page for v in log["values"]), path
         if name == "incident":  # the chart is drawn, one colour per type, with its legend

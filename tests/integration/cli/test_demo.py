@@ -3,8 +3,11 @@ behaves as the walkthrough says (edited copies match, the unrelated upload does 
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 from click.testing import CliRunner
 
@@ -54,3 +57,6 @@ def test_the_tour_is_clean_text_with_its_commands(tmp_path):
     assert "holiday-photo.jpg pdq" in out and ": no_match (" in out
     assert "ok: " in out  # the audit
     assert list(tmp_path.iterdir()) == []  # all in a throwaway directory
+    # ... the one the text names, which the demo really used and removed at the end.
+    [named] = re.findall(r"SQLite in (\S+/clearinghouse-demo-[^/\s]+)/data", out)
+    assert Path(named).parent == Path(tempfile.gettempdir()) and not Path(named).exists()
