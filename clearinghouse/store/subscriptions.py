@@ -4,7 +4,10 @@ A subscription's queue is the change feed after its cursor; only the delivery be
 attempted is written down (``webhook_deliveries``), so that its retries repeat the same
 id and body. Processes share the work by claiming subscriptions: PostgreSQL skips rows
 another transaction holds (``FOR UPDATE SKIP LOCKED``), and a lease written in the same
-transaction keeps the claim after commit, until it is finished or runs out.
+transaction keeps the claim after commit, until it is finished or runs out. The holder
+renews its leases while it lives (``renew``) and reads its subscription locked
+(``held_subscription``) before each write, so a process whose lease was taken over never
+writes over the new holder's cursor.
 """
 
 from __future__ import annotations
@@ -31,11 +34,13 @@ __all__ = [
     "due_subscriptions",
     "entry_times",
     "get_subscription",
+    "held_subscription",
     "labels_ever",
     "member_subscriptions",
     "pending_delivery",
     "queue_figures",
     "remove_subscription",
+    "renew",
     "save_delivery",
     "update_claimed",
 ]
@@ -129,6 +134,28 @@ def claim(session: Session, ids: Sequence[str], now: float, owner: str, lease: f
         )
     order = {i: n for n, i in enumerate(ids)}
     return sorted(got, key=order.__getitem__)
+
+
+def held_subscription(session: Session, subscription_id: str, owner: str) -> Subscription | None:
+    """The subscription, locked for this transaction, if ``owner`` still holds its lease;
+    None if it is gone or another process took it over (the lock makes the check and
+    the writes that follow one step: a claim cannot come in between)."""
+    subscription = session.get(Subscription, subscription_id, with_for_update=True)
+    if subscription is None or subscription.lease_owner != owner:
+        return None
+    return subscription
+
+
+def renew(session: Session, ids: Sequence[str], owner: str, until: float) -> int:
+    """Move the leases ``owner`` still holds among ``ids`` to ``until``; how many."""
+    if not ids:
+        return 0
+    result = session.execute(
+        update(Subscription)
+        .where(Subscription.id.in_(list(ids)), Subscription.lease_owner == owner)
+        .values(lease_until=until)
+    )
+    return result.rowcount
 
 
 def update_claimed(session: Session, subscription_id: str, owner: str, **values) -> bool:

@@ -8,7 +8,14 @@ it, and on success move the cursor past it. A failed attempt keeps the delivery 
 ``webhook-id``, same body) for a retry after ``retry_base·2^(n-1)`` seconds, capped, and
 pauses the subscription with the reason once it has failed for ``retry_for`` seconds.
 A process killed mid-delivery loses nothing: its lease runs out and the delivery, still
-written down, is sent again (at least once).
+written down, is sent again (at least once). A live process never lets its leases run
+out, however slow it is: while it runs, a heartbeat renews every subscription it holds
+(claimed, not yet released) each quarter lease. Had the leases only been written at the
+claim and before each send, a process busy draining one subscription (or simply starved
+of CPU) would let the others' run out while it still meant to deliver to them, and a
+second replica would send their changes again. Every write also reads the subscription
+locked and checks the lease is still this process's (``rows.held_subscription``), so a
+process that did lose one (frozen longer than a lease) never writes over the new holder.
 """
 
 from __future__ import annotations
@@ -86,6 +93,9 @@ class Deliverer:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._beat: threading.Thread | None = None
+        self._held: set[str] = set()  # subscriptions claimed and not yet released
+        self._held_lock = threading.Lock()
 
     def wake(self) -> None:
         """Look at the queue now (this process just committed a change)."""
@@ -100,8 +110,20 @@ class Deliverer:
         if not due:
             return 0
         with self.db.write() as session:
-            claimed = rows.claim(session, due, now, self.owner, self.policy.lease)
+            claimed = rows.claim(session, due, self.clock(), self.owner, self.policy.lease)
+        with self._held_lock:
+            self._held.update(claimed)
         return sum(self._drain(subscription_id) for subscription_id in claimed)
+
+    def keep_leases(self) -> int:
+        """Renew the lease of every subscription this process holds; how many it still
+        held (the heartbeat calls this each quarter lease)."""
+        with self._held_lock:
+            held = sorted(self._held)
+        if not held:
+            return 0
+        with self.db.write() as session:
+            return rows.renew(session, held, self.owner, self.clock() + self.policy.lease)
 
     def _drain(self, subscription_id: str) -> int:
         attempted = 0
@@ -124,10 +146,8 @@ class Deliverer:
         p = self.policy
         while True:
             with self.db.write() as session:
-                subscription = rows.get_subscription(session, subscription_id)
-                if subscription is None or subscription.lease_owner != self.owner:
-                    return None
-                if subscription.status != "active":
+                subscription = rows.held_subscription(session, subscription_id, self.owner)
+                if subscription is None or subscription.status != "active":
                     return None
                 subscription.lease_until = self.clock() + p.lease
                 pending = rows.pending_delivery(session, subscription_id)
@@ -158,8 +178,8 @@ class Deliverer:
         p = self.policy
         now = self.clock()
         with self.db.write() as session:
-            subscription = rows.get_subscription(session, subscription_id)
-            if subscription is None or subscription.lease_owner != self.owner:
+            subscription = rows.held_subscription(session, subscription_id, self.owner)
+            if subscription is None:
                 return False  # removed, or taken over after a lease ran out
             pending = rows.pending_delivery(session, subscription_id)
             if attempt.ok:
@@ -190,6 +210,8 @@ class Deliverer:
             return False
 
     def _release(self, subscription_id: str) -> None:
+        with self._held_lock:
+            self._held.discard(subscription_id)
         try:
             with self.db.write() as session:
                 rows.update_claimed(
@@ -208,7 +230,18 @@ class Deliverer:
         """Deliver in this thread until ``stop`` (``clearinghouse deliver``)."""
         self._run()
 
+    def _heartbeat(self) -> None:
+        while not self._stop.wait(self.policy.lease / 4):
+            try:
+                self.keep_leases()
+            except ClearinghouseError as exc:  # the next beat tries again
+                log.warning("webhook leases not renewed: %s", exc.detail)
+            except Exception:
+                log.exception("webhook leases not renewed")
+
     def _run(self) -> None:
+        self._beat = threading.Thread(target=self._heartbeat, name="webhook-leases", daemon=True)
+        self._beat.start()
         interval = self.policy.poll_interval
         while not self._stop.is_set():
             busy = 0
@@ -230,8 +263,9 @@ class Deliverer:
     def stop(self) -> None:
         self._stop.set()
         self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+        for thread in (self._thread, self._beat):
+            if thread is not None:
+                thread.join(timeout=10)
         self.sender.close()
 
 
