@@ -1,7 +1,8 @@
 """The immutable main part of a Hamming index: codes plus direct-addressed chunk tables.
 
 Rows are kept in ascending id order, so an id finds its row by binary search and no id
-map is stored. Each chunk has a CSR table: ``offsets[v] : offsets[v + 1]`` delimits the
+map is stored; ids are stored as uint32 while they fit (they are signal ids, dense from
+1), else as int64. Each chunk has a CSR table: ``offsets[v] : offsets[v + 1]`` delimits the
 rows whose chunk value is ``v`` inside ``postings``. All chunks share one ``offsets`` and
 one ``postings`` array, so a whole probe plan is answered by a handful of vectorised
 gathers: offsets of every probe, the row ranges they delimit, then a popcount of the
@@ -24,6 +25,8 @@ __all__ = ["MultiIndex"]
 
 # Below this many codes a flat scan is always cheaper than keeping tables.
 MIN_TABLE_CODES = 2048
+# Ids up to this are kept as uint32 (4 bytes a code), larger ones as int64.
+_MAX_NARROW_ID = 2**32 - 1
 
 
 class MultiIndex:
@@ -67,6 +70,8 @@ class MultiIndex:
         codes = np.ascontiguousarray(codes[order])
         if ids.size > 1 and np.any(ids[1:] == ids[:-1]):
             raise ValueError("ids must be unique")
+        if ids.size and ids[0] >= 0 and ids[-1] <= _MAX_NARROW_ID:
+            ids = ids.astype(np.uint32)  # half the bytes; signal ids are dense from 1
         n = ids.size
         if chunk_bits is not None:
             layout = Layout.from_widths(nbits, chunk_bits)
@@ -84,8 +89,8 @@ class MultiIndex:
         """Reassemble a part saved by ``arrays()``; ValueError/KeyError if it does not fit."""
         ids, codes = arrays["main_ids"], arrays["main_codes"]
         n = ids.size
-        if ids.dtype != np.int64 or ids.ndim != 1 or np.any(ids[1:] <= ids[:-1]):
-            raise ValueError("main ids are not unique ascending int64")
+        if ids.dtype not in (np.int64, np.uint32) or ids.ndim != 1 or np.any(ids[1:] <= ids[:-1]):
+            raise ValueError("main ids are not unique ascending int64 or uint32")
         if codes.dtype != np.uint8 or codes.shape != (n, nbits // 8):
             raise ValueError("main codes have the wrong shape")
         if chunk_bits is None:
@@ -149,8 +154,14 @@ class MultiIndex:
 
     def rows_of(self, ids: np.ndarray) -> np.ndarray:
         """Row of each id, or -1 where the id is not in this part."""
+        ids = np.asarray(ids, np.int64)
+        inside = np.ones(ids.shape, bool)
+        if self.ids.dtype == np.uint32:
+            # Searched as uint32 (a mixed search would copy every id to int64 first).
+            inside = (ids >= 0) & (ids <= _MAX_NARROW_ID)
+            ids = np.where(inside, ids, 0).astype(np.uint32)
         pos = np.searchsorted(self.ids, ids)
-        found = pos < self.ids.size
+        found = inside & (pos < self.ids.size)
         found[found] = self.ids[pos[found]] == ids[found]
         return np.where(found, pos, -1)
 

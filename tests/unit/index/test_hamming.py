@@ -185,6 +185,23 @@ def test_values_of_gives_each_live_code_from_main_part_and_delta() -> None:
         assert code.tolist() == (live[i].tolist() if hit else [0] * 32)
 
 
+@pytest.mark.parametrize("first", [1, 2**32 - 2500])
+def test_ids_narrow_or_wide_answer_alike(first: int) -> None:
+    # Ids below 2^32 are kept as uint32, a part reaching past it as int64.
+    rng = np.random.default_rng(10)
+    codes = random_codes(rng, 5000)
+    ids = np.arange(first, first + 5000, dtype=np.int64)
+    index = HammingIndex(256, auto_compact=False)
+    index.add(ids, codes)
+    index.compact()
+    live = dict(zip(ids.tolist(), codes, strict=True))
+    for found, q in zip(index.search_many(codes[:20], 31), codes[:20], strict=True):
+        assert found.ids.dtype == np.int64
+        assert as_lists(found) == brute_force(live, q, 31)
+    asked = np.array([-1, 0, first, first + 4999, first + 5000, 2**32, 2**40], np.int64)
+    assert index.values_of(asked)[1].tolist() == [i in live for i in asked.tolist()]
+
+
 @pytest.mark.parametrize(
     ("call", "message"),
     [
