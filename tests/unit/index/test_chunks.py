@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from clearinghouse.index.chunks import (
+    NEAR_BEST,
     OFFSETS_BYTES_PER_CODE,
     Layout,
     candidate_layouts,
@@ -71,3 +72,15 @@ def test_layout_choice_respects_the_memory_budget() -> None:
     # with the postings (4 bytes per chunk), codes (32) and ids (8): within 128 bytes/hash
     per_hash = 4 * large.table_sizes().sum() / 10_000_000 + 4 * large.nchunks + 40
     assert per_hash <= 128
+
+
+@pytest.mark.parametrize("n", [10_000, 1_000_000, 10_000_000, 100_000_000])
+def test_layout_choice_is_near_the_cheapest_plan_with_the_smallest_tables(n: int) -> None:
+    # The slow twin: every candidate costed, the rule applied by hand.
+    budget = max(OFFSETS_BYTES_PER_CODE * n, 1 << 22)
+    fits = [lay for lay in candidate_layouts(256) if 4 * lay.table_sizes().sum() <= budget]
+    costs = {lay: probe_plan(lay, 31, n).cost_ns for lay in fits}
+    chosen = choose_layout(256, n, 31)
+    assert costs[chosen] <= NEAR_BEST * min(costs.values())
+    near = [lay for lay in fits if costs[lay] <= NEAR_BEST * min(costs.values())]
+    assert chosen.table_sizes().sum() == min(lay.table_sizes().sum() for lay in near)
