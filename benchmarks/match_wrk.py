@@ -8,7 +8,9 @@ exactly once by ``match_wrk.lua`` (a replay would be refused). Two kinds of look
 state is joined into the answer); ``unknown`` queries are random codes (no match, the
 common case for an upload pipeline). The member's lookup quota is lifted for the run
 (``CLEARINGHOUSE_RATE_LIMIT_LOOKUPS``): the quota is checked on every request as usual,
-but at these rates the default would refuse most of them. Needs ``wrk`` (Debian
+but at these rates the default would refuse most of them. Each row also gives the server's
+CPU per request (its processes' CPU seconds over the requests answered), a figure the
+machine's other work moves less than requests/s. Needs ``wrk`` (Debian
 package; installed when missing, as root) and, for the second configuration, PostgreSQL
 and Redis on localhost.
 
@@ -34,7 +36,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _server import running_server
+from _server import server_process
+from audit import CpuMeter
 from match_http import populate
 
 from clearinghouse.bootstrap import bootstrap
@@ -91,9 +94,18 @@ def measure(wrk: str, data_dir: Path, database_url: str | None, key, codes, args
     with tempfile.TemporaryDirectory() as tmp:
         health = Path(tmp) / "healthz.txt"
         health.write_text("/healthz\n" * 400_000)  # more than any run sends
-        with running_server(data_dir, database_url, workers=2, threads=4) as base:
+        with server_process(data_dir, database_url, workers=2, threads=4) as (base, server):
+
+            def metered(file: Path) -> dict:
+                # The server's CPU per request: less moved by other work on the machine
+                # than requests/s (its processes' CPU seconds, not the wall clock).
+                with CpuMeter(server.pid) as cpu:
+                    result = run_wrk(wrk, base, file, args.seconds)
+                result["cpu_us"] = cpu.seconds() / max(1, result["requests"]) * 1e6
+                return result
+
             run_wrk(wrk, base, health, 2)  # warm up both workers
-            healthz = run_wrk(wrk, base, health, args.seconds)
+            healthz = metered(health)
             # Enough unique requests for the /healthz rate, which lookups do not exceed.
             count = int(healthz["rps"] * args.seconds * 1.5) + 1000
             for kind in ("planted", "unknown"):
@@ -109,7 +121,7 @@ def measure(wrk: str, data_dir: Path, database_url: str | None, key, codes, args
                 assert bool(found) == (kind == "planted"), f"{kind} query: {found}"
                 file = Path(tmp) / f"{kind}.txt"
                 sign_file(file, base, key, values)
-                rows.append((kind, run_wrk(wrk, base, file, args.seconds)))
+                rows.append((kind, metered(file)))
     return [("healthz", healthz), *rows]
 
 
@@ -126,8 +138,9 @@ def prepare(settings, n: int):
 def report(label: str, results: list, load: tuple[float, float]) -> None:
     health = results[0][1]
     print(f"\n{label}: wrk -t{THREADS} -c{CONNECTIONS}; load average {load[0]:.1f} → {load[1]:.1f}")
-    print("| request | requests/s | p50 ms | p99 ms | non-2xx | ÷ /healthz req/s | target |")
-    print("|---|---|---|---|---|---|---|")
+    print("| request | requests/s | p50 ms | p99 ms | non-2xx | ÷ /healthz req/s | target "
+          "| server CPU µs/request |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|")
     for kind, r in results:
         name = "GET /healthz" if kind == "healthz" else f"signed GET /v1/match, {kind}"
         ratio = r["rps"] / health["rps"]
@@ -137,7 +150,8 @@ def report(label: str, results: list, load: tuple[float, float]) -> None:
             else ("≥ 0.5 — " + ("met" if ratio >= 0.5 and r["non2xx"] == 0 else "not met"))
         )
         print(f"| {name} | {r['rps']:,.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | "
-              f"{r['non2xx'] + r['socket_errors']} | {ratio:.2f} | {target} |")  # fmt: skip
+              f"{r['non2xx'] + r['socket_errors']} | {ratio:.2f} | {target} | "
+              f"{r['cpu_us']:,.0f} |")  # fmt: skip
     sys.stdout.flush()
 
 
