@@ -24,6 +24,8 @@ def _free_port() -> int:
 
 
 SERVER_PAGE_BYTES = 4096  # the least max_list_bytes allows
+SEED_MEMBER = "seed-archive"  # members of the docs' server that no page names
+SEED_MEMBERS = 30
 
 
 def _base_env(home: Path) -> dict[str, str]:
@@ -53,10 +55,14 @@ class Reader:
         self.state.write_text(f"cd {shlex.quote(str(home))}\n")
         self.server: subprocess.Popen | None = None
 
-    def start_server(self) -> None:
+    def start_server(self, *, seeded: bool = False) -> None:
+        """``make run``'s server; ``seeded``: on a log that already holds several pages
+        (see ``seed_pages``)."""
         run = [sys.executable, "-m", "clearinghouse.cli"]
         subprocess.run([*run, "db", "upgrade"], cwd=self.home, env=self.env, check=True,
                        capture_output=True, timeout=120)  # fmt: skip
+        if seeded:
+            self.seed_pages()
         self.server = subprocess.Popen(
             [*run, "serve", "--port", str(self.port), "--workers", "1"],
             cwd=self.home,
@@ -78,6 +84,32 @@ class Reader:
                 pass
             time.sleep(0.3)
         raise RuntimeError("the docs' server did not become ready")
+
+    def seed_pages(self) -> None:
+        """Members registered before the reader's own, so that the log's entries come in
+        several pages of the server's smallest budget: a snippet that reads only the
+        first page then misses entries and fails. (Members only: the docs name signals by
+        the ids their own submissions get, 1 on.)"""
+        from clearinghouse.bootstrap import bootstrap
+        from clearinghouse.config import load_settings
+        from clearinghouse.crypto import SigningKey
+        from clearinghouse.services.read_models import transparency
+        from clearinghouse.services.use_cases import members
+
+        settings = load_settings(
+            environ={}, data_dir=self.home / "var",
+            database_url=self.env.get("CLEARINGHOUSE_DATABASE_URL"),
+        )  # fmt: skip
+        root = bootstrap(settings)
+        try:
+            for i in range(SEED_MEMBERS):
+                key = SigningKey.generate().verify_key
+                members.add_member(root.db, f"{SEED_MEMBER}-{i}", "Seed", "submitter", key)
+            # The seed's own check that it does what it is for.
+            page = transparency.entries(root.db, 0, SEED_MEMBERS, SERVER_PAGE_BYTES)
+            assert page["next"] is not None, "the seeded log fits on one page"
+        finally:
+            root.close()
 
     def stop(self) -> None:
         if self.server is not None:

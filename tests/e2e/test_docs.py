@@ -4,7 +4,9 @@ runs, in order per file, against a real server.
 Each file gets the setting the README describes: a checkout directory (a temporary one,
 with ``.venv`` linked to this project's virtualenv) where ``make run`` serves an
 embedded SQLite database in ``./var`` on 127.0.0.1 — on a free port, written into the
-blocks in place of 8080. Shell blocks run under ``set -e`` and share one shell session
+blocks in place of 8080 — with the smallest page budget, over a log that other members'
+entries already fill past its first page, so that a snippet that ignores ``next`` fails
+here. Shell blocks run under ``set -e`` and share one shell session
 per file (exports and ``cd`` carry over, as in a reader's terminal); Python blocks run in
 that directory with that environment. A block marked
 ``<!-- docs-test: skip (reason) -->`` is not run.
@@ -36,7 +38,7 @@ def test_every_block_of_the_document_runs(document: Path, tmp_path, database_url
     home.mkdir()
     # The PostgreSQL pass runs the docs on its (freshly emptied) database; else ./var.
     reader = Reader(home, database_url if database_url.startswith("postgresql") else None)
-    reader.start_server()
+    reader.start_server(seeded=True)
     try:
         for block in runnable:
             done = reader.run(block)
