@@ -62,12 +62,14 @@ PAYLOAD_TYPES = {
     "retraction": "application/vnd.clearinghouse.retraction+json",
     "feedback": "application/vnd.clearinghouse.feedback+json",
     "incident": "application/vnd.clearinghouse.incident+json",
+    "release": "application/vnd.clearinghouse.release+json",
 }
 ENDPOINTS = {
     "submission": "/v1/submissions",
     "retraction": "/v1/retractions",
     "feedback": "/v1/feedback",
     "incident": "/v1/incidents",
+    "release": "/v1/releases",
 }
 # Identifiers, always matched whole (``fullmatch``: "$" would let a "\n" through).
 MEMBER_ID = re.compile(r"[a-z0-9][a-z0-9-]{1,62}")
@@ -79,6 +81,7 @@ STATEMENT_ROLES = {
     "retraction": "submitter",
     "feedback": "matcher",
     "incident": "coordinator",
+    "release": "submitter",  # a member contributing the held signal releases it
 }
 # Declared incidents (DESIGN §14): the actions of an incident statement, its slug (the
 # label ``incident:<slug>``), and the webhook event each action sends.
@@ -96,7 +99,7 @@ WEBHOOK_EVENT_TYPES = (
 )
 VERDICTS = ("agree", "disagree")  # of a feedback item
 # Held signals (DESIGN §15): who may hold one (the server's checker, or the operator); the
-# operator or a member contributing it releases it.
+# operator or a member contributing it (a release statement) releases it.
 HOLDERS = ("checker", "operator")
 # The ``type`` of every log entry (DESIGN §6): membership, the taxonomy, holds (by the
 # server's checker or the operator) and their release by the operator, and the statements.

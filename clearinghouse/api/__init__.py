@@ -86,6 +86,7 @@ def _v1_blueprints() -> list:
         log,
         match,
         openapi,
+        releases,
         site_signin,
         statements,
         subscriptions,
@@ -103,4 +104,5 @@ def _v1_blueprints() -> list:
         subscriptions.bp,
         suppressions.bp,
         incidents.bp,
+        releases.bp,
     ]

@@ -215,6 +215,15 @@ def document() -> dict:
                 ),
                 "get": _op("Declared incidents", "any", "Incidents"),
             },
+            "/v1/releases": {
+                "post": _op(
+                    "Release a held signal you contribute",
+                    "submitter",
+                    "ReleaseReceipt",
+                    body="Envelope",
+                    created=True,
+                )
+            },
             "/v1/subscriptions": {
                 "post": _op(
                     "Register a webhook endpoint (its secret is answered once)",

@@ -1,4 +1,5 @@
-"""OpenAPI schemas of declared incidents and webhook subscriptions (DESIGN §14)."""
+"""OpenAPI schemas of declared incidents and webhook subscriptions (DESIGN §14), and of
+a held signal's release (§15)."""
 
 from __future__ import annotations
 
@@ -37,6 +38,24 @@ def push_schemas() -> dict:
                 "statement_id": INT,
                 "log_index": INT,
                 "incident": incident,
+                "checkpoint": STR,
+                "inclusion_proof": {"$ref": "#/components/schemas/InclusionProof"},
+            },
+        ),
+        "ReleaseReceipt": obj(
+            {
+                "statement_id": INT,
+                "log_index": INT,
+                "hold": obj(
+                    {
+                        "signal_id": INT,
+                        "status": {"enum": ["held", "released"]},
+                        "by": STR,
+                        "reason": STR,
+                        "time": STR,
+                        "log_index": INT,
+                    },
+                ),
                 "checkpoint": STR,
                 "inclusion_proof": {"$ref": "#/components/schemas/InclusionProof"},
             },

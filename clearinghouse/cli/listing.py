@@ -1,4 +1,5 @@
-"""What a member can list: ``labels``, ``signals get|feed|mine`` and ``export``.
+"""What a member can list: ``labels``, ``signals get|feed|mine`` and ``export``; and
+``signals release``, a contributor's release of a held signal.
 
 All read the server as the signed-in member. ``export`` writes the list as JSON Lines (one
 signal per line, as the feed shows it; ``submit``, ``retract`` and ``feedback`` read it
@@ -90,6 +91,20 @@ def _text(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(_text(v) for v in value) or "none"
     return str(value)
+
+
+@signals.command("release")
+@click.argument("signal_id", type=click.IntRange(min=1))
+@click.option("--reason", required=True, help="Why it may go back to every list (logged).")
+@_member_options
+def release_cmd(
+    signal_id: int, reason: str, server: str, member: str, key_path: str, as_json: bool
+) -> None:
+    """Release a held signal you contribute (a signed statement, logged)."""
+    with make_client(server, member, key_path) as client:
+        answer = client.release(signal_id, reason)
+    hold = answer["hold"]
+    click.echo(json.dumps(answer) if as_json else f"signal {hold['signal_id']}: {hold['status']}")
 
 
 @signals.command("feed")

@@ -1,5 +1,5 @@
-"""The SDK's calls for declared incidents and webhook subscriptions (DESIGN §14), mixed
-into ``Client`` (``client/api.py``)."""
+"""The SDK's calls for declared incidents and webhook subscriptions (DESIGN §14), and the
+release of a held signal (§15), mixed into ``Client`` (``client/api.py``)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from clearinghouse.client.statements import sign_incident
+from clearinghouse.client.statements import sign_incident, sign_release
 from clearinghouse.errors import VerificationError
 
 __all__ = ["PushCalls"]
@@ -29,6 +29,13 @@ class PushCalls:
         if not isinstance(found, list):
             raise VerificationError("the incidents answer has no list")
         return found
+
+    # -- held signals (DESIGN §15) ---------------------------------------------------------
+
+    def release(self, signal_id: int, reason: str) -> dict:
+        """Release a held signal this member contributes; signed and logged."""
+        envelope = sign_release(self.member, signal_id, reason, self.key)
+        return self.submit_envelope("release", envelope)
 
     # -- webhook subscriptions (DESIGN §14) ------------------------------------------------
 

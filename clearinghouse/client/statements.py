@@ -28,6 +28,7 @@ __all__ = [
     "retraction_item",
     "rfc3339",
     "sign_incident",
+    "sign_release",
     "sign_statement",
     "statement_payload",
     "submission_item",
@@ -171,3 +172,17 @@ def feedback_item(line: Mapping[str, Any], verdict: str, reason: str) -> dict[st
     if verdict not in VERDICTS:
         raise InvalidInput(f"verdict must be agree or disagree, got {verdict!r}")
     return {**_signal(line, reference=True), "verdict": verdict, "reason": reason}
+
+
+def sign_release(
+    member: str,
+    signal_id: int,
+    reason: str,
+    key: SigningKey,
+    created: datetime | str | None = None,
+) -> Envelope:
+    """A DSSE envelope of a release statement: a contributor's release of a held signal."""
+    payload = {"member": member, "created": rfc3339(created), "signal_id": signal_id,
+               "reason": reason}  # fmt: skip
+    raw = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return sign_envelope(PAYLOAD_TYPES["release"], raw, key)

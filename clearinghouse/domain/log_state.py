@@ -239,6 +239,20 @@ def _signal_released(state: LogState, index: int, now: datetime, e: dict, _r) ->
     _hold_step(state, index, e["signal_id"], make)
 
 
+def _release(state: LogState, index: int, now: datetime, e: dict, _r) -> None:
+    envelope = Envelope.from_dict(e["envelope"])
+    p = json.loads(envelope.payload)
+
+    def make(current, history):
+        return release(
+            current, signal_id=p["signal_id"], contributors=history.contributors(),
+            by=e["member"], reason=p["reason"], now=now, index=index,
+        )  # fmt: skip
+
+    if _hold_step(state, index, p["signal_id"], make):
+        _accepted(state, index, "release", now, e, envelope, ())
+
+
 def _accepted(
     state: LogState,
     index: int,
@@ -269,4 +283,5 @@ FOLD: dict[str, Callable[[LogState, int, datetime, dict, Any], None]] = {
     "incident": _incident,
     "signal_held": _signal_held,
     "signal_released": _signal_released,
+    "release": _release,
 }

@@ -1,7 +1,8 @@
 """The meaning of log entries, replayed in order: membership, keys and statements.
 
 Holds are replayed too: a signal is held (by the checker or the operator) only while it
-is not held, and released only while it is.
+is not held, and released (by the operator, or by a contributor's release statement)
+only while it is.
 
 The auditor trusts no member list but the log's own: ``member_added`` and ``key_added``
 make a key active from their index on, ``key_revoked`` ends it there, ``member_suspended``
@@ -94,7 +95,10 @@ class EntryChecker:
             return None
         self._check_time(index, entry.get("time"))
         if kind in PAYLOAD_TYPES:
-            return self._statement(index, kind, entry)
+            job = self._statement(index, kind, entry)
+            if kind == "release" and job is not None:
+                self._released_by_statement(index, entry)
+            return job
         getattr(self, f"_{kind}")(index, entry)
         return None
 
@@ -211,6 +215,18 @@ class EntryChecker:
         signal_id = self._hold_fields(index, entry, ("operator",))
         if signal_id is not None:
             self._release(index, signal_id)
+
+    def _released_by_statement(self, index: int, entry: dict[str, Any]) -> None:
+        """A contributor's release (whether it contributes is the server's to know)."""
+        try:
+            payload = json.loads(Envelope.from_dict(entry["envelope"]).payload)
+        except (ClearinghouseError, ValueError):
+            return  # the envelope was named a problem already
+        signal_id = payload.get("signal_id") if isinstance(payload, dict) else None
+        if isinstance(signal_id, bool) or not isinstance(signal_id, int) or signal_id < 1:
+            self.problem(index, "hold", f"signal_id {signal_id!r} is not a signal id")
+            return
+        self._release(index, signal_id)
 
     def _release(self, index: int, signal_id: int) -> None:
         if self.held.pop(signal_id, None) is None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from clearinghouse.domain.holds import OPERATOR, HoldRecord, hold, release
 from clearinghouse.domain.transitions import Refused
-from clearinghouse.errors import Conflict, InvalidInput, NotFound
+from clearinghouse.errors import Conflict, Forbidden, InvalidInput, NotFound
 from clearinghouse.services.use_cases.log_entries import encode_entry
 from clearinghouse.services.use_cases.log_writes import log_transaction
 from clearinghouse.store import Session
@@ -26,7 +26,15 @@ from clearinghouse.wire import iso
 if TYPE_CHECKING:
     from clearinghouse.store.db import Database
 
-__all__ = ["REASON_LIMIT", "check_reason", "hold_signal", "listing", "release_signal", "shown"]
+__all__ = [
+    "REASON_LIMIT",
+    "apply_hold",
+    "check_reason",
+    "hold_signal",
+    "listing",
+    "release_signal",
+    "shown",
+]
 
 REASON_LIMIT = 500  # characters of a hold's or release's reason
 
@@ -53,11 +61,13 @@ def check_reason(reason: object, where: str = "reason") -> str:
 
 
 def _refused(refused: Refused) -> Exception:
+    if refused.field == "member":  # not a contributor: the same whether the signal exists
+        return Forbidden(f"{refused.field}: {refused.reason}")
     error = NotFound if refused.field == "signal" and "no signal" in refused.reason else Conflict
     return error(f"{refused.field}: {refused.reason}")
 
 
-def _apply_hold(
+def apply_hold(
     session: Session, signal_id: int, make: Callable[..., HoldRecord], **entry: str
 ) -> HoldRecord:
     """Apply ``make(current, status, contributors)`` to the signal and save it; the
@@ -86,7 +96,7 @@ def hold_signal(db: Database, signal_id: int, reason: str, *, by: str = OPERATOR
                 now=now, index=index,
             )  # fmt: skip
 
-        record = _apply_hold(session, signal_id, make)
+        record = apply_hold(session, signal_id, make)
         entry = encode_entry("signal_held", now, signal_id=signal_id, by=by, reason=reason)
         append_entries(session, [("signal_held", entry)], now)
     return shown(record)
@@ -103,7 +113,7 @@ def release_signal(db: Database, signal_id: int, reason: str) -> dict:
                 reason=reason, now=now, index=index,
             )  # fmt: skip
 
-        record = _apply_hold(session, signal_id, make)
+        record = apply_hold(session, signal_id, make)
         entry = encode_entry(
             "signal_released", now, signal_id=signal_id, by=OPERATOR, reason=reason
         )

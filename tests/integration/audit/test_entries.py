@@ -202,3 +202,16 @@ def test_holds_and_releases_in_turn_have_no_problem():
 def test_a_bad_hold_or_release_is_named(case):
     entries, (at, check) = HOLD_CASES[case]
     assert _run([*BASE, *entries]) == {(len(BASE) + at, check)}
+
+
+def _release_statement(signal_id, member="bravo", key=BRAVO):
+    payload = json.dumps({"member": member, "created": "2030-01-01T00:00:00Z",
+                          "signal_id": signal_id, "reason": "ours"}).encode()  # fmt: skip
+    envelope = sign_envelope("application/vnd.clearinghouse.release+json", payload, key)
+    return {"type": "release", "time": T0, "member": member, "key_id": key.key_id,
+            "envelope": envelope.to_dict()}  # fmt: skip
+
+
+def test_a_release_statement_ends_a_hold_and_releases_only_what_is_held():
+    entries = [_hold(), _release_statement(7), _release_statement(7), _release_statement("7")]
+    assert _run([*BASE, *entries]) == {(len(BASE) + 2, "hold"), (len(BASE) + 3, "hold")}

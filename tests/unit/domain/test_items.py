@@ -115,8 +115,9 @@ def test_each_item_on_each_history(row: Row):
 
 
 def test_every_kind_of_statement_item_has_a_rule_in_the_table():
-    # Incidents are statements too, but about no signal: their rule is domain.incidents.
-    assert set(ITEM_RULES) == set(PAYLOAD_TYPES) - {"incident"}
+    # Incidents and releases are statements too, but of no items: their rules are
+    # domain.incidents and domain.holds.
+    assert set(ITEM_RULES) == set(PAYLOAD_TYPES) - {"incident", "release"}
     assert {r.kind for r in TABLE} == set(ITEM_RULES)
 
 

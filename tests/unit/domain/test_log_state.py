@@ -83,3 +83,29 @@ def test_holds_and_releases_fold_through_the_rule_and_move_the_feed_cursor():
     assert (hold.status, hold.by, hold.reason, hold.log_index) == ("held", "operator", "look", 6)
     assert [h.signal.updated_index for h in state.histories.values()] == [6]
     assert set(state.holds) == {1}
+
+
+def _release(n: int, member: str, signal_id: int) -> bytes:
+    payload = json.dumps({"member": member, "signal_id": signal_id, "reason": "ours"}).encode()
+    envelope = Envelope(PAYLOAD_TYPES["release"], payload, (("k-" + member, b"\0" * 64),))
+    return _entry("release", n, member=member, key_id="k-" + member, envelope=envelope.to_dict())
+
+
+def test_a_contributors_release_folds_through_the_rule_and_is_a_statement():
+    labels = {"labels": ["behaviour:glorification-of-terrorist-acts"], "content_type": "video/mp4"}
+    entries = [
+        _statement(
+            "submission", 0, "alpha", [{"signal_type": "md5", "value": "ab" * 16, **labels}]
+        ),
+        _release(1, "alpha", 1),  # not held
+        _entry("signal_held", 2, signal_id=1, by="checker", reason="burst"),
+        _release(3, "bravo", 1),  # not a contributor
+        _release(4, "alpha", 1),
+    ]
+    state = fold(enumerate(entries), default_registry())
+    assert [p.split(":")[0] for p in state.problems] == ["entry 1", "entry 3"]
+    hold = state.holds[1]
+    assert (hold.status, hold.by, hold.log_index) == ("released", "alpha", 4)
+    assert [h.signal.updated_index for h in state.histories.values()] == [4]
+    # Only the accepted release is a statement; refused ones are not.
+    assert [(s.log_index, s.kind) for s in state.statements] == [(0, "submission"), (4, "release")]
