@@ -99,7 +99,9 @@ class StatementFile:
             if not log_identity(served):
                 raise VerificationError(f"the server's log key {served[:80]!r} is not a vkey")
             identity = {"log": log_identity(served), **who}
-        self.journal = Journal(self.path, kind, options, identity, former)
+        self.journal = Journal(
+            self.path, kind, options, identity, former, lambda: _log_size(client)
+        )
         self._hasher = hashlib.sha256()  # over the acknowledged range being re-read
 
     def _items(self, line: HashLine) -> tuple[list[dict[str, Any]], str | None]:
@@ -271,3 +273,10 @@ def _add_line_numbers(exc: ProblemError, item_lines: list[int]) -> None:
         index = error.get("index") if isinstance(error, dict) else None
         if isinstance(index, int) and 0 <= index < len(item_lines):
             error["line"] = item_lines[index]
+
+
+def _log_size(client: Client) -> int:
+    """The size the server's checkpoint states (unverified: it only bounds which journal
+    of an earlier version may be this log's), 0 when it states none."""
+    lines = client.log_checkpoint().split("\n")
+    return int(lines[1]) if len(lines) > 1 and lines[1].isdigit() else 0

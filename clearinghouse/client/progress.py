@@ -6,8 +6,8 @@ Two files sit next to the input (for a submission of ``hashes.jsonl``):
   SHA-256 of the log's identity (its origin and key hash), member and key_id: the same
   file sent to another log, as another member or with another key has its own journal
   and is sent in full, while one server reached through two URLs keeps one journal.
-  (Journals of earlier versions, keyed by the server URL, are taken over by the first run
-  that finds them.) JSON lines:
+  (A journal of an earlier version, keyed by the server URL, is taken over by the first
+  run that finds it, unless it records log entries the log does not have.) JSON lines:
   a ``start`` record with that identity and the options the run was started with, then
   one ``acknowledged`` record per statement the server accepted (line range, hash of
   those lines, envelope digest, statement_id, log_index, counts). Appended and fsynced
@@ -30,6 +30,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,20 +81,24 @@ class Journal:
         options: dict[str, Any],
         identity: dict[str, Any],
         former: dict[str, Any] | None = None,
+        log_size: Callable[[], int] = lambda: 0,
     ) -> None:
         self.path = _journal_path(source, kind, identity)
         self.pending_path = self.path.with_name(self.path.name + ".pending")
         if former is not None and not self.path.exists():
-            self._take_over(_journal_path(source, kind, former))
+            self._take_over(_journal_path(source, kind, former), log_size)
         self.kind = kind
         self.options = options
         self.identity = identity
         self.acknowledged: list[Acknowledged] = []
         self._load()
 
-    def _take_over(self, old: Path) -> None:
+    def _take_over(self, old: Path, log_size: Callable[[], int]) -> None:
         """Move the journal an earlier version kept under ``old`` (and its pending
-        envelope) to this journal's name."""
+        envelope) to this journal's name, unless it records log entries that this log,
+        of ``log_size()`` entries, does not have: then it was another log's."""
+        if not old.exists() or not _within(old, log_size()):
+            return
         old_pending = old.with_name(old.name + ".pending")
         if old_pending.exists():
             os.replace(old_pending, self.pending_path)
@@ -197,6 +202,17 @@ class Journal:
             fh.write(json.dumps(record, separators=(",", ":")) + "\n")
             fh.flush()
             os.fsync(fh.fileno())
+
+
+def _within(journal: Path, log_size: int) -> bool:
+    """Whether every statement ``journal`` records as acknowledged is in a log of
+    ``log_size`` entries."""
+    try:
+        records = [json.loads(line) for line in journal.read_bytes().splitlines() if line.strip()]
+    except ValueError:
+        return True  # a torn line: _load cuts it off and judges the rest
+    indexes = [r.get("log_index") for r in records if r.get("record") == "acknowledged"]
+    return all(isinstance(i, int) and 0 <= i < log_size for i in indexes)
 
 
 def _journal_path(source: Path, kind: str, identity: dict[str, Any]) -> Path:

@@ -128,9 +128,18 @@ def test_a_journal_kept_under_the_server_url_is_taken_over_under_the_log(tmp_pat
     old.save_pending(pending)
     old.acknowledge(Acknowledged(0, 1, 3, 3, "ab", "d1", statement_id=1, log_index=0))
     old.save_pending(Pending(1, 4, 5, 2, "cd", "d2", {}))
-    taken = Journal(source, "submission", {"labels": []}, LOG_IDENTITY, former=IDENTITY)
+    # Not by a log too small to hold what it records (index 0 needs one entry)...
+    assert (
+        Journal(source, "submission", {"labels": []}, LOG_IDENTITY, IDENTITY, lambda: 0).next_line
+        == 1
+    )
+    assert old.path.exists()
+    # ... but by one that can.
+    taken = Journal(
+        source, "submission", {"labels": []}, LOG_IDENTITY, former=IDENTITY, log_size=lambda: 1
+    )
     assert taken.path != old.path and not old.path.exists() and not old.pending_path.exists()
     assert taken.next_line == 4 and taken.pending().digest == "d2"
     # Another log's journal is its own: nothing to take over once this one exists.
     other = {**LOG_IDENTITY, "log": "elsewhere+89abcdef"}
-    assert Journal(source, "submission", {"labels": []}, other, former=IDENTITY).next_line == 1
+    assert Journal(source, "submission", {"labels": []}, other, IDENTITY, lambda: 1).next_line == 1
