@@ -60,11 +60,13 @@ def describe_many(confirm_threshold: int, session: Session, ids: list[int]) -> d
 
 
 def signal_detail(db: Database, confirm_threshold: int, signal_id: int, caller: Caller) -> dict:
-    """One signal with its feedback counts and the caller's own contribution."""
+    """One signal with its feedback counts and the caller's own contribution (and
+    ``held`` while it is held)."""
     with db.read() as session:
         state = rows.signal_states(session, [signal_id]).get(signal_id)
         if state is None:
             raise NotFound(f"no signal {signal_id}")
+        held = held_among(session, [signal_id])
         own = next(iter(histories.contribution_records(session, [signal_id], caller.member)), None)
         reason = None
         if own is not None and own.retraction_statement_id is not None:
@@ -74,6 +76,8 @@ def signal_detail(db: Database, confirm_threshold: int, signal_id: int, caller: 
                     session, at, state.signal.signal_type, state.signal.value
                 )
     out = describe(confirm_threshold, state)
+    if held and state.signal.status == "active":
+        out["held"] = True
     out["feedback"] = {"agree": state.agree, "disagree": state.disagree}
     out["your_contribution"] = None
     if own is not None:

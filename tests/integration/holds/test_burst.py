@@ -113,6 +113,7 @@ def test_a_burst_holds_a_signal_until_the_operator_releases_it(
         assert found["signal_id"] == sid and found["held"] is True
         assert "held" not in _match(alpha, quiet)[0]
         # … the feed says so, and a push keeping only confirmed signals drops it.
+        assert alpha.request("GET", f"/v1/signals/{sid}").json["held"] is True
         entry = _feed_entry(alpha, sid)
         assert entry["held"] is True and entry["confirmed"] is True
         assert entry == {**_feed_entry(bravo, sid), "is_mine": entry["is_mine"]}
@@ -128,6 +129,7 @@ def test_a_burst_holds_a_signal_until_the_operator_releases_it(
         other.follower.poll()
         assert "held" not in _match(alpha, busy)[0]
         assert "held" not in _match(other_member, busy)[0]
+        assert "held" not in alpha.request("GET", f"/v1/signals/{sid}").json
         entry = _feed_entry(alpha, sid)
         assert "held" not in entry and only_confirmed.passes_signal(entry, set(entry["labels"]))
     finally:
