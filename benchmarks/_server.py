@@ -28,11 +28,17 @@ def running_server(
     workers: int = 2,
     threads: int = 4,
     ready_timeout: float = 600.0,
+    env: dict[str, str] | None = None,
 ) -> Iterator[str]:
     """Start the service on a free port over ``data_dir``; yield its base URL once
     /readyz answers 200 (indexes loaded); stop it afterwards."""
     with server_process(
-        data_dir, database_url, workers=workers, threads=threads, ready_timeout=ready_timeout
+        data_dir,
+        database_url,
+        workers=workers,
+        threads=threads,
+        ready_timeout=ready_timeout,
+        env=env,
     ) as (base, _):
         yield base
 
@@ -45,10 +51,12 @@ def server_process(
     workers: int = 2,
     threads: int = 4,
     ready_timeout: float = 600.0,
+    env: dict[str, str] | None = None,
 ) -> Iterator[tuple[str, subprocess.Popen]]:
-    """``running_server`` that also yields the server's process (to meter its CPU)."""
+    """``running_server`` that also yields the server's process (to meter its CPU);
+    ``env`` adds settings (``CLEARINGHOUSE_*``) to the server's environment."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ, CLEARINGHOUSE_DATA_DIR=str(data_dir))
+    env = dict(os.environ, **(env or {}), CLEARINGHOUSE_DATA_DIR=str(data_dir))
     if database_url:
         env["CLEARINGHOUSE_DATABASE_URL"] = database_url
     port = _free_port()

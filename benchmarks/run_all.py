@@ -26,6 +26,7 @@ ORDER = [
     "tlog",
     "audit",
     "site",
+    "push",
 ]
 
 
