@@ -15,6 +15,7 @@ __all__ = [
     "ClearinghouseError",
     "ConfigError",
     "Conflict",
+    "DamagedState",
     "Forbidden",
     "InvalidInput",
     "LimitExceeded",
@@ -151,6 +152,24 @@ class ServiceUnavailable(ClearinghouseError):
     def __init__(self, detail: str, *, cause: str | None = None, **kw: Any) -> None:
         super().__init__(detail, **kw)
         self.cause = cause
+
+
+class DamagedState(ClearinghouseError):
+    """A state row that no longer reads as what the log put there (edited or lost behind
+    the service's back). Only the requests that need that row get this 503; the operator
+    finds every such row with ``db check`` and repairs them from the log."""
+
+    status = 503
+    slug = "damaged-state"
+    title = "Damaged state"
+
+    def __init__(self, signal_id: int, reason: str) -> None:
+        super().__init__(
+            f"signal {signal_id} cannot be read from the state; the operator repairs it "
+            "from the log (clearinghouse db check, then db repair)"
+        )
+        self.signal_id = signal_id
+        self.cause = f"signal {signal_id}: {reason}"
 
 
 class VerificationError(ClearinghouseError):

@@ -8,7 +8,7 @@ import json
 import click
 
 from clearinghouse.cli.common import emit, json_option, operator_root
-from clearinghouse.services.use_cases import log_check, schema
+from clearinghouse.services.use_cases import log_check, schema, state_repair
 from clearinghouse.store.db import Database
 
 __all__ = ["db"]
@@ -31,8 +31,8 @@ def upgrade(revision: str) -> None:
 @db.command("check")
 @json_option
 def check(as_json: bool) -> None:
-    """List every difference between the state tables and what the log implies; exit 1
-    when there is any."""
+    """List every difference between the state tables and what the log implies (damaged
+    rows included); exit 1 when there is any."""
     root = operator_root()
     found = log_check.check(root.db, root.registry)
     if as_json:
@@ -49,6 +49,21 @@ def check(as_json: bool) -> None:
         )
     if found:
         raise SystemExit(1)
+
+
+@db.command("repair")
+@json_option
+def repair(as_json: bool) -> None:
+    """Rewrite from the log, in place, every signal whose rows differ from what the log
+    implies (damaged or lost state rows); restart the servers afterwards."""
+    root = operator_root()
+    repaired = state_repair.repair(root.db, root.registry, root.settings.effective_snapshot_dir)
+    if as_json:
+        click.echo(json.dumps({"repaired": repaired}))
+    else:
+        for sid in repaired:
+            click.echo(f"signal {sid}: rewritten from the log")
+        click.echo(f"{len(repaired)} signal(s) repaired from the log", err=True)
 
 
 @db.command("rebuild")

@@ -52,6 +52,7 @@ __all__ = [
     "Part",
     "current_generation",
     "open_generation",
+    "withdraw_generation",
     "write_generation",
 ]
 
@@ -226,6 +227,15 @@ def current_generation(root: Path) -> str | None:
         raise SnapshotError(f"unreadable {CURRENT} under {root}") from exc
     check_snapshot(bool(_NAME.fullmatch(name)), f"{CURRENT} names no generation")
     return name
+
+
+def withdraw_generation(root: Path) -> None:
+    """Publish no generation any more (after the state was repaired behind it): the next
+    process to start reads the database and publishes a new one. Processes mapping the
+    old one keep their mappings."""
+    (root / CURRENT).unlink(missing_ok=True)
+    if root.is_dir():
+        _fsync_dir(root)
 
 
 def open_generation(root: Path, *, copy_on_write: frozenset[str] = frozenset()) -> Generation:

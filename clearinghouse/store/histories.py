@@ -8,6 +8,7 @@ by ``bulk_insert`` (COPY on PostgreSQL) and updates by one executemany per kind.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from operator import attrgetter
 
 from sqlalchemy import bindparam, func, select, update
@@ -20,7 +21,9 @@ from clearinghouse.domain import (
     SignalHistory,
     SignalRecord,
 )
+from clearinghouse.errors import DamagedState
 from clearinghouse.store.bulk import bulk_insert, bulk_select, key_chunks, matches_keys
+from clearinghouse.store.damage import UNREADABLE, labels_damage, signal_damage
 from clearinghouse.store.models import Contribution, Feedback, Signal
 
 __all__ = [
@@ -45,7 +48,8 @@ def _signal(row) -> SignalRecord:
 
 def _contribution(row) -> ContributionRecord:
     signal_id, member, statement_id, labels, *rest = row
-    return ContributionRecord(signal_id, member, statement_id, tuple(labels), *rest)
+    kept = UNREADABLE if labels_damage(labels) else tuple(labels)
+    return ContributionRecord(signal_id, member, statement_id, kept, *rest)
 
 
 def signal_records(session: Session, digests: Sequence[bytes]) -> dict[bytes, SignalRecord]:
@@ -75,11 +79,17 @@ def histories(
     session: Session, digests: Sequence[bytes], *, with_feedback: bool = False
 ) -> dict[bytes, SignalHistory]:
     """The history of each signal among ``digests`` that exists (feedback only when
-    asked: submissions and retractions do not look at it)."""
+    asked: submissions and retractions do not look at it). A damaged signal among them
+    raises ``DamagedState``: no statement builds on a state that does not read."""
     signals = signal_records(session, digests)
     by_id = {s.id: s for s in signals.values()}
+    for s in by_id.values():
+        if (reason := signal_damage(s)) is not None:
+            raise DamagedState(s.id, reason)
     contributions: dict[int, list[ContributionRecord]] = {}
     for c in contribution_records(session, list(by_id)):
+        if c.labels is UNREADABLE or not isinstance(c.created_at, datetime):
+            raise DamagedState(c.signal_id, "a contribution does not read")
         contributions.setdefault(c.signal_id, []).append(c)
     verdicts: dict[int, list[FeedbackRecord]] = {}
     if with_feedback:

@@ -27,6 +27,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from clearinghouse.store.damage import TolerantDateTime, TolerantJSON
+
 __all__ = [
     "AppState",
     "Base",
@@ -107,8 +109,8 @@ class Signal(Base):
     digest: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
     quality: Mapped[int | None] = mapped_column(SmallInteger)
     status: Mapped[str] = mapped_column(String(16), default="active")
-    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    first_seen: Mapped[datetime] = mapped_column(TolerantDateTime())
+    last_seen: Mapped[datetime] = mapped_column(TolerantDateTime())
     updated_index: Mapped[int] = mapped_column(BigInteger)
 
 
@@ -217,12 +219,12 @@ class Contribution(Base):
     signal_id: Mapped[int] = mapped_column(ForeignKey("signals.id"))
     member_id: Mapped[str] = mapped_column(ForeignKey("members.id"))
     statement_id: Mapped[int] = mapped_column(ForeignKey("statements.id"))
-    labels: Mapped[list] = mapped_column(JSON)
+    labels: Mapped[list] = mapped_column(TolerantJSON())
     content_type: Mapped[str | None] = mapped_column(String(64))
     note: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="active")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    retracted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(TolerantDateTime())
+    retracted_at: Mapped[datetime | None] = mapped_column(TolerantDateTime())
     retraction_statement_id: Mapped[int | None] = mapped_column(ForeignKey("statements.id"))
 
 
@@ -238,7 +240,7 @@ class Feedback(Base):
     statement_id: Mapped[int] = mapped_column(ForeignKey("statements.id"))
     verdict: Mapped[str] = mapped_column(String(8))
     reason: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(TolerantDateTime())
 
 
 class ReplayEntry(Base):

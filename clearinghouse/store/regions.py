@@ -10,9 +10,10 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from clearinghouse.store.damage import region_damage, report_skipped
 from clearinghouse.store.models import SignalRegion
 
-__all__ = ["active_regions", "all_regions", "insert_regions", "regions_of"]
+__all__ = ["active_regions", "all_regions", "delete_regions", "insert_regions", "regions_of"]
 
 _CHUNK = 5_000  # signal ids per IN list (SQLite's bound-parameter limit is 32,766)
 
@@ -27,17 +28,23 @@ def insert_regions(session: Session, rows: Iterable[tuple[int, int, bytes, int]]
         session.execute(insert(SignalRegion), values)
 
 
+def delete_regions(session: Session, signal_id: int) -> None:
+    """Remove every region row of one signal (before ``db repair`` writes them again)."""
+    session.execute(SignalRegion.__table__.delete().where(SignalRegion.signal_id == signal_id))
+
+
 def regions_of(session: Session, signal_ids: Sequence[int]) -> dict[int, list[tuple[int, bytes]]]:
     """``signal_id -> [(slot, code)]`` of the signals given that have regions."""
     out: dict[int, list[tuple[int, bytes]]] = {}
     ids = list(signal_ids)
     for start in range(0, len(ids), _CHUNK):
         rows = session.execute(
-            select(SignalRegion.signal_id, SignalRegion.slot, SignalRegion.code)
+            select(SignalRegion.signal_id, SignalRegion.slot, SignalRegion.code,
+                   SignalRegion.quality)
             .where(SignalRegion.signal_id.in_(ids[start : start + _CHUNK]))
             .order_by(SignalRegion.signal_id, SignalRegion.slot)
-        )
-        for sid, slot, code in rows:
+        )  # fmt: skip
+        for sid, slot, code, _ in _sound(rows, "region index"):
             out.setdefault(sid, []).append((slot, bytes(code)))
     return out
 
@@ -61,11 +68,26 @@ def active_regions(session: Session) -> dict[int, list[tuple[int, bytes]]]:
 
     out: dict[int, list[tuple[int, bytes]]] = {}
     rows = session.execute(
-        select(SignalRegion.signal_id, SignalRegion.slot, SignalRegion.code)
+        select(SignalRegion.signal_id, SignalRegion.slot, SignalRegion.code, SignalRegion.quality)
         .join(Signal, Signal.id == SignalRegion.signal_id)
         .where(Signal.status == "active")
         .order_by(SignalRegion.signal_id, SignalRegion.slot)
     )
-    for sid, slot, code in rows:
+    for sid, slot, code, _ in _sound(rows, "region index"):
         out.setdefault(sid, []).append((slot, bytes(code)))
     return out
+
+
+def _sound(rows, what: str) -> list:
+    """``(signal_id, slot, code, quality)`` rows that read; a damaged one leaves its whole
+    signal's regions out (reported), as a signal's regions are indexed together."""
+    rows = list(rows)
+    damaged = {}
+    for sid, _, code, quality in rows:
+        reason = region_damage(code, quality)
+        if reason is not None:
+            damaged.setdefault(sid, f"a region's {reason}")
+    if not damaged:
+        return rows
+    report_skipped(what, damaged)
+    return [r for r in rows if r[0] not in damaged]

@@ -10,6 +10,7 @@ from sqlalchemy import String, and_, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from clearinghouse.store import standing
+from clearinghouse.store.damage import labels_damage
 from clearinghouse.store.models import Contribution, Feedback, Member, Signal
 
 __all__ = [
@@ -34,7 +35,8 @@ def signals_by_type_and_month(session: Session) -> list[tuple[str, str, int]]:
     rows = session.execute(
         select(Signal.signal_type, month, func.count()).group_by(Signal.signal_type, month)
     )
-    return [(t, m, n) for t, m, n in rows]
+    # A time that is not one (a damaged row) has no month: it is left out of the counts.
+    return [(t, m, n) for t, m, n in rows if m is not None]
 
 
 def contributions_by_month(session: Session) -> list[tuple[str, int, int, int]]:
@@ -53,8 +55,10 @@ def contributions_by_month(session: Session) -> list[tuple[str, int, int, int]]:
             select(gone, func.count()).where(Contribution.retracted_at.is_not(None)).group_by(gone)
         ).all()
     )
-    out: dict[str, list[int]] = {m: [n, int(c or 0), 0] for m, n, c in submitted}
+    out: dict[str, list[int]] = {m: [n, int(c or 0), 0] for m, n, c in submitted if m}
     for month, n in retracted.items():
+        if month is None:
+            continue
         out.setdefault(month, [0, 0, 0])[2] = n
     return sorted((m, *v) for m, v in out.items())
 
@@ -64,7 +68,7 @@ def feedback_by_month(session: Session) -> list[tuple[str, int, int]]:
     month = _month(session, Feedback.created_at)
     agree = func.sum(case((Feedback.verdict == "agree", 1), else_=0))
     rows = session.execute(select(month, agree, func.count()).group_by(month))
-    return sorted((m, int(a or 0), n - int(a or 0)) for m, a, n in rows)
+    return sorted((m, int(a or 0), n - int(a or 0)) for m, a, n in rows if m is not None)
 
 
 def label_sets(session: Session) -> list[tuple[str, str, int]]:
@@ -77,7 +81,8 @@ def label_sets(session: Session) -> list[tuple[str, str, int]]:
         .where(Contribution.status == "active")
         .group_by(text, month)
     )
-    return [(t, m, n) for t, m, n in rows]
+    # Damaged stored labels (or times) are left out; db check names their rows.
+    return [(t, m, n) for t, m, n in rows if m is not None and labels_damage(t) is None]
 
 
 def signal_states_count(session: Session, confirm_threshold: int) -> dict[str, int]:

@@ -19,6 +19,7 @@ from sqlalchemy import String, Text, and_, bindparam, cast, func, select, type_c
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
+from clearinghouse.store.damage import labels_damage, report_skipped, signal_damage
 from clearinghouse.store.models import Contribution, Feedback, Signal
 from clearinghouse.store.signal_reads import changed_after
 from clearinghouse.store.standing import vote
@@ -90,7 +91,12 @@ def _query(limit: int):
 def state_page(session: Session, after: tuple[int, int], limit: int) -> StatePage:
     """Up to ``limit`` signals changed after the cursor ``(updated_index, id)``."""
     conn = session.connection()
-    rows = conn.execute(_query(limit), {"index": after[0], "sid": after[1]}).all()
+    while True:
+        raw = conn.execute(_query(limit), {"index": after[0], "sid": after[1]}).all()
+        rows = _sound(raw)
+        if rows or not raw:  # a page of damaged rows only: the next one, so none is stuck
+            break
+        after = (raw[-1][5], raw[-1][0])
     ids = [r[0] for r in rows]
     labels = [(r[0], _decoded(r[9])) for r in rows if r[9] is not None]
     if len(set(ids)) == len(ids):  # at most one active contribution each: the usual page
@@ -107,6 +113,40 @@ def state_page(session: Session, after: tuple[int, int], limit: int) -> StatePag
         first_seen=_milliseconds(out.first_seen, conn.dialect),
         last_seen=_milliseconds(out.last_seen, conn.dialect),
     )
+
+
+class _Columns(NamedTuple):
+    id: int
+    signal_type: str
+    value: str
+    quality: int | None
+    status: str
+    updated_index: int
+    first_seen: object
+    last_seen: object
+
+
+def _sound(rows: list) -> list:
+    """The rows of signals whose state reads; damaged ones are left out and reported (the
+    page's cursor still passes them: ``db repair`` puts them right, not this reader)."""
+    damaged: dict[int, str] = {}
+    for row in rows:
+        if row[0] in damaged:
+            continue
+        reason = signal_damage(_Columns(*row[:8]))
+        if reason is None and row[9] is not None:
+            reason = _labels_damage(row[9])
+        if reason is not None:
+            damaged[row[0]] = reason
+    if not damaged:
+        return rows
+    report_skipped("index load", damaged)
+    return [r for r in rows if r[0] not in damaged]
+
+
+@functools.lru_cache(maxsize=4096)
+def _labels_damage(text: str) -> str | None:
+    return labels_damage(text)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -26,14 +26,23 @@ from clearinghouse.store.models import (
     Statement,
 )
 
-__all__ = ["StoredState", "is_empty", "read_state", "set_responses", "write_state"]
+__all__ = [
+    "StoredState",
+    "is_empty",
+    "read_state",
+    "rewrite_signal",
+    "set_responses",
+    "statement_ids",
+    "write_state",
+]
 
 TAXONOMY_STATE = "taxonomy_digest"
 
 
 def _utc(moment: datetime | None) -> datetime | None:
-    # SQLite hands times back without their zone; they were written in UTC.
-    if moment is None or moment.tzinfo is not None:
+    # SQLite hands times back without their zone; they were written in UTC. Anything
+    # else (a damaged row's value) is kept as read, for db check to name.
+    if not isinstance(moment, datetime) or moment.tzinfo is not None:
         return moment
     return moment.replace(tzinfo=UTC)
 
@@ -84,7 +93,7 @@ def read_state(session: Session) -> StoredState:
     for row in conn.execute(select(*[table.c[c] for c in CONTRIBUTION_COLUMNS])):
         r = ContributionRecord(*row)
         out.contributions[(r.signal_id, r.member)] = r._replace(
-            labels=tuple(r.labels or ()),
+            labels=tuple(r.labels) if isinstance(r.labels, list) else (r.labels or ()),
             statement_id=_index(index_of, r.statement_id, out, "contribution"),
             retraction_statement_id=_index(index_of, r.retraction_statement_id, out, "retraction"),
             created_at=_utc(r.created_at),
@@ -150,6 +159,49 @@ def write_state(
     session.flush()
     ids = {row.log_index: row.id for row in rows}
     bulk_insert(session, Signal.__table__, SIGNAL_COLUMNS, signals)
+    _insert_histories(session, contributions, feedback, ids)
+    write_incidents(session, list(incidents))
+    if taxonomy_digest is not None:
+        app_state.put(session, TAXONOMY_STATE, taxonomy_digest)
+    return ids
+
+
+def set_responses(session: Session, responses: dict[int, Any]) -> None:
+    """Store each statement's answer, by statement id."""
+    for statement_id, response in responses.items():
+        session.get(Statement, statement_id).response = response
+    session.flush()
+
+
+def rewrite_signal(
+    session: Session,
+    signal: SignalRecord,
+    contributions: list[ContributionRecord],
+    feedback: list[FeedbackRecord],
+    statement_ids: dict[int, int],
+    exists: bool,
+) -> None:
+    """Put one signal's rows back as ``signal`` and its records say (records refer to
+    statements by log index, mapped through ``statement_ids``). The signal row is updated
+    in place (suppressions refer to it); its contributions and feedback are rewritten."""
+    table = Signal.__table__
+    if exists:
+        values = dict(zip(SIGNAL_COLUMNS, signal, strict=True))
+        session.execute(table.update().where(table.c.id == signal.id).values(**values))
+    else:
+        bulk_insert(session, table, SIGNAL_COLUMNS, [signal])
+    for model in (Contribution, Feedback):
+        session.execute(model.__table__.delete().where(model.__table__.c.signal_id == signal.id))
+    _insert_histories(session, contributions, feedback, statement_ids)
+
+
+def _insert_histories(
+    session: Session,
+    contributions: list[ContributionRecord],
+    feedback: list[FeedbackRecord],
+    ids: dict[int, int],
+) -> None:
+    """Insert contributions and feedback whose statements are given by log index."""
 
     def sid(index: int | None) -> int | None:
         return None if index is None else ids[index]
@@ -164,14 +216,8 @@ def write_state(
         session, Feedback.__table__, FEEDBACK_COLUMNS,
         [f._replace(statement_id=sid(f.statement_id)) for f in feedback],
     )  # fmt: skip
-    write_incidents(session, list(incidents))
-    if taxonomy_digest is not None:
-        app_state.put(session, TAXONOMY_STATE, taxonomy_digest)
-    return ids
 
 
-def set_responses(session: Session, responses: dict[int, Any]) -> None:
-    """Store each statement's answer, by statement id."""
-    for statement_id, response in responses.items():
-        session.get(Statement, statement_id).response = response
-    session.flush()
+def statement_ids(session: Session) -> dict[int, int]:
+    """Log index → statement id of every stored statement."""
+    return dict(session.execute(select(Statement.log_index, Statement.id)).all())

@@ -63,7 +63,7 @@ def signal_detail(db: Database, confirm_threshold: int, signal_id: int, caller: 
     """One signal with its feedback counts and the caller's own contribution (and
     ``held`` while it is held)."""
     with db.read() as session:
-        state = rows.signal_states(session, [signal_id]).get(signal_id)
+        state = rows.signal_states(session, [signal_id], damaged="raise").get(signal_id)
         if state is None:
             raise NotFound(f"no signal {signal_id}")
         held = held_among(session, [signal_id])
