@@ -8,7 +8,7 @@ import json
 import click
 
 from clearinghouse.cli.common import emit, json_option, operator_root
-from clearinghouse.services.use_cases import log_check, schema, state_repair
+from clearinghouse.services.use_cases import log_check, replay_store, schema, state_repair
 from clearinghouse.store.db import Database
 
 __all__ = ["db"]
@@ -64,6 +64,25 @@ def repair(as_json: bool) -> None:
         for sid in repaired:
             click.echo(f"signal {sid}: rewritten from the log")
         click.echo(f"{len(repaired)} signal(s) repaired from the log", err=True)
+
+
+@db.command("replay-store")
+@click.option(
+    "--adopt", is_flag=True, help="Record this configuration's store (every server stopped)."
+)
+def replay_store_command(adopt: bool) -> None:
+    """Show which replay store this database's servers share; --adopt records the one this
+    configuration uses (CLEARINGHOUSE_REDIS_URL, else the data directory's or database's)."""
+    root = operator_root()
+    if adopt:
+        replay_store.adopt(root.db, root.replay)
+        click.echo(f"replay store: {root.replay.store} (adopted)")
+        return
+    current = replay_store.recorded(root.db)
+    click.echo(f"replay store: {current or 'none recorded yet'}")
+    if current is not None and current != root.replay.store:
+        click.echo(f"this configuration would use {root.replay.store}", err=True)
+        raise SystemExit(1)
 
 
 @db.command("rebuild")

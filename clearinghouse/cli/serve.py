@@ -14,17 +14,18 @@ import click
 from clearinghouse.bootstrap import bootstrap
 from clearinghouse.config import Settings, load_settings
 from clearinghouse.errors import ConfigError
-from clearinghouse.services.use_cases import schema, taxonomy
+from clearinghouse.services.use_cases import replay_store, schema, taxonomy
 
 __all__ = ["check_port_free", "prepare", "serve"]
 
 
 def prepare(settings: Settings) -> None:
-    """Before workers fork: the database must answer and the log key must exist, so no
-    two workers race to create it."""
+    """Before workers fork: the database must answer, the replay store must be the
+    deployment's, and the log key must exist, so no two workers race to create it."""
     root = bootstrap(settings)
     try:
         root.db.ping()
+        replay_store.claim(root.db, root.replay)
         root.log_key.signing_key()
         taxonomy.record_taxonomy(root.db, root.taxonomy)
     finally:
