@@ -12,8 +12,10 @@ names every such row and ``db repair`` rewrites it from the log.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -27,6 +29,7 @@ __all__ = [
     "UNREADABLE",
     "TolerantDateTime",
     "TolerantJSON",
+    "is_time",
     "labels_damage",
     "region_damage",
     "report_skipped",
@@ -84,12 +87,13 @@ class TolerantJSON(_Tolerant):
     cache_ok = True
 
 
-def signal_damage(row: Any) -> str | None:
-    """What is wrong with a signal row (any object with the Signal columns), or None."""
-    registry = default_registry()
-    if row.signal_type not in registry:
+def signal_damage(row: Any, *, times: bool = True) -> str | None:
+    """What is wrong with a signal row (any object with the Signal columns), or None;
+    ``times=False`` when the caller checks the times itself (a page, all at once)."""
+    reads = _value_check(row.signal_type)
+    if reads is None:
         return "signal_type is not a known type"
-    if not isinstance(row.value, str) or not _value_reads(registry.get(row.signal_type), row.value):
+    if not isinstance(row.value, str) or not reads(row.value):
         return f"value is not a stored {row.signal_type} value"
     quality = row.quality
     if quality is not None and (isinstance(quality, bool) or not isinstance(quality, int)):
@@ -98,8 +102,8 @@ def signal_damage(row: Any) -> str | None:
         return "quality is outside 0-100"
     if row.status not in STATUSES:
         return "status is neither active nor retracted"
-    for name in ("first_seen", "last_seen"):
-        if not _is_time(getattr(row, name)):
+    for name in ("first_seen", "last_seen") if times else ():
+        if not is_time(getattr(row, name)):
             return f"{name} is not a time"
     if isinstance(row.updated_index, bool) or not isinstance(row.updated_index, int):
         return "updated_index is not an integer"
@@ -133,7 +137,8 @@ def report_skipped(what: str, damaged: dict[int, str]) -> None:
         log.warning("%s: signal %d left out, its state is damaged (%s)", what, signal_id, reason)
 
 
-def _is_time(value: Any) -> bool:
+def is_time(value: Any) -> bool:
+    """Whether a stored time reads (a datetime, or SQLite's ISO text)."""
     if isinstance(value, datetime):
         return True
     if isinstance(value, str):  # SQLite's text, as a page reads it
@@ -145,19 +150,24 @@ def _is_time(value: Any) -> bool:
     return False
 
 
-def _value_reads(kind: Any, text: str) -> bool:
-    """Whether ``text`` is the canonical stored text of a value of ``kind``."""
-    try:
-        if kind.index_kind in ("hamming", "exact"):
-            return len(text) == kind.nbits // 4 and text == text.lower() and _hex(text)
-        return kind.parse(kind.wire_value(text)).text == text
-    except Exception:  # any way of not parsing is damage, not an error of ours
-        return False
+@functools.lru_cache(maxsize=64)
+def _value_check(signal_type: Any) -> Callable[[str], bool] | None:
+    """Whether a text is the canonical stored value of ``signal_type`` (None: no such type)."""
+    registry = default_registry()
+    if not isinstance(signal_type, str) or signal_type not in registry:
+        return None
+    kind = registry.get(signal_type)
+    if kind.index_kind in ("hamming", "exact"):  # lowercase hex of a fixed length
+        chars = kind.nbits // 4
+        return lambda text: len(text) == chars and _HEX.issuperset(text)
+
+    def reads(text: str) -> bool:
+        try:
+            return kind.parse(kind.wire_value(text)).text == text
+        except Exception:  # any way of not parsing is damage, not an error of ours
+            return False
+
+    return reads
 
 
-def _hex(text: str) -> bool:
-    try:
-        bytes.fromhex(text)
-    except ValueError:
-        return False
-    return " " not in text
+_HEX = frozenset("0123456789abcdef")

@@ -19,7 +19,7 @@ from sqlalchemy import String, Text, and_, bindparam, cast, func, select, type_c
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
-from clearinghouse.store.damage import labels_damage, report_skipped, signal_damage
+from clearinghouse.store.damage import is_time, labels_damage, report_skipped, signal_damage
 from clearinghouse.store.models import Contribution, Feedback, Signal
 from clearinghouse.store.signal_reads import changed_after
 from clearinghouse.store.standing import vote
@@ -130,10 +130,13 @@ def _sound(rows: list) -> list:
     """The rows of signals whose state reads; damaged ones are left out and reported (the
     page's cursor still passes them: ``db repair`` puts them right, not this reader)."""
     damaged: dict[int, str] = {}
+    times_read = _times_read(rows)
     for row in rows:
         if row[0] in damaged:
             continue
-        reason = signal_damage(_Columns(*row[:8]))
+        reason = signal_damage(_Columns(*row[:8]), times=False)
+        if reason is None and not times_read and not (is_time(row[6]) and is_time(row[7])):
+            reason = "a time is not a time"
         if reason is None and row[9] is not None:
             reason = _labels_damage(row[9])
         if reason is not None:
@@ -142,6 +145,19 @@ def _sound(rows: list) -> list:
         return rows
     report_skipped("index load", damaged)
     return [r for r in rows if r[0] not in damaged]
+
+
+def _times_read(rows: list) -> bool:
+    """Whether every time of the page reads, checked at once (one row at a time only when
+    one does not)."""
+    times = [t for r in rows for t in (r[6], r[7])]
+    if all(isinstance(t, datetime) for t in times):
+        return True
+    try:
+        np.array(times, "datetime64[us]")
+    except (ValueError, TypeError):
+        return False
+    return True
 
 
 @functools.lru_cache(maxsize=4096)
