@@ -85,8 +85,11 @@ def test_the_operator_adopts_another_store_for_the_whole_deployment(
 
 
 def test_servers_on_one_database_without_redis_share_its_store(settings, tmp_path):
-    prepare(_settings(settings))
-    other_dir = _settings(settings, data_dir=tmp_path / "elsewhere")
+    first = _settings(settings)
+    prepare(first)
+    other_dir = _settings(  # the deployment's own log key, another data directory
+        settings, data_dir=tmp_path / "elsewhere", log_key_path=first.effective_log_key_path
+    )
     if PG_URL:  # both remember signatures in the database's own table
         prepare(other_dir)
     else:  # each data directory has its own replay file: not one store
