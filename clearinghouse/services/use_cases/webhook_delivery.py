@@ -16,6 +16,8 @@ of CPU) would let the others' run out while it still meant to deliver to them, a
 second replica would send their changes again. Every write also reads the subscription
 locked and checks the lease is still this process's (``rows.held_subscription``), so a
 process that did lose one (frozen longer than a lease) never writes over the new holder.
+In a burst the next batch is built (read only) while the current delivery is sent, and
+written down as the next delivery only if the cursor still stands where it starts.
 """
 
 from __future__ import annotations
@@ -25,12 +27,13 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from clearinghouse.errors import ClearinghouseError
 from clearinghouse.services.adapters.webhook_sender import Attempt, Sender
 from clearinghouse.services.adapters.webhook_signing import new_webhook_id
-from clearinghouse.services.read_models.webhook_queue import batch_body, next_batch
+from clearinghouse.services.read_models.webhook_queue import Batch, batch_body, next_batch
 from clearinghouse.store import subscriptions as rows
 from clearinghouse.store.db import Database
 from clearinghouse.store.log import log_size
@@ -56,6 +59,14 @@ class DeliveryObserver:
 
     def failed(self, reason: str) -> None:
         """An attempt that failed, by reason."""
+
+
+@dataclass(frozen=True)
+class _Ahead:
+    """A batch built while the delivery before it was sent, from that delivery's end."""
+
+    start: tuple[int, int]
+    batch: Batch
 
 
 @dataclass(frozen=True)
@@ -95,6 +106,9 @@ class Deliverer:
         self._thread: threading.Thread | None = None
         self._beat: threading.Thread | None = None
         self._held: set[str] = set()  # subscriptions claimed and not yet released
+        # One thread building the next batch while a delivery is sent (threaded mode
+        # only: a test driving run_once on its own clock builds each batch in turn).
+        self._builder: ThreadPoolExecutor | None = None
         self._held_lock = threading.Lock()
 
     def wake(self) -> None:
@@ -127,13 +141,18 @@ class Deliverer:
 
     def _drain(self, subscription_id: str) -> int:
         attempted = 0
+        ahead: _Ahead | None = None
         try:
             for _ in range(DRAIN_ROUNDS):
-                work = self._prepare(subscription_id)
+                work = self._prepare(subscription_id, ahead)
                 if work is None:
                     return attempted
                 url, secret, delivery = work
+                # The next batch is built while this one is on the wire (the send waits
+                # on the endpoint, the build on the database and the CPU).
+                building = self._build_ahead(delivery)
                 attempt = self.sender.send(url, secret, delivery.webhook_id, delivery.body)
+                ahead = building.result() if building is not None else None
                 attempted += 1
                 if not self._record(subscription_id, delivery, attempt):
                     return attempted
@@ -141,8 +160,35 @@ class Deliverer:
         finally:
             self._release(subscription_id)
 
-    def _prepare(self, subscription_id: str) -> tuple[str, str, WebhookDelivery] | None:
-        """The delivery to send next (written down first), or None when there is none."""
+    def _build_ahead(self, delivery: WebhookDelivery) -> Future[_Ahead | None] | None:
+        """The batch after ``delivery``, built in the background; None when the delivery
+        reached the head (the next one waits for new changes anyway)."""
+        if delivery.end_signal == rows.CAUGHT_UP or self._builder is None:
+            return None
+        return self._builder.submit(self._ahead, delivery)
+
+    def _ahead(self, delivery: WebhookDelivery) -> _Ahead | None:
+        p = self.policy
+        try:
+            with self.db.read() as session:
+                subscription = rows.get_subscription(session, delivery.subscription_id)
+                if subscription is None:
+                    return None
+                start = (delivery.end_index, delivery.end_signal)
+                subscription.cursor_index, subscription.cursor_signal = start
+                session.expunge(subscription)  # read only: the cursor moved here stays here
+                head = log_size(session)
+                batch = next_batch(p.confirm_threshold, session, subscription, head, p.batch_max)
+                return _Ahead(start, batch)
+        except Exception:  # the next _prepare builds it instead
+            log.exception("webhook batch not built ahead")
+            return None
+
+    def _prepare(
+        self, subscription_id: str, ahead: _Ahead | None = None
+    ) -> tuple[str, str, WebhookDelivery] | None:
+        """The delivery to send next (written down first), or None when there is none;
+        ``ahead`` is the next batch if it was built while the last one was sent."""
         p = self.policy
         while True:
             with self.db.write() as session:
@@ -153,8 +199,15 @@ class Deliverer:
                 pending = rows.pending_delivery(session, subscription_id)
                 if pending is not None:
                     return subscription.url, subscription.secret, pending
-                head = log_size(session)
-                batch = next_batch(p.confirm_threshold, session, subscription, head, p.batch_max)
+                cursor = (subscription.cursor_index, subscription.cursor_signal)
+                if ahead is not None and ahead.start == cursor:
+                    batch = ahead.batch  # bounded by the head it read, as a fresh one
+                else:
+                    head = log_size(session)
+                    batch = next_batch(
+                        p.confirm_threshold, session, subscription, head, p.batch_max
+                    )
+                ahead = None
                 moved = batch.cursor != (subscription.cursor_index, subscription.cursor_signal)
                 if batch.events:
                     delivery = WebhookDelivery(
@@ -240,6 +293,7 @@ class Deliverer:
                 log.exception("webhook leases not renewed")
 
     def _run(self) -> None:
+        self._builder = ThreadPoolExecutor(1, thread_name_prefix="webhook-batches")
         self._beat = threading.Thread(target=self._heartbeat, name="webhook-leases", daemon=True)
         self._beat.start()
         interval = self.policy.poll_interval
@@ -266,6 +320,8 @@ class Deliverer:
         for thread in (self._thread, self._beat):
             if thread is not None:
                 thread.join(timeout=10)
+        if self._builder is not None:
+            self._builder.shutdown(wait=True)
         self.sender.close()
 
 
