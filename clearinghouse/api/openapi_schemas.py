@@ -182,6 +182,10 @@ def schemas() -> dict:
                                                 "via": {"enum": ["signal", "region"]},
                                                 "level1_score": {"type": "number"},  # tmk
                                                 "level2_score": {"type": "number"},
+                                                # vpdq: the frame shares, in percent
+                                                # (a vPDQ match carries no frame list)
+                                                "query_match_percent": {"type": "number"},
+                                                "compared_match_percent": {"type": "number"},
                                             },
                                         ),
                                     ]

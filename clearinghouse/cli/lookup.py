@@ -197,10 +197,10 @@ def _tmk_scores(m: dict[str, Any]) -> str:
 
 def _frame_share(m: dict[str, Any]) -> str:
     """The share of frames matched, as HMA reports vPDQ: of the query / of the signal."""
-    query = m.get("query_match_pct")
+    query = m.get("query_match_percent")
     if query is None and isinstance(m.get("distance"), int | float):
         query = 100 - m["distance"]  # the distance is the share of query frames unmatched
-    indexed = m.get("index_match_pct")
+    indexed = m.get("compared_match_percent")
     indexed_text = f"{indexed:g}%" if isinstance(indexed, int | float) else "n/a"
     return f"frames matched {query:g}% of the query / {indexed_text} of the signal"
 

@@ -55,6 +55,15 @@ class TmkMatches(Matches):
     level1: np.ndarray = field(default_factory=lambda: np.empty(0, np.float64))
     level2: np.ndarray = field(default_factory=lambda: np.empty(0, np.float64))
 
+    def match_scores(self) -> dict[int, dict[str, float]]:
+        """What each match says beyond its distance: both scores, as the reference prints
+        them (6 decimals)."""
+        levels = zip(self.level1.tolist(), self.level2.tolist(), strict=True)
+        return {
+            sid: {"level1_score": round(one, 6), "level2_score": round(two, 6)}
+            for sid, (one, two) in zip(self.ids.tolist(), levels, strict=True)
+        }
+
 
 @dataclass(frozen=True)
 class _Generation:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +22,7 @@ from clearinghouse.index.flat import as_code_matrix
 from clearinghouse.index.hamming import HammingIndex
 from clearinghouse.index.protocol import Matches, check_limit
 
-__all__ = ["TooManyCandidates", "VpdqIndex", "VpdqMatch"]
+__all__ = ["TooManyCandidates", "VpdqIndex", "VpdqMatch", "VpdqMatches"]
 
 FRAME_BITS = 20
 MAX_FRAMES = 1 << FRAME_BITS
@@ -37,6 +37,24 @@ class TooManyCandidates(ValueError):
         super().__init__(f"a query frame is near {found} indexed frames; at most {most}")
         self.found = found
         self.most = most
+
+
+@dataclass(frozen=True, eq=False)
+class VpdqMatches(Matches):
+    """Matches of one vPDQ query with both frame shares, in percent, as HMA reports vPDQ:
+    ``query_match_percent`` of the query's frames matched a frame of the video, and
+    ``compared_match_percent`` of the video's frames matched a frame of the query."""
+
+    query_match_percent: np.ndarray = field(default_factory=lambda: np.empty(0, np.float64))
+    compared_match_percent: np.ndarray = field(default_factory=lambda: np.empty(0, np.float64))
+
+    def match_scores(self) -> dict[int, dict[str, float]]:
+        """What each match says beyond its distance: its two frame shares."""
+        query, compared = self.query_match_percent.tolist(), self.compared_match_percent.tolist()
+        return {
+            sid: {"query_match_percent": round(q, 2), "compared_match_percent": round(c, 2)}
+            for sid, q, c in zip(self.ids.tolist(), query, compared, strict=True)
+        }
 
 
 @dataclass(frozen=True)
@@ -142,13 +160,15 @@ class VpdqIndex:
         check_limit(limit)
         out = []
         for found in self._search_videos(queries, max_distance, None, None):
-            pairs = sorted((round(100 - m.query_match_pct), m.video_id) for m in found)
-            kept = pairs if limit is None else pairs[:limit]
+            ranked = sorted((round(100 - m.query_match_pct), m.video_id, m) for m in found)
+            kept = ranked if limit is None else ranked[:limit]
             out.append(
-                Matches(
-                    np.array([v for _, v in kept], dtype=np.int64),
-                    np.array([d for d, _ in kept], dtype=np.int32),
-                    len(pairs),
+                VpdqMatches(
+                    np.array([v for _, v, _ in kept], dtype=np.int64),
+                    np.array([d for d, _, _ in kept], dtype=np.int32),
+                    len(ranked),
+                    query_match_percent=np.array([m.query_match_pct for *_, m in kept]),
+                    compared_match_percent=np.array([m.index_match_pct for *_, m in kept]),
                 )
             )
         return out

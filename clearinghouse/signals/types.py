@@ -102,6 +102,12 @@ class SignalType:
         """Whether a submitted value carries a quality (PDQ), checked against a minimum."""
         return False
 
+    @property
+    def value_in_matches(self) -> bool:
+        """Whether a match repeats the indexed value: a video's frame list is too large to
+        (its matches carry their frame shares instead)."""
+        return True
+
     def parse(self, value: object, quality: object = None) -> Signal:
         """Parse and normalise a wire value (and quality), or raise SignalError."""
         raise NotImplementedError
@@ -251,6 +257,10 @@ class VpdqType(SignalType):
     @property
     def value_bytes(self) -> int:
         return 0  # a frame list, kept as its JSON text
+
+    @property
+    def value_in_matches(self) -> bool:
+        return False  # a match says its frame shares, not the video's whole frame list
 
     def index_value(self, signal: Signal) -> object:
         """The frames as a (frames, 32) uint8 matrix."""

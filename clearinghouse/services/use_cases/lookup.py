@@ -103,15 +103,14 @@ def match(
     limit = limits.max_matches_per_query
     found: list[dict[int, int]] = [{} for _ in queries]
     via: list[dict[int, str]] = [{} for _ in queries]  # "region" when only a region matched
-    scores: list[dict[int, tuple[float, float]]] = [{} for _ in queries]  # TMK level 1, 2
+    scores: list[dict[int, dict]] = [{} for _ in queries]  # TMK scores, vPDQ frame shares
     totals = [0] * len(queries)  # matches within the distance, kept or not
     cut = [False] * len(queries)  # some form of the query had more than the limit
     hits_of = searched(search_forms, index_set, variants, limit, regions)
     for n, hits in zip(owners, hits_of, strict=True):
-        level1 = getattr(hits, "level1", None)  # TMK matches carry their two scores
-        if level1 is not None:
-            levels = zip(level1.tolist(), hits.level2.tolist(), strict=True)
-            scores[n].update(zip(hits.ids.tolist(), levels, strict=True))
+        match_scores = getattr(hits, "match_scores", None)  # TMK and vPDQ say more
+        if match_scores is not None:
+            scores[n].update(match_scores())
         merge_hits(found[n], via[n], hits)
         totals[n] = max(totals[n], hits.total)
         cut[n] = cut[n] or hits.truncated
@@ -124,8 +123,7 @@ def match(
     for n, pairs in enumerate(kept):
         result: dict = {
             "matches": [
-                {**shown[sid], "distance": dist, "via": via[n].get(sid, "signal")}
-                | _scores(scores[n].get(sid))
+                _match(index_set, shown[sid], dist, via[n].get(sid, "signal"), scores[n])
                 for sid, dist in pairs
                 if sid in shown and shown[sid]["status"] == "active"
             ]
@@ -139,8 +137,11 @@ def match(
     return Answer(results, sum(1 for best in found if best))
 
 
-def _scores(levels: tuple[float, float] | None) -> dict[str, float]:
-    """A TMK match's two scores, as the reference prints them (6 decimals)."""
-    if levels is None:
-        return {}
-    return {"level1_score": round(levels[0], 6), "level2_score": round(levels[1], 6)}
+def _match(index_set: Searchable, shown: dict, distance: int, via: str, scores: dict) -> dict:
+    """One match as answered: the signal's state, its distance and how it was found, what
+    its index says beyond the distance — and its value only when the type repeats it (a
+    video's frame list is not: the frame shares say what a pipeline acts on)."""
+    match = {**shown, "distance": distance, "via": via, **scores.get(shown["signal_id"], {})}
+    if not index_set.kind(shown["signal_type"]).value_in_matches:
+        match.pop("value", None)
+    return match

@@ -104,3 +104,16 @@ def test_a_lookup_body_over_its_ceiling_is_413_naming_it_and_statements_keep_the
     videos = [_video(_frames(100)) for _ in range(2)]
     assert len(member.envelope("submission", videos)) > BODY
     assert member.state("submission", videos).status_code == 201
+
+
+def test_a_vpdq_match_says_its_frame_shares_not_the_frame_list(member):
+    frames = _frames(4)
+    assert member.state("submission", [_video(frames)]).status_code == 201
+    query = [*frames, *_frames(1)]  # the whole video and one frame of something else
+    r = _match(member, {"queries": [{"signal_type": "vpdq", "value": query}]})
+    assert r.status_code == 200, r.json
+    (match,) = r.json["results"][0]["matches"]
+    assert match["signal_type"] == "vpdq" and "value" not in match
+    assert match["query_match_percent"] == 80.0
+    assert match["compared_match_percent"] == 100.0
+    assert match["distance"] == 20  # the share of query frames that matched nothing

@@ -344,5 +344,5 @@ def test_a_vpdq_match_states_the_share_of_frames():
     record = {"signal_type": "vpdq", "value": [{"pdq": pdq(1), "quality": 90, "timestamp": 0}]}
     why = lookup._why(record, [{"signal_id": 3, "distance": 15}], None)
     assert why == "1 vpdq signal(s); nearest 3 frames matched 85% of the query / n/a of the signal"
-    both = lookup._frame_share({"query_match_pct": 90.0, "index_match_pct": 42.5})
+    both = lookup._frame_share({"query_match_percent": 90.0, "compared_match_percent": 42.5})
     assert both == "frames matched 90% of the query / 42.5% of the signal"

@@ -62,3 +62,21 @@ def test_removal_replacement_and_bad_input() -> None:
         index.search(np.empty((0, 32), np.uint8))
     with pytest.raises(ValueError, match="video id"):
         index.add([-1], [a])
+
+
+def test_search_many_says_both_frame_shares_of_each_match() -> None:
+    """The shares a match answers with are the brute-force rule's, per kept video."""
+    rng = np.random.default_rng(5)
+    videos = {vid: random_codes(rng, int(rng.integers(2, 20))) for vid in range(30)}
+    index = VpdqIndex(chunk_bits=(16,) * 16, force_tables=True, query_match_pct=0.0)
+    index.add(list(videos), list(videos.values()))
+    query = np.concatenate([_near(rng, videos[4][:3], 12), _near(rng, videos[9], 20)])
+    (found,) = index.search_many([query], 31)
+    expected = {m.video_id: m for m in brute_vpdq(videos, query, 31, 0.0, 0.0)}
+    scores = found.match_scores()
+    assert set(found.ids.tolist()) == set(expected) and set(scores) == set(expected)
+    for vid, m in expected.items():
+        assert scores[vid] == {
+            "query_match_percent": round(m.query_match_pct, 2),
+            "compared_match_percent": round(m.index_match_pct, 2),
+        }

@@ -39,6 +39,12 @@ class FakeTmkMatches(FakeMatches):
     def ids(self) -> np.ndarray:
         return np.asarray([sid for sid, _ in self.kept], np.int64)
 
+    def match_scores(self) -> dict[int, dict[str, float]]:
+        return {
+            sid: {"level1_score": round(float(a), 6), "level2_score": round(float(b), 6)}
+            for sid, a, b in zip(self.ids.tolist(), self.level1, self.level2, strict=True)
+        }
+
 
 def _distance(kind: SignalType, a: Signal, b: Signal) -> int:
     return kind.distance(a, b)  # type: ignore[attr-defined]  # Hamming and exact types
