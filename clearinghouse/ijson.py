@@ -41,7 +41,8 @@ MAX_SAFE_INTEGER = 2**53 - 1
 MAX_NUMBER_CHARS = 40
 
 # An unterminated string runs to the end, so the scan stays linear on any input.
-_STRINGS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\Z)', re.DOTALL)
+# A string, or an unterminated one to the end (even one ending in a lone backslash).
+_STRINGS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\\?\Z)', re.DOTALL)
 _NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
 _BAD_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 # Bytes a plain document is made of: printable ASCII but the backslash, and TAB, LF, CR.

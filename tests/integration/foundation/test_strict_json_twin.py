@@ -168,6 +168,7 @@ def test_damaged_documents_refused_alike(value, ensure_ascii, insertions):
         b'{"a": "\xc2\x85"}',  # a C1 control as UTF-8
         b'{"a": "\\"[[[[[[[[[["}',  # brackets in a string after an escaped quote
         b'"[[[[[[[[',  # an unterminated string holding brackets
+        b'"[[[[[[[null\\',  # the same, ending in a lone backslash
         b"[[[[[[[1]]]]]]]",  # too deep
         b'{"a": 1, "b": 2, "a": 3}',  # a duplicate name
         b'{"a": 1, "a": 1}',
