@@ -14,11 +14,9 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from clearinghouse.crypto import Envelope, verify_envelope
 from clearinghouse.domain.incidents import apply_action
 from clearinghouse.domain.transitions import Refused
-from clearinghouse.errors import Conflict, Forbidden, InvalidInput, NotFound
-from clearinghouse.ijson import read_json
+from clearinghouse.errors import Conflict, InvalidInput, NotFound
 from clearinghouse.services.adapters.caller import Caller
 from clearinghouse.services.adapters.incident_board import IncidentBoard
 from clearinghouse.services.read_models import transparency
@@ -26,10 +24,10 @@ from clearinghouse.services.read_models.incident_figures import shown
 from clearinghouse.services.read_models.transparency import LogKey
 from clearinghouse.services.use_cases.log_entries import encode_entry
 from clearinghouse.services.use_cases.log_writes import log_transaction
+from clearinghouse.services.use_cases.signed_payloads import payload_object, read_signed
 from clearinghouse.services.use_cases.statements import (
     StatementLimits,
     check_created,
-    member_keys,
 )
 from clearinghouse.store import incidents as rows
 from clearinghouse.store import statements as statement_rows
@@ -38,7 +36,6 @@ from clearinghouse.store.log import append_entries
 from clearinghouse.wire import (
     INCIDENT_ACTIONS,
     INCIDENT_SLUG,
-    PAYLOAD_TYPES,
     parse_time,
     utcnow,
 )
@@ -62,7 +59,7 @@ def accept_incident(
     """Verify and apply one incident statement; the answer names the incident as it now
     stands, with the entry's checkpoint and inclusion proof. The ``board`` is refreshed
     and ``applied`` told the entry's log index once it commits."""
-    envelope, key_id, payload = _read(db, caller, body)
+    envelope, key_id, payload = read_signed(db, caller, body, "incident", _payload)
     digest = bytes.fromhex(envelope.digest())
     with db.read() as session:
         earlier = statement_rows.statement_by_digest(session, digest)
@@ -111,34 +108,8 @@ def listing(db: Database) -> dict:
         return {"incidents": [shown(r) for r in rows.all_incidents(session)]}
 
 
-def _read(db: Database, caller: Caller, body: bytes) -> tuple[Envelope, str, dict]:
-    if not body:
-        raise InvalidInput("the body must be a DSSE envelope")
-    envelope = Envelope.from_json(body)
-    if envelope.payload_type != PAYLOAD_TYPES["incident"]:
-        raise InvalidInput(
-            f"payloadType: expected {PAYLOAD_TYPES['incident']!r}, got {envelope.payload_type!r}"
-        )
-    key_id, _ = verify_envelope(envelope, member_keys(db, caller.member))
-    payload = _payload(envelope.payload)
-    if payload["member"] != caller.member:
-        raise Forbidden(
-            f"the payload names member {payload['member']!r} but the request is signed "
-            f"by {caller.member!r}"
-        )
-    return envelope, key_id, payload
-
-
 def _payload(raw: bytes) -> dict[str, Any]:
-    payload = read_json(raw, what="payload")
-    if not isinstance(payload, dict):
-        raise InvalidInput("payload: expected a JSON object")
-    missing, extra = sorted(FIELDS - payload.keys()), sorted(payload.keys() - FIELDS)
-    if missing or extra:
-        parts = ([f"missing {', '.join(missing)}"] if missing else []) + (
-            [f"unexpected {', '.join(extra)}"] if extra else []
-        )
-        raise InvalidInput("payload: " + "; ".join(parts))
+    payload = payload_object(raw, FIELDS)
     errors = []
     for field in ("member", "created", "action", "incident", "title", "summary"):
         if not isinstance(payload[field], str):

@@ -12,10 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from clearinghouse.crypto import Envelope, verify_envelope
 from clearinghouse.domain.holds import release
-from clearinghouse.errors import Forbidden, InvalidInput
-from clearinghouse.ijson import read_json
+from clearinghouse.errors import InvalidInput
 from clearinghouse.services.adapters.caller import Caller
 from clearinghouse.services.adapters.hold_board import HoldBoard
 from clearinghouse.services.read_models import transparency
@@ -23,15 +21,15 @@ from clearinghouse.services.read_models.transparency import LogKey
 from clearinghouse.services.use_cases.holds import apply_hold, check_reason, shown
 from clearinghouse.services.use_cases.log_entries import encode_entry
 from clearinghouse.services.use_cases.log_writes import log_transaction
+from clearinghouse.services.use_cases.signed_payloads import payload_object, read_signed
 from clearinghouse.services.use_cases.statements import (
     StatementLimits,
     check_created,
-    member_keys,
 )
 from clearinghouse.store import statements as statement_rows
 from clearinghouse.store.db import Database
 from clearinghouse.store.log import append_entries
-from clearinghouse.wire import PAYLOAD_TYPES, parse_time, utcnow
+from clearinghouse.wire import parse_time, utcnow
 
 __all__ = ["FIELDS", "accept_release"]
 
@@ -49,7 +47,7 @@ def accept_release(
 ) -> dict:
     """Verify and apply one release statement; the answer names the signal's hold as it
     now stands, with the entry's checkpoint and inclusion proof."""
-    envelope, key_id, payload = _read(db, caller, body)
+    envelope, key_id, payload = read_signed(db, caller, body, "release", _payload)
     digest = bytes.fromhex(envelope.digest())
     with db.read() as session:
         earlier = statement_rows.statement_by_digest(session, digest)
@@ -90,34 +88,8 @@ def accept_release(
     return response
 
 
-def _read(db: Database, caller: Caller, body: bytes) -> tuple[Envelope, str, dict]:
-    if not body:
-        raise InvalidInput("the body must be a DSSE envelope")
-    envelope = Envelope.from_json(body)
-    if envelope.payload_type != PAYLOAD_TYPES["release"]:
-        raise InvalidInput(
-            f"payloadType: expected {PAYLOAD_TYPES['release']!r}, got {envelope.payload_type!r}"
-        )
-    key_id, _ = verify_envelope(envelope, member_keys(db, caller.member))
-    payload = _payload(envelope.payload)
-    if payload["member"] != caller.member:
-        raise Forbidden(
-            f"the payload names member {payload['member']!r} but the request is signed "
-            f"by {caller.member!r}"
-        )
-    return envelope, key_id, payload
-
-
 def _payload(raw: bytes) -> dict[str, Any]:
-    payload = read_json(raw, what="payload")
-    if not isinstance(payload, dict):
-        raise InvalidInput("payload: expected a JSON object")
-    missing, extra = sorted(FIELDS - payload.keys()), sorted(payload.keys() - FIELDS)
-    if missing or extra:
-        parts = ([f"missing {', '.join(missing)}"] if missing else []) + (
-            [f"unexpected {', '.join(extra)}"] if extra else []
-        )
-        raise InvalidInput("payload: " + "; ".join(parts))
+    payload = payload_object(raw, FIELDS)
     if not isinstance(payload["member"], str):
         raise InvalidInput("payload.member: expected a string")
     signal_id = payload["signal_id"]
